@@ -1,0 +1,430 @@
+//! Per-stroke COF data sets on the host (`std` feature): the `<T>/mean.txt` folder layout of the
+//! galling test data and a plain CSV (`temperature,series,stroke,cof`) for a user's own press data.
+//!
+//! Every error names the file and, where it applies, the line.
+//!
+//! ```no_run
+//! use galling::dataset::{Dataset, TemperatureMap};
+//! let data = Dataset::load("../shared/galling-data", &TemperatureMap::default())?;
+//! println!("{} transitions", data.transitions());
+//! # Ok::<(), galling::dataset::DataError>(())
+//! ```
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::string::{String, ToString};
+use std::vec::Vec;
+
+/// Maps the temperature a series was recorded at to the temperature the model evaluates it at.
+/// The default maps 25 C to 160 C, as the published fit did (both are "no galling" baselines).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemperatureMap {
+    /// `(recorded, model)` pairs; temperatures not listed map to themselves.
+    pub pairs: Vec<(f64, f64)>,
+}
+
+impl Default for TemperatureMap {
+    fn default() -> Self {
+        Self {
+            pairs: vec![(25.0, 160.0)],
+        }
+    }
+}
+
+impl TemperatureMap {
+    /// No mapping: every series is evaluated at its recorded temperature.
+    pub fn identity() -> Self {
+        Self { pairs: Vec::new() }
+    }
+
+    /// Parses `"25:160,30:161"` (recorded:model pairs, comma separated; empty for identity).
+    ///
+    /// ```
+    /// let m = galling::dataset::TemperatureMap::parse("25:160")?;
+    /// assert_eq!(m.apply(25.0), 160.0);
+    /// assert_eq!(m.apply(170.0), 170.0);
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut pairs = Vec::new();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (a, b) = part.split_once(':').ok_or_else(|| {
+                format!("temperature mapping `{part}`: expected RECORDED:MODEL, e.g. 25:160")
+            })?;
+            let num = |s: &str| {
+                s.trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .ok_or_else(|| {
+                        format!(
+                            "temperature mapping `{part}`: `{}` is not a temperature",
+                            s.trim()
+                        )
+                    })
+            };
+            pairs.push((num(a)?, num(b)?));
+        }
+        Ok(Self { pairs })
+    }
+
+    /// The model temperature for a recorded one.
+    pub fn apply(&self, recorded: f64) -> f64 {
+        self.pairs
+            .iter()
+            .find(|(r, _)| *r == recorded)
+            .map_or(recorded, |(_, m)| *m)
+    }
+}
+
+/// One series of consecutive strokes at one die temperature.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// Where the series came from (folder name, or `T/series` of a CSV).
+    pub label: String,
+    /// Temperature the series was recorded at, degC.
+    pub recorded_temperature: f64,
+    /// Temperature the model evaluates it at, degC (after the [`TemperatureMap`]).
+    pub temperature: f64,
+    /// Per-stroke averaged COF, in stroke order.
+    pub cof: Vec<f64>,
+}
+
+impl Series {
+    /// Number of stroke-to-stroke transitions (`len - 1`).
+    pub fn transitions(&self) -> usize {
+        self.cof.len().saturating_sub(1)
+    }
+}
+
+/// A set of series.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Dataset {
+    /// The series, sorted by recorded temperature, then label.
+    pub series: Vec<Series>,
+}
+
+/// What was wrong with a data file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataError {
+    /// The file or folder.
+    pub path: PathBuf,
+    /// 1-based line number, where the problem is on one line.
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for DataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}: {}", self.path.display(), self.message),
+            None => write!(f, "{}: {}", self.path.display(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for DataError {}
+
+fn err(path: &Path, line: Option<usize>, message: impl Into<String>) -> DataError {
+    DataError {
+        path: path.to_path_buf(),
+        line,
+        message: message.into(),
+    }
+}
+
+/// Parses a finite COF value.
+fn parse_cof(path: &Path, line: usize, field: &str, what: &str) -> Result<f64, DataError> {
+    let v: f64 = field.trim().parse().map_err(|_| {
+        err(
+            path,
+            Some(line),
+            format!("{what} `{}` is not a number", field.trim()),
+        )
+    })?;
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(err(
+            path,
+            Some(line),
+            format!("{what} `{}` is not finite", field.trim()),
+        ))
+    }
+}
+
+/// `(recorded temperature, series id)` of a CSV series.
+type SeriesKey = (f64, String);
+/// `(stroke number, cof, line number)` of a CSV row.
+type CsvRow = (i64, f64, usize);
+
+impl Dataset {
+    /// Loads a folder of `<T>/mean.txt` series (the galling-data layout) or a CSV file, by what
+    /// `path` is.
+    pub fn load(path: impl AsRef<Path>, map: &TemperatureMap) -> Result<Self, DataError> {
+        let path = path.as_ref();
+        if path.is_dir() {
+            Self::load_dir(path, map)
+        } else {
+            Self::load_csv(path, map)
+        }
+    }
+
+    /// Loads every `<T>/mean.txt` below `dir` (`T` a temperature in degC, one COF per line).
+    pub fn load_dir(dir: &Path, map: &TemperatureMap) -> Result<Self, DataError> {
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| err(dir, None, format!("cannot read folder: {e}")))?;
+        let mut series = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| err(dir, None, format!("cannot read folder: {e}")))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let mean = entry.path().join("mean.txt");
+            let Ok(recorded) = name.parse::<f64>() else {
+                continue;
+            };
+            if !mean.is_file() {
+                continue;
+            }
+            let text = std::fs::read_to_string(&mean)
+                .map_err(|e| err(&mean, None, format!("cannot read: {e}")))?;
+            let mut cof = Vec::new();
+            for (i, line) in text.lines().enumerate() {
+                if line.trim().is_empty() {
+                    return Err(err(&mean, Some(i + 1), "empty line inside the series"));
+                }
+                cof.push(parse_cof(&mean, i + 1, line, "COF")?);
+            }
+            if cof.len() < 2 {
+                return Err(err(
+                    &mean,
+                    None,
+                    format!("series has {} strokes, at least 2 are needed", cof.len()),
+                ));
+            }
+            series.push(Series {
+                label: name,
+                recorded_temperature: recorded,
+                temperature: map.apply(recorded),
+                cof,
+            });
+        }
+        if series.is_empty() {
+            return Err(err(dir, None, "no <temperature>/mean.txt series found"));
+        }
+        series.sort_by(|a, b| {
+            a.recorded_temperature
+                .total_cmp(&b.recorded_temperature)
+                .then(a.label.cmp(&b.label))
+        });
+        Ok(Self { series })
+    }
+
+    /// Loads a CSV with the header `temperature,series,stroke,cof` (columns in any order). Rows of one
+    /// `(temperature, series)` form a series ordered by the integer `stroke`.
+    pub fn load_csv(path: &Path, map: &TemperatureMap) -> Result<Self, DataError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| err(path, None, format!("cannot read: {e}")))?;
+        let mut lines = text.lines().enumerate();
+        let (_, header) = lines.next().ok_or_else(|| {
+            err(
+                path,
+                Some(1),
+                "empty file: expected the header temperature,series,stroke,cof",
+            )
+        })?;
+        let names: Vec<&str> = header.split(',').map(str::trim).collect();
+        let mut col = [usize::MAX; 4];
+        for (i, name) in names.iter().enumerate() {
+            let slot = match *name {
+                "temperature" => 0,
+                "series" => 1,
+                "stroke" => 2,
+                "cof" => 3,
+                other => {
+                    return Err(err(
+                        path,
+                        Some(1),
+                        format!(
+                            "unknown column `{other}` (expected temperature, series, stroke, cof)"
+                        ),
+                    ));
+                }
+            };
+            if col[slot] != usize::MAX {
+                return Err(err(path, Some(1), format!("column `{name}` appears twice")));
+            }
+            col[slot] = i;
+        }
+        for (slot, name) in ["temperature", "series", "stroke", "cof"]
+            .iter()
+            .enumerate()
+        {
+            if col[slot] == usize::MAX {
+                return Err(err(path, Some(1), format!("missing column `{name}`")));
+            }
+        }
+        let mut groups: Vec<(SeriesKey, Vec<CsvRow>)> = Vec::new();
+        for (i, line) in lines {
+            let n = i + 1;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let fields: Vec<&str> = line.split(',').collect();
+            if fields.len() != names.len() {
+                return Err(err(
+                    path,
+                    Some(n),
+                    format!("{} fields, the header has {}", fields.len(), names.len()),
+                ));
+            }
+            let t = parse_cof(path, n, fields[col[0]], "temperature")?;
+            let id = fields[col[1]].trim().to_string();
+            let stroke: i64 = fields[col[2]].trim().parse().map_err(|_| {
+                err(
+                    path,
+                    Some(n),
+                    format!("stroke `{}` is not an integer", fields[col[2]].trim()),
+                )
+            })?;
+            let cof = parse_cof(path, n, fields[col[3]], "cof")?;
+            match groups
+                .iter_mut()
+                .find(|((gt, gid), _)| *gt == t && *gid == id)
+            {
+                Some((_, rows)) => rows.push((stroke, cof, n)),
+                None => groups.push(((t, id), vec![(stroke, cof, n)])),
+            }
+        }
+        if groups.is_empty() {
+            return Err(err(path, None, "no data rows"));
+        }
+        let mut series = Vec::new();
+        for ((t, id), mut rows) in groups {
+            rows.sort_by_key(|r| r.0);
+            if let Some(w) = rows.windows(2).find(|w| w[0].0 == w[1].0) {
+                return Err(err(
+                    path,
+                    Some(w[1].2),
+                    format!(
+                        "stroke {} of series `{id}` at {t} C appears twice (also line {})",
+                        w[1].0, w[0].2
+                    ),
+                ));
+            }
+            if rows.len() < 2 {
+                return Err(err(
+                    path,
+                    Some(rows[0].2),
+                    format!("series `{id}` at {t} C has one stroke, at least 2 are needed"),
+                ));
+            }
+            series.push(Series {
+                label: format!("{t}/{id}"),
+                recorded_temperature: t,
+                temperature: map.apply(t),
+                cof: rows.into_iter().map(|r| r.1).collect(),
+            });
+        }
+        series.sort_by(|a, b| {
+            a.recorded_temperature
+                .total_cmp(&b.recorded_temperature)
+                .then(a.label.cmp(&b.label))
+        });
+        Ok(Self { series })
+    }
+
+    /// Total number of stroke-to-stroke transitions.
+    pub fn transitions(&self) -> usize {
+        self.series.iter().map(Series::transitions).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(name: &str, text: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("galling-dataset-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("data.csv");
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn csv_groups_and_orders_strokes() {
+        let p = write(
+            "ok",
+            "temperature,series,stroke,cof\n170,a,2,0.3\n170,a,1,0.2\n25,b,1,0.2\n25,b,2,0.21\n25,b,3,0.22\n",
+        );
+        let d = Dataset::load_csv(&p, &TemperatureMap::default()).unwrap();
+        assert_eq!(d.series.len(), 2);
+        assert_eq!(d.series[0].temperature, 160.0);
+        assert_eq!(d.series[1].cof, vec![0.2, 0.3]);
+        assert_eq!(d.transitions(), 3);
+    }
+
+    #[test]
+    fn csv_errors_name_file_and_line() {
+        let cases = [
+            (
+                "nan",
+                "temperature,series,stroke,cof\n170,a,1,0.2\n170,a,2,NaN\n",
+                ":3: cof `NaN` is not finite",
+            ),
+            (
+                "text",
+                "temperature,series,stroke,cof\n170,a,1,abc\n",
+                ":2: cof `abc` is not a number",
+            ),
+            (
+                "col",
+                "temperature,series,stroke,friction\n",
+                ":1: unknown column `friction`",
+            ),
+            (
+                "dup",
+                "temperature,series,stroke,cof\n170,a,1,0.2\n170,a,1,0.3\n",
+                ":3: stroke 1 of series `a`",
+            ),
+            (
+                "short",
+                "temperature,series,stroke,cof\n170,a,1\n",
+                ":2: 3 fields",
+            ),
+            (
+                "single",
+                "temperature,series,stroke,cof\n170,a,1,0.2\n",
+                ":2: series `a` at 170 C has one stroke",
+            ),
+            ("empty", "temperature,series,stroke,cof\n", "no data rows"),
+        ];
+        for (name, text, want) in cases {
+            let p = write(name, text);
+            let e = Dataset::load_csv(&p, &TemperatureMap::default())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(want) && e.contains("data.csv"), "{name}: {e}");
+        }
+    }
+
+    #[test]
+    fn mapping_parses_and_rejects_garbage() {
+        assert_eq!(
+            TemperatureMap::parse("").unwrap(),
+            TemperatureMap::identity()
+        );
+        assert!(
+            TemperatureMap::parse("25=160")
+                .unwrap_err()
+                .contains("RECORDED:MODEL")
+        );
+        assert!(
+            TemperatureMap::parse("25:hot")
+                .unwrap_err()
+                .contains("`hot`")
+        );
+    }
+}

@@ -1,0 +1,50 @@
+//! # galling: V8 galling-onset model for forming-press firmware
+//!
+//! When a forming die runs hot, sheet material welds onto the tool ("galling") and the stroke's
+//! coefficient of friction (COF) jumps from about 0.2 to 0.8. The V8 model describes the per-stroke
+//! COF as a particle in a temperature-dependent double-well potential: each stroke either fluctuates
+//! in its well ("stay") or jumps (Kramers escape). This crate evaluates that model in `f32` on a
+//! microcontroller without heap, and in `f64` or dual numbers on the host, from one definition.
+//!
+//! - [`V8Params`]: the 15 parameters; [`Model`]: validated, ready to evaluate.
+//! - [`Landscape`]: the model at one die temperature: potential, [`Mixture`], log-probability and jump
+//!   posterior of an observed stroke-to-stroke change, and forward simulation ([`Landscape::step`],
+//!   [`Landscape::simulate_into`]).
+//! - [`blob`]: the flashable parameter blob shared by trainer and firmware.
+//! - [`averager`]: the streaming per-stroke COF averager (raw samples in, stroke mean and std out).
+//!
+//! ```
+//! use galling::{Model, V8Params};
+//! let model = Model::new(&V8Params::PUBLISHED_FIT)?;
+//! let land = model.landscape(167.5);                // die temperature, degC
+//! let score = land.score(0.21, 0.35);               // COF 0.21, next stroke 0.56
+//! assert!(score.jump_posterior > 0.9);              // that was a jump
+//! # Ok::<(), galling::ParamError>(())
+//! ```
+#![cfg_attr(not(any(test, feature = "std")), no_std)]
+#![deny(missing_docs)]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod averager;
+pub mod blob;
+#[cfg(feature = "std")]
+pub mod dataset;
+#[cfg(feature = "dual")]
+pub mod dual;
+mod model;
+mod normal;
+mod params;
+mod scalar;
+mod sim;
+
+pub use model::{Landscape, Mixture, Model, TransitionScore, consts};
+pub use normal::{inverse_normal_cdf, standard_normal, uniform_open01};
+pub use params::{ParamError, ParamField, V8Params};
+pub use scalar::Scalar;
+
+/// The default random generator of simulations: small state (16 bytes), fast on 32-bit cores.
+pub type DefaultRng = rand_xoshiro::Xoshiro128PlusPlus;
+pub use rand_core;
+pub use rand_xoshiro;

@@ -1,0 +1,460 @@
+//! The V8 double-well model, written once for every number type.
+//!
+//! [`Model`] holds validated parameters with positivity applied; [`Model::landscape`] evaluates
+//! everything that depends only on the die temperature (barrier, tilt, noise, Gaussian normalisers)
+//! once, so the per-stroke quantities ([`Landscape::mixture`], [`Landscape::log_prob`],
+//! [`Landscape::jump_posterior`], [`Landscape::step`](crate::Landscape::step)) only do the COF-dependent work.
+//! The formulas and their order are those of `shared/docs/MODEL.md`.
+
+use crate::params::{ParamError, V8Params};
+use crate::scalar::{Scalar, clamp, max};
+
+/// Constants of the V8 model (MODEL.md, "Constants").
+pub mod consts {
+    /// Reference die temperature, degC: `dT = T - T_REF`.
+    pub const T_REF: f64 = 160.0;
+    /// Lowest COF the model represents (simulation clamp).
+    pub const COF_MIN: f64 = 0.1;
+    /// Highest COF the model represents (simulation clamp).
+    pub const COF_MAX: f64 = 1.3;
+    /// Time step of the stay drift.
+    pub const DT: f64 = 1.0;
+    /// Guard added to denominators and logarithm arguments.
+    pub const EPS: f64 = 1e-8;
+    /// Exponent arguments are clamped to `[-EXP_LIMIT, EXP_LIMIT]`.
+    pub const EXP_LIMIT: f64 = 20.0;
+    /// Stay probability clamp.
+    pub const STAY_MIN: f64 = 0.01;
+    /// Stay probability clamp.
+    pub const STAY_MAX: f64 = 0.99;
+    /// `0.5 * ln(2 pi)`.
+    pub const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;
+}
+use consts::*;
+
+#[inline(always)]
+fn c<S: Scalar>(x: f64) -> S {
+    S::from_f64(x)
+}
+
+/// `exp(clamp(x, -20, 20))`, the model's guarded exponential.
+#[inline(always)]
+fn exp_clamped<S: Scalar>(x: S) -> S {
+    clamp(x, c(-EXP_LIMIT), c(EXP_LIMIT)).exp()
+}
+
+/// Validated V8 parameters with positivity applied, ready to evaluate.
+///
+/// ```
+/// use galling::{Model, V8Params};
+/// let model = Model::new(&V8Params::PUBLISHED_FIT)?;
+/// let at_170 = model.landscape(170.0);
+/// // At 170 C the barrier has collapsed: a clean die is likely to leave its well.
+/// assert!(at_170.mixture(0.2).stay_probability < model.landscape(160.0).mixture(0.2).stay_probability);
+/// # Ok::<(), galling::ParamError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Model<S = f32> {
+    raw: V8Params<S>,
+    mu_l: S,
+    mu_h: S,
+    mu_mid: S,
+    /// `L^4 + eps`.
+    l4: S,
+    h0: S,
+    alpha_h: S,
+    d0: S,
+    omega0: S,
+    tau: S,
+    sigma_up: S,
+    sigma_down: S,
+}
+
+impl<S: Scalar> Model<S> {
+    /// Validates `params` (see [`V8Params::validate`]) and applies positivity.
+    pub fn new(params: &V8Params<S>) -> Result<Self, ParamError> {
+        params.validate()?;
+        let p = params;
+        let l = p.mu_h - p.mu_l;
+        let l2 = l * l;
+        Ok(Self {
+            raw: *p,
+            mu_l: p.mu_l,
+            mu_h: p.mu_h,
+            mu_mid: (p.mu_l + p.mu_h) / c(2.0),
+            l4: l2 * l2 + c(EPS),
+            h0: p.h0.abs(),
+            alpha_h: p.alpha_h.abs(),
+            d0: p.d0.abs(),
+            omega0: p.omega0.abs(),
+            tau: p.tau.abs(),
+            sigma_up: p.sigma_jump_up.abs(),
+            sigma_down: p.sigma_jump_down.abs(),
+        })
+    }
+
+    /// The parameters as given (signs kept).
+    pub fn params(&self) -> &V8Params<S> {
+        &self.raw
+    }
+
+    /// Midpoint between the wells, `(mu_L + mu_H) / 2`: the default galling threshold.
+    pub fn well_midpoint(&self) -> S {
+        self.mu_mid
+    }
+
+    /// Starting COF of simulations: `clamp(mu0_base, 0.1, 1.3)`.
+    pub fn initial_cof(&self) -> S {
+        clamp(self.raw.mu0_base, c(COF_MIN), c(COF_MAX))
+    }
+
+    /// Everything that depends only on the die temperature `temperature` (degC, after any mapping
+    /// such as 25 C to 160 C), evaluated once.
+    pub fn landscape(&self, temperature: S) -> Landscape<S> {
+        let p = &self.raw;
+        let dt = temperature - c(T_REF);
+        let h = self.h0 * exp_clamped(-self.alpha_h * dt);
+        let g = p.g0 + p.g_t * dt;
+        let noise = self.d0 * exp_clamped(p.d_t * dt);
+        let quartic = h / self.l4;
+        let stay_spread = (c::<S>(2.0) * noise + c(EPS)).sqrt();
+        let mut land = Landscape {
+            mu_l: self.mu_l,
+            mu_h: self.mu_h,
+            mu_mid: self.mu_mid,
+            barrier_scale: h,
+            quartic,
+            tilt: g,
+            noise,
+            inv_noise: c::<S>(1.0) / (noise + c(EPS)),
+            omega0: self.omega0,
+            tau: self.tau,
+            j_mu: p.j_mu,
+            jump_offset: p.j_t * dt,
+            potential_at_mid: c(0.0),
+            stay_spread,
+            jump_spread_up: self.sigma_up,
+            jump_spread_down: self.sigma_down,
+            stay_norm: Normaliser::new(stay_spread),
+            up_norm: Normaliser::new(self.sigma_up),
+            down_norm: Normaliser::new(self.sigma_down),
+        };
+        land.potential_at_mid = land.potential(self.mu_mid);
+        land
+    }
+}
+
+/// `-0.5 ln(2 pi) - ln(s + eps)` and `1 / (s + eps)` of one Gaussian spread.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Normaliser<S> {
+    log_norm: S,
+    inv_spread: S,
+}
+
+impl<S: Scalar> Normaliser<S> {
+    fn new(spread: S) -> Self {
+        let s = spread + c(EPS);
+        Self {
+            log_norm: -c::<S>(LN_SQRT_2PI) - s.ln(),
+            inv_spread: c::<S>(1.0) / s,
+        }
+    }
+
+    /// `logN(x; mean, s)` of MODEL.md.
+    #[inline(always)]
+    fn log_density(&self, x: S, mean: S) -> S {
+        let z = (x - mean) * self.inv_spread;
+        self.log_norm - c::<S>(0.5) * z * z
+    }
+}
+
+/// The five quantities of the transition mixture at one COF and temperature.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Mixture<S = f32> {
+    /// `pi`: probability that the next stroke stays in the current regime (Kramers escape), in `[0.01, 0.99]`.
+    pub stay_probability: S,
+    /// `d1 = -V'(mu) dt`: mean COF change when staying.
+    pub stay_drift: S,
+    /// `s1 = sqrt(2D + eps)`: spread of the COF change when staying.
+    pub stay_spread: S,
+    /// `d2 = -V'(mu) |tau| + j_mu mu + j_T dT`: mean COF change of a jump.
+    pub jump_drift: S,
+    /// `s2`: `|sigma_jump_up|` below the well midpoint, `|sigma_jump_down|` at or above it.
+    pub jump_spread: S,
+}
+
+/// What one observed transition says under the model.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct TransitionScore<S = f32> {
+    /// `log p(delta | T, mu)`.
+    pub log_prob: S,
+    /// Posterior probability that the transition came from the jump component.
+    pub jump_posterior: S,
+}
+
+/// The model at one die temperature: the potential landscape and everything temperature-only.
+///
+/// ```
+/// use galling::{Model, V8Params};
+/// let land = Model::new(&V8Params::PUBLISHED_FIT.map(f64::from))?.landscape(165.0);
+/// let m = land.mixture(0.25);
+/// assert!((0.01..=0.99).contains(&m.stay_probability));
+/// let lp = land.log_prob(0.25, 0.01);
+/// assert!(lp.is_finite());
+/// # Ok::<(), galling::ParamError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Landscape<S = f32> {
+    mu_l: S,
+    mu_h: S,
+    mu_mid: S,
+    /// `h(T)`.
+    barrier_scale: S,
+    /// `h(T) / (L^4 + eps)`.
+    quartic: S,
+    /// `g(T)`.
+    tilt: S,
+    /// `D(T)`.
+    noise: S,
+    /// `1 / (D(T) + eps)`.
+    inv_noise: S,
+    omega0: S,
+    tau: S,
+    j_mu: S,
+    /// `j_T dT`.
+    jump_offset: S,
+    potential_at_mid: S,
+    stay_spread: S,
+    jump_spread_up: S,
+    jump_spread_down: S,
+    stay_norm: Normaliser<S>,
+    up_norm: Normaliser<S>,
+    down_norm: Normaliser<S>,
+}
+
+impl<S: Scalar> Landscape<S> {
+    /// Double-well potential `V(mu) = h/L4 (mu - mu_L)^2 (mu - mu_H)^2 - g (mu - mu_mid)`.
+    #[inline]
+    pub fn potential(&self, mu: S) -> S {
+        let a = mu - self.mu_l;
+        let b = mu - self.mu_h;
+        self.quartic * (a * a) * (b * b) - self.tilt * (mu - self.mu_mid)
+    }
+
+    /// Derivative `V'(mu) = 2h/L4 (mu - mu_L)(mu - mu_H)(2 mu - mu_L - mu_H) - g`.
+    #[inline]
+    pub fn potential_slope(&self, mu: S) -> S {
+        c::<S>(2.0)
+            * self.quartic
+            * (mu - self.mu_l)
+            * (mu - self.mu_h)
+            * (c::<S>(2.0) * mu - self.mu_l - self.mu_h)
+            - self.tilt
+    }
+
+    /// Barrier from `mu` to the top at the midpoint: `dV = max(V(mu_mid) - V(mu), 0)`.
+    #[inline]
+    pub fn barrier_height(&self, mu: S) -> S {
+        max(self.potential_at_mid - self.potential(mu), c(0.0))
+    }
+
+    /// Noise intensity `D(T) = |D0| exp(clamp(D_T dT, -20, 20))`.
+    pub fn noise_intensity(&self) -> S {
+        self.noise
+    }
+
+    /// Barrier scale `h(T) = |h0| exp(clamp(-|alpha_h| dT, -20, 20))`.
+    pub fn barrier_scale(&self) -> S {
+        self.barrier_scale
+    }
+
+    /// Tilt `g(T) = g0 + g_T dT`.
+    pub fn tilt(&self) -> S {
+        self.tilt
+    }
+
+    /// The midpoint between the wells.
+    pub fn well_midpoint(&self) -> S {
+        self.mu_mid
+    }
+
+    /// Stay probability `pi = clamp(1 - |omega0| exp(clamp(-dV / (D + eps), -20, 20)), 0.01, 0.99)`.
+    #[inline]
+    pub fn stay_probability(&self, mu: S) -> S {
+        let escape = self.omega0 * exp_clamped(-self.barrier_height(mu) * self.inv_noise);
+        clamp(c::<S>(1.0) - escape, c(STAY_MIN), c(STAY_MAX))
+    }
+
+    /// The five mixture quantities at COF `mu`.
+    #[inline]
+    pub fn mixture(&self, mu: S) -> Mixture<S> {
+        let force = -self.potential_slope(mu);
+        Mixture {
+            stay_probability: self.stay_probability(mu),
+            stay_drift: force * c(DT),
+            stay_spread: self.stay_spread,
+            jump_drift: force * self.tau + self.j_mu * mu + self.jump_offset,
+            jump_spread: if mu < self.mu_mid {
+                self.jump_spread_up
+            } else {
+                self.jump_spread_down
+            },
+        }
+    }
+
+    /// Log-probability and jump posterior of the COF change `delta` from `mu`.
+    ///
+    /// `log p = logsumexp(ln(pi + eps) + logN(delta; d1, s1), ln(1 - pi + eps) + logN(delta; d2, s2))`,
+    /// evaluated as `k + ln(w_k + w_o exp(k_o - k))` around the larger Gaussian term, which is the same
+    /// number with one exponential and one logarithm instead of two of each.
+    #[inline]
+    pub fn score(&self, mu: S, delta: S) -> TransitionScore<S> {
+        let m = self.mixture(mu);
+        let jump_norm = if mu < self.mu_mid {
+            &self.up_norm
+        } else {
+            &self.down_norm
+        };
+        let stay_term = self.stay_norm.log_density(delta, m.stay_drift);
+        let jump_term = jump_norm.log_density(delta, m.jump_drift);
+        let w_stay = m.stay_probability + c(EPS);
+        let w_jump = c::<S>(1.0) - m.stay_probability + c(EPS);
+        if stay_term >= jump_term {
+            let other = w_jump * (jump_term - stay_term).exp();
+            let total = w_stay + other;
+            TransitionScore {
+                log_prob: stay_term + total.ln(),
+                jump_posterior: other / total,
+            }
+        } else {
+            let other = w_stay * (stay_term - jump_term).exp();
+            let total = w_jump + other;
+            TransitionScore {
+                log_prob: jump_term + total.ln(),
+                jump_posterior: w_jump / total,
+            }
+        }
+    }
+
+    /// `log p(delta | T, mu)`: log-density of the observed COF change `delta` from `mu`.
+    #[inline]
+    pub fn log_prob(&self, mu: S, delta: S) -> S {
+        self.score(mu, delta).log_prob
+    }
+
+    /// Posterior probability that the COF change `delta` from `mu` was a jump (regime transition).
+    #[inline]
+    pub fn jump_posterior(&self, mu: S, delta: S) -> S {
+        self.score(mu, delta).jump_posterior
+    }
+
+    /// Log-likelihood of a series of per-stroke COF values observed at this temperature: the sum of
+    /// `log p(mu[n+1] - mu[n] | mu[n])` over consecutive strokes (`len - 1` transitions).
+    ///
+    /// ```
+    /// use galling::{Model, V8Params};
+    /// let land = Model::new(&V8Params::PUBLISHED_FIT.map(f64::from))?.landscape(160.0);
+    /// let ll = land.series_log_likelihood([0.20, 0.21, 0.20]);
+    /// assert_eq!(ll, land.log_prob(0.20, 0.21 - 0.20) + land.log_prob(0.21, 0.20 - 0.21));
+    /// # Ok::<(), galling::ParamError>(())
+    /// ```
+    pub fn series_log_likelihood(&self, cof: impl IntoIterator<Item = S>) -> S {
+        let mut it = cof.into_iter();
+        let mut total = c(0.0);
+        if let Some(mut prev) = it.next() {
+            for next in it {
+                total = total + self.log_prob(prev, next - prev);
+                prev = next;
+            }
+        }
+        total
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model() -> Model<f64> {
+        Model::new(&V8Params::PUBLISHED_FIT.map(f64::from)).unwrap()
+    }
+
+    /// The spec's literal formula, to check the one-exp/one-ln evaluation against.
+    fn literal_log_prob(l: &Landscape<f64>, mu: f64, delta: f64) -> f64 {
+        let m = l.mixture(mu);
+        let log_n = |x: f64, mean: f64, s: f64| {
+            -LN_SQRT_2PI - (s + EPS).ln() - 0.5 * ((x - mean) / (s + EPS)).powi(2)
+        };
+        let a = (m.stay_probability + EPS).ln() + log_n(delta, m.stay_drift, m.stay_spread);
+        let b = (1.0 - m.stay_probability + EPS).ln() + log_n(delta, m.jump_drift, m.jump_spread);
+        let hi = a.max(b);
+        hi + ((a - hi).exp() + (b - hi).exp()).ln()
+    }
+
+    #[test]
+    fn log_prob_equals_the_literal_logsumexp() {
+        let m = model();
+        for t in [160.0, 165.0, 167.5, 170.0] {
+            let l = m.landscape(t);
+            for i in 0..=24 {
+                let mu = 0.1 + 0.05 * f64::from(i);
+                for delta in [-0.9, -0.2, -0.01, 0.0, 0.003, 0.05, 0.6, 1.1] {
+                    let got = l.log_prob(mu, delta);
+                    let want = literal_log_prob(&l, mu, delta);
+                    assert!(
+                        (got - want).abs() <= 1e-12 * want.abs().max(1.0),
+                        "T={t} mu={mu} d={delta}: {got} vs {want}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn posterior_is_the_jump_share_of_the_density() {
+        let l = model().landscape(167.5);
+        let (mu, delta) = (0.3, 0.25);
+        let m = l.mixture(mu);
+        let dens =
+            |x: f64, mean: f64, s: f64| (-0.5 * ((x - mean) / (s + EPS)).powi(2)).exp() / (s + EPS);
+        let stay = (m.stay_probability + EPS) * dens(delta, m.stay_drift, m.stay_spread);
+        let jump = (1.0 - m.stay_probability + EPS) * dens(delta, m.jump_drift, m.jump_spread);
+        assert!((l.jump_posterior(mu, delta) - jump / (stay + jump)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn slope_is_the_derivative_of_the_potential() {
+        let l = model().landscape(165.0);
+        for mu in [0.15, 0.3, 0.5, 0.7, 1.0] {
+            let h = 1e-6;
+            let numeric = (l.potential(mu + h) - l.potential(mu - h)) / (2.0 * h);
+            assert!((numeric - l.potential_slope(mu)).abs() < 1e-7);
+        }
+    }
+
+    #[test]
+    fn wells_have_no_barrier_at_the_midpoint_and_pi_is_clamped() {
+        let l = model().landscape(160.0);
+        assert_eq!(l.barrier_height(l.well_midpoint()), 0.0);
+        assert_eq!(l.mixture(0.2).stay_probability, STAY_MAX);
+        let scale = model().landscape(160.0).barrier_scale();
+        assert_eq!(scale, f64::from(V8Params::PUBLISHED_FIT.h0));
+    }
+
+    #[test]
+    fn jump_spread_switches_at_the_midpoint() {
+        let m = model();
+        let l = m.landscape(165.0);
+        let mid = m.well_midpoint();
+        assert_eq!(
+            l.mixture(mid - 1e-9).jump_spread,
+            f64::from(V8Params::PUBLISHED_FIT.sigma_jump_up)
+        );
+        assert_eq!(
+            l.mixture(mid).jump_spread,
+            f64::from(V8Params::PUBLISHED_FIT.sigma_jump_down)
+        );
+    }
+}

@@ -1,0 +1,176 @@
+//! The number type the model is written against.
+//!
+//! Every formula of the model is written once, generic over [`Scalar`]: `f32` on the press controller,
+//! `f64` on the host, and (with the `dual` feature) forward-mode dual numbers in the trainer, which gives
+//! exact gradients of the very same code.
+
+use core::ops::{Add, Div, Mul, Neg, Sub};
+
+/// A real number the model can be evaluated in.
+///
+/// Comparisons (`PartialOrd`) decide the clamps and the branch on the well midpoint; for dual numbers
+/// they compare the value and a clamped value carries a zero derivative, as in the original PyTorch code.
+///
+/// ```
+/// use galling::Scalar;
+/// fn square_plus_exp<S: Scalar>(x: S) -> S { x * x + x.exp() }
+/// assert_eq!(square_plus_exp(0.0_f32), 1.0);
+/// assert_eq!(square_plus_exp(0.0_f64), 1.0);
+/// ```
+pub trait Scalar:
+    Copy
+    + PartialOrd
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + Neg<Output = Self>
+{
+    /// A constant of the model (folded at compile time for `f32`).
+    fn from_f64(x: f64) -> Self;
+    /// An exact conversion of an `f32` value (sensor data, uniform draws).
+    fn from_f32(x: f32) -> Self;
+    /// The value as `f64`, for reports and diagnostics (not used on the per-stroke path).
+    fn to_f64(self) -> f64;
+    /// e^self.
+    fn exp(self) -> Self;
+    /// Natural logarithm.
+    fn ln(self) -> Self;
+    /// Square root.
+    fn sqrt(self) -> Self;
+    /// Absolute value.
+    fn abs(self) -> Self;
+    /// `true` unless the value is NaN or infinite.
+    fn is_finite(self) -> bool;
+}
+
+impl Scalar for f32 {
+    #[inline(always)]
+    fn from_f64(x: f64) -> Self {
+        x as f32
+    }
+    #[inline(always)]
+    fn from_f32(x: f32) -> Self {
+        x
+    }
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        f64::from(self)
+    }
+    #[inline(always)]
+    fn exp(self) -> Self {
+        libm::expf(self)
+    }
+    #[inline(always)]
+    fn ln(self) -> Self {
+        libm::logf(self)
+    }
+    #[inline(always)]
+    fn sqrt(self) -> Self {
+        sqrt_f32(self)
+    }
+    #[inline(always)]
+    fn abs(self) -> Self {
+        libm::fabsf(self)
+    }
+    #[inline(always)]
+    fn is_finite(self) -> bool {
+        f32::is_finite(self)
+    }
+}
+
+impl Scalar for f64 {
+    #[inline(always)]
+    fn from_f64(x: f64) -> Self {
+        x
+    }
+    #[inline(always)]
+    fn from_f32(x: f32) -> Self {
+        f64::from(x)
+    }
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self
+    }
+    #[inline(always)]
+    fn exp(self) -> Self {
+        libm::exp(self)
+    }
+    #[inline(always)]
+    fn ln(self) -> Self {
+        libm::log(self)
+    }
+    #[inline(always)]
+    fn sqrt(self) -> Self {
+        libm::sqrt(self)
+    }
+    #[inline(always)]
+    fn abs(self) -> Self {
+        libm::fabs(self)
+    }
+    #[inline(always)]
+    fn is_finite(self) -> bool {
+        f64::is_finite(self)
+    }
+}
+
+/// Square root in f32: the FPU's `vsqrt.f32` on Cortex-M4F/M7 (one instruction, correctly rounded,
+/// so bit-identical to the software routine), `libm::sqrtf` elsewhere.
+#[inline(always)]
+fn sqrt_f32(x: f32) -> f32 {
+    #[cfg(all(target_arch = "arm", target_feature = "vfp2"))]
+    {
+        let r: f32;
+        // SAFETY: `vsqrt.f32` reads one FPU register and writes one; it touches no memory and no flags
+        // other than the FPU's cumulative exception bits. IEEE 754 requires sqrt to be correctly
+        // rounded, so the result equals libm's.
+        #[allow(unsafe_code)]
+        unsafe {
+            core::arch::asm!("vsqrt.f32 {r}, {x}", r = out(sreg) r, x = in(sreg) x,
+                options(pure, nomem, nostack, preserves_flags));
+        }
+        r
+    }
+    #[cfg(not(all(target_arch = "arm", target_feature = "vfp2")))]
+    {
+        libm::sqrtf(x)
+    }
+}
+
+/// `x` limited to `[lo, hi]`; NaN passes through unchanged (callers validate inputs at the edge).
+#[inline(always)]
+pub(crate) fn clamp<S: Scalar>(x: S, lo: S, hi: S) -> S {
+    if x < lo {
+        lo
+    } else if x > hi {
+        hi
+    } else {
+        x
+    }
+}
+
+/// The larger of `a` and `b` (`a` when they compare equal or unordered).
+#[inline(always)]
+pub(crate) fn max<S: Scalar>(a: S, b: S) -> S {
+    if b > a { b } else { a }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clamp_limits_and_keeps_inside() {
+        assert_eq!(clamp(2.0_f64, 0.1, 1.3), 1.3);
+        assert_eq!(clamp(-2.0_f64, 0.1, 1.3), 0.1);
+        assert_eq!(clamp(0.5_f32, 0.1, 1.3), 0.5);
+        assert!(clamp(f32::NAN, 0.1, 1.3).is_nan());
+    }
+
+    #[test]
+    fn sqrt_matches_libm_bit_for_bit() {
+        for x in [0.0_f32, 1e-8, 0.5, 2.0, 123.456, 1e30] {
+            assert_eq!(Scalar::sqrt(x).to_bits(), libm::sqrtf(x).to_bits());
+        }
+    }
+}
