@@ -1,0 +1,351 @@
+//! Raw stroke recordings to per-stroke COF averages, through the core's streaming
+//! [`StrokeAverager`] (the same code the firmware runs), one sample at a time.
+//!
+//! A stroke file is a CSV with a header naming at least `force_y`, `force_z` and `position_x`
+//! (metres); other columns are ignored. Each row is fed to [`StrokeAverager::push_forces`] with the
+//! position converted by [`metres_to_counts`]; the averaging rule (COF clamp, 10..60 mm window from
+//! the first sample, mean and `n - 1` standard deviation) lives only in the core.
+//!
+//! A folder of stroke files is ordered by the integer before the first `_` of each file name (a plain
+//! lexical sort would misplace `00098_...` after `000097_...`).
+
+use galling::Scalar;
+use galling::averager::{StrokeAverager, StrokeStats, StrokeWindow, metres_to_counts};
+use std::fmt;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+/// The columns a stroke file must have.
+pub const REQUIRED_COLUMNS: [&str; 3] = ["force_y", "force_z", "position_x"];
+
+/// What was wrong with a stroke file or folder: names the file, and the line and column where they
+/// apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AverageError {
+    /// The file or folder.
+    pub path: PathBuf,
+    /// 1-based line number.
+    pub line: Option<usize>,
+    /// The column (header name).
+    pub column: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for AverageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        write!(f, ": ")?;
+        if let Some(column) = &self.column {
+            write!(f, "column `{column}`: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for AverageError {}
+
+fn error(
+    path: &Path,
+    line: Option<usize>,
+    column: Option<&str>,
+    message: impl Into<String>,
+) -> AverageError {
+    AverageError {
+        path: path.to_path_buf(),
+        line,
+        column: column.map(str::to_string),
+        message: message.into(),
+    }
+}
+
+/// One averaged stroke of a folder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StrokeRecord<S> {
+    /// The integer before the first `_` of the file name.
+    pub number: u64,
+    /// The stroke file.
+    pub path: PathBuf,
+    /// Mean, standard deviation and sample count of the stroke's COF window.
+    pub stats: StrokeStats<S>,
+}
+
+/// Averages one stroke file with a fresh [`StrokeAverager<S>`], streaming it row by row.
+///
+/// Forces are parsed as `f64` and handed to the averager as `S` (so `S = f32` sees what an f32
+/// firmware would); positions become integer counts with [`metres_to_counts`].
+///
+/// # Errors
+/// [`AverageError`] naming the file, line and column for an unreadable file, an empty file, a missing
+/// column, a row with too few fields, a non-numeric or non-finite value, a position out of range, a
+/// zero normal force, or a stroke with fewer than two samples in the window.
+pub fn average_stroke_file<S: Scalar>(
+    path: &Path,
+    window: StrokeWindow,
+) -> Result<StrokeStats<S>, AverageError> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| error(path, None, None, format!("cannot read: {e}")))?;
+    let mut lines = BufReader::new(file).lines();
+    let header = match lines.next() {
+        Some(h) => h.map_err(|e| error(path, Some(1), None, format!("cannot read: {e}")))?,
+        None => {
+            return Err(error(
+                path,
+                None,
+                None,
+                "empty file: expected a header with force_y, force_z, position_x",
+            ));
+        }
+    };
+    let names: Vec<&str> = header.split(',').map(str::trim).collect();
+    let mut columns = [0usize; 3];
+    for (slot, want) in REQUIRED_COLUMNS.iter().enumerate() {
+        columns[slot] = names.iter().position(|n| n == want).ok_or_else(|| {
+            error(
+                path,
+                Some(1),
+                Some(want),
+                format!("missing column (the header has: {})", names.join(", ")),
+            )
+        })?;
+    }
+    let mut averager = StrokeAverager::<S>::new(window);
+    let mut rows = 0usize;
+    for (i, line) in lines.enumerate() {
+        let n = i + 2;
+        let line = line.map_err(|e| error(path, Some(n), None, format!("cannot read: {e}")))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.split(',').collect();
+        let value = |slot: usize| -> Result<f64, AverageError> {
+            let column = REQUIRED_COLUMNS[slot];
+            let text = fields
+                .get(columns[slot])
+                .ok_or_else(|| {
+                    error(
+                        path,
+                        Some(n),
+                        Some(column),
+                        format!(
+                            "row has {} fields, the header has {}",
+                            fields.len(),
+                            names.len()
+                        ),
+                    )
+                })?
+                .trim();
+            let v: f64 = text.parse().map_err(|_| {
+                error(
+                    path,
+                    Some(n),
+                    Some(column),
+                    format!("`{text}` is not a number"),
+                )
+            })?;
+            if v.is_finite() {
+                Ok(v)
+            } else {
+                Err(error(
+                    path,
+                    Some(n),
+                    Some(column),
+                    format!("`{text}` is not finite"),
+                ))
+            }
+        };
+        let force_y = value(0)?;
+        let force_z = value(1)?;
+        let x = value(2)?;
+        let counts = metres_to_counts(x).ok_or_else(|| {
+            error(
+                path,
+                Some(n),
+                Some("position_x"),
+                format!("{x} m is outside the encoder range (about +-2.1 m)"),
+            )
+        })?;
+        averager
+            .push_forces(S::from_f64(force_y), S::from_f64(force_z), counts)
+            .map_err(|e| error(path, Some(n), Some("force_z"), e.to_string()))?;
+        rows += 1;
+    }
+    if rows == 0 {
+        return Err(error(path, None, None, "no samples after the header"));
+    }
+    averager
+        .finish()
+        .map_err(|e| error(path, None, None, e.to_string()))
+}
+
+/// The stroke files (`*.csv`) of a folder in stroke order: sorted by the integer before the first `_`.
+///
+/// # Errors
+/// [`AverageError`] when the folder cannot be read, holds no CSV file, a file name does not start
+/// with an integer, or two files share a number.
+pub fn stroke_files(dir: &Path) -> Result<Vec<(u64, PathBuf)>, AverageError> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| error(dir, None, None, format!("cannot read folder: {e}")))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry =
+            entry.map_err(|e| error(dir, None, None, format!("cannot read folder: {e}")))?;
+        let path = entry.path();
+        if !path.is_file() || path.extension().is_none_or(|x| x != "csv") {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let prefix = name.split('_').next().unwrap_or_default();
+        let prefix = prefix.strip_suffix(".csv").unwrap_or(prefix);
+        let number: u64 = prefix.parse().map_err(|_| {
+            error(
+                &path,
+                None,
+                None,
+                "file name does not start with the stroke number (an integer before the first `_`)",
+            )
+        })?;
+        files.push((number, path));
+    }
+    if files.is_empty() {
+        return Err(error(
+            dir,
+            None,
+            None,
+            "no stroke files (*.csv) in the folder",
+        ));
+    }
+    files.sort();
+    if let Some(w) = files.windows(2).find(|w| w[0].0 == w[1].0) {
+        return Err(error(
+            &w[1].1,
+            None,
+            None,
+            format!(
+                "stroke number {} also belongs to {}",
+                w[1].0,
+                w[0].1.display()
+            ),
+        ));
+    }
+    Ok(files)
+}
+
+/// Averages every stroke file of `dir` in stroke order; `progress(done, total)` is called after each.
+///
+/// # Errors
+/// The first [`AverageError`] of [`stroke_files`] or [`average_stroke_file`].
+pub fn average_folder<S: Scalar>(
+    dir: &Path,
+    window: StrokeWindow,
+    progress: &dyn Fn(usize, usize),
+) -> Result<Vec<StrokeRecord<S>>, AverageError> {
+    let files = stroke_files(dir)?;
+    let total = files.len();
+    let mut out = Vec::with_capacity(total);
+    for (i, (number, path)) in files.into_iter().enumerate() {
+        let stats = average_stroke_file::<S>(&path, window)?;
+        out.push(StrokeRecord {
+            number,
+            path,
+            stats,
+        });
+        progress(i + 1, total);
+    }
+    Ok(out)
+}
+
+/// Formats like NumPy's `savetxt` default (`%.18e`): `1.965020046643330687e-01`.
+///
+/// ```
+/// assert_eq!(host_train::averaging::format_e18(0.1965020046643330687), "1.965020046643330687e-01");
+/// assert_eq!(host_train::averaging::format_e18(12.5), "1.250000000000000000e+01");
+/// ```
+pub fn format_e18(v: f64) -> String {
+    let s = format!("{v:.18e}");
+    match s.split_once('e') {
+        Some((mantissa, exp)) => {
+            let e: i32 = exp.parse().unwrap_or(0);
+            let sign = if e < 0 { '-' } else { '+' };
+            format!("{mantissa}e{sign}{:02}", e.unsigned_abs())
+        }
+        None => s,
+    }
+}
+
+/// Writes `mean.txt` and `std.txt` (one stroke a line, [`format_e18`]) of `records` into `dir`.
+///
+/// # Errors
+/// [`crate::atomic::WriteError`] of the file that failed.
+pub fn write_text(
+    dir: &Path,
+    records: &[StrokeRecord<f64>],
+) -> Result<Vec<PathBuf>, crate::atomic::WriteError> {
+    let mut written = Vec::new();
+    for (name, pick) in [
+        (
+            "mean.txt",
+            (|s: &StrokeStats<f64>| s.mean) as fn(&StrokeStats<f64>) -> f64,
+        ),
+        ("std.txt", |s: &StrokeStats<f64>| s.std),
+    ] {
+        let path = dir.join(name);
+        crate::atomic::write_with(&path, |w| {
+            for r in records {
+                writeln!(w, "{}", format_e18(pick(&r.stats)))?;
+            }
+            Ok(())
+        })?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// Writes `strokes.csv` (`stroke,file,samples,mean,std`) of `records` into `dir`.
+///
+/// # Errors
+/// [`crate::atomic::WriteError`] when the file cannot be written.
+pub fn write_csv(
+    dir: &Path,
+    records: &[StrokeRecord<f64>],
+) -> Result<PathBuf, crate::atomic::WriteError> {
+    let path = dir.join("strokes.csv");
+    crate::atomic::write_with(&path, |w| {
+        writeln!(w, "stroke,file,samples,mean,std")?;
+        for r in records {
+            let file = r
+                .path
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            writeln!(
+                w,
+                "{},{},{},{},{}",
+                r.number,
+                file.replace(',', "_"),
+                r.stats.samples,
+                format_e18(r.stats.mean),
+                format_e18(r.stats.std)
+            )?;
+        }
+        Ok(())
+    })?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numpy_format_handles_zero_and_large_exponents() {
+        assert_eq!(format_e18(0.0), "0.000000000000000000e+00");
+        let tiny = format_e18(-2.5e-120);
+        assert!(tiny.starts_with("-2.5000000000000000") && tiny.ends_with("e-120"), "{tiny}");
+        assert_eq!(tiny.parse::<f64>().unwrap(), -2.5e-120);
+        assert_eq!(format_e18(1e300), "1.000000000000000053e+300");
+    }
+}

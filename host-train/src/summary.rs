@@ -1,0 +1,293 @@
+//! Log-likelihood tables and the `summary.json` document of a training run.
+
+use crate::simulation::SimulationRow;
+use galling::dataset::Dataset;
+use galling::{Model, ParamError, V8Params};
+use std::fmt::Write as _;
+
+/// Log-likelihood of the series recorded at one temperature.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TemperatureLl {
+    /// Temperature the series were recorded at, degC.
+    pub recorded_temperature: f64,
+    /// Temperature the model evaluated them at, degC.
+    pub model_temperature: f64,
+    /// Number of series.
+    pub series: usize,
+    /// Stroke-to-stroke transitions.
+    pub transitions: usize,
+    /// Sum of `log p(delta | T, mu)` over the transitions (float64).
+    pub log_likelihood: f64,
+    /// The same with the float32-rounded parameters evaluated in float32 (what the firmware computes).
+    pub log_likelihood_f32: f64,
+}
+
+/// Per-temperature log-likelihoods of `params` on `data`, in float64 and float32, by recorded temperature.
+///
+/// # Errors
+/// [`ParamError`] when the parameters (or their float32 rounding) are not a valid model.
+pub fn per_temperature(
+    params: &V8Params<f64>,
+    data: &Dataset,
+) -> Result<Vec<TemperatureLl>, ParamError> {
+    let m64 = Model::new(params)?;
+    let m32 = Model::new(&params.map(|v| v as f32))?;
+    let mut rows: Vec<TemperatureLl> = Vec::new();
+    for s in &data.series {
+        let ll = m64
+            .landscape(s.temperature)
+            .series_log_likelihood(s.cof.iter().copied());
+        let ll32 = m32
+            .landscape(s.temperature as f32)
+            .series_log_likelihood(s.cof.iter().map(|&c| c as f32));
+        let row = match rows.iter_mut().find(|r| {
+            r.recorded_temperature == s.recorded_temperature
+                && r.model_temperature == s.temperature
+        }) {
+            Some(r) => r,
+            None => {
+                rows.push(TemperatureLl {
+                    recorded_temperature: s.recorded_temperature,
+                    model_temperature: s.temperature,
+                    series: 0,
+                    transitions: 0,
+                    log_likelihood: 0.0,
+                    log_likelihood_f32: 0.0,
+                });
+                rows.last_mut().expect("just pushed")
+            }
+        };
+        row.series += 1;
+        row.transitions += s.transitions();
+        row.log_likelihood += ll;
+        row.log_likelihood_f32 += f64::from(ll32);
+    }
+    Ok(rows)
+}
+
+/// Per-temperature rows and their total.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct LlTable {
+    /// Sum over all transitions (float64).
+    pub total: f64,
+    /// Sum over all transitions with float32 parameters and arithmetic.
+    pub total_f32: f64,
+    /// Number of transitions.
+    pub transitions: usize,
+    /// One row per recorded temperature.
+    pub per_temperature: Vec<TemperatureLl>,
+}
+
+impl LlTable {
+    /// Evaluates `params` on `data`.
+    ///
+    /// # Errors
+    /// [`ParamError`] when the parameters are not a valid model.
+    pub fn new(params: &V8Params<f64>, data: &Dataset) -> Result<Self, ParamError> {
+        let per_temperature = per_temperature(params, data)?;
+        Ok(Self {
+            total: per_temperature.iter().map(|r| r.log_likelihood).sum(),
+            total_f32: per_temperature.iter().map(|r| r.log_likelihood_f32).sum(),
+            transitions: per_temperature.iter().map(|r| r.transitions).sum(),
+            per_temperature,
+        })
+    }
+
+    /// A plain-text table.
+    pub fn render(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "{:>9} {:>9} {:>7} {:>12} {:>14} {:>12}",
+            "T data", "T model", "series", "transitions", "LL (f64)", "LL (f32)"
+        );
+        for r in &self.per_temperature {
+            let _ = writeln!(
+                s,
+                "{:>9} {:>9} {:>7} {:>12} {:>14.6} {:>12.4}",
+                r.recorded_temperature,
+                r.model_temperature,
+                r.series,
+                r.transitions,
+                r.log_likelihood,
+                r.log_likelihood_f32
+            );
+        }
+        let _ = writeln!(
+            s,
+            "{:>9} {:>9} {:>7} {:>12} {:>14.6} {:>12.4}",
+            "total", "", "", self.transitions, self.total, self.total_f32
+        );
+        s
+    }
+}
+
+/// The optimizer's part of the summary.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct OptimizerInfo {
+    /// Method and settings, as the fitting engine names them.
+    pub method: String,
+    /// Seed of the run.
+    pub seed: u64,
+    /// Optimizer iterations (all starts).
+    pub iterations: usize,
+    /// Objective evaluations.
+    pub evaluations: usize,
+    /// Wall time of the fit, seconds.
+    pub wall_time_s: f64,
+    /// Log-likelihood the optimizer reported for its result.
+    pub log_likelihood: f64,
+}
+
+/// A distinct optimum found by the multistart.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct OptimumRow {
+    /// Its log-likelihood.
+    pub log_likelihood: f64,
+    /// Clean well.
+    pub mu_l: f64,
+    /// Galled well.
+    pub mu_h: f64,
+    /// Escape attempt frequency.
+    pub omega0: f64,
+    /// How many starts ended there.
+    pub starts: usize,
+}
+
+/// The simulation-quality part of the summary.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SimulationInfo {
+    /// Trajectories per series.
+    pub runs: usize,
+    /// Seed of the simulations.
+    pub seed: u64,
+    /// Where trajectories start.
+    pub start: crate::simulation::StartRule,
+    /// The same in words.
+    pub start_description: String,
+    /// One row per series.
+    pub rows: Vec<SimulationRow>,
+}
+
+/// Everything `summary.json` holds.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Summary {
+    /// The data the fit used.
+    pub data: String,
+    /// `(recorded, model)` temperature pairs applied to the data.
+    pub temperature_map: Vec<(f64, f64)>,
+    /// Log-likelihoods of the fitted parameters.
+    pub log_likelihood: LlTable,
+    /// The optimizer run.
+    pub optimizer: OptimizerInfo,
+    /// Distinct optima of the multistart, best first.
+    pub optima: Vec<OptimumRow>,
+    /// Physical-plausibility warnings about the fitted parameters (empty when none).
+    pub physical_flags: Vec<String>,
+    /// Whether the float32-rounded parameters (the blob) form a valid model.
+    pub blob_params_valid: bool,
+    /// Simulated against observed statistics.
+    pub simulation: SimulationInfo,
+    /// Files written by the run, relative to the output folder.
+    pub files: Vec<String>,
+}
+
+impl Summary {
+    /// The readable summary printed by `train`.
+    pub fn render(&self) -> String {
+        let mut s = String::new();
+        let o = &self.optimizer;
+        let _ = writeln!(s, "data: {}", self.data);
+        let _ = writeln!(
+            s,
+            "optimizer: {} (seed {}, {} iterations, {} evaluations, {:.1} s)",
+            o.method, o.seed, o.iterations, o.evaluations, o.wall_time_s
+        );
+        let _ = writeln!(s, "\nlog-likelihood of the fit:");
+        s.push_str(&self.log_likelihood.render());
+        if !self.optima.is_empty() {
+            let _ = writeln!(s, "\ndistinct optima (best first):");
+            let _ = writeln!(
+                s,
+                "{:>14} {:>8} {:>8} {:>12} {:>7}",
+                "LL", "mu_L", "mu_H", "omega0", "starts"
+            );
+            for r in &self.optima {
+                let _ = writeln!(
+                    s,
+                    "{:>14.4} {:>8.4} {:>8.4} {:>12.4e} {:>7}",
+                    r.log_likelihood, r.mu_l, r.mu_h, r.omega0, r.starts
+                );
+            }
+        }
+        let _ = writeln!(
+            s,
+            "\nphysical flags: {}",
+            if self.physical_flags.is_empty() {
+                "none".to_string()
+            } else {
+                self.physical_flags.join("; ")
+            }
+        );
+        let sim = &self.simulation;
+        let _ = writeln!(
+            s,
+            "\nsimulation quality ({} runs per series, seed {}; {}):",
+            sim.runs, sim.seed, sim.start_description
+        );
+        let _ = writeln!(
+            s,
+            "{:>9} {:>9} {:>7} {:>8} {:>10} {:>10} {:>10} {:>10}",
+            "T data", "T model", "strokes", "start", "obs mean", "sim mean", "obs std", "sim std"
+        );
+        for r in &sim.rows {
+            let _ = writeln!(
+                s,
+                "{:>9} {:>9} {:>7} {:>8.4} {:>10.4} {:>10.4} {:>10.4} {:>10.4}",
+                r.recorded_temperature,
+                r.model_temperature,
+                r.strokes,
+                r.start_cof,
+                r.observed_mean,
+                r.simulated_mean,
+                r.observed_std,
+                r.simulated_std
+            );
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use galling::dataset::Series;
+
+    #[test]
+    fn rows_group_by_temperature_and_sum() {
+        let series = |label: &str, t: f64, cof: Vec<f64>| Series {
+            label: label.into(),
+            recorded_temperature: t,
+            temperature: t,
+            cof,
+        };
+        let data = Dataset {
+            series: vec![
+                series("a", 165.0, vec![0.2, 0.21, 0.22]),
+                series("b", 165.0, vec![0.3, 0.25]),
+                series("c", 170.0, vec![0.8, 0.82]),
+            ],
+        };
+        let p = V8Params::PUBLISHED_FIT.map(f64::from);
+        let t = LlTable::new(&p, &data).unwrap();
+        assert_eq!(t.per_temperature.len(), 2);
+        assert_eq!(t.per_temperature[0].series, 2);
+        assert_eq!(t.transitions, 4);
+        let land = Model::new(&p).unwrap().landscape(165.0);
+        let want = land.series_log_likelihood([0.2, 0.21, 0.22])
+            + land.series_log_likelihood([0.3, 0.25]);
+        assert!((t.per_temperature[0].log_likelihood - want).abs() < 1e-12);
+        assert!((t.total_f32 - t.total).abs() < 1e-3);
+        assert!(t.render().contains("total"));
+    }
+}
