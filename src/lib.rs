@@ -27,13 +27,17 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod advice;
+pub mod alarm;
 pub mod averager;
 pub mod blob;
 #[cfg(feature = "std")]
 pub mod dataset;
 #[cfg(feature = "dual")]
 pub mod dual;
+pub mod forecast;
 mod model;
+pub mod monitor;
 mod normal;
 mod params;
 mod scalar;
@@ -43,6 +47,8 @@ pub use model::{Landscape, Mixture, Model, TransitionScore, consts};
 pub use normal::{inverse_normal_cdf, standard_normal, uniform_open01};
 pub use params::{ParamError, ParamField, V8Params};
 pub use scalar::Scalar;
+pub use forecast::{GallingRisk, RiskForecaster, normal_cdf};
+pub use monitor::{DefaultMonitor, Monitor, MonitorBuilder, StrokeReport};
 
 /// The default random generator of simulations: small state (16 bytes), fast on 32-bit cores.
 pub type DefaultRng = rand_xoshiro::Xoshiro128PlusPlus;
