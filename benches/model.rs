@@ -4,6 +4,7 @@
 //! `cargo bench --bench model`; the README records the figures.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use galling::ensemble::Ensemble;
 use galling::{DefaultRng, Landscape, Model, Scalar, V8Params, standard_normal, uniform_open01};
 use rand_xoshiro::rand_core::{Rng, SeedableRng};
 use std::hint::black_box;
@@ -62,10 +63,18 @@ fn steps<S: Scalar>(c: &mut Criterion, name: &str, land: Landscape<S>) {
         })
     });
     let mut ensemble = vec![S::from_f64(0.2); 64];
-    g.bench_function(format!("{name} ensemble of 64"), |b| {
+    g.bench_function(format!("{name} 64 trajectories, one generator"), |b| {
         b.iter(|| {
             for _ in 0..BATCH / 64 {
                 land.advance_ensemble(black_box(&mut ensemble), &mut rng);
+            }
+        })
+    });
+    let mut lanes = Ensemble::<S, 64>::new(S::from_f64(0.2), 11);
+    g.bench_function(format!("{name} 64 lanes (Ensemble, SIMD)"), |b| {
+        b.iter(|| {
+            for _ in 0..BATCH / 64 {
+                land.advance_lanes(black_box(&mut lanes));
             }
         })
     });

@@ -35,6 +35,7 @@ pub mod blob;
 pub mod dataset;
 #[cfg(feature = "dual")]
 pub mod dual;
+pub mod ensemble;
 pub mod forecast;
 mod model;
 pub mod monitor;
@@ -43,12 +44,12 @@ mod params;
 mod scalar;
 mod sim;
 
+pub use forecast::{GallingRisk, RiskForecaster, normal_cdf};
 pub use model::{Landscape, Mixture, Model, TransitionScore, consts};
+pub use monitor::{DefaultMonitor, Monitor, MonitorBuilder, StrokeReport};
 pub use normal::{inverse_normal_cdf, standard_normal, uniform_open01};
 pub use params::{ParamError, ParamField, V8Params};
 pub use scalar::Scalar;
-pub use forecast::{GallingRisk, RiskForecaster, normal_cdf};
-pub use monitor::{DefaultMonitor, Monitor, MonitorBuilder, StrokeReport};
 
 /// The default random generator of simulations: small state (16 bytes), fast on 32-bit cores.
 pub type DefaultRng = rand_xoshiro::Xoshiro128PlusPlus;

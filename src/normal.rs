@@ -22,7 +22,13 @@ use rand_core::Rng;
 /// ```
 #[inline]
 pub fn uniform_open01<R: Rng + ?Sized>(rng: &mut R) -> f32 {
-    let k = rng.next_u32() >> 9;
+    uniform_from_bits(rng.next_u32())
+}
+
+/// The uniform of [`uniform_open01`] from one raw `u32` draw.
+#[inline(always)]
+pub(crate) fn uniform_from_bits(bits: u32) -> f32 {
+    let k = bits >> 9;
     (((k << 1) | 1) as f32) * (1.0 / 16_777_216.0)
 }
 
@@ -68,7 +74,8 @@ const D: [f64; 4] = [
     2.445_134_137_142_996,
     3.754_408_661_907_416,
 ];
-const P_LOW: f64 = 0.024_25;
+/// Below `P_LOW` (and above `1 - P_LOW`) the quantile uses the tail formula.
+pub(crate) const P_LOW: f64 = 0.024_25;
 
 /// Quantile of the standard normal distribution at `p` in (0, 1) (Acklam's approximation).
 ///
@@ -82,16 +89,22 @@ pub fn inverse_normal_cdf<S: Scalar>(p: S) -> S {
     if p < k(P_LOW) {
         tail(p)
     } else if p <= k(1.0 - P_LOW) {
-        let q = p - k(0.5);
-        let r = q * q;
-        let num =
-            ((((k(A[0]) * r + k(A[1])) * r + k(A[2])) * r + k(A[3])) * r + k(A[4])) * r + k(A[5]);
-        let den =
-            ((((k(B[0]) * r + k(B[1])) * r + k(B[2])) * r + k(B[3])) * r + k(B[4])) * r + k(1.0);
-        num * q / den
+        inverse_normal_cdf_central(p)
     } else {
         -tail(k(1.0) - p)
     }
+}
+
+/// Central branch of [`inverse_normal_cdf`], for `0.02425 <= p <= 0.97575`: one ratio of
+/// polynomials, no branch and no call.
+#[inline(always)]
+pub(crate) fn inverse_normal_cdf_central<S: Scalar>(p: S) -> S {
+    let k = S::from_f64;
+    let q = p - k(0.5);
+    let r = q * q;
+    let num = ((((k(A[0]) * r + k(A[1])) * r + k(A[2])) * r + k(A[3])) * r + k(A[4])) * r + k(A[5]);
+    let den = ((((k(B[0]) * r + k(B[1])) * r + k(B[2])) * r + k(B[3])) * r + k(B[4])) * r + k(1.0);
+    num * q / den
 }
 
 /// Lower-tail branch of [`inverse_normal_cdf`] for `p < 0.02425`.

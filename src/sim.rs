@@ -23,16 +23,22 @@ impl<S: Scalar> Landscape<S> {
     /// ```
     #[inline]
     pub fn step<R: Rng + ?Sized>(&self, mu: S, rng: &mut R) -> S {
-        let m = self.mixture(mu);
         let u = S::from_f32(uniform_open01(rng));
         let z: S = standard_normal(rng);
-        let delta = if u < m.stay_probability {
-            m.stay_drift + m.stay_spread * z
-        } else {
-            m.jump_drift + m.jump_spread * z
-        };
+        self.next_cof(mu, u, z)
+    }
+
+    /// The stroke after `mu` given the component uniform `u` (stay when `u < pi`) and the
+    /// standard normal `z`: `clamp(mu + (d + s z), 0.1, 1.3)` of the chosen component.
+    #[inline(always)]
+    pub(crate) fn next_cof(&self, mu: S, u: S, z: S) -> S {
+        let m = self.mixture(mu);
+        // selects, not a branch: the component is a coin flip the CPU cannot predict
+        let stay = u < m.stay_probability;
+        let drift = if stay { m.stay_drift } else { m.jump_drift };
+        let spread = if stay { m.stay_spread } else { m.jump_spread };
         clamp(
-            mu + delta,
+            mu + (drift + spread * z),
             S::from_f64(consts::COF_MIN),
             S::from_f64(consts::COF_MAX),
         )
