@@ -137,7 +137,7 @@ impl<S: Scalar, const G: usize> TemperatureAdvisor<S, G> {
             };
         }
         let bottom = risk_at(cfg.low);
-        if !(bottom <= cfg.target) {
+        if bottom > cfg.target || !bottom.is_finite() {
             return TemperatureAdvice::NoneInRange {
                 lowest_risk: bottom,
             };
