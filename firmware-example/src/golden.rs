@@ -1,0 +1,63 @@
+//! Types of the golden vectors in `golden/*.rs`, written by the host generator
+//! (`cargo run --example golden_vectors --features std` in the repository root) and checked in.
+//!
+//! Every float is stored as its bit pattern, so the target sees exactly the host's `f32` values.
+
+/// One transition and what the published fit, evaluated in `f32` on the host, says about it.
+#[derive(Debug, Clone, Copy)]
+pub struct GoldenTransition {
+    /// Where the transition comes from (temperature, well, edge case).
+    pub label: &'static str,
+    /// Model temperature, degC (after the 25 C -> 160 C mapping).
+    pub temperature: f32,
+    /// COF of the stroke.
+    pub mu: f32,
+    /// COF change to the next stroke.
+    pub delta: f32,
+    /// `Landscape::log_prob` on the host, f32.
+    pub log_prob: f32,
+    /// `Landscape::jump_posterior` on the host, f32.
+    pub jump_posterior: f32,
+}
+
+/// A seeded simulation on the host in `f32`: `Landscape::simulate_into` with
+/// `DefaultRng::seed_from_u64(seed)`.
+#[derive(Debug, Clone, Copy)]
+pub struct GoldenTrajectory {
+    /// Seed of the `DefaultRng`.
+    pub seed: u64,
+    /// Model temperature, degC.
+    pub temperature: f32,
+    /// Starting COF.
+    pub start: f32,
+    /// The trajectory's `f32::to_bits`, first element the (clamped) start.
+    pub cof_bits: &'static [u32],
+}
+
+/// One raw sample of a synthetic stroke.
+#[derive(Debug, Clone, Copy)]
+pub struct GoldenSample {
+    /// Tangential force.
+    pub force_y: f32,
+    /// Normal force.
+    pub force_z: f32,
+    /// Encoder position, counts (1 nm).
+    pub position: i32,
+}
+
+/// A synthetic stroke and its statistics from `StrokeAverager<f64>` on the host.
+#[derive(Debug, Clone, Copy)]
+pub struct GoldenStroke {
+    /// What the stroke exercises.
+    pub label: &'static str,
+    /// The raw samples, in order.
+    pub samples: &'static [GoldenSample],
+    /// Samples the averager refuses (`push_forces` returns an error).
+    pub refused: u32,
+    /// Samples inside the sliding window.
+    pub kept: u32,
+    /// Mean COF of the kept samples, host f64.
+    pub mean: f64,
+    /// Sample standard deviation of the kept samples, host f64.
+    pub std: f64,
+}
