@@ -16,7 +16,7 @@
 //! assert_eq!(alarm.update(0.7).level, AlarmLevel::Normal);    // one stroke is not enough
 //! alarm.update(0.7);
 //! let s = alarm.update(0.7);
-//! assert_eq!((s.level, s.reason), (AlarmLevel::Warn, AlarmReason::Confirmed { above: 3, window: 5 }));
+//! assert_eq!((s.level, s.reason), (AlarmLevel::Warn, AlarmReason::Confirmed { above: 3, window: 3 }));
 //! # Ok::<(), galling::forecast::ConfigError>(())
 //! ```
 

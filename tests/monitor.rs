@@ -6,8 +6,9 @@ mod common;
 
 use galling::alarm::AlarmLevel;
 use galling::forecast::{ForecastSettings, GridForecaster, MonteCarloForecaster, RiskForecaster};
+use galling::monitor::GridMonitor;
 use galling::monitor::StrokeError;
-use galling::{DefaultMonitor, Model, MonitorBuilder, V8Params};
+use galling::{Model, MonitorBuilder, V8Params};
 use proptest::prelude::*;
 
 /// Largest |risk difference| between Monte Carlo (4096 trajectories) and the default 48-cell grid
@@ -110,10 +111,10 @@ fn monitor_is_deterministic_for_a_seed() {
 
 #[test]
 fn alarm_needs_confirmation_and_hysteresis_clears_it() {
-    let mut m: DefaultMonitor = MonitorBuilder::new(model32()).build_grid().unwrap();
+    let mut m: GridMonitor = MonitorBuilder::new(model32()).build_grid().unwrap();
     // One galled stroke (risk 1) among clean strokes at 160 C (risk near 0) raises nothing.
     let mut stroke = 0;
-    let mut feed = |m: &mut DefaultMonitor, cof: f32| {
+    let mut feed = |m: &mut GridMonitor, cof: f32| {
         let r = m.update(stroke, 160.0, cof).unwrap();
         stroke += 1;
         r
@@ -150,7 +151,7 @@ proptest! {
             1..40,
         )
     ) {
-        let mut m: DefaultMonitor = MonitorBuilder::new(model32())
+        let mut m: GridMonitor = MonitorBuilder::new(model32())
             .temperature_bounds(150.0, 180.0)
             .build_grid()
             .unwrap();
@@ -191,7 +192,7 @@ fn real_data_reports_hold_their_invariants_and_the_170_series_alarms() {
     for s in &data.series {
         let t = s.temperature as f32;
         let land = model.landscape(t);
-        let mut m: DefaultMonitor = MonitorBuilder::new(model).build_grid().unwrap();
+        let mut m: GridMonitor = MonitorBuilder::new(model).build_grid().unwrap();
         let mut mc = MonitorBuilder::new(model)
             .build_monte_carlo::<32>(1)
             .unwrap();
@@ -241,7 +242,7 @@ fn real_data_reports_hold_their_invariants_and_the_170_series_alarms() {
 
 #[test]
 fn gap_in_the_stroke_counter_is_rejected_until_restarted() {
-    let mut m: DefaultMonitor = MonitorBuilder::new(model32()).build_grid().unwrap();
+    let mut m: GridMonitor = MonitorBuilder::new(model32()).build_grid().unwrap();
     m.update(10, 165.0, 0.2).unwrap();
     assert_eq!(
         m.update(12, 165.0, 0.2),

@@ -15,7 +15,7 @@ fn bits(x: Option<f32>) -> Option<u32> {
 #[test]
 fn monitor_reproduces_the_golden_vectors_bit_for_bit() {
     let model = Model::new(&V8Params::PUBLISHED_FIT).unwrap();
-    let mut monitor: DefaultMonitor = MonitorBuilder::new(model).build_grid().unwrap();
+    let mut monitor: DefaultMonitor = MonitorBuilder::new(model).build_default().unwrap();
     let mut rejected = 0;
     let mut alarmed = false;
     for (i, g) in GOLDEN_STROKES.iter().enumerate() {
