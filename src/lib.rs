@@ -29,8 +29,6 @@ extern crate std;
 
 pub mod advice;
 pub mod alarm;
-pub mod advice;
-pub mod alarm;
 pub mod averager;
 pub mod blob;
 #[cfg(feature = "std")]
@@ -48,12 +46,10 @@ mod sim;
 
 pub use forecast::{GallingRisk, RiskForecaster, normal_cdf};
 pub use model::{Landscape, Mixture, Model, TransitionScore, consts};
-pub use monitor::{DefaultMonitor, Monitor, MonitorBuilder, StrokeReport};
+pub use monitor::{DefaultMonitor, GridMonitor, Monitor, MonitorBuilder, StrokeReport};
 pub use normal::{inverse_normal_cdf, standard_normal, uniform_open01};
 pub use params::{ParamError, ParamField, V8Params};
 pub use scalar::Scalar;
-pub use forecast::{GallingRisk, RiskForecaster, normal_cdf};
-pub use monitor::{DefaultMonitor, GridMonitor, Monitor, MonitorBuilder, StrokeReport};
 
 /// The default random generator of simulations: small state (16 bytes), fast on 32-bit cores.
 pub type DefaultRng = rand_xoshiro::Xoshiro128PlusPlus;
