@@ -1,12 +1,14 @@
 //! The example program: validates the flashed parameter blob, then replays demo strokes through the
 //! galling core and logs, per stroke, the stay probability, the jump posterior and log-likelihood of
-//! the transition, and a short simulated forecast.
+//! the transition, a short simulated forecast (seeded trajectories, fraction above the well midpoint)
+//! and what the core's per-stroke [`Monitor`](galling::Monitor) says (galling risk, alarm level).
 //!
 //! A refused blob is reported with its reason and the program stops in the safe state (exit code 4
 //! under QEMU): the press must not run on parameters that failed validation.
 #![no_std]
 #![no_main]
 
+use galling::monitor::MonitorBuilder;
 use galling::rand_core::SeedableRng;
 use galling::{DefaultRng, Landscape, Model, blob};
 use galling_firmware_example::demo::DEMO_STROKES;
@@ -62,10 +64,16 @@ fn main() -> ! {
         model.well_midpoint()
     );
 
+    let mut monitor = match MonitorBuilder::new(model).build_default() {
+        Ok(m) => m,
+        Err(e) => {
+            defmt::error!("monitor configuration refused: {}", e);
+            stop(ExitCode::BadParameters)
+        }
+    };
     let mut rng = DefaultRng::seed_from_u64(FORECAST_SEED);
     let mut temperature = f32::NAN;
     let mut land = model.landscape(model_temperature(DEMO_STROKES[0].recorded_temperature));
-    let mut previous: Option<f32> = None;
     let (mut log_likelihood, mut transitions) = (0.0_f32, 0u32);
     for (n, stroke) in DEMO_STROKES.iter().enumerate() {
         let t = model_temperature(stroke.recorded_temperature);
@@ -82,36 +90,45 @@ fn main() -> ! {
             );
         }
         if stroke.series_start {
-            previous = None;
+            monitor.restart_series();
         }
-        let stay = land.mixture(stroke.cof).stay_probability;
+        let report = match monitor.update(n as u32, t, stroke.cof) {
+            Ok(r) => r,
+            Err(e) => {
+                defmt::warn!("stroke {=usize} rejected by the monitor: {}", n, e);
+                monitor.restart_series();
+                continue;
+            }
+        };
         let galled = forecast_galled(&land, stroke.cof, &mut rng);
-        match previous {
-            Some(mu) => {
-                let score = land.score(mu, stroke.cof - mu);
+        match report.transition {
+            Some(score) => {
                 log_likelihood += score.log_prob;
                 transitions += 1;
                 defmt::println!(
-                    "stroke {=usize}: COF {=f32}, stay {=f32}, jump posterior {=f32}, log p {=f32}, forecast: {=f32} above midpoint in {=usize}",
+                    "stroke {=usize}: COF {=f32}, stay {=f32}, jump posterior {=f32}, log p {=f32}, simulated {=f32} above midpoint in {=usize}, risk {=f32}, alarm {}",
                     n,
                     stroke.cof,
-                    stay,
+                    report.stay_probability,
                     score.jump_posterior,
                     score.log_prob,
                     galled,
-                    FORECAST_STROKES
+                    FORECAST_STROKES,
+                    report.risk.probability,
+                    report.alarm.level
                 );
             }
             None => defmt::println!(
-                "stroke {=usize}: COF {=f32}, stay {=f32}, first of its series, forecast: {=f32} above midpoint in {=usize}",
+                "stroke {=usize}: COF {=f32}, stay {=f32}, first of its series, simulated {=f32} above midpoint in {=usize}, risk {=f32}, alarm {}",
                 n,
                 stroke.cof,
-                stay,
+                report.stay_probability,
                 galled,
-                FORECAST_STROKES
+                FORECAST_STROKES,
+                report.risk.probability,
+                report.alarm.level
             ),
         }
-        previous = Some(stroke.cof);
     }
     defmt::println!(
         "replayed {=usize} strokes, {=u32} transitions, log-likelihood {=f32}",

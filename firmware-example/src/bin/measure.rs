@@ -1,16 +1,20 @@
 //! Instructions per call of the core's per-stroke functions on the emulated Cortex-M4F, counted with
 //! QEMU's `-icount shift=0` and the CMSDK timer (see `timer`), and printed as a table.
 //!
-//! Every figure is `(ticks of the loop with the call - ticks of the same loop without it) * 40 / calls`:
-//! the empty baseline loop (input load, `black_box`, loop counter) is subtracted. Inputs are the demo
-//! strokes, so the branches taken are the ones real data takes.
+//! Each function is called through an `#[inline(never)]` wrapper, so the figure does not depend on
+//! what the optimiser does with the rest of this binary; a wrapper with a trivial body, called by the
+//! same loop, is the baseline: `(ticks(loop calling f) - ticks(loop calling the trivial wrapper)) * 40
+//! / calls`. So the figure is the function's own instructions; the call and the loop are subtracted.
+//! Inputs are the demo strokes, so the branches taken are the ones real data takes.
 #![no_std]
 #![no_main]
 
 use core::hint::black_box;
 use galling::averager::{COUNTS_PER_MM, StrokeAverager};
+use galling::forecast::RiskForecaster;
+use galling::monitor::MonitorBuilder;
 use galling::rand_core::SeedableRng;
-use galling::{DefaultRng, Landscape, Model, V8Params, blob};
+use galling::{DefaultRng, Landscape, Model, Monitor, TransitionScore, V8Params, blob};
 use galling_firmware_example::demo::{DEMO_STROKES, DemoStroke};
 use galling_firmware_example::timer::{self, INSTRUCTIONS_PER_TICK};
 use galling_firmware_example::{ExitCode, model_temperature, params_region, stop};
@@ -40,6 +44,130 @@ fn time_over<I: Copy, O>(inputs: &[I], mut f: impl FnMut(I) -> O) -> u32 {
             }
         }
     })
+}
+
+/// `Landscape::log_prob`, not inlined into the measuring loop.
+#[inline(never)]
+fn log_prob(land: &Landscape<f32>, mu: f32, delta: f32) -> f32 {
+    land.log_prob(mu, delta)
+}
+
+/// `Landscape::score`, not inlined into the measuring loop.
+#[inline(never)]
+fn score(land: &Landscape<f32>, mu: f32, delta: f32) -> TransitionScore<f32> {
+    land.score(mu, delta)
+}
+
+/// Baseline of the two-input wrappers: same arguments, trivial body.
+#[inline(never)]
+fn baseline2(land: &Landscape<f32>, mu: f32, delta: f32) -> f32 {
+    black_box(land);
+    mu + delta
+}
+
+/// `Landscape::step`, not inlined into the measuring loop.
+#[inline(never)]
+fn step(land: &Landscape<f32>, mu: f32, rng: &mut DefaultRng) -> f32 {
+    land.step(mu, rng)
+}
+
+/// Baseline of [`step`]: same arguments, trivial body.
+#[inline(never)]
+fn baseline_step(land: &Landscape<f32>, mu: f32, rng: &mut DefaultRng) -> f32 {
+    black_box((land, rng));
+    mu
+}
+
+/// `Model::landscape`, not inlined into the measuring loop.
+#[inline(never)]
+fn landscape(model: &Model<f32>, temperature: f32, out: &mut Landscape<f32>) {
+    *out = model.landscape(temperature);
+}
+
+/// Baseline of [`landscape`]: same arguments, trivial body.
+#[inline(never)]
+fn baseline_landscape(model: &Model<f32>, temperature: f32, out: &mut Landscape<f32>) {
+    black_box((model, temperature, out));
+}
+
+/// `StrokeAverager::push_forces`, not inlined into the measuring loop.
+#[inline(never)]
+fn push_forces(avg: &mut StrokeAverager<f32>, fy: f32, fz: f32, x: i32) -> bool {
+    avg.push_forces(fy, fz, x).is_ok()
+}
+
+/// Baseline of [`push_forces`]: same arguments, trivial body.
+#[inline(never)]
+fn baseline_push(avg: &mut StrokeAverager<f32>, fy: f32, fz: f32, x: i32) -> bool {
+    black_box(avg);
+    fy < fz && x > 0
+}
+
+/// `Monitor::update`, not inlined into the measuring loop.
+#[inline(never)]
+fn monitor_update<F: RiskForecaster<f32>>(
+    m: &mut Monitor<f32, F>,
+    stroke: u32,
+    temperature: f32,
+    cof: f32,
+) -> bool {
+    m.update(stroke, temperature, cof).is_ok()
+}
+
+/// Baseline of [`monitor_update`]: same arguments, trivial body.
+#[inline(never)]
+fn baseline_monitor<F: RiskForecaster<f32>>(
+    m: &mut Monitor<f32, F>,
+    stroke: u32,
+    temperature: f32,
+    cof: f32,
+) -> bool {
+    black_box(m);
+    stroke > 0 && temperature > cof
+}
+
+/// Instructions per `Monitor::update` over the demo inputs: with the temperature steady (changing
+/// only between series, the landscape cache is hit) or changing on every stroke (worst case).
+fn time_monitor<F: RiskForecaster<f32>>(
+    monitor: &mut Monitor<f32, F>,
+    inputs: &[Input],
+    temperatures: &[f32],
+    every_stroke: bool,
+) -> f32 {
+    let mut stroke = monitor.expected_stroke().unwrap_or(0);
+    // With `every_stroke`, stroke n is at temperatures[n % len]: a new temperature on every stroke.
+    let temperature = |n: u32, i: &Input| {
+        if every_stroke {
+            temperatures[n as usize % temperatures.len()]
+        } else {
+            temperatures[i.landscape]
+        }
+    };
+    let base = time_over(inputs, |x| {
+        baseline_monitor(monitor, stroke, temperature(stroke, &x), x.mu)
+    });
+    let t = time_over(inputs, |x| {
+        let ok = monitor_update(monitor, stroke, temperature(stroke, &x), x.mu);
+        stroke += 1;
+        ok
+    });
+    if monitor.expected_stroke() != Some(stroke) {
+        defmt::error!("the monitor rejected strokes during the measurement");
+        stop(ExitCode::TestsFailed)
+    }
+    per_call(t, base, REPEATS * inputs.len() as u32)
+}
+
+/// `libm::logf`, the logarithm the core uses in f32 (a reference row: where log_prob's time goes).
+#[inline(never)]
+fn logf(x: f32) -> f32 {
+    libm::logf(x)
+}
+
+/// Baseline of [`logf`].
+#[inline(never)]
+fn baseline1(x: f32) -> f32 {
+    x
 }
 
 /// Instructions per call, baseline subtracted.
@@ -121,10 +249,8 @@ fn main() -> ! {
     defmt::println!("|---|---|---|---|");
 
     // Landscape::log_prob with a cached landscape.
-    let base = time_over(inputs, |x| {
-        (lands[x.landscape].well_midpoint(), x.mu, x.delta)
-    });
-    let t = time_over(inputs, |x| lands[x.landscape].log_prob(x.mu, x.delta));
+    let base = time_over(inputs, |x| baseline2(&lands[x.landscape], x.mu, x.delta));
+    let t = time_over(inputs, |x| log_prob(&lands[x.landscape], x.mu, x.delta));
     row(
         "Landscape::log_prob (cached landscape)",
         per_call(t, base, calls),
@@ -132,7 +258,7 @@ fn main() -> ! {
     );
 
     // Landscape::score: log-probability and jump posterior together.
-    let t = time_over(inputs, |x| lands[x.landscape].score(x.mu, x.delta));
+    let t = time_over(inputs, |x| score(&lands[x.landscape], x.mu, x.delta));
     row(
         "Landscape::score (log_prob + jump_posterior)",
         per_call(t, base, calls),
@@ -141,16 +267,24 @@ fn main() -> ! {
 
     // Landscape::step: one simulated stroke, random draws included.
     let mut rng = DefaultRng::seed_from_u64(1);
-    let base_rng = time_over(inputs, |x| (lands[x.landscape].well_midpoint(), x.mu));
-    let t = time_over(inputs, |x| lands[x.landscape].step(x.mu, &mut rng));
-    row("Landscape::step", per_call(t, base_rng, calls), Some(120));
+    let base = time_over(inputs, |x| {
+        baseline_step(&lands[x.landscape], x.mu, &mut rng)
+    });
+    let t = time_over(inputs, |x| step(&lands[x.landscape], x.mu, &mut rng));
+    row("Landscape::step", per_call(t, base, calls), Some(120));
+
+    // Reference: the logarithm of log_prob's logsumexp (arguments like the mixture's weight sums).
+    let base = time_over(inputs, |x| baseline1(1.0 + x.mu));
+    let t = time_over(inputs, |x| logf(1.0 + x.mu));
+    row("(reference) libm::logf", per_call(t, base, calls), None);
 
     // Model::landscape: once per temperature change.
-    let base_t = time_over(temperatures, |t| t);
-    let t = time_over(temperatures, |t| model.landscape(t));
+    let mut out = lands[0];
+    let base = time_over(temperatures, |t| baseline_landscape(&model, t, &mut out));
+    let t = time_over(temperatures, |t| landscape(&model, t, &mut out));
     row(
         "Model::landscape (per temperature change)",
-        per_call(t, base_t, REPEATS * temperatures.len() as u32),
+        per_call(t, base, REPEATS * temperatures.len() as u32),
         None,
     );
 
@@ -169,13 +303,14 @@ fn main() -> ! {
     for _ in 0..REPEATS {
         t_base += timer::ticks(|| {
             for &s in &samples {
-                black_box(black_box(s));
+                let (fy, fz, x) = black_box(s);
+                black_box(baseline_push(&mut avg, fy, fz, x));
             }
         });
         t_avg += timer::ticks(|| {
             for &s in &samples {
                 let (fy, fz, x) = black_box(s);
-                let _ = black_box(avg.push_forces(fy, fz, x));
+                black_box(push_forces(&mut avg, fy, fz, x));
             }
         });
         black_box(avg.finish().ok());
@@ -185,18 +320,50 @@ fn main() -> ! {
         per_call(t_avg, t_base, REPEATS * samples.len() as u32),
         Some(40),
     );
-    let empty = time_over(inputs, |x| x);
+    // Monitor::update: the default monitor (Monte Carlo forecast) and the grid monitor.
+    let builder = MonitorBuilder::new(model);
+    let (Ok(mut default_monitor), Ok(mut grid_monitor)) = (
+        builder.build_default(),
+        builder.build_grid::<{ galling::forecast::DEFAULT_GRID_CELLS }>(),
+    ) else {
+        defmt::error!("monitor configuration refused");
+        stop(ExitCode::BadParameters)
+    };
+    for (name, every_stroke) in [
+        ("Monitor::update, DefaultMonitor, steady temperature", false),
+        (
+            "Monitor::update, DefaultMonitor, temperature changes every stroke",
+            true,
+        ),
+    ] {
+        let ipc = time_monitor(&mut default_monitor, inputs, temperatures, every_stroke);
+        row(name, ipc, Some(100_000));
+    }
+    for (name, every_stroke) in [
+        ("Monitor::update, GridMonitor, steady temperature", false),
+        (
+            "Monitor::update, GridMonitor, temperature changes every stroke",
+            true,
+        ),
+    ] {
+        let ipc = time_monitor(&mut grid_monitor, inputs, temperatures, every_stroke);
+        row(name, ipc, None); // not the default forecast: for comparison only
+    }
+
+    let empty = time_over(inputs, |x| baseline2(&lands[x.landscape], x.mu, x.delta));
     defmt::println!(
-        "(baseline loop: {=f32} instructions per iteration, subtracted; {=u32} calls per figure)",
+        "(baseline: loop and trivial wrapper, {=f32} instructions per call, subtracted; {=u32} calls per figure)",
         (empty * INSTRUCTIONS_PER_TICK) as f32 / calls as f32,
         calls
     );
     defmt::println!(
-        "sizes: Model {=usize} B, Landscape {=usize} B, StrokeAverager {=usize} B, DefaultRng {=usize} B",
+        "sizes: Model {=usize} B, Landscape {=usize} B, StrokeAverager {=usize} B, DefaultRng {=usize} B, DefaultMonitor {=usize} B, GridMonitor {=usize} B",
         core::mem::size_of::<Model<f32>>(),
         core::mem::size_of::<Landscape<f32>>(),
         core::mem::size_of::<StrokeAverager<f32>>(),
-        core::mem::size_of::<DefaultRng>()
+        core::mem::size_of::<DefaultRng>(),
+        core::mem::size_of::<galling::DefaultMonitor>(),
+        core::mem::size_of::<galling::GridMonitor>()
     );
     stop(ExitCode::Success)
 }
