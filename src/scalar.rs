@@ -125,13 +125,7 @@ impl Scalar for f64 {
 pub(crate) fn exp_f32(x: f32) -> f32 {
     const ROUND: f32 = 12_582_912.0; // 1.5 * 2^23: adding it rounds to an integer in the low bits
     let underflow = x < -87.3;
-    let x = if x < -87.0 {
-        -87.0
-    } else if x > 88.0 {
-        88.0
-    } else {
-        x
-    };
+    let x = x.clamp(-87.0, 88.0);
     let t = x * core::f32::consts::LOG2_E + ROUND;
     let n = t - ROUND;
     let k = (t.to_bits() as i32).wrapping_sub(0x4B40_0000);
@@ -140,7 +134,7 @@ pub(crate) fn exp_f32(x: f32) -> f32 {
         * r
         + 1.666_666_5e-1)
         * r
-        + 5.000_000_1e-1)
+        + 0.5) // Cephes writes 5.0000001e-1, which is 0.5 in f32
         * (r * r)
         + r
         + 1.0;
