@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what the tests need (idempotent) and runs every check and test of the project:
+# formatting, lints, docs, host tests (core, trainer, real-data golden tests), no_std builds for
+# Cortex-M4F and Cortex-M0, and the on-target tests of the firmware under QEMU.
+# The real data is read from ../shared (beside the project); with CI set, its absence fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+section() { printf '\n==> %s\n' "$*"; }
+
+section "toolchain: targets and components"
+rustup target add thumbv7em-none-eabihf thumbv6m-none-eabi >/dev/null
+rustup component add clippy rustfmt llvm-tools >/dev/null
+
+section "format"
+cargo fmt --all --check
+
+section "lints"
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p galling --lib --no-default-features --target thumbv7em-none-eabihf -- -D warnings
+
+section "docs"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+
+section "no_std builds (Cortex-M4F, Cortex-M0, with defmt)"
+cargo build -p galling --lib --no-default-features --target thumbv7em-none-eabihf --quiet
+cargo build -p galling --lib --no-default-features --target thumbv6m-none-eabi --quiet
+cargo build -p galling --lib --no-default-features --features defmt --target thumbv7em-none-eabihf --quiet
+
+section "host tests"
+cargo test --workspace
+
+section "firmware: on-target tests under QEMU"
+bash firmware-example/ci.sh
