@@ -1,0 +1,545 @@
+//! How the methods search: the L-BFGS basin search and the Adam training loop.
+//!
+//! ## L-BFGS basin search (the default fit)
+//! The likelihood has many local optima whose basins differ mainly by the upper well `mu_H`
+//! (on the real data: ~0.46-0.49 at 1337-1338, ~0.8 at 1314, ~0.97 at 1307-1312). Random starts
+//! need a few hundred L-BFGS iterations each and reach the best basin only sometimes, so the search
+//! is staged:
+//! 1. **Anchor**: L-BFGS from the start and from a seeded jitter of it, in parallel; the better end
+//!    is the anchor. Its noise, jump and temperature parameters already fit the data as a whole.
+//! 2. **Screen**: `starts` warm starts from the anchor with the upper well on a stratified grid over
+//!    [`LbfgsSettings::mu_h_range`] (one seeded draw per stratum), the lower well, `omega0` and the
+//!    other parameters jittered by seeded draws; each runs a short L-BFGS
+//!    ([`LbfgsSettings::screen_iterations`]), in parallel. From a warm start the right basin is
+//!    reached within a few dozen iterations.
+//! 3. **Polish**: the best screened ends (and the anchor) with distinct upper wells run L-BFGS to
+//!    convergence. In a physical fit an end with `omega0` on its upper bound is also re-polished
+//!    from `omega0 = 0.95`: the bound is a sticky local optimum with better interior optima next
+//!    to it.
+//!
+//! Every start has its own random stream derived from `(seed, start index)` and results are
+//! reduced in start order, so the outcome does not depend on threads or timing.
+
+use super::adam::{self, Adam, AdamSettings, LossScale, PlateauScheduler};
+use super::bounds::Bounds;
+use super::lbfgs::{self, Evaluations, LbfgsResult};
+use super::objective::{N_PARAMS, Objective, Point, ScaledProblem};
+use super::rng::SplitMix64;
+use super::{FitError, Optimum, Outcome, Progress};
+use galling::{ParamField, V8Params};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// Default number of screened starts ([`super::FitOptions::starts`]).
+pub const DEFAULT_STARTS: usize = 12;
+
+/// Typical size of each parameter: L-BFGS works on `x / SCALE`, which evens out a spread of six
+/// orders of magnitude between the parameters (`g_T` ~ 1e-6, `tau` ~ 2).
+pub const SCALE: Point = [
+    0.1, 0.1, 0.1, 0.1, 0.01, 0.001, 0.001, 0.1, 0.1, 1.0, 0.1, 0.01, 0.1, 0.1, 1.0,
+];
+
+/// Settings of the L-BFGS basin search (see the module documentation).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LbfgsSettings {
+    /// Iteration cap of each anchor run.
+    pub anchor_iterations: usize,
+    /// Iteration cap of each screening run.
+    pub screen_iterations: usize,
+    /// How many screened ends (with distinct upper wells) are polished.
+    pub polish: usize,
+    /// Range of the upper-well grid of the screening starts in a physical fit.
+    pub mu_h_range: (f64, f64),
+    /// Range of the upper-well grid in an unconstrained fit (may leave the COF range).
+    pub mu_h_range_unconstrained: (f64, f64),
+    /// Relative jitter of the other parameters of a screening start: each is multiplied by
+    /// `exp(u)`, `u` uniform in `[-jitter, jitter]`.
+    pub jitter: f64,
+    /// Convergence settings of the polishing runs (the anchor and screening runs use the same
+    /// tolerances with their own iteration caps).
+    #[serde(skip)]
+    pub local: lbfgs::Settings,
+}
+
+impl Default for LbfgsSettings {
+    fn default() -> Self {
+        Self {
+            anchor_iterations: 150,
+            screen_iterations: 50,
+            polish: 3,
+            mu_h_range: (0.35, 1.15),
+            mu_h_range_unconstrained: (0.35, 1.6),
+            jitter: 0.2,
+            local: lbfgs::Settings {
+                max_iterations: 1500,
+                ..lbfgs::Settings::default()
+            },
+        }
+    }
+}
+
+/// One finished local run.
+#[derive(Debug, Clone)]
+struct Run {
+    /// End point in model coordinates.
+    x: Point,
+    /// Log-likelihood there.
+    ll: f64,
+    /// Log-likelihood per iteration, with the seconds since the fit started.
+    curve: Vec<(f64, f64)>,
+    evaluations: Evaluations,
+}
+
+/// Shared progress bookkeeping of a fit.
+struct Tracker<'a> {
+    state: Mutex<(usize, f64)>,
+    total: usize,
+    callback: &'a (dyn Fn(Progress) + Sync),
+}
+
+impl<'a> Tracker<'a> {
+    fn new(total: usize, callback: &'a (dyn Fn(Progress) + Sync)) -> Self {
+        Self {
+            state: Mutex::new((0, f64::NEG_INFINITY)),
+            total,
+            callback,
+        }
+    }
+
+    /// Records `units` of finished work with log-likelihood `ll`, then reports.
+    fn finish(&self, units: usize, ll: f64, stage: &'static str) {
+        let (done, best) = {
+            let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            s.0 += units;
+            if ll > s.1 {
+                s.1 = ll;
+            }
+            *s
+        };
+        (self.callback)(Progress {
+            done: done.min(self.total),
+            total: self.total,
+            best_log_likelihood: best,
+            stage,
+        });
+    }
+}
+
+/// One L-BFGS run from `x0` (model coordinates) with iteration cap `max_iterations`.
+fn local_run(
+    started: Instant,
+    objective: &Objective,
+    scaled_bounds: &Bounds<N_PARAMS>,
+    x0: &Point,
+    settings: &lbfgs::Settings,
+    max_iterations: usize,
+) -> Option<Run> {
+    let mut problem = ScaledProblem::new(objective, SCALE);
+    let mut curve = Vec::new();
+    let y0 = problem.to_scaled(x0);
+    let LbfgsResult {
+        x, f, evaluations, ..
+    } = lbfgs::minimize(
+        &mut problem,
+        &y0,
+        scaled_bounds,
+        &lbfgs::Settings {
+            max_iterations,
+            ..*settings
+        },
+        |_, f| curve.push((-f, started.elapsed().as_secs_f64())),
+    )
+    .ok()?;
+    Some(Run {
+        x: problem.unscale(&x),
+        ll: -f,
+        curve,
+        evaluations,
+    })
+}
+
+/// `bounds` in the scaled coordinates `x / SCALE`.
+fn scale_bounds(bounds: &Bounds<N_PARAMS>) -> Bounds<N_PARAMS> {
+    Bounds {
+        lower: std::array::from_fn(|i| bounds.lower[i] / SCALE[i]),
+        upper: std::array::from_fn(|i| bounds.upper[i] / SCALE[i]),
+        ordered: bounds
+            .ordered
+            .map(|(lo, hi, gap)| (lo, hi, gap / SCALE[lo].max(SCALE[hi]))),
+    }
+}
+
+/// The other parameters of `x` multiplied by `exp(u)`, `u` uniform in `[-jitter, jitter]`.
+fn jitter_others(x: &mut Point, rng: &mut SplitMix64, jitter: f64) {
+    let skip = [
+        ParamField::MuL,
+        ParamField::MuH,
+        ParamField::Omega0,
+        ParamField::Mu0Base,
+    ];
+    for field in ParamField::ALL {
+        let u = rng.uniform(-jitter, jitter);
+        if !skip.contains(&field) {
+            x[field.index()] *= u.exp();
+        }
+    }
+}
+
+/// The L-BFGS basin search (module documentation). `bounds` in model coordinates.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run_lbfgs(
+    started: Instant,
+    objective: &Objective,
+    start: &Point,
+    bounds: &Bounds<N_PARAMS>,
+    physical: bool,
+    settings: &LbfgsSettings,
+    starts: usize,
+    seed: u64,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Outcome, FitError> {
+    if starts == 0 {
+        return Err(FitError::InvalidSetting("starts must be at least 1"));
+    }
+    if settings.polish == 0 {
+        return Err(FitError::InvalidSetting("polish must be at least 1"));
+    }
+    let (h_lo, h_hi) = if physical {
+        settings.mu_h_range
+    } else {
+        settings.mu_h_range_unconstrained
+    };
+    if !(h_lo.is_finite() && h_hi.is_finite() && h_lo <= h_hi) {
+        return Err(FitError::InvalidSetting(
+            "the upper-well range must be finite and ordered",
+        ));
+    }
+    if !(settings.jitter.is_finite() && settings.jitter >= 0.0) {
+        return Err(FitError::InvalidSetting(
+            "jitter must be finite and non-negative",
+        ));
+    }
+    let scaled = scale_bounds(bounds);
+    let omega = ParamField::Omega0.index();
+    let (mu_l, mu_h) = (ParamField::MuL.index(), ParamField::MuH.index());
+    let tracker = Tracker::new(2 + starts + settings.polish, progress);
+    let local = &settings.local;
+
+    // 1. Anchor: the start and a seeded jitter of it. Stream index u64::MAX is reserved for it.
+    let start = bounds.project(start);
+    let mut jittered = start;
+    jitter_others(
+        &mut jittered,
+        &mut SplitMix64::for_start(seed, u64::MAX),
+        settings.jitter,
+    );
+    let anchors: Vec<Option<Run>> = [start, bounds.project(&jittered)]
+        .par_iter()
+        .map(|x0| {
+            let run = local_run(
+                started,
+                objective,
+                &scaled,
+                x0,
+                local,
+                settings.anchor_iterations,
+            );
+            tracker.finish(
+                1,
+                run.as_ref().map_or(f64::NEG_INFINITY, |r| r.ll),
+                "anchor",
+            );
+            run
+        })
+        .collect();
+    let mut evaluations = Evaluations::default();
+    for r in anchors.iter().flatten() {
+        add(&mut evaluations, r.evaluations);
+    }
+    let anchor = best_of(anchors.into_iter().flatten()).ok_or(FitError::StartNotFinite)?;
+
+    // 2. Screen: warm starts on a stratified grid of upper wells.
+    let screened: Vec<Option<Run>> = (0..starts)
+        .into_par_iter()
+        .map(|k| {
+            let mut rng = SplitMix64::for_start(seed, k as u64);
+            let mut x = anchor.x;
+            x[mu_h] = h_lo + (h_hi - h_lo) * (k as f64 + rng.unit()) / starts as f64;
+            x[mu_l] += rng.uniform(-0.02, 0.02);
+            // Physical: inside [0.7, 1] (where the optima are); unconstrained: up to 20.
+            x[omega] = if physical {
+                rng.uniform(0.7, 1.0)
+            } else {
+                rng.log_uniform(0.7, 20.0)
+            };
+            jitter_others(&mut x, &mut rng, settings.jitter);
+            let run = local_run(
+                started,
+                objective,
+                &scaled,
+                &bounds.project(&x),
+                local,
+                settings.screen_iterations,
+            );
+            tracker.finish(
+                1,
+                run.as_ref().map_or(f64::NEG_INFINITY, |r| r.ll),
+                "screen",
+            );
+            run
+        })
+        .collect();
+    for r in screened.iter().flatten() {
+        add(&mut evaluations, r.evaluations);
+    }
+
+    // 3. Polish the best screened ends with distinct upper wells (the anchor competes too).
+    let mut candidates: Vec<(usize, &Run)> = screened
+        .iter()
+        .enumerate()
+        .filter_map(|(k, r)| r.as_ref().map(|r| (k, r)))
+        .chain(std::iter::once((starts, &anchor)))
+        .collect();
+    candidates.sort_by(|a, b| b.1.ll.total_cmp(&a.1.ll).then(a.0.cmp(&b.0)));
+    let mut chosen: Vec<&Run> = Vec::new();
+    for (_, r) in &candidates {
+        if chosen.len() < settings.polish
+            && chosen.iter().all(|c| (c.x[mu_h] - r.x[mu_h]).abs() >= 0.02)
+        {
+            chosen.push(r);
+        }
+    }
+    let polished: Vec<Option<(Run, usize)>> = chosen
+        .par_iter()
+        .enumerate()
+        .map(|(i, origin)| {
+            let mut run = local_run(
+                started,
+                objective,
+                &scaled,
+                &origin.x,
+                local,
+                local.max_iterations,
+            )?;
+            // A physical end stuck on omega0's upper bound: try the interior next to it.
+            if physical && (run.x[omega] - bounds.upper[omega]).abs() <= 1e-9 {
+                let mut x = run.x;
+                x[omega] = 0.95 * bounds.upper[omega];
+                if let Some(hop) =
+                    local_run(started, objective, &scaled, &x, local, local.max_iterations)
+                {
+                    add(&mut run.evaluations, hop.evaluations);
+                    if hop.ll > run.ll {
+                        run.x = hop.x;
+                        run.ll = hop.ll;
+                        run.curve.extend(hop.curve);
+                    }
+                }
+            }
+            tracker.finish(1, run.ll, "polish");
+            Some((run, i))
+        })
+        .collect();
+    for (r, _) in polished.iter().flatten() {
+        add(&mut evaluations, r.evaluations);
+    }
+    let (best_run, best_origin) = polished
+        .iter()
+        .flatten()
+        .max_by(|a, b| a.0.ll.total_cmp(&b.0.ll).then(b.1.cmp(&a.1)))
+        .map(|(r, i)| (r.clone(), chosen[*i]))
+        .unwrap_or_else(|| (chosen[0].clone(), chosen[0]));
+    // The anchor may itself be the best point seen.
+    let (best, ll) = if anchor.ll > best_run.ll {
+        (anchor.x, anchor.ll)
+    } else {
+        (best_run.x, best_run.ll)
+    };
+    let mut curve = anchor.curve.clone();
+    if ll > anchor.ll {
+        if !std::ptr::eq(best_origin, &anchor) {
+            curve.extend(&best_origin.curve);
+        }
+        curve.extend(&best_run.curve);
+    }
+
+    let ends: Vec<&Run> = polished.iter().flatten().map(|(r, _)| r).collect();
+    let optima = distinct_optima(&ends, &screened);
+    Ok(Outcome {
+        best,
+        log_likelihood: ll,
+        curve,
+        evaluations,
+        optima,
+    })
+}
+
+/// Clusters the polished ends (same wells within 0.005 and LL within 0.01) into optima, best
+/// first, and counts the screened ends in each optimum's well neighbourhood.
+fn distinct_optima(ends: &[&Run], screened: &[Option<Run>]) -> Vec<Optimum> {
+    let (mu_l, mu_h, omega) = (
+        ParamField::MuL.index(),
+        ParamField::MuH.index(),
+        ParamField::Omega0.index(),
+    );
+    let mut sorted: Vec<&Run> = ends.to_vec();
+    sorted.sort_by(|a, b| b.ll.total_cmp(&a.ll));
+    let mut optima: Vec<Optimum> = Vec::new();
+    for r in sorted {
+        let same = |o: &Optimum| {
+            (o.log_likelihood - r.ll).abs() < 0.01
+                && (o.mu_l - r.x[mu_l]).abs() < 0.005
+                && (o.mu_h - r.x[mu_h]).abs() < 0.005
+        };
+        if !optima.iter().any(same) {
+            optima.push(Optimum {
+                log_likelihood: r.ll,
+                mu_l: r.x[mu_l],
+                mu_h: r.x[mu_h],
+                omega0: r.x[omega],
+                starts: 0,
+                params: V8Params::from_array(r.x),
+            });
+        }
+    }
+    for s in screened.iter().flatten() {
+        let near = optima.iter_mut().min_by(|a, b| {
+            let d = |o: &Optimum| (o.mu_h - s.x[mu_h]).abs() + (o.mu_l - s.x[mu_l]).abs();
+            d(a).total_cmp(&d(b))
+        });
+        if let Some(o) = near
+            && (o.mu_h - s.x[mu_h]).abs() < 0.02
+            && (o.mu_l - s.x[mu_l]).abs() < 0.02
+        {
+            o.starts += 1;
+        }
+    }
+    optima
+}
+
+/// The run with the highest log-likelihood (the first of equals).
+fn best_of(runs: impl Iterator<Item = Run>) -> Option<Run> {
+    runs.fold(None, |best: Option<Run>, r| match best {
+        Some(b) if b.ll >= r.ll => Some(b),
+        _ => Some(r),
+    })
+}
+
+fn add(total: &mut Evaluations, more: Evaluations) {
+    total.gradient += more.gradient;
+    total.value += more.value;
+}
+
+/// The Adam training loop with PyTorch semantics (see [`adam`]): per epoch, evaluate the loss and
+/// its gradient, keep the best parameters seen, clip the gradient norm, take an Adam step (L2
+/// weight decay in the gradient), project onto `bounds`, step the plateau scheduler on the loss.
+/// `mu0_base` does not enter the likelihood and is not trained (weight decay alone would shrink it).
+pub(crate) fn run_adam(
+    started: Instant,
+    objective: &Objective,
+    start: &Point,
+    bounds: &Bounds<N_PARAMS>,
+    settings: &AdamSettings,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Outcome, FitError> {
+    let positive = |v: f64| v.is_finite() && v > 0.0;
+    if !positive(settings.lr) {
+        return Err(FitError::InvalidSetting(
+            "Adam learning rate must be positive",
+        ));
+    }
+    if !(settings.plateau_factor.is_finite()
+        && settings.plateau_factor > 0.0
+        && settings.plateau_factor < 1.0)
+    {
+        return Err(FitError::InvalidSetting(
+            "plateau factor must lie in (0, 1)",
+        ));
+    }
+    if settings.grad_clip.is_some_and(|c| !positive(c)) {
+        return Err(FitError::InvalidSetting("gradient clip must be positive"));
+    }
+    if !(settings.weight_decay.is_finite() && settings.weight_decay >= 0.0) {
+        return Err(FitError::InvalidSetting(
+            "weight decay must be finite and non-negative",
+        ));
+    }
+    if settings.epochs == 0 {
+        return Err(FitError::InvalidSetting("epochs must be at least 1"));
+    }
+    let scale = match settings.loss {
+        LossScale::Sum => 1.0,
+        LossScale::Mean => 1.0 / objective.transitions() as f64,
+    };
+    let frozen = ParamField::Mu0Base.index();
+    let mut x = bounds.project(start);
+    let mut optimizer = Adam::<N_PARAMS>::new(settings);
+    let mut scheduler = PlateauScheduler::new(
+        settings.lr,
+        settings.plateau_factor,
+        settings.plateau_patience,
+        settings.plateau_threshold,
+    );
+    let (mut best, mut best_ll, mut best_epoch) = (x, f64::NEG_INFINITY, 0);
+    let mut curve = Vec::with_capacity(settings.epochs);
+    let mut evaluations = Evaluations::default();
+    for epoch in 0..settings.epochs {
+        evaluations.gradient += 1;
+        // Outside the model's domain (only possible unconstrained) the run ends at its best point.
+        let Some((ll, grad)) = objective.value_and_gradient_parallel(&x) else {
+            break;
+        };
+        curve.push((ll, started.elapsed().as_secs_f64()));
+        if ll > best_ll {
+            (best, best_ll, best_epoch) = (x, ll, epoch);
+        }
+        if settings
+            .early_stop
+            .is_some_and(|patience| epoch - best_epoch >= patience)
+        {
+            break;
+        }
+        let mut g: Point = std::array::from_fn(|i| -grad[i] * scale);
+        if let Some(max_norm) = settings.grad_clip {
+            adam::clip_grad_norm(&mut g, max_norm);
+        }
+        let keep = x[frozen];
+        optimizer.step(&mut x, &g, scheduler.lr());
+        x[frozen] = keep;
+        x = bounds.project(&x);
+        scheduler.step(-ll * scale);
+        if epoch % 50 == 49 {
+            progress(Progress {
+                done: epoch + 1,
+                total: settings.epochs,
+                best_log_likelihood: best_ll,
+                stage: "adam",
+            });
+        }
+    }
+    if !best_ll.is_finite() {
+        return Err(FitError::StartNotFinite);
+    }
+    progress(Progress {
+        done: settings.epochs,
+        total: settings.epochs,
+        best_log_likelihood: best_ll,
+        stage: "adam",
+    });
+    Ok(Outcome {
+        best,
+        log_likelihood: best_ll,
+        curve,
+        evaluations,
+        optima: vec![Optimum {
+            log_likelihood: best_ll,
+            mu_l: best[ParamField::MuL.index()],
+            mu_h: best[ParamField::MuH.index()],
+            omega0: best[ParamField::Omega0.index()],
+            starts: 1,
+            params: V8Params::from_array(best),
+        }],
+    })
+}
