@@ -1,0 +1,117 @@
+//! Command-line interface of `host-train validate`.
+
+use super::{ValidateConfig, validate, write_outputs};
+use anyhow::{Result, bail};
+use galling::dataset::{Dataset, TemperatureMap};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Arguments of `host-train validate`.
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// Per-stroke data: a folder of <T>/mean.txt or a CSV with the header
+    /// temperature,series,stroke,cof.
+    #[arg(long, default_value = "../shared/galling-data")]
+    pub data: PathBuf,
+    /// Temperatures to evaluate recorded series at, RECORDED:MODEL pairs separated by commas.
+    #[arg(long, default_value = "25:160")]
+    pub map: String,
+    /// Output folder: validation.json, validation.md, reliability.{png,svg}, cv_replay.{png,svg}.
+    #[arg(long, default_value = "out/validation")]
+    pub out: PathBuf,
+    /// Blocked cross-validation folds (contiguous blocks of every series).
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// Seed of the fits and of the bootstrap (same seed, same report).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Galling threshold of the event, COF (fixed, independent of the fitted models).
+    #[arg(long, default_value_t = super::DEFAULT_THRESHOLD)]
+    pub threshold: f64,
+    /// Event horizons k, strokes, comma separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [5u16, 10])]
+    pub horizons: Vec<u16>,
+    /// Horizon of the monitor whose alarms are scored (and of a true warning), strokes.
+    #[arg(long, default_value_t = 10)]
+    pub alarm_horizon: u16,
+    /// Training fraction of the temporal split.
+    #[arg(long, default_value_t = 0.7)]
+    pub temporal_fraction: f64,
+    /// Bootstrap resamples.
+    #[arg(long, default_value_t = 1000)]
+    pub bootstrap: usize,
+    /// Bootstrap block length, strokes.
+    #[arg(long, default_value_t = 20)]
+    pub block_len: usize,
+    /// Reliability bins.
+    #[arg(long, default_value_t = 10)]
+    pub bins: usize,
+    /// Screened starts of each fit (default: the fitting engine's).
+    #[arg(long)]
+    pub starts: Option<usize>,
+    /// Worker threads of each fit (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// Runs `host-train validate`.
+///
+/// # Errors
+/// Unreadable data, bad settings, a failed fit, or an output that cannot be written.
+pub fn run(a: &ValidateArgs, quiet: bool) -> Result<()> {
+    let map = TemperatureMap::parse(&a.map).map_err(anyhow::Error::msg)?;
+    let data = Dataset::load(&a.data, &map)?;
+    if a.folds < 2 {
+        bail!("--folds must be at least 2");
+    }
+    let mut config = ValidateConfig {
+        folds: a.folds,
+        seed: a.seed,
+        threshold: a.threshold,
+        horizons: a.horizons.clone(),
+        alarm_horizon: a.alarm_horizon,
+        temporal_fraction: a.temporal_fraction,
+        bootstrap: a.bootstrap,
+        block_len: a.block_len,
+        bins: a.bins,
+        ..ValidateConfig::default()
+    };
+    config.fit.seed = a.seed;
+    if let Some(s) = a.starts {
+        config.fit.starts = s;
+    }
+    config.fit.threads = a.threads;
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        let b = ProgressBar::new(1);
+        b.set_style(
+            ProgressStyle::with_template(
+                "{spinner} {msg:44} [{elapsed_precise}] {wide_bar} {pos}/{len}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        b.enable_steady_tick(Duration::from_millis(200));
+        b
+    };
+    let progress = |what: &str, done: usize, total: usize| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+        bar.set_message(what.to_string());
+    };
+    let outcome = validate(&data, &config, &progress);
+    bar.finish_and_clear();
+    let (report, timeline) = outcome?;
+    let files = write_outputs(&a.out, &report, &timeline)?;
+    if !quiet {
+        for c in &report.conclusions {
+            println!("- {c}\n");
+        }
+        println!("validation took {:.1} s; wrote:", report.seconds);
+        for f in &files {
+            println!("  {}", f.display());
+        }
+    }
+    Ok(())
+}

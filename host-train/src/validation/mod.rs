@@ -1,0 +1,1041 @@
+//! Predictive validity of the galling monitor on held-out strokes.
+//!
+//! # What is predicted
+//! The event of stroke `i` with horizon `k`: *the COF of one of the next `k` strokes exceeds a fixed
+//! threshold* ([`ValidateConfig::threshold`], default [`DEFAULT_THRESHOLD`] = 0.50, the published
+//! fit's well midpoint 0.501 rounded). The threshold is fixed, not the fitted model's midpoint, so the
+//! event is a fact of the observed data alone and every fold scores the same event. Strokes whose
+//! `k`-stroke future runs past the end of their held-out stretch are censored (not scored).
+//! Scores are reported on *all* strokes and on *clean* strokes (COF at or below the threshold now:
+//! predicting an onset).
+//!
+//! # How
+//! - Blocked `k`-fold cross-validation: each series is cut into contiguous blocks; a fold refits the
+//!   model with [`crate::fit::fit`] on the other blocks (as separate sub-series: no transition spans
+//!   a gap) and replays the held-out block through a fresh core [`galling::Monitor`] (`f32`, grid
+//!   forecaster, as the press runs it). A temporal split (first 70 % / last 30 %) is scored the same
+//!   way.
+//! - Forecasts: the monitor's risk; a Monte Carlo check of it (`f64`, [`MC_TRAJECTORIES`]
+//!   trajectories); the risk recalibrated by maps fitted on the *training* strokes' in-sample risks
+//!   ([`metrics::Isotonic`], [`metrics::Platt`]); and three baselines, all estimated on the training
+//!   strokes only: persistence (1 if the COF is above the threshold now, else 0), the base rate per
+//!   temperature and current state (clean / galled), and a COF alarm (1 if the COF is above a level
+//!   chosen on the training strokes to minimise their Brier score).
+//! - Scores: Brier score of each, Brier skill score against the best baseline, reliability tables,
+//!   90 % intervals from a block bootstrap ([`metrics::BlockBootstrap`]) of the pooled held-out strokes.
+//! - Alarms: from the monitor's alarm levels on the held-out strokes (horizon
+//!   [`ValidateConfig::alarm_horizon`]): lead time of each onset ([`metrics::lead_time`]) and true /
+//!   false warnings ([`metrics::classify_warnings`]).
+
+pub mod cli;
+pub mod figure;
+pub mod folds;
+pub mod metrics;
+pub mod report;
+
+use crate::fit::{FitOptions, fit, log_likelihood};
+use crate::replay::{ForecastMethod, Precision, ReplayConfig, ReplayRow, replay_series};
+use folds::{Piece, Split, blocked_folds, subset, temporal_split};
+use galling::alarm::AlarmLevel;
+use galling::dataset::{Dataset, Series};
+use galling::forecast::{ForecastSettings, MonteCarloForecaster, RiskForecaster};
+use galling::{Model, V8Params};
+use metrics::{
+    BlockBootstrap, Isotonic, Platt, ReliabilityBin, WarningCounts, brier, classify_warnings,
+    event_labels, lead_time, onsets, percentile, reliability, skill,
+};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// The galling threshold of the validation event, COF: the published fit's well midpoint
+/// (`(0.2004 + 0.8017) / 2 = 0.501`), rounded.
+pub const DEFAULT_THRESHOLD: f64 = 0.50;
+/// Trajectories of the Monte Carlo check of the grid forecast.
+pub const MC_TRAJECTORIES: usize = 1024;
+
+/// Forecast methods scored, in the order of [`Scored::p`].
+pub const METHODS: [&str; 7] = [
+    "model",
+    "model_mc",
+    "model_isotonic",
+    "model_platt",
+    "persistence",
+    "base_rate",
+    "cof_alarm",
+];
+const MODEL: usize = 0;
+const MC: usize = 1;
+const ISOTONIC: usize = 2;
+const PLATT: usize = 3;
+/// Indices of the baselines in [`METHODS`].
+const BASELINES: [usize; 3] = [4, 5, 6];
+/// Indices of the model forecasts whose skill is reported.
+const MODELS: [usize; 4] = [MODEL, MC, ISOTONIC, PLATT];
+
+/// Settings of a validation run.
+#[derive(Debug, Clone)]
+pub struct ValidateConfig {
+    /// Number of blocked cross-validation folds.
+    pub folds: usize,
+    /// Seed of the fits and of the bootstrap.
+    pub seed: u64,
+    /// Galling threshold of the event, COF.
+    pub threshold: f64,
+    /// Horizons `k` of the event, strokes.
+    pub horizons: Vec<u16>,
+    /// Horizon of the monitor whose alarms are scored, strokes; also the `k` of a true warning.
+    pub alarm_horizon: u16,
+    /// Training fraction of the temporal split.
+    pub temporal_fraction: f64,
+    /// Bootstrap resamples.
+    pub bootstrap: usize,
+    /// Bootstrap block length, strokes.
+    pub block_len: usize,
+    /// Bins of the reliability tables.
+    pub bins: usize,
+    /// COF levels the COF-alarm baseline chooses from.
+    pub cof_alarm_levels: Vec<f64>,
+    /// Options of every fit.
+    pub fit: FitOptions,
+}
+
+impl Default for ValidateConfig {
+    /// 5 folds, seed 1, threshold 0.50, horizons 5 and 10, alarms of the 10-stroke monitor, 70/30
+    /// temporal split, 1000 bootstrap resamples of 20-stroke blocks, 10 bins, COF alarm levels
+    /// 0.10 to 0.60 in steps of 0.01, the fitting engine's default options.
+    fn default() -> Self {
+        Self {
+            folds: 5,
+            seed: 1,
+            threshold: DEFAULT_THRESHOLD,
+            horizons: vec![5, 10],
+            alarm_horizon: 10,
+            temporal_fraction: 0.7,
+            bootstrap: 1000,
+            block_len: 20,
+            bins: 10,
+            cof_alarm_levels: (10..=60).map(|i| f64::from(i) / 100.0).collect(),
+            fit: FitOptions::default(),
+        }
+    }
+}
+
+/// Why a validation could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ValidateError {
+    /// A setting is out of range.
+    #[error("invalid validation setting: {0}")]
+    Setting(String),
+    /// The data cannot be split.
+    #[error(transparent)]
+    Split(#[from] folds::SplitError),
+    /// A fit failed.
+    #[error("fit of {split} failed: {source}")]
+    Fit {
+        /// The split.
+        split: String,
+        /// The fitting engine's error.
+        #[source]
+        source: crate::fit::FitError,
+    },
+    /// The monitor could not replay a stretch.
+    #[error(transparent)]
+    Replay(#[from] crate::replay::ReplayError),
+    /// The fitted parameters are not a valid model.
+    #[error(transparent)]
+    Params(#[from] galling::ParamError),
+    /// A forecast setting was refused.
+    #[error(transparent)]
+    Config(#[from] galling::forecast::ConfigError),
+    /// An output file could not be written.
+    #[error(transparent)]
+    Write(#[from] crate::atomic::WriteError),
+    /// A figure could not be drawn.
+    #[error(transparent)]
+    Plot(#[from] crate::plots::PlotError),
+}
+
+/// Which strokes a score covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Subset {
+    /// Every uncensored stroke.
+    All,
+    /// Uncensored strokes with the COF at or below the threshold.
+    Clean,
+}
+
+impl Subset {
+    fn includes(self, cof: f64, threshold: f64) -> bool {
+        match self {
+            Self::All => true,
+            Self::Clean => cof <= threshold,
+        }
+    }
+
+    /// `"all"` or `"clean"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Clean => "clean",
+        }
+    }
+}
+
+/// One scored held-out stroke.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scored {
+    /// Series index.
+    pub series: usize,
+    /// Stroke index in the series.
+    pub stroke: usize,
+    /// Recorded temperature of the series, degC.
+    pub recorded_temperature: f64,
+    /// The stroke's COF.
+    pub cof: f64,
+    /// The event happened.
+    pub event: bool,
+    /// Forecasts of [`METHODS`].
+    pub p: [f64; METHODS.len()],
+}
+
+/// An estimate with its 90 % bootstrap interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Interval {
+    /// On the held-out strokes as they are.
+    pub estimate: f64,
+    /// 5th percentile over the bootstrap resamples.
+    pub low: f64,
+    /// 95th percentile.
+    pub high: f64,
+}
+
+/// Brier score of one method.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MethodScore {
+    /// Method ([`METHODS`]).
+    pub method: &'static str,
+    /// Brier score with interval.
+    pub brier: Interval,
+}
+
+/// Brier skill of a model forecast against the best baseline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SkillScore {
+    /// Method ([`METHODS`]).
+    pub method: &'static str,
+    /// `1 - brier / brier(best baseline)`, with interval (the baseline fixed, both rescored on each
+    /// resample).
+    pub skill: Interval,
+    /// Fraction of resamples where the skill is positive.
+    pub fraction_positive: f64,
+}
+
+/// Scores of one method by recorded temperature (no intervals).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TemperatureScore {
+    /// Recorded temperature, degC.
+    pub recorded_temperature: f64,
+    /// Scored strokes.
+    pub forecasts: usize,
+    /// Events among them.
+    pub events: usize,
+    /// Brier score of each method ([`METHODS`] order).
+    pub brier: Vec<f64>,
+}
+
+/// Scores of one horizon and subset of a scheme.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CellReport {
+    /// Horizon `k`, strokes.
+    pub horizon: u16,
+    /// Which strokes.
+    pub subset: Subset,
+    /// Scored (uncensored) strokes.
+    pub forecasts: usize,
+    /// Censored strokes of the subset (future past the end of the held-out stretch).
+    pub censored: usize,
+    /// Events among the scored strokes.
+    pub events: usize,
+    /// Their frequency.
+    pub event_rate: f64,
+    /// Mean forecast of each method ([`METHODS`] order).
+    pub mean_forecast: Vec<f64>,
+    /// Brier scores.
+    pub scores: Vec<MethodScore>,
+    /// The baseline with the lowest Brier score.
+    pub best_baseline: &'static str,
+    /// Skill of the model forecasts against it.
+    pub skill: Vec<SkillScore>,
+    /// Reliability tables of the model, its Monte Carlo check and the recalibrated forecasts.
+    pub reliability: Vec<(&'static str, Vec<ReliabilityBin>)>,
+    /// Mean and largest `|grid - Monte Carlo|` risk.
+    pub mc_difference: (f64, f64),
+    /// Scores by recorded temperature.
+    pub by_temperature: Vec<TemperatureScore>,
+}
+
+/// What the alarms did at one level.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlarmReport {
+    /// `"warn"` (warn or stop) or `"stop"`.
+    pub level: &'static str,
+    /// Onsets (clean -> galled crossings) in the held-out stretches.
+    pub onsets: usize,
+    /// Onsets with the alarm at this level on the last clean stroke.
+    pub warned: usize,
+    /// Lead time of each warned onset, strokes ([`metrics::lead_time`]).
+    pub lead_times: Vec<usize>,
+    /// Median lead time of the warned onsets (NaN if none).
+    pub median_lead: f64,
+    /// Warnings raised and what became of them.
+    pub warnings: WarningCounts,
+    /// False warnings per 100 clean strokes.
+    pub false_per_100_clean: f64,
+}
+
+/// One onset of the held-out data.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OnsetReport {
+    /// Series label.
+    pub series: String,
+    /// Stroke index of the first stroke above the threshold.
+    pub stroke: usize,
+    /// COF of the last clean stroke and of the onset stroke.
+    pub cof: (f64, f64),
+    /// Monitor risk on the last clean stroke.
+    pub risk_before: f64,
+    /// Lead time at warn (or stop) level, `None`: not warned.
+    pub warn_lead: Option<usize>,
+    /// Lead time at stop level.
+    pub stop_lead: Option<usize>,
+}
+
+/// The fit and held-out likelihood of one split.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SplitReport {
+    /// Split name.
+    pub name: String,
+    /// Training strokes and transitions.
+    pub train: (usize, usize),
+    /// Held-out strokes and transitions.
+    pub test: (usize, usize),
+    /// Log-likelihood of the training data at the fit.
+    pub fit_log_likelihood: f64,
+    /// Log-likelihood of the held-out transitions (each held-out stretch a series of its own).
+    pub test_log_likelihood: f64,
+    /// Wall time of the fit, seconds.
+    pub fit_seconds: f64,
+    /// The fitted parameters.
+    pub params: V8Params<f64>,
+    /// Physical flags of the fit.
+    pub flags: Vec<String>,
+    /// COF level the COF-alarm baseline chose on the training strokes, per horizon and subset.
+    pub cof_alarm_levels: Vec<(u16, Subset, f64)>,
+}
+
+/// Everything of one validation scheme (blocked CV or temporal split).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SchemeReport {
+    /// Scheme name.
+    pub name: String,
+    /// Its splits.
+    pub splits: Vec<SplitReport>,
+    /// Scores per horizon and subset.
+    pub cells: Vec<CellReport>,
+    /// Alarm scores (warn, stop).
+    pub alarms: Vec<AlarmReport>,
+    /// Every onset of the held-out data.
+    pub onsets: Vec<OnsetReport>,
+}
+
+/// One series of the data.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SeriesInfo {
+    /// Label.
+    pub label: String,
+    /// Recorded and model temperature, degC.
+    pub temperature: (f64, f64),
+    /// Strokes.
+    pub strokes: usize,
+    /// Strokes at or below the threshold.
+    pub clean_strokes: usize,
+    /// Onsets over the whole series.
+    pub onsets: usize,
+}
+
+/// Settings echoed into the report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SettingsReport {
+    /// Threshold of the event, COF.
+    pub threshold: f64,
+    /// Horizons, strokes.
+    pub horizons: Vec<u16>,
+    /// Alarm monitor horizon, strokes.
+    pub alarm_horizon: u16,
+    /// Folds.
+    pub folds: usize,
+    /// Temporal training fraction.
+    pub temporal_fraction: f64,
+    /// Seed.
+    pub seed: u64,
+    /// Bootstrap resamples and block length.
+    pub bootstrap: (usize, usize),
+    /// Reliability bins.
+    pub bins: usize,
+    /// The monitor's forecaster and precision.
+    pub monitor: String,
+    /// Alarm levels (warn, stop, clear) and confirmation (k of n).
+    pub alarm: ((f64, f64, f64), (u8, u8)),
+    /// Fit method, number of starts, physical box.
+    pub fit: String,
+}
+
+/// The whole validation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ValidationReport {
+    /// Settings.
+    pub settings: SettingsReport,
+    /// The data.
+    pub data: Vec<SeriesInfo>,
+    /// Blocked cross-validation, then the temporal split.
+    pub schemes: Vec<SchemeReport>,
+    /// Plain-language findings (also in validation.md).
+    pub conclusions: Vec<String>,
+    /// Wall time of the run, seconds.
+    pub seconds: f64,
+}
+
+/// Progress of a run: `(what, done, total)`.
+pub type ProgressFn<'a> = &'a (dyn Fn(&str, usize, usize) + Sync);
+
+/// A stretch of a series as a series of its own.
+fn piece_series(data: &Dataset, piece: &Piece) -> Series {
+    let s = &data.series[piece.series];
+    Series {
+        label: format!(
+            "{}[{}..{}]",
+            s.label, piece.strokes.start, piece.strokes.end
+        ),
+        recorded_temperature: s.recorded_temperature,
+        temperature: s.temperature,
+        cof: s.cof[piece.strokes.clone()].to_vec(),
+    }
+}
+
+/// What a split hands to the pooling.
+struct SplitOutcome {
+    report: SplitReport,
+    /// `(horizon, subset)` -> scored held-out strokes.
+    scored: Vec<((u16, Subset), Vec<Scored>)>,
+    /// Censored held-out strokes per `(horizon, subset)`.
+    censored: Vec<((u16, Subset), usize)>,
+    /// Held-out stretches replayed by the alarm monitor: `(piece, rows)`.
+    alarm_rows: Vec<(Piece, Vec<ReplayRow>)>,
+}
+
+/// One stroke of a stretch with its risk and event.
+struct Labelled {
+    series: usize,
+    stroke: usize,
+    recorded_temperature: f64,
+    cof: f64,
+    risk: f64,
+    event: Option<bool>,
+}
+
+fn monitor_config(config: &ValidateConfig, horizon: u16) -> ReplayConfig {
+    ReplayConfig {
+        threshold: Some(config.threshold),
+        horizon,
+        forecast: ForecastMethod::Grid,
+        precision: Precision::F32,
+        ..ReplayConfig::default()
+    }
+}
+
+/// Replays the stretches and labels their strokes.
+fn label_pieces(
+    data: &Dataset,
+    pieces: &[Piece],
+    params: &V8Params<f64>,
+    config: &ValidateConfig,
+    horizon: u16,
+) -> Result<Vec<Labelled>, ValidateError> {
+    let mut out = Vec::new();
+    for piece in pieces {
+        let s = piece_series(data, piece);
+        let rows = replay_series(params, &s, &monitor_config(config, horizon))?;
+        let labels = event_labels(&s.cof, config.threshold, usize::from(horizon));
+        for (i, (row, event)) in rows.iter().zip(labels).enumerate() {
+            out.push(Labelled {
+                series: piece.series,
+                stroke: piece.strokes.start + i,
+                recorded_temperature: s.recorded_temperature,
+                cof: s.cof[i],
+                risk: row.risk,
+                event,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Base rate of the event per (recorded temperature, clean) on training strokes, falling back to
+/// the rate of the state over all temperatures, then 0.5.
+struct BaseRates {
+    cells: Vec<(f64, bool, usize, usize)>,
+}
+
+impl BaseRates {
+    fn fit(train: &[&Labelled], threshold: f64) -> Self {
+        let mut cells: Vec<(f64, bool, usize, usize)> = Vec::new();
+        for l in train {
+            let (Some(event), clean) = (l.event, l.cof <= threshold) else {
+                continue;
+            };
+            let key = (l.recorded_temperature, clean);
+            match cells.iter_mut().find(|c| (c.0, c.1) == key) {
+                Some(c) => {
+                    c.2 += 1;
+                    c.3 += usize::from(event);
+                }
+                None => cells.push((key.0, key.1, 1, usize::from(event))),
+            }
+        }
+        Self { cells }
+    }
+
+    fn rate(&self, recorded_temperature: f64, clean: bool) -> f64 {
+        if let Some(c) = self
+            .cells
+            .iter()
+            .find(|c| c.0 == recorded_temperature && c.1 == clean && c.2 > 0)
+        {
+            return c.3 as f64 / c.2 as f64;
+        }
+        let (n, e) = self
+            .cells
+            .iter()
+            .filter(|c| c.1 == clean)
+            .fold((0, 0), |(n, e), c| (n + c.2, e + c.3));
+        if n > 0 { e as f64 / n as f64 } else { 0.5 }
+    }
+}
+
+/// The COF level whose alarm (`cof > level`) has the lowest Brier score on the training strokes
+/// (the lowest such level on ties).
+fn choose_cof_level(train: &[&Labelled], levels: &[f64]) -> f64 {
+    let mut best = (
+        f64::INFINITY,
+        levels.first().copied().unwrap_or(DEFAULT_THRESHOLD),
+    );
+    for &level in levels {
+        let (p, y): (Vec<f64>, Vec<bool>) = train
+            .iter()
+            .filter_map(|l| Some((f64::from(u8::from(l.cof > level)), l.event?)))
+            .unzip();
+        let b = brier(&p, &y);
+        if b < best.0 {
+            best = (b, level);
+        }
+    }
+    best.1
+}
+
+fn run_split(
+    data: &Dataset,
+    split: &Split,
+    config: &ValidateConfig,
+) -> Result<SplitOutcome, ValidateError> {
+    let train_data = subset(data, &split.train);
+    let test_data = subset(data, &split.test);
+    let fitted = fit(&train_data, &config.fit, &|_| {}).map_err(|source| ValidateError::Fit {
+        split: split.name.clone(),
+        source,
+    })?;
+    let params = fitted.params;
+    let model64 = Model::new(&params)?;
+    let mut scored = Vec::new();
+    let mut censored = Vec::new();
+    let mut cof_levels = Vec::new();
+    for &k in &config.horizons {
+        let train = label_pieces(data, &split.train, &params, config, k)?;
+        let test = label_pieces(data, &split.test, &params, config, k)?;
+        let mut mc = MonteCarloForecaster::<f64, MC_TRAJECTORIES>::new(
+            ForecastSettings::new(config.threshold, k)?,
+            config.seed,
+        );
+        for subset_kind in [Subset::All, Subset::Clean] {
+            let train_sub: Vec<&Labelled> = train
+                .iter()
+                .filter(|l| l.event.is_some() && subset_kind.includes(l.cof, config.threshold))
+                .collect();
+            let (risks, events): (Vec<f64>, Vec<bool>) = train_sub
+                .iter()
+                .filter_map(|l| Some((l.risk, l.event?)))
+                .unzip();
+            let isotonic = Isotonic::fit(&risks, &events);
+            let platt = Platt::fit(&risks, &events);
+            let base = BaseRates::fit(&train_sub, config.threshold);
+            let level = choose_cof_level(&train_sub, &config.cof_alarm_levels);
+            cof_levels.push((k, subset_kind, level));
+            let mut out = Vec::new();
+            let mut n_censored = 0;
+            for l in test
+                .iter()
+                .filter(|l| subset_kind.includes(l.cof, config.threshold))
+            {
+                let Some(event) = l.event else {
+                    n_censored += 1;
+                    continue;
+                };
+                let temperature = data.series[l.series].temperature;
+                let mc_risk = mc
+                    .forecast(&model64.landscape(temperature), l.cof)
+                    .probability;
+                let clean = l.cof <= config.threshold;
+                out.push(Scored {
+                    series: l.series,
+                    stroke: l.stroke,
+                    recorded_temperature: l.recorded_temperature,
+                    cof: l.cof,
+                    event,
+                    p: [
+                        l.risk,
+                        mc_risk,
+                        isotonic.apply(l.risk),
+                        platt.apply(l.risk),
+                        f64::from(u8::from(!clean)),
+                        base.rate(l.recorded_temperature, clean),
+                        f64::from(u8::from(l.cof > level)),
+                    ],
+                });
+            }
+            scored.push(((k, subset_kind), out));
+            censored.push(((k, subset_kind), n_censored));
+        }
+    }
+    let mut alarm_rows = Vec::new();
+    for piece in &split.test {
+        let s = piece_series(data, piece);
+        let rows = replay_series(&params, &s, &monitor_config(config, config.alarm_horizon))?;
+        alarm_rows.push((piece.clone(), rows));
+    }
+    let report = SplitReport {
+        name: split.name.clone(),
+        train: (
+            train_data.series.iter().map(|s| s.cof.len()).sum(),
+            train_data.transitions(),
+        ),
+        test: (
+            test_data.series.iter().map(|s| s.cof.len()).sum(),
+            test_data.transitions(),
+        ),
+        fit_log_likelihood: fitted.log_likelihood,
+        test_log_likelihood: log_likelihood(&test_data, &params),
+        fit_seconds: fitted.wall_time.as_secs_f64(),
+        params,
+        flags: fitted.flags,
+        cof_alarm_levels: cof_levels,
+    };
+    Ok(SplitOutcome {
+        report,
+        scored,
+        censored,
+        alarm_rows,
+    })
+}
+
+fn interval(estimate: f64, samples: &[f64]) -> Interval {
+    Interval {
+        estimate,
+        low: percentile(samples, 0.05),
+        high: percentile(samples, 0.95),
+    }
+}
+
+fn briers(scored: &[Scored], idx: impl Iterator<Item = usize> + Clone) -> [f64; METHODS.len()] {
+    let events: Vec<bool> = idx.clone().map(|i| scored[i].event).collect();
+    std::array::from_fn(|m| {
+        let p: Vec<f64> = idx.clone().map(|i| scored[i].p[m]).collect();
+        brier(&p, &events)
+    })
+}
+
+fn score_cell(
+    data: &Dataset,
+    horizon: u16,
+    subset_kind: Subset,
+    scored: &[Scored],
+    censored: usize,
+    config: &ValidateConfig,
+    seed: u64,
+) -> CellReport {
+    let n = scored.len();
+    let events = scored.iter().filter(|s| s.event).count();
+    let full = briers(scored, 0..n);
+    let best = BASELINES
+        .into_iter()
+        .min_by(|&a, &b| full[a].total_cmp(&full[b]))
+        .unwrap_or(BASELINES[0]);
+    let keys: Vec<(usize, usize)> = scored.iter().map(|s| (s.series, s.stroke)).collect();
+    let spans: Vec<usize> = data.series.iter().map(|s| s.cof.len()).collect();
+    let mut boot = BlockBootstrap::new(&keys, &spans, config.block_len, seed);
+    let mut brier_samples: Vec<Vec<f64>> =
+        vec![Vec::with_capacity(config.bootstrap); METHODS.len()];
+    let mut skill_samples: Vec<Vec<f64>> = vec![Vec::with_capacity(config.bootstrap); MODELS.len()];
+    for _ in 0..config.bootstrap {
+        let idx = boot.resample();
+        let b = briers(scored, idx.iter().copied());
+        for (m, v) in b.iter().enumerate() {
+            brier_samples[m].push(*v);
+        }
+        for (j, &m) in MODELS.iter().enumerate() {
+            skill_samples[j].push(skill(b[m], b[best]));
+        }
+    }
+    let mean_forecast = (0..METHODS.len())
+        .map(|m| scored.iter().map(|s| s.p[m]).sum::<f64>() / n.max(1) as f64)
+        .collect();
+    let events_vec: Vec<bool> = scored.iter().map(|s| s.event).collect();
+    let reliability = [MODEL, MC, ISOTONIC, PLATT]
+        .into_iter()
+        .map(|m| {
+            let p: Vec<f64> = scored.iter().map(|s| s.p[m]).collect();
+            (METHODS[m], reliability(&p, &events_vec, config.bins))
+        })
+        .collect();
+    let diffs: Vec<f64> = scored
+        .iter()
+        .map(|s| (s.p[MODEL] - s.p[MC]).abs())
+        .collect();
+    let mut temperatures: Vec<f64> = scored.iter().map(|s| s.recorded_temperature).collect();
+    temperatures.sort_by(f64::total_cmp);
+    temperatures.dedup();
+    let by_temperature = temperatures
+        .into_iter()
+        .map(|t| {
+            let idx: Vec<usize> = (0..n)
+                .filter(|&i| scored[i].recorded_temperature == t)
+                .collect();
+            TemperatureScore {
+                recorded_temperature: t,
+                forecasts: idx.len(),
+                events: idx.iter().filter(|&&i| scored[i].event).count(),
+                brier: briers(scored, idx.iter().copied()).to_vec(),
+            }
+        })
+        .collect();
+    CellReport {
+        horizon,
+        subset: subset_kind,
+        forecasts: n,
+        censored,
+        events,
+        event_rate: events as f64 / n.max(1) as f64,
+        mean_forecast,
+        scores: (0..METHODS.len())
+            .map(|m| MethodScore {
+                method: METHODS[m],
+                brier: interval(full[m], &brier_samples[m]),
+            })
+            .collect(),
+        best_baseline: METHODS[best],
+        skill: MODELS
+            .iter()
+            .enumerate()
+            .map(|(j, &m)| {
+                let s = &skill_samples[j];
+                SkillScore {
+                    method: METHODS[m],
+                    skill: interval(skill(full[m], full[best]), s),
+                    fraction_positive: s.iter().filter(|&&x| x > 0.0).count() as f64
+                        / s.len().max(1) as f64,
+                }
+            })
+            .collect(),
+        reliability,
+        mc_difference: (
+            diffs.iter().sum::<f64>() / n.max(1) as f64,
+            diffs.iter().copied().fold(0.0, f64::max),
+        ),
+        by_temperature,
+    }
+}
+
+fn score_alarms(
+    data: &Dataset,
+    rows: &[(Piece, Vec<ReplayRow>)],
+    config: &ValidateConfig,
+) -> (Vec<AlarmReport>, Vec<OnsetReport>) {
+    let thr = config.threshold;
+    let k = usize::from(config.alarm_horizon);
+    let mut details = Vec::new();
+    let mut reports = Vec::new();
+    for (level, name) in [(AlarmLevel::Warn, "warn"), (AlarmLevel::Stop, "stop")] {
+        let mut onsets_n = 0;
+        let mut leads = Vec::new();
+        let mut counts = WarningCounts::default();
+        for (piece, r) in rows {
+            let cof: Vec<f64> = r.iter().map(|x| x.cof).collect();
+            let levels: Vec<AlarmLevel> = r.iter().map(|x| x.alarm_level).collect();
+            for j in onsets(&cof, thr) {
+                onsets_n += 1;
+                let lead = lead_time(&levels, j, level);
+                leads.extend(lead);
+                if level == AlarmLevel::Warn {
+                    details.push(OnsetReport {
+                        series: data.series[piece.series].label.clone(),
+                        stroke: piece.strokes.start + j,
+                        cof: (cof[j - 1], cof[j]),
+                        risk_before: r[j - 1].risk,
+                        warn_lead: lead,
+                        stop_lead: lead_time(&levels, j, AlarmLevel::Stop),
+                    });
+                }
+            }
+            counts.add(&classify_warnings(&cof, &levels, thr, k, level));
+        }
+        let lead_f: Vec<f64> = leads.iter().map(|&l| l as f64).collect();
+        reports.push(AlarmReport {
+            level: name,
+            onsets: onsets_n,
+            warned: leads.len(),
+            median_lead: percentile(&lead_f, 0.5),
+            lead_times: leads,
+            false_per_100_clean: counts.false_per_100_clean(),
+            warnings: counts,
+        });
+    }
+    (reports, details)
+}
+
+fn run_scheme(
+    data: &Dataset,
+    name: &str,
+    splits: &[Split],
+    config: &ValidateConfig,
+    seed: u64,
+    progress: ProgressFn<'_>,
+    done: &mut usize,
+    total: usize,
+) -> Result<SchemeReport, ValidateError> {
+    let mut outcomes = Vec::new();
+    for split in splits {
+        progress(&format!("{name}: {}", split.name), *done, total);
+        outcomes.push(run_split(data, split, config)?);
+        *done += 1;
+    }
+    progress(&format!("{name}: bootstrap"), *done, total);
+    let mut cells = Vec::new();
+    for (c, &k) in config.horizons.iter().enumerate() {
+        for (s, subset_kind) in [Subset::All, Subset::Clean].into_iter().enumerate() {
+            let key = (k, subset_kind);
+            let mut pooled: Vec<Scored> = Vec::new();
+            let mut n_censored = 0;
+            for o in &outcomes {
+                for (kk, v) in &o.scored {
+                    if *kk == key {
+                        pooled.extend(v.iter().cloned());
+                    }
+                }
+                for (kk, v) in &o.censored {
+                    if *kk == key {
+                        n_censored += v;
+                    }
+                }
+            }
+            pooled.sort_by_key(|s| (s.series, s.stroke));
+            let cell_seed = seed.wrapping_add((c * 2 + s) as u64);
+            cells.push(score_cell(
+                data,
+                k,
+                subset_kind,
+                &pooled,
+                n_censored,
+                config,
+                cell_seed,
+            ));
+        }
+    }
+    *done += 1;
+    let rows: Vec<(Piece, Vec<ReplayRow>)> = outcomes
+        .iter()
+        .flat_map(|o| o.alarm_rows.iter().cloned())
+        .collect();
+    let (alarms, onsets) = score_alarms(data, &rows, config);
+    Ok(SchemeReport {
+        name: name.to_string(),
+        splits: outcomes.into_iter().map(|o| o.report).collect(),
+        cells,
+        alarms,
+        onsets,
+    })
+}
+
+fn check(config: &ValidateConfig) -> Result<(), ValidateError> {
+    let bad = |m: &str| Err(ValidateError::Setting(m.to_string()));
+    if !(config.threshold > galling::consts::COF_MIN && config.threshold < galling::consts::COF_MAX)
+    {
+        return bad("threshold must be a COF strictly between 0.1 and 1.3");
+    }
+    if config.horizons.is_empty() || config.horizons.contains(&0) || config.alarm_horizon == 0 {
+        return bad("horizons must be at least 1 stroke");
+    }
+    if config.bootstrap == 0 {
+        return bad("bootstrap needs at least 1 resample");
+    }
+    if config.block_len == 0 || config.bins == 0 {
+        return bad("block length and bins must be at least 1");
+    }
+    if config.cof_alarm_levels.is_empty() {
+        return bad("the COF alarm needs at least one candidate level");
+    }
+    Ok(())
+}
+
+/// Runs the validation of `data` (see the [module documentation](self)).
+///
+/// # Errors
+/// [`ValidateError`] for bad settings, series too short for the folds, or a failing fit.
+pub fn validate(
+    data: &Dataset,
+    config: &ValidateConfig,
+    progress: ProgressFn<'_>,
+) -> Result<(ValidationReport, Vec<Vec<ReplayRow>>), ValidateError> {
+    let t0 = Instant::now();
+    check(config)?;
+    let longest = config
+        .horizons
+        .iter()
+        .copied()
+        .chain([config.alarm_horizon])
+        .max()
+        .map_or(2, usize::from);
+    let cv = blocked_folds(data, config.folds, longest + 2)?;
+    let temporal = temporal_split(data, config.temporal_fraction, longest + 2)?;
+    let total = cv.len() + 1 + 2;
+    let mut done = 0;
+    let cv_name = format!("blocked {}-fold cross-validation", config.folds);
+    let cv_report = run_scheme(
+        data,
+        &cv_name,
+        &cv,
+        config,
+        config.seed,
+        progress,
+        &mut done,
+        total,
+    )?;
+    let temporal_report = run_scheme(
+        data,
+        &temporal.name.clone(),
+        std::slice::from_ref(&temporal),
+        config,
+        config.seed.wrapping_add(1000),
+        progress,
+        &mut done,
+        total,
+    )?;
+    progress("done", total, total);
+    // The CV replay of every held-out block, put back in series order, for the timeline figure.
+    let mut timeline: Vec<Vec<ReplayRow>> = vec![Vec::new(); data.series.len()];
+    for split in &cv {
+        let params = cv_report
+            .splits
+            .iter()
+            .find(|s| s.name == split.name)
+            .map(|s| s.params)
+            .unwrap_or(V8Params::PUBLISHED_FIT.map(f64::from));
+        for piece in &split.test {
+            let s = piece_series(data, piece);
+            let rows = replay_series(&params, &s, &monitor_config(config, config.alarm_horizon))?;
+            timeline[piece.series].extend(rows.into_iter().map(|mut r| {
+                r.series = data.series[piece.series].label.clone();
+                r.stroke += piece.strokes.start as u32;
+                r
+            }));
+        }
+    }
+    let data_info = data
+        .series
+        .iter()
+        .map(|s| SeriesInfo {
+            label: s.label.clone(),
+            temperature: (s.recorded_temperature, s.temperature),
+            strokes: s.cof.len(),
+            clean_strokes: s.cof.iter().filter(|&&c| c <= config.threshold).count(),
+            onsets: onsets(&s.cof, config.threshold).len(),
+        })
+        .collect();
+    let rc = monitor_config(config, config.alarm_horizon);
+    let mut report = ValidationReport {
+        settings: SettingsReport {
+            threshold: config.threshold,
+            horizons: config.horizons.clone(),
+            alarm_horizon: config.alarm_horizon,
+            folds: config.folds,
+            temporal_fraction: config.temporal_fraction,
+            seed: config.seed,
+            bootstrap: (config.bootstrap, config.block_len),
+            bins: config.bins,
+            monitor: format!(
+                "core Monitor, f32, grid forecaster with {} cells (Monte Carlo check: f64, {} trajectories)",
+                crate::replay::GRID_CELLS,
+                MC_TRAJECTORIES
+            ),
+            alarm: (rc.alarm_levels, rc.confirmation),
+            fit: format!(
+                "{}, {} starts, physical box {}, seed {}",
+                config.fit.method.name(),
+                config.fit.starts,
+                config.fit.physical,
+                config.fit.seed
+            ),
+        },
+        data: data_info,
+        schemes: vec![cv_report, temporal_report],
+        conclusions: Vec::new(),
+        seconds: 0.0,
+    };
+    report.conclusions = report::conclusions(&report);
+    report.seconds = t0.elapsed().as_secs_f64();
+    Ok((report, timeline))
+}
+
+/// Writes `validation.json`, `validation.md`, `reliability.{png,svg}` and
+/// `cv_replay.{png,svg}` into `dir` (created if missing), atomically; returns the files.
+///
+/// # Errors
+/// [`ValidateError::Write`] or [`ValidateError::Plot`] naming the file.
+pub fn write_outputs(
+    dir: &Path,
+    report: &ValidationReport,
+    timeline: &[Vec<ReplayRow>],
+) -> Result<Vec<PathBuf>, ValidateError> {
+    std::fs::create_dir_all(dir).map_err(|source| crate::atomic::WriteError {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut files = Vec::new();
+    let json = dir.join("validation.json");
+    let text =
+        serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    crate::atomic::write(&json, text.as_bytes())?;
+    files.push(json);
+    let md = dir.join("validation.md");
+    crate::atomic::write(&md, report::markdown(report).as_bytes())?;
+    files.push(md);
+    files.extend(report::draw_reliability(dir, report)?);
+    files.extend(crate::replay::draw(
+        dir,
+        "cv_replay",
+        timeline,
+        report.settings.threshold,
+        report.settings.alarm_horizon,
+    )?);
+    Ok(files)
+}
