@@ -344,7 +344,10 @@ mod tests {
     fn numpy_format_handles_zero_and_large_exponents() {
         assert_eq!(format_e18(0.0), "0.000000000000000000e+00");
         let tiny = format_e18(-2.5e-120);
-        assert!(tiny.starts_with("-2.5000000000000000") && tiny.ends_with("e-120"), "{tiny}");
+        assert!(
+            tiny.starts_with("-2.5000000000000000") && tiny.ends_with("e-120"),
+            "{tiny}"
+        );
         assert_eq!(tiny.parse::<f64>().unwrap(), -2.5e-120);
         assert_eq!(format_e18(1e300), "1.000000000000000053e+300");
     }

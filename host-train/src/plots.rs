@@ -37,6 +37,9 @@ pub struct PlotError {
 
 type DrawResult = Result<(), Box<dyn Error>>;
 
+/// Picks `(drift, spread)` of one mixture component.
+type ComponentPick = fn(&galling::Mixture<f64>) -> (f64, f64);
+
 fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
@@ -89,18 +92,21 @@ pub fn draw_all(dir: &Path, input: &PlotInput<'_>) -> Result<Vec<PathBuf>, PlotE
     })?;
     let mut files = Vec::new();
     let rows = input.simulations.len().max(1) as u32;
-    files.extend(render!(dir, "training_curve", (900, 560), |a| draw_training_curve(
-        a,
-        input.curve
+    files.extend(render!(dir, "training_curve", (900, 560), |a| {
+        draw_training_curve(a, input.curve)
+    }));
+    files.extend(render!(dir, "potential", (1400, 640), |a| draw_potential(
+        a, &model
     )));
-    files.extend(render!(dir, "potential", (1200, 560), |a| draw_potential(a, &model)));
-    files.extend(render!(dir, "mixture", (1200, 300 * 4), |a| draw_mixture(a, &model)));
-    files.extend(render!(dir, "barrier", (1200, 520), |a| draw_barrier(a, &model)));
-    files.extend(render!(dir, "simulation", (1200, 300 * rows), |a| draw_simulation(
-        a,
-        input.simulations,
-        input.observed
+    files.extend(render!(dir, "mixture", (1200, 300 * 4), |a| draw_mixture(
+        a, &model
     )));
+    files.extend(render!(dir, "barrier", (1200, 520), |a| draw_barrier(
+        a, &model
+    )));
+    files.extend(render!(dir, "simulation", (1200, 300 * rows), |a| {
+        draw_simulation(a, input.simulations, input.observed)
+    }));
     Ok(files)
 }
 
@@ -140,7 +146,11 @@ fn render_with(
 }
 
 /// Encodes 8-bit RGB pixels as PNG.
-fn encode_png(pixels: &[u8], (w, h): (u32, u32), out: &mut Vec<u8>) -> Result<(), png::EncodingError> {
+fn encode_png(
+    pixels: &[u8],
+    (w, h): (u32, u32),
+    out: &mut Vec<u8>,
+) -> Result<(), png::EncodingError> {
     let mut encoder = png::Encoder::new(out, w, h);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
@@ -262,89 +272,76 @@ where
 {
     root.fill(&WHITE)?;
     let root = root.titled(
-        "Double-well potential V(mu) and force -V'(mu); dots: wells (local minima of V)",
-        (FONT, 22),
+        "Potential V(mu) (top) and force -V'(mu) (bottom) per temperature; dots: wells (minima of V), grey: mu_L, mu_H",
+        (FONT, 19),
     )?;
-    let panels = root.split_evenly((1, 2));
+    let panels = root.split_evenly((2, LANDSCAPE_TEMPERATURES.len()));
     let grid = cof_grid(600);
     let p = model.params();
-    for (k, panel) in panels.iter().enumerate() {
-        let value = |land: &galling::Landscape<f64>, m: f64| {
-            if k == 0 {
-                land.potential(m)
-            } else {
-                -land.potential_slope(m)
-            }
-        };
-        let (y_lo, y_hi) = range_of(LANDSCAPE_TEMPERATURES.iter().flat_map(|&t| {
+    for (k, row) in panels.chunks(LANDSCAPE_TEMPERATURES.len()).enumerate() {
+        for (i, (&t, panel)) in LANDSCAPE_TEMPERATURES.iter().zip(row).enumerate() {
             let land = model.landscape(t);
-            grid.iter().map(move |&m| value(&land, m)).collect::<Vec<_>>()
-        }));
-        let mut chart = ChartBuilder::on(panel)
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(80)
-            .caption(
+            let value = |m: f64| {
                 if k == 0 {
-                    "potential V"
+                    land.potential(m)
                 } else {
-                    "force -V' (drift of a stay)"
-                },
-                (FONT, 18),
-            )
-            .build_cartesian_2d(
-                galling::consts::COF_MIN..galling::consts::COF_MAX,
-                y_lo..y_hi,
-            )?;
-        chart
-            .configure_mesh()
-            .x_desc("COF mu")
-            .y_desc(if k == 0 { "V(mu)" } else { "-V'(mu)" })
-            .y_label_formatter(&|v| format!("{v:.2e}"))
-            .label_style((FONT, 14))
-            .draw()?;
-        for (x, label) in [(p.mu_l, "mu_L"), (p.mu_h, "mu_H")] {
-            chart.draw_series(LineSeries::new(
-                [(x, y_lo), (x, y_hi)],
-                BLACK.mix(0.35).stroke_width(1),
-            ))?;
-            chart.draw_series(std::iter::once(Text::new(
-                format!("{label} = {x:.3}"),
-                (x + 0.01, y_hi - (y_hi - y_lo) * 0.05),
-                (FONT, 14),
-            )))?;
-        }
-        if k == 1 {
-            chart.draw_series(LineSeries::new(
-                [(galling::consts::COF_MIN, 0.0), (galling::consts::COF_MAX, 0.0)],
-                BLACK.stroke_width(1),
-            ))?;
-        }
-        for (i, &t) in LANDSCAPE_TEMPERATURES.iter().enumerate() {
-            let land = model.landscape(t);
-            let color = palette(i);
+                    -land.potential_slope(m)
+                }
+            };
+            let (y_lo, y_hi) = range_of(grid.iter().map(|&m| value(m)));
+            let span = y_hi - y_lo;
+            let mut chart = ChartBuilder::on(panel)
+                .margin(10)
+                .x_label_area_size(35)
+                .y_label_area_size(62)
+                .caption(
+                    format!("{t} C: {}", if k == 0 { "V(mu)" } else { "-V'(mu)" }),
+                    (FONT, 16),
+                )
+                .build_cartesian_2d(
+                    galling::consts::COF_MIN..galling::consts::COF_MAX,
+                    y_lo..y_hi,
+                )?;
             chart
-                .draw_series(LineSeries::new(
-                    grid.iter().map(|&m| (m, value(&land, m))),
-                    color.stroke_width(2),
-                ))?
-                .label(format!("{t} C"))
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-                });
+                .configure_mesh()
+                .x_desc("COF mu")
+                .x_labels(6)
+                .y_labels(6)
+                .y_label_formatter(&|v| {
+                    if v.abs() < span * 1e-9 {
+                        "0".to_string()
+                    } else {
+                        format!("{v:.1e}")
+                    }
+                })
+                .label_style((FONT, 12))
+                .draw()?;
+            for x in [p.mu_l, p.mu_h] {
+                chart.draw_series(LineSeries::new(
+                    [(x, y_lo), (x, y_hi)],
+                    BLACK.mix(0.35).stroke_width(1),
+                ))?;
+            }
+            if k == 1 && y_lo < 0.0 && y_hi > 0.0 {
+                chart.draw_series(LineSeries::new(
+                    [
+                        (galling::consts::COF_MIN, 0.0),
+                        (galling::consts::COF_MAX, 0.0),
+                    ],
+                    BLACK.stroke_width(1),
+                ))?;
+            }
+            let color = palette(i);
+            chart.draw_series(LineSeries::new(
+                grid.iter().map(|&m| (m, value(m))),
+                color.stroke_width(2),
+            ))?;
             chart.draw_series(
                 wells(&land, &grid)
                     .into_iter()
-                    .map(|m| Circle::new((m, value(&land, m)), 5, color.filled())),
+                    .map(|m| Circle::new((m, value(m)), 5, BLACK.filled())),
             )?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerLeft)
-            .label_font((FONT, 14))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()?;
     }
     Ok(())
 }
@@ -394,13 +391,16 @@ where
             [(lo, lo), (hi, hi)],
             BLACK.mix(0.4).stroke_width(1),
         ))?;
-        let components: [(&str, RGBColor, fn(&galling::Mixture<f64>) -> (f64, f64)); 2] = [
+        let components: [(&str, RGBColor, ComponentPick); 2] = [
             ("stay", palette(1), |x| (x.stay_drift, x.stay_spread)),
             ("jump", palette(3), |x| (x.jump_drift, x.jump_spread)),
         ];
         for (name, color, pick) in components {
             let upper = mix.iter().map(|(m, x)| (*m, m + pick(x).0 + pick(x).1));
-            let lower = mix.iter().rev().map(|(m, x)| (*m, m + pick(x).0 - pick(x).1));
+            let lower = mix
+                .iter()
+                .rev()
+                .map(|(m, x)| (*m, m + pick(x).0 - pick(x).1));
             right.draw_series(std::iter::once(Polygon::new(
                 upper.chain(lower).collect::<Vec<_>>(),
                 color.mix(0.18).filled(),
@@ -437,8 +437,13 @@ where
     )?;
     let panels = root.split_evenly((1, 2));
     let p = model.params();
-    let temps: Vec<f64> = (0..=200).map(|i| 150.0 + 25.0 * f64::from(i) / 200.0).collect();
-    let wells = [("from clean well mu_L", p.mu_l), ("from galled well mu_H", p.mu_h)];
+    let temps: Vec<f64> = (0..=200)
+        .map(|i| 150.0 + 25.0 * f64::from(i) / 200.0)
+        .collect();
+    let wells = [
+        ("from clean well mu_L", p.mu_l),
+        ("from galled well mu_H", p.mu_h),
+    ];
     let barrier: Vec<Vec<(f64, f64)>> = wells
         .iter()
         .map(|&(_, w)| {
@@ -463,9 +468,12 @@ where
         .draw()?;
     for (i, ((name, _), points)) in wells.iter().zip(&barrier).enumerate() {
         let color = palette(i * 3);
-        left.draw_series(LineSeries::new(points.iter().copied(), color.stroke_width(2)))?
-            .label(*name)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+        left.draw_series(LineSeries::new(
+            points.iter().copied(),
+            color.stroke_width(2),
+        ))?
+        .label(*name)
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
     }
     left.configure_series_labels()
         .label_font((FONT, 14))
@@ -494,7 +502,9 @@ where
                 color.stroke_width(2),
             ))?
             .label(name)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+            });
     }
     right
         .configure_series_labels()
@@ -554,7 +564,9 @@ where
                 palette(0).mix(0.2).filled(),
             )))?
             .label("simulated 10-90 %")
-            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], palette(0).mix(0.2).filled()));
+            .legend(|(x, y)| {
+                Rectangle::new([(x, y - 5), (x + 20, y + 5)], palette(0).mix(0.2).filled())
+            });
         for t in sim.trajectories.iter().take(3) {
             chart.draw_series(LineSeries::new(
                 t.iter().enumerate().map(|(i, &c)| (i as f64, c)),
@@ -567,7 +579,9 @@ where
                 palette(0).stroke_width(2),
             ))?
             .label("simulated median")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], palette(0).stroke_width(2)));
+            .legend(|(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], palette(0).stroke_width(2))
+            });
         chart
             .draw_series(LineSeries::new(
                 obs.iter().enumerate().map(|(i, &c)| (i as f64, c)),
@@ -575,12 +589,13 @@ where
             ))?
             .label("observed")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(2)));
-        chart.draw_series(std::iter::once(PathElement::new(
-            vec![(0.0, -1.0), (0.0, -1.0)],
-            palette(2).mix(0.55),
-        )))?
-        .label("three simulated runs")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], palette(2)));
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(0.0, -1.0), (0.0, -1.0)],
+                palette(2).mix(0.55),
+            )))?
+            .label("three simulated runs")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], palette(2)));
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)
@@ -607,6 +622,9 @@ mod tests {
         let grid = cof_grid(600);
         let w160 = wells(&model.landscape(160.0), &grid);
         assert_eq!(w160.len(), 2, "{w160:?}");
-        assert!((w160[0] - 0.2).abs() < 0.01 && (w160[1] - 0.8).abs() < 0.01, "{w160:?}");
+        assert!(
+            (w160[0] - 0.2).abs() < 0.01 && (w160[1] - 0.8).abs() < 0.01,
+            "{w160:?}"
+        );
     }
 }

@@ -41,8 +41,7 @@ pub fn per_temperature(
             .landscape(s.temperature as f32)
             .series_log_likelihood(s.cof.iter().map(|&c| c as f32));
         let row = match rows.iter_mut().find(|r| {
-            r.recorded_temperature == s.recorded_temperature
-                && r.model_temperature == s.temperature
+            r.recorded_temperature == s.recorded_temperature && r.model_temperature == s.temperature
         }) {
             Some(r) => r,
             None => {
@@ -284,8 +283,8 @@ mod tests {
         assert_eq!(t.per_temperature[0].series, 2);
         assert_eq!(t.transitions, 4);
         let land = Model::new(&p).unwrap().landscape(165.0);
-        let want = land.series_log_likelihood([0.2, 0.21, 0.22])
-            + land.series_log_likelihood([0.3, 0.25]);
+        let want =
+            land.series_log_likelihood([0.2, 0.21, 0.22]) + land.series_log_likelihood([0.3, 0.25]);
         assert!((t.per_temperature[0].log_likelihood - want).abs() < 1e-12);
         assert!((t.total_f32 - t.total).abs() < 1e-3);
         assert!(t.render().contains("total"));

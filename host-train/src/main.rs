@@ -1,0 +1,388 @@
+//! `host-train`: fits the V8 galling model to press stroke data, checks it, and writes the parameter
+//! blob the firmware loads. Run `host-train --help` and `host-train <command> --help`.
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use galling::V8Params;
+use galling::averager::StrokeWindow;
+use galling::dataset::{Dataset, TemperatureMap};
+use host_train::fit::{self, FitOptions, Method, Progress};
+use host_train::simulation::StartRule;
+use host_train::summary::LlTable;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Fit, evaluate and simulate the V8 double-well galling model, and prepare its firmware blob.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    /// Print only errors: no progress bars, no tables.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Fit the model to per-stroke COF data and write params.json, params.bin (firmware blob),
+    /// summary.json and the figures (PNG and SVG) into the output folder.
+    Train(TrainArgs),
+    /// Evaluate a parameter file (JSON or blob) on data: per-temperature log-likelihood table.
+    Evaluate(EvaluateArgs),
+    /// Simulate COF trajectories at one die temperature and write them as CSV
+    /// (columns run,stroke,temperature,cof).
+    Simulate(SimulateArgs),
+    /// Average a folder of raw stroke recordings (CSV with force_y, force_z, position_x) into
+    /// per-stroke mean.txt and std.txt, with the core's streaming StrokeAverager.
+    Average(AverageArgs),
+    /// Generate the synthetic demo data set (the published fit simulated in the shape of the real
+    /// data: 25/165/167.5/170 C with 332/112/280/142 strokes) as <out>/<T>/mean.txt.
+    DemoData(DemoArgs),
+    /// Replay per-stroke data (or raw stroke recordings) through the core's per-stroke Monitor and
+    /// write replay.csv (stroke, COF, log-likelihood, jump posterior, stay probability, risk,
+    /// expected strokes to galling, alarm level and reason) and replay.{png,svg}.
+    Replay(host_train::replay::cli::ReplayArgs),
+    /// Predictive validity on held-out strokes: blocked cross-validation and a temporal split,
+    /// Brier scores against baselines with bootstrap intervals, reliability, recalibration, alarm
+    /// lead times and false warnings; writes validation.json, validation.md and figures.
+    Validate(host_train::validation::cli::ValidateArgs),
+}
+
+#[derive(Debug, Args)]
+struct DataArgs {
+    /// Per-stroke data: a folder of <T>/mean.txt (T in degC, one COF a line) or a CSV file with the
+    /// header temperature,series,stroke,cof.
+    #[arg(long, default_value = "data/demo")]
+    data: PathBuf,
+    /// Temperatures to evaluate recorded series at, as RECORDED:MODEL pairs separated by commas
+    /// (default 25:160: the 25 C baseline is evaluated as 160 C). Pass "" for no mapping.
+    #[arg(long, default_value = "25:160")]
+    map: String,
+}
+
+impl DataArgs {
+    fn load(&self) -> Result<(Dataset, TemperatureMap)> {
+        let map = TemperatureMap::parse(&self.map).map_err(anyhow::Error::msg)?;
+        let data = Dataset::load(&self.data, &map)?;
+        Ok((data, map))
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum MethodArg {
+    /// L-BFGS on exact dual-number gradients, multistart (fast; the default).
+    Lbfgs,
+    /// Adam with the published PyTorch recipe (lr 0.005, plateau schedule, 8000 epochs).
+    Adam,
+}
+
+#[derive(Debug, Args)]
+struct TrainArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Output folder (created if missing; files in it are replaced atomically).
+    #[arg(long, default_value = "out/train")]
+    out: PathBuf,
+    /// Optimizer.
+    #[arg(long, value_enum, default_value_t = MethodArg::Lbfgs)]
+    method: MethodArg,
+    /// Seed of the fit's random starts (same seed, same result).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Number of multistart starting points (default: the fitting engine's).
+    #[arg(long)]
+    starts: Option<usize>,
+    /// Worker threads of the fit (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Parameter file (JSON or blob) to start the fit from, instead of the engine's starts.
+    #[arg(long)]
+    start: Option<PathBuf>,
+    /// Drop the physical box (wells inside [0.1, 1.3], omega0 in [0, 1]); finds higher but
+    /// degenerate optima.
+    #[arg(long)]
+    unconstrained: bool,
+    /// Simulated trajectories per series for the quality table and plots.
+    #[arg(long, default_value_t = 200)]
+    sim_runs: usize,
+    /// Seed of the simulations.
+    #[arg(long, default_value_t = 1)]
+    sim_seed: u64,
+    /// Where simulated trajectories start: the series' first observed COF, or the model's mu0_base.
+    #[arg(long, value_enum, default_value_t = StartRule::Observed)]
+    sim_start: StartRule,
+    /// Skip the figures.
+    #[arg(long)]
+    no_plots: bool,
+}
+
+#[derive(Debug, Args)]
+struct EvaluateArgs {
+    /// Parameter file: params.json (or any JSON with the 15 names) or a params.bin blob.
+    #[arg(long)]
+    params: PathBuf,
+    #[command(flatten)]
+    data: DataArgs,
+    /// Print the table as JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct SimulateArgs {
+    /// Parameter file: params.json (or any JSON with the 15 names) or a params.bin blob.
+    #[arg(long)]
+    params: PathBuf,
+    /// Die temperature the model is evaluated at, degC (no mapping is applied).
+    #[arg(long)]
+    temperature: f64,
+    /// Strokes per trajectory (including the start).
+    #[arg(long, default_value_t = 200)]
+    strokes: usize,
+    /// Number of trajectories.
+    #[arg(long, default_value_t = 1)]
+    runs: usize,
+    /// Seed (same seed, same trajectories).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Starting COF (default: the model's clamp(mu0_base, 0.1, 1.3)).
+    #[arg(long)]
+    start: Option<f64>,
+    /// Output CSV file.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct AverageArgs {
+    /// Folder of stroke CSV files (ordered by the integer before the first `_` of each name).
+    folder: PathBuf,
+    /// Output folder for mean.txt and std.txt (or strokes.csv with --csv).
+    #[arg(long)]
+    out: PathBuf,
+    /// Write one strokes.csv (stroke,file,samples,mean,std) instead of mean.txt and std.txt.
+    #[arg(long)]
+    csv: bool,
+}
+
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// Output folder (gets <T>/mean.txt for each temperature).
+    #[arg(long, default_value = "data/demo")]
+    out: PathBuf,
+    /// Seed of the simulation (the shipped data/demo uses the default).
+    #[arg(long, default_value_t = host_train::demo::DEFAULT_SEED)]
+    seed: u64,
+    /// Temperature mapping used to simulate the series (RECORDED:MODEL pairs).
+    #[arg(long, default_value = "25:160")]
+    map: String,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: &Cli) -> Result<()> {
+    match &cli.command {
+        Command::Train(a) => train(a, cli.quiet),
+        Command::Evaluate(a) => evaluate(a, cli.quiet),
+        Command::Simulate(a) => simulate(a, cli.quiet),
+        Command::Average(a) => average(a, cli.quiet),
+        Command::DemoData(a) => demo(a, cli.quiet),
+        Command::Replay(a) => host_train::replay::cli::run(a, cli.quiet),
+        Command::Validate(a) => host_train::validation::cli::run(a, cli.quiet),
+    }
+}
+
+fn bar(quiet: bool, len: u64, what: &str) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {msg:28} [{elapsed_precise}] {wide_bar} {pos}/{len} (eta {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_message(what.to_string());
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+fn train(a: &TrainArgs, quiet: bool) -> Result<()> {
+    let map = TemperatureMap::parse(&a.data.map).map_err(anyhow::Error::msg)?;
+    let mut options = FitOptions::default();
+    if let MethodArg::Adam = a.method {
+        options.method = Method::Adam(Default::default());
+    }
+    if let Some(seed) = a.seed {
+        options.seed = seed;
+    }
+    if let Some(starts) = a.starts {
+        options.starts = starts;
+    }
+    options.threads = a.threads;
+    options.physical = !a.unconstrained;
+    if let Some(path) = &a.start {
+        options.start = Some(host_train::params_file::load(path)?.0);
+    }
+    if a.sim_runs == 0 {
+        bail!("--sim-runs must be at least 1");
+    }
+    let config = host_train::train::TrainConfig {
+        data: a.data.data.clone(),
+        out: a.out.clone(),
+        map,
+        fit: options,
+        sim_runs: a.sim_runs,
+        sim_seed: a.sim_seed,
+        sim_start: a.sim_start,
+        plots: !a.no_plots,
+    };
+    let progress = bar(quiet, 1, "fitting");
+    let on_progress = |p: Progress| show_progress(&progress, &p);
+    let outcome = host_train::train::train(&config, &on_progress);
+    progress.finish_and_clear();
+    let outcome = outcome?;
+    if !quiet {
+        print!("{}", outcome.summary.render());
+        println!("\nwrote:");
+        for f in &outcome.files {
+            println!("  {}", f.display());
+        }
+    }
+    Ok(())
+}
+
+fn show_progress(bar: &ProgressBar, p: &Progress) {
+    bar.set_length(p.total as u64);
+    bar.set_position(p.done as u64);
+    if p.best_log_likelihood.is_finite() {
+        bar.set_message(format!("fitting, best LL {:.3}", p.best_log_likelihood));
+    }
+}
+
+fn evaluate(a: &EvaluateArgs, quiet: bool) -> Result<()> {
+    let (params, format) = host_train::params_file::load(&a.params)?;
+    let (data, _) = a.data.load()?;
+    let table = LlTable::new(&params, &data)?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&table)?);
+    } else if !quiet {
+        println!(
+            "{} ({:?}) on {}:",
+            a.params.display(),
+            format,
+            a.data.data.display()
+        );
+        print!("{}", table.render());
+        let flags = fit::physical_flags(&params);
+        if !flags.is_empty() {
+            println!("physical flags: {}", flags.join("; "));
+        }
+    }
+    Ok(())
+}
+
+fn simulate(a: &SimulateArgs, quiet: bool) -> Result<()> {
+    let (params, _) = host_train::params_file::load(&a.params)?;
+    if !a.temperature.is_finite() {
+        bail!("--temperature must be a finite number of degC");
+    }
+    if a.strokes == 0 || a.runs == 0 {
+        bail!("--strokes and --runs must be at least 1");
+    }
+    let model = galling::Model::new(&params)?;
+    let start = match a.start {
+        Some(s) if !s.is_finite() => bail!("--start must be a finite COF"),
+        Some(s) => s,
+        None => model.initial_cof(),
+    };
+    let land = model.landscape(a.temperature);
+    let runs = host_train::simulation::simulate_runs(
+        &land,
+        a.temperature,
+        start,
+        a.strokes,
+        a.runs,
+        a.seed,
+    );
+    host_train::simulation::write_trajectories_csv(&a.out, a.temperature, &runs)?;
+    if !quiet {
+        let (mean, std) = host_train::simulation::mean_std(runs.iter().flatten());
+        println!(
+            "{} runs x {} strokes at {} C from COF {start:.4}: mean {mean:.4}, std {std:.4}; wrote {}",
+            a.runs,
+            a.strokes,
+            a.temperature,
+            a.out.display()
+        );
+    }
+    Ok(())
+}
+
+fn average(a: &AverageArgs, quiet: bool) -> Result<()> {
+    let progress = bar(quiet, 1, "averaging strokes");
+    let records = host_train::averaging::average_folder::<f64>(
+        &a.folder,
+        StrokeWindow::default(),
+        &|done, total| {
+            progress.set_length(total as u64);
+            progress.set_position(done as u64);
+        },
+    );
+    progress.finish_and_clear();
+    let records = records?;
+    std::fs::create_dir_all(&a.out)
+        .with_context(|| format!("cannot create {}", a.out.display()))?;
+    let files = if a.csv {
+        vec![host_train::averaging::write_csv(&a.out, &records)?]
+    } else {
+        host_train::averaging::write_text(&a.out, &records)?
+    };
+    if !quiet {
+        let samples: Vec<u32> = records.iter().map(|r| r.stats.samples).collect();
+        println!(
+            "{} strokes averaged ({}..{} samples in the 10-60 mm window); wrote {}",
+            records.len(),
+            samples.iter().min().unwrap_or(&0),
+            samples.iter().max().unwrap_or(&0),
+            files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn demo(a: &DemoArgs, quiet: bool) -> Result<()> {
+    let map = TemperatureMap::parse(&a.map).map_err(anyhow::Error::msg)?;
+    let params: V8Params<f64> = V8Params::PUBLISHED_FIT.map(f64::from);
+    let series = host_train::demo::generate(&params, &map, a.seed)?;
+    let files = host_train::demo::write(&a.out, &series)?;
+    if !quiet {
+        for (s, f) in series.iter().zip(&files) {
+            let (mean, std) = host_train::simulation::mean_std(&s.cof);
+            println!(
+                "{:>6} C (simulated at {} C): {} strokes, mean COF {mean:.4}, std {std:.4} -> {}",
+                s.recorded_temperature,
+                s.model_temperature,
+                s.cof.len(),
+                f.display()
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,97 @@
+//! Helpers shared by the host-train integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// `shared/` beside the repository, or `$GALLING_SHARED`.
+pub fn shared_dir() -> PathBuf {
+    std::env::var_os("GALLING_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"))
+}
+
+/// The path below `shared/`, or `None` to skip (only outside CI: with `CI` set a missing file fails).
+pub fn shared_path(rel: &str) -> Option<PathBuf> {
+    let p = shared_dir().join(rel);
+    if p.exists() {
+        return Some(p);
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!(
+            "{} is missing, and CI is set: the real data must be present in CI",
+            p.display()
+        );
+    }
+    eprintln!(
+        "skipping: {} not found (set GALLING_SHARED to the shared folder)",
+        p.display()
+    );
+    None
+}
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Runs the host-train binary with `args`.
+pub fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_host-train"))
+        .args(args)
+        .output()
+        .expect("host-train runs")
+}
+
+/// Runs host-train and returns stdout; panics with stderr on failure.
+pub fn run_ok(args: &[&str]) -> String {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "host-train {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs host-train expecting failure; returns stderr.
+pub fn run_err(args: &[&str]) -> String {
+    let out = run(args);
+    assert!(
+        !out.status.success(),
+        "host-train {args:?} should have failed; stdout:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The path as a `&str` for command lines.
+pub fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// Numbers of a one-value-a-line file.
+pub fn read_lines(p: &Path) -> Vec<f64> {
+    std::fs::read_to_string(p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .lines()
+        .map(|l| {
+            l.trim()
+                .parse()
+                .unwrap_or_else(|_| panic!("{}: `{l}`", p.display()))
+        })
+        .collect()
+}
+
+/// Files in a folder whose names look like temporary files of an atomic write.
+pub fn leftover_temp_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".tmp") || n.contains(".tmp."))
+                .collect()
+        })
+        .unwrap_or_default()
+}
