@@ -449,17 +449,21 @@ where
         .map(|&(_, w)| {
             temps
                 .iter()
-                .map(|&t| (t, model.landscape(t).barrier_height(w)))
+                .map(|&t| (t, model.landscape(t).barrier_height(w).max(1e-12)))
                 .collect()
         })
         .collect();
-    let (b_lo, b_hi) = range_of(barrier.iter().flatten().map(|p| p.1));
+    let b_hi = barrier.iter().flatten().map(|p| p.1).fold(1e-12, f64::max) * 2.0;
+    let b_lo = barrier.iter().flatten().map(|p| p.1).fold(b_hi, f64::min) * 0.5;
     let mut left = ChartBuilder::on(&panels[0])
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(80)
-        .caption("barrier height dV = V(mid) - V(well)", (FONT, 17))
-        .build_cartesian_2d(150.0..175.0, b_lo.min(0.0)..b_hi)?;
+        .caption(
+            "barrier height dV = V(mid) - V(well), log scale (0 shown as 1e-12)",
+            (FONT, 17),
+        )
+        .build_cartesian_2d(150.0..175.0, (b_lo..b_hi).log_scale())?;
     left.configure_mesh()
         .x_desc("die temperature, C")
         .y_desc("dV")
