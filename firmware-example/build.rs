@@ -13,7 +13,8 @@ fn main() {
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let root = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
 
-    // Memory map: QEMU mps2-an386 by default, STM32F407 with the `stm32f407` feature.
+    // Memory map: QEMU mps2-an386 by default, STM32F407 with the `stm32f407` feature, copied to
+    // OUT_DIR/memory.x (no memory.x in the package root, where the linker would find it first).
     let qemu = env::var_os("CARGO_FEATURE_QEMU").is_some();
     let board = env::var_os("CARGO_FEATURE_STM32F407").is_some();
     if qemu == board {
@@ -22,11 +23,11 @@ fn main() {
     let map = if board {
         "memory-stm32f407.x"
     } else {
-        "memory.x"
+        "memory-mps2-an386.x"
     };
     fs::copy(root.join(map), out.join("memory.x")).expect("copy the memory map");
     println!("cargo:rustc-link-search={}", out.display());
-    println!("cargo:rerun-if-changed=memory.x");
+    println!("cargo:rerun-if-changed=memory-mps2-an386.x");
     println!("cargo:rerun-if-changed=memory-stm32f407.x");
 
     // The blob file placed into `.params` by the `embed-blob` feature.

@@ -76,7 +76,7 @@ unsafe fn HardFault(frame: &cortex_m_rt::ExceptionFrame) -> ! {
 const EMBEDDED_LEN: usize = include_bytes!(env!("GALLING_BLOB_FILE")).len();
 
 /// The blob file chosen at build time (`GALLING_BLOB`, default `blob/published_fit.v8gp`), placed
-/// at the start of the parameter region by the linker (section `.params`, see `memory.x`).
+/// at the start of the parameter region by the linker (section `.params`, see `memory-mps2-an386.x`).
 #[cfg(feature = "embed-blob")]
 #[used]
 #[unsafe(link_section = ".params")]
@@ -87,7 +87,7 @@ unsafe extern "C" {
     static __params_end: u8;
 }
 
-/// The whole parameter flash region (`PARAMS` in `memory.x`), read at run time.
+/// The whole parameter flash region (`PARAMS` in `memory-mps2-an386.x` and `memory-stm32f407.x`), read at run time.
 ///
 /// The program never assumes what is there: it is whatever the last flash of the region wrote
 /// (the embedded blob of an `embed-blob` build, a blob written with `probe-rs download`, or erased

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Firmware CI: installs what it needs (idempotently), then checks, builds and runs everything of
+# firmware-example on QEMU's emulated Cortex-M4F:
+#   1. host: the checked-in golden vectors equal the generator's output (tests/golden_vectors.rs)
+#   2. fmt and clippy -D warnings (QEMU and STM32F407 feature sets); the STM32F407 build links
+#   3. on-target tests (cargo test): the run must end with "N passed, 0 failed" and exit 0
+#   4. the example program: exits 0 with the shipped blob, 4 (safe stop) with a corrupted blob or none
+#   5. measurements: instructions per call (measure binary) and flash / static RAM (footprint.sh)
+# Called from the repository's .ci/run. Exit status non-zero on any failure.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+step() { printf '\n=== firmware-example: %s\n' "$*"; }
+
+step "tools"
+need_apt=()
+command -v qemu-system-arm >/dev/null || need_apt+=(qemu-system-arm)
+command -v arm-none-eabi-size >/dev/null || need_apt+=(binutils-arm-none-eabi)
+if [ "${#need_apt[@]}" -gt 0 ]; then
+    sudo_cmd=()
+    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${need_apt[@]}"
+fi
+rustup target list --installed | grep -qx thumbv7em-none-eabihf || rustup target add thumbv7em-none-eabihf
+rustup component list --installed | grep -q '^llvm-tools' || rustup component add llvm-tools
+command -v defmt-print >/dev/null || cargo install --locked defmt-print
+qemu-system-arm --version | head -1
+defmt-print --version
+
+step "host: golden vectors are up to date"
+(cd "$root" && CARGO_TARGET_DIR="${CARGO_TARGET_DIR_HOST:-$root/target}" \
+    cargo test --quiet --test golden_vectors)
+
+cd "$here"
+step "fmt and clippy"
+cargo fmt --check
+cargo clippy --all-targets -- -D warnings
+cargo clippy --all-targets --features footprint-baseline -- -D warnings
+cargo clippy --all-targets --no-default-features --features stm32f407,embed-blob \
+    --target-dir target/stm32f407 -- -D warnings
+cargo build --release --no-default-features --features stm32f407,embed-blob --target-dir target/stm32f407
+
+step "on-target tests (QEMU mps2-an386)"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+status=0
+cargo test 2>&1 | tee "$log" || status=$?
+count_line="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1 || true)"
+if [ "$status" -ne 0 ] || [ -z "$count_line" ] || ! [[ "$count_line" =~ ^[0-9]+\ passed,\ 0\ failed$ ]]; then
+    echo "on-target tests FAILED (exit $status, count line: '${count_line:-missing}')"
+    exit 1
+fi
+
+step "example program: replay with the shipped blob"
+cargo run --release 2>&1 | tee "$log"
+grep -q '^replayed [0-9]* strokes' "$log" || { echo "replay did not finish"; exit 1; }
+
+expect_refusal() { # <description> <cargo args...>
+    local what="$1"; shift
+    local s=0
+    cargo run --release "$@" >"$log" 2>&1 || s=$?
+    tail -3 "$log"
+    if [ "$s" -ne 4 ] || ! grep -q 'PRESS MUST NOT RUN' "$log"; then
+        echo "example with $what: expected the safe stop (exit 4), got exit $s"
+        exit 1
+    fi
+    echo "ok: $what refused, exit 4"
+}
+step "example program: refuses a corrupted blob and erased flash"
+GALLING_BLOB=blob/corrupt_crc.v8gp expect_refusal "a corrupted blob" --target-dir target/corrupt-blob
+expect_refusal "no blob" --no-default-features --features qemu --target-dir target/no-blob
+
+step "instructions per call"
+cargo run --release --bin measure
+
+step "flash and static RAM"
+./footprint.sh

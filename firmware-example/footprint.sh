@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Flash and static RAM of the galling core inside a Cortex-M4F firmware, by difference: the
+# `footprint` binary uses the core as the example does; with `--features footprint-baseline` it does
+# the same input and output without it. Also prints the example program's own sections and the
+# core's largest out-of-line symbols. Release profile of Cargo.toml (pass e.g.
+# --config 'profile.release.opt-level="s"' as arguments to compare profiles).
+set -euo pipefail
+cd "$(dirname "$0")"
+SIZE="${SIZE:-arm-none-eabi-size}"
+NM="${NM:-arm-none-eabi-nm}"
+T=thumbv7em-none-eabihf
+
+cargo build -q --release --bin footprint --bin galling-firmware-example "$@"
+cargo build -q --release --bin footprint --features footprint-baseline --target-dir target/footprint-baseline "$@"
+
+# section sizes -> "flash ram" (flash = .vector_table + .text + .rodata + .data; RAM = .data + .bss + .uninit)
+sizes() {
+    "$SIZE" -A "$1" | awk '
+        $1 == ".vector_table" || $1 == ".text" || $1 == ".rodata" { flash += $2 }
+        $1 == ".data" { flash += $2; ram += $2 }
+        $1 == ".bss" || $1 == ".uninit" { ram += $2 }
+        END { print flash + 0, ram + 0 }'
+}
+read -r f_core r_core < <(sizes "target/$T/release/footprint")
+read -r f_base r_base < <(sizes "target/footprint-baseline/$T/release/footprint")
+read -r f_ex r_ex < <(sizes "target/$T/release/galling-firmware-example")
+core_flash=$((f_core - f_base))
+core_ram=$((r_core - r_base))
+
+echo "| what | flash (bytes) | static RAM (bytes) |"
+echo "|---|---|---|"
+echo "| galling core (difference of footprint and footprint-baseline) | $core_flash | $core_ram |"
+echo "| footprint with the core / baseline | $f_core / $f_base | $r_core / $r_base |"
+echo "| whole example program (galling-firmware-example) | $f_ex | $r_ex |"
+echo "| parameter blob (PARAMS region, not in the figures above) | 74 | 0 |"
+echo
+echo "core's largest out-of-line symbols in the example (the rest is inlined into main):"
+"$NM" -S --size-sort -C "target/$T/release/galling-firmware-example" \
+    | awk '$3 ~ /^[tTrR]$/' | grep -E ' (<)?(galling|libm)::' | tail -8 \
+    | while read -r _ size _ name; do printf '  %6d  %s\n' "$((16#$size))" "$name"; done
+
+fail=0
+[ "$core_flash" -le 12288 ] || { echo "core flash $core_flash B exceeds the 12 KiB goal"; fail=1; }
+[ "$core_ram" -le 4096 ] || { echo "core static RAM $core_ram B exceeds the 4 KiB goal"; fail=1; }
+if [ "$fail" -eq 0 ]; then echo "goals met: core flash <= 12288 B, core static RAM <= 4096 B, no heap (no allocator is linked)"; fi
+exit "$fail"

@@ -1,0 +1,69 @@
+//! Flash and static RAM of the galling core inside a firmware, measured by difference: this program
+//! uses the core the way the example does (blob decode with error display, model, landscape,
+//! log-probability and jump posterior, simulation step, stroke averager, default monitor); built with
+//! the `footprint-baseline` feature, it does the same input and output without the core.
+//! `footprint.sh` builds both and subtracts their section sizes.
+#![no_std]
+#![no_main]
+
+use core::hint::black_box;
+use galling_firmware_example::demo::DEMO_STROKES;
+use galling_firmware_example::{ExitCode, params_region, stop};
+
+/// Runs the core over the demo strokes; returns two numbers to print.
+#[cfg(not(feature = "footprint-baseline"))]
+fn work(region: &[u8]) -> (f32, f32) {
+    use galling::averager::StrokeAverager;
+    use galling::monitor::MonitorBuilder;
+    use galling::rand_core::SeedableRng;
+    use galling::{DefaultRng, Model, blob};
+    use galling_firmware_example::model_temperature;
+
+    let params = match blob::decode(region) {
+        Ok(p) => p,
+        Err(e) => {
+            // defmt::Format only: the Display message would link core::fmt (about 2.5 KiB, counted
+            // separately by footprint.sh through the example program, which prints both).
+            defmt::error!("parameter blob refused: {}", e);
+            stop(ExitCode::BadParameters)
+        }
+    };
+    let Ok(model) = Model::new(&params) else {
+        stop(ExitCode::BadParameters)
+    };
+    let Ok(mut monitor) = MonitorBuilder::new(model).build_default() else {
+        stop(ExitCode::BadParameters)
+    };
+    let mut averager = StrokeAverager::<f32>::default();
+    let mut rng = DefaultRng::seed_from_u64(1);
+    let mut acc = 0.0_f32;
+    for (n, s) in black_box(DEMO_STROKES).iter().enumerate() {
+        let t = model_temperature(s.recorded_temperature);
+        let land = model.landscape(t);
+        let score = land.score(s.cof, 0.01);
+        acc += score.log_prob + score.jump_posterior + land.step(s.cof, &mut rng);
+        if let Ok(r) = monitor.update(n as u32, t, s.cof) {
+            acc += r.risk.probability;
+        }
+        let _ = averager.push_forces(s.cof, 1.0, -(n as i32) * 1_000_000);
+    }
+    (acc, averager.finish().map_or(0.0, |st| st.mean))
+}
+
+/// The same input and output without the core.
+#[cfg(feature = "footprint-baseline")]
+fn work(region: &[u8]) -> (f32, f32) {
+    black_box(region);
+    let mut acc = 0.0_f32;
+    for s in black_box(DEMO_STROKES) {
+        acc += s.cof;
+    }
+    (acc, black_box(0.0))
+}
+
+#[cortex_m_rt::entry]
+fn main() -> ! {
+    let (a, b) = work(params_region());
+    defmt::println!("{=f32} {=f32}", a, b);
+    stop(ExitCode::Success)
+}
