@@ -13,7 +13,8 @@
 //!    ([`LbfgsSettings::screen_iterations`]), in parallel. From a warm start the right basin is
 //!    reached within a few dozen iterations.
 //! 3. **Polish**: the best screened ends (and the anchor) with distinct upper wells run L-BFGS to
-//!    convergence. In a physical fit an end with `omega0` on its upper bound is also re-polished
+//!    convergence, and so do the best ends of a few other basins (for the report's list of
+//!    optima). In a physical fit an end with `omega0` on its upper bound is also re-polished
 //!    from `omega0 = 0.95`: the bound is a sticky local optimum with better interior optima next
 //!    to it.
 //!
@@ -33,7 +34,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 /// Default number of screened starts ([`super::FitOptions::starts`]).
-pub const DEFAULT_STARTS: usize = 12;
+pub const DEFAULT_STARTS: usize = 16;
 
 /// Typical size of each parameter: L-BFGS works on `x / SCALE`, which evens out a spread of six
 /// orders of magnitude between the parameters (`g_T` ~ 1e-6, `tau` ~ 2).
@@ -50,6 +51,9 @@ pub struct LbfgsSettings {
     pub screen_iterations: usize,
     /// How many screened ends (with distinct upper wells) are polished.
     pub polish: usize,
+    /// How many further screened ends from other basins (upper well at least 0.1 away from every
+    /// polished one) are polished too, so the report lists the competing explanations.
+    pub alternatives: usize,
     /// Range of the upper-well grid of the screening starts in a physical fit.
     pub mu_h_range: (f64, f64),
     /// Range of the upper-well grid in an unconstrained fit (may leave the COF range).
@@ -69,6 +73,7 @@ impl Default for LbfgsSettings {
             anchor_iterations: 150,
             screen_iterations: 50,
             polish: 3,
+            alternatives: 3,
             mu_h_range: (0.35, 1.15),
             mu_h_range_unconstrained: (0.35, 1.6),
             jitter: 0.2,
@@ -106,6 +111,15 @@ impl<'a> Tracker<'a> {
             total,
             callback,
         }
+    }
+
+    /// Marks all work done (some planned runs may have been unnecessary) and reports.
+    fn complete(&self, stage: &'static str) {
+        let remaining = {
+            let s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            self.total.saturating_sub(s.0)
+        };
+        self.finish(remaining, f64::NEG_INFINITY, stage);
     }
 
     /// Records `units` of finished work with log-likelihood `ll`, then reports.
@@ -224,7 +238,10 @@ pub(crate) fn run_lbfgs(
     let scaled = scale_bounds(bounds);
     let omega = ParamField::Omega0.index();
     let (mu_l, mu_h) = (ParamField::MuL.index(), ParamField::MuH.index());
-    let tracker = Tracker::new(2 + starts + settings.polish, progress);
+    let tracker = Tracker::new(
+        2 + starts + settings.polish + settings.alternatives,
+        progress,
+    );
     let local = &settings.local;
 
     // 1. Anchor: the start and a seeded jitter of it. Stream index u64::MAX is reserved for it.
@@ -311,6 +328,14 @@ pub(crate) fn run_lbfgs(
             chosen.push(r);
         }
     }
+    let best_count = chosen.len();
+    for (_, r) in &candidates {
+        if chosen.len() < best_count + settings.alternatives
+            && chosen.iter().all(|c| (c.x[mu_h] - r.x[mu_h]).abs() >= 0.1)
+        {
+            chosen.push(r);
+        }
+    }
     let polished: Vec<Option<(Run, usize)>> = chosen
         .par_iter()
         .enumerate()
@@ -365,6 +390,7 @@ pub(crate) fn run_lbfgs(
         curve.extend(&best_run.curve);
     }
 
+    tracker.complete("polish");
     let ends: Vec<&Run> = polished.iter().flatten().map(|(r, _)| r).collect();
     let optima = distinct_optima(&ends, &screened);
     Ok(Outcome {
