@@ -464,7 +464,7 @@ pub mod cli {
         /// Parameter file: params.json (or any JSON with the 15 names) or a params.bin blob.
         #[arg(long)]
         pub params: PathBuf,
-        /// Per-stroke data: a folder of <T>/mean.txt or a CSV with the header
+        /// Per-stroke data: a folder with one T/mean.txt per temperature T, or a CSV with the header
         /// temperature,series,stroke,cof.
         #[arg(long, required_unless_present = "strokes", conflicts_with = "strokes")]
         pub data: Option<PathBuf>,

@@ -1,6 +1,7 @@
 //! Command-line interface of `host-train validate`.
 
 use super::{ValidateConfig, validate, write_outputs};
+use crate::fit::{LbfgsSettings, Method};
 use anyhow::{Result, bail};
 use galling::dataset::{Dataset, TemperatureMap};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -10,7 +11,7 @@ use std::time::Duration;
 /// Arguments of `host-train validate`.
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
-    /// Per-stroke data: a folder of <T>/mean.txt or a CSV with the header
+    /// Per-stroke data: a folder with one T/mean.txt per temperature T, or a CSV with the header
     /// temperature,series,stroke,cof.
     #[arg(long, default_value = "../shared/galling-data")]
     pub data: PathBuf,
@@ -53,6 +54,13 @@ pub struct ValidateArgs {
     /// Worker threads of each fit (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Cap every L-BFGS run of a fit at this many iterations and polish only the best basin (a
+    /// quick, less thorough fit, e.g. for tests in a debug build; default: the engine's settings).
+    #[arg(long)]
+    pub fit_iterations: Option<usize>,
+    /// Trajectories of the Monte Carlo check of the grid forecast (rounded up to a multiple of 64).
+    #[arg(long, default_value_t = super::MC_TRAJECTORIES)]
+    pub mc_trajectories: usize,
 }
 
 /// Runs `host-train validate`.
@@ -82,6 +90,20 @@ pub fn run(a: &ValidateArgs, quiet: bool) -> Result<()> {
         config.fit.starts = s;
     }
     config.fit.threads = a.threads;
+    config.mc_trajectories = a.mc_trajectories;
+    if let Some(n) = a.fit_iterations {
+        if n == 0 {
+            bail!("--fit-iterations must be at least 1");
+        }
+        let mut s = LbfgsSettings {
+            anchor_iterations: n,
+            polish: 1,
+            ..LbfgsSettings::default()
+        };
+        s.screen_iterations = s.screen_iterations.min(n);
+        s.local.max_iterations = n;
+        config.fit.method = Method::Lbfgs(s);
+    }
     let bar = if quiet {
         ProgressBar::hidden()
     } else {

@@ -119,11 +119,12 @@ pub fn reliability(predicted: &[f64], observed: &[bool], bins: usize) -> Vec<Rel
 }
 
 /// Isotonic regression of outcomes on forecasts (pool-adjacent-violators): a non-decreasing map
-/// from forecast to probability, evaluated by linear interpolation between the pooled blocks' mean
-/// forecasts and held constant beyond the ends.
+/// from forecast to probability, constant over the forecasts of each pooled block, linear between
+/// blocks and constant beyond the ends.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Isotonic {
-    /// `(mean forecast, fitted probability)` of each pooled block, increasing in both.
+    /// `(forecast, fitted probability)` at the lowest and highest forecast of each pooled block,
+    /// non-decreasing in both.
     pub knots: Vec<(f64, f64)>,
 }
 
@@ -133,8 +134,9 @@ impl Isotonic {
     /// ```
     /// use host_train::validation::metrics::Isotonic;
     /// let iso = Isotonic::fit(&[0.1, 0.2, 0.3, 0.4], &[false, true, false, true]);
-    /// assert_eq!(iso.knots, vec![(0.1, 0.0), (0.25, 0.5), (0.4, 1.0)]);
-    /// assert_eq!(iso.apply(0.175), 0.25);
+    /// assert_eq!(iso.knots, vec![(0.1, 0.0), (0.2, 0.5), (0.3, 0.5), (0.4, 1.0)]);
+    /// assert_eq!(iso.apply(0.25), 0.5);
+    /// assert!((iso.apply(0.15) - 0.25).abs() < 1e-12);
     /// assert_eq!(iso.apply(0.9), 1.0);
     /// ```
     pub fn fit(predicted: &[f64], observed: &[bool]) -> Self {
@@ -144,32 +146,35 @@ impl Isotonic {
             .map(|(&p, &y)| (p, f64::from(u8::from(y))))
             .collect();
         pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-        // Blocks: (sum x, sum y, weight). Equal forecasts are pooled first (a map must be a function).
-        let mut blocks: Vec<(f64, f64, f64)> = Vec::new();
-        let mut last_x = f64::NAN;
+        // Blocks: (lowest x, highest x, sum y, weight). Equal forecasts are pooled first (a map
+        // must be a function).
+        let mut blocks: Vec<(f64, f64, f64, f64)> = Vec::new();
         for (x, y) in pairs {
             match blocks.last_mut() {
-                Some(b) if x == last_x => {
-                    b.0 += x;
-                    b.1 += y;
-                    b.2 += 1.0;
+                Some(b) if x == b.1 => {
+                    b.2 += y;
+                    b.3 += 1.0;
                 }
-                _ => blocks.push((x, y, 1.0)),
+                _ => blocks.push((x, x, y, 1.0)),
             }
-            last_x = x;
             while blocks.len() >= 2 {
                 let n = blocks.len();
                 let (a, b) = (blocks[n - 2], blocks[n - 1]);
-                if a.1 / a.2 < b.1 / b.2 {
+                if a.2 / a.3 < b.2 / b.3 {
                     break;
                 }
                 blocks.pop();
-                blocks[n - 2] = (a.0 + b.0, a.1 + b.1, a.2 + b.2);
+                blocks[n - 2] = (a.0, b.1, a.2 + b.2, a.3 + b.3);
             }
         }
-        Self {
-            knots: blocks.iter().map(|b| (b.0 / b.2, b.1 / b.2)).collect(),
+        let mut knots = Vec::with_capacity(2 * blocks.len());
+        for &(lo, hi, sum, w) in &blocks {
+            knots.push((lo, sum / w));
+            if hi > lo {
+                knots.push((hi, sum / w));
+            }
         }
+        Self { knots }
     }
 
     /// The recalibrated probability of forecast `p`.
@@ -192,8 +197,9 @@ impl Isotonic {
 }
 
 /// Platt scaling on the forecast's logit: `p' = 1 / (1 + exp(-(a + b logit(p))))`, with the
-/// forecast clipped to `[1e-4, 1 - 1e-4]` and Platt's smoothed targets
-/// (`(events + 1) / (events + 2)` and `1 / (non-events + 2)`), so that it exists for any data.
+/// forecast clipped to `[1e-4, 1 - 1e-4]`, Platt's smoothed targets
+/// (`(events + 1) / (events + 2)` and `1 / (non-events + 2)`) and a weak ridge (`1e-3`) towards
+/// the identity map (`a = 0`, `b = 1`), so that it exists for any data, even constant forecasts.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Platt {
     /// Intercept `a`.
@@ -214,8 +220,7 @@ fn sigmoid(z: f64) -> f64 {
 }
 
 impl Platt {
-    /// Fits `a` and `b` by Newton's method on the smoothed log-loss (a tiny ridge keeps the Newton
-    /// step defined when every forecast is the same).
+    /// Fits `a` and `b` by Newton's method on the smoothed, ridged log-loss.
     ///
     /// ```
     /// use host_train::validation::metrics::Platt;
@@ -231,9 +236,23 @@ impl Platt {
         let z: Vec<f64> = predicted.iter().map(|&p| logit(p)).collect();
         let t: Vec<f64> = observed.iter().map(|&y| if y { hi } else { lo }).collect();
         let (mut a, mut b) = (0.0_f64, 1.0_f64);
-        let ridge = 1e-9;
-        for _ in 0..100 {
-            let (mut ga, mut gb, mut haa, mut hab, mut hbb) = (0.0, 0.0, ridge, 0.0, ridge);
+        let ridge = 1e-3;
+        let loss = |a: f64, b: f64| {
+            let data: f64 = z
+                .iter()
+                .zip(&t)
+                .map(|(&zi, &ti)| {
+                    // log(1 + e^x) computed without overflow.
+                    let x = a + b * zi;
+                    let softplus = x.max(0.0) + (-x.abs()).exp().ln_1p();
+                    softplus - ti * x
+                })
+                .sum();
+            data + 0.5 * ridge * (a * a + (b - 1.0) * (b - 1.0))
+        };
+        for _ in 0..200 {
+            let (mut ga, mut gb, mut haa, mut hab, mut hbb) =
+                (ridge * a, ridge * (b - 1.0), ridge, 0.0, ridge);
             for (&zi, &ti) in z.iter().zip(&t) {
                 let p = sigmoid(a + b * zi);
                 let r = p - ti;
@@ -245,16 +264,24 @@ impl Platt {
                 hbb += w * zi * zi;
             }
             let det = haa * hbb - hab * hab;
-            if !(det.abs() > 0.0) {
+            if det == 0.0 || !det.is_finite() {
                 break;
             }
             let da = (hbb * ga - hab * gb) / det;
             let db = (haa * gb - hab * ga) / det;
-            // Damped step: the log-loss is convex, but a full step from far away can overshoot.
-            let scale = 1.0_f64.min(10.0 / (da.abs() + db.abs()).max(1e-300));
-            a -= scale * da;
-            b -= scale * db;
-            if (da.abs() + db.abs()) * scale < 1e-10 {
+            // Backtracking: a full Newton step can overshoot where the sigmoid saturates.
+            let before = loss(a, b);
+            let mut step = 1.0;
+            loop {
+                let trial = loss(a - step * da, b - step * db);
+                if trial <= before || step <= 1e-12 {
+                    break;
+                }
+                step *= 0.5;
+            }
+            a -= step * da;
+            b -= step * db;
+            if (da.abs() + db.abs()) * step < 1e-10 {
                 break;
             }
         }

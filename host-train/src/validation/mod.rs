@@ -51,8 +51,11 @@ use std::time::Instant;
 /// The galling threshold of the validation event, COF: the published fit's well midpoint
 /// (`(0.2004 + 0.8017) / 2 = 0.501`), rounded.
 pub const DEFAULT_THRESHOLD: f64 = 0.50;
-/// Trajectories of the Monte Carlo check of the grid forecast.
+/// Default number of trajectories of the Monte Carlo check of the grid forecast.
 pub const MC_TRAJECTORIES: usize = 1024;
+/// Trajectories of one Monte Carlo forecaster of the check; the check averages
+/// `mc_trajectories / MC_BATCH` independently seeded ones.
+pub const MC_BATCH: usize = 64;
 
 /// Forecast methods scored, in the order of [`Scored::p`].
 pub const METHODS: [&str; 7] = [
@@ -96,6 +99,8 @@ pub struct ValidateConfig {
     pub bins: usize,
     /// COF levels the COF-alarm baseline chooses from.
     pub cof_alarm_levels: Vec<f64>,
+    /// Trajectories of the Monte Carlo check (rounded up to a multiple of [`MC_BATCH`]).
+    pub mc_trajectories: usize,
     /// Options of every fit.
     pub fit: FitOptions,
 }
@@ -116,6 +121,7 @@ impl Default for ValidateConfig {
             block_len: 20,
             bins: 10,
             cof_alarm_levels: (10..=60).map(|i| f64::from(i) / 100.0).collect(),
+            mc_trajectories: MC_TRAJECTORIES,
             fit: FitOptions::default(),
         }
     }
@@ -564,10 +570,11 @@ fn run_split(
     for &k in &config.horizons {
         let train = label_pieces(data, &split.train, &params, config, k)?;
         let test = label_pieces(data, &split.test, &params, config, k)?;
-        let mut mc = MonteCarloForecaster::<f64, MC_TRAJECTORIES>::new(
-            ForecastSettings::new(config.threshold, k)?,
-            config.seed,
-        );
+        let settings = ForecastSettings::new(config.threshold, k)?;
+        let batches = config.mc_trajectories.div_ceil(MC_BATCH).max(1);
+        let mut mc: Vec<MonteCarloForecaster<f64, MC_BATCH>> = (0..batches)
+            .map(|b| MonteCarloForecaster::new(settings, config.seed.wrapping_add(b as u64 * 7919)))
+            .collect();
         for subset_kind in [Subset::All, Subset::Clean] {
             let train_sub: Vec<&Labelled> = train
                 .iter()
@@ -593,9 +600,12 @@ fn run_split(
                     continue;
                 };
                 let temperature = data.series[l.series].temperature;
+                let land = model64.landscape(temperature);
                 let mc_risk = mc
-                    .forecast(&model64.landscape(temperature), l.cof)
-                    .probability;
+                    .iter_mut()
+                    .map(|f| f.forecast(&land, l.cof).probability)
+                    .sum::<f64>()
+                    / batches as f64;
                 let clean = l.cof <= config.threshold;
                 out.push(Scored {
                     series: l.series,
@@ -813,23 +823,34 @@ fn score_alarms(
     (reports, details)
 }
 
+/// Progress reporting across the schemes.
+struct Tracker<'a> {
+    progress: ProgressFn<'a>,
+    done: usize,
+    total: usize,
+}
+
+impl Tracker<'_> {
+    fn show(&self, what: &str) {
+        (self.progress)(what, self.done, self.total);
+    }
+}
+
 fn run_scheme(
     data: &Dataset,
     name: &str,
     splits: &[Split],
     config: &ValidateConfig,
     seed: u64,
-    progress: ProgressFn<'_>,
-    done: &mut usize,
-    total: usize,
+    tracker: &mut Tracker<'_>,
 ) -> Result<SchemeReport, ValidateError> {
     let mut outcomes = Vec::new();
     for split in splits {
-        progress(&format!("{name}: {}", split.name), *done, total);
+        tracker.show(&format!("{name}: {}", split.name));
         outcomes.push(run_split(data, split, config)?);
-        *done += 1;
+        tracker.done += 1;
     }
-    progress(&format!("{name}: bootstrap"), *done, total);
+    tracker.show(&format!("{name}: bootstrap"));
     let mut cells = Vec::new();
     for (c, &k) in config.horizons.iter().enumerate() {
         for (s, subset_kind) in [Subset::All, Subset::Clean].into_iter().enumerate() {
@@ -861,7 +882,7 @@ fn run_scheme(
             ));
         }
     }
-    *done += 1;
+    tracker.done += 1;
     let rows: Vec<(Piece, Vec<ReplayRow>)> = outcomes
         .iter()
         .flat_map(|o| o.alarm_rows.iter().cloned())
@@ -917,30 +938,23 @@ pub fn validate(
         .map_or(2, usize::from);
     let cv = blocked_folds(data, config.folds, longest + 2)?;
     let temporal = temporal_split(data, config.temporal_fraction, longest + 2)?;
-    let total = cv.len() + 1 + 2;
-    let mut done = 0;
-    let cv_name = format!("blocked {}-fold cross-validation", config.folds);
-    let cv_report = run_scheme(
-        data,
-        &cv_name,
-        &cv,
-        config,
-        config.seed,
+    let mut tracker = Tracker {
         progress,
-        &mut done,
-        total,
-    )?;
+        done: 0,
+        total: cv.len() + 1 + 2,
+    };
+    let cv_name = format!("blocked {}-fold cross-validation", config.folds);
+    let cv_report = run_scheme(data, &cv_name, &cv, config, config.seed, &mut tracker)?;
     let temporal_report = run_scheme(
         data,
-        &temporal.name.clone(),
+        &temporal.name,
         std::slice::from_ref(&temporal),
         config,
         config.seed.wrapping_add(1000),
-        progress,
-        &mut done,
-        total,
+        &mut tracker,
     )?;
-    progress("done", total, total);
+    tracker.done = tracker.total;
+    tracker.show("done");
     // The CV replay of every held-out block, put back in series order, for the timeline figure.
     let mut timeline: Vec<Vec<ReplayRow>> = vec![Vec::new(); data.series.len()];
     for split in &cv {
@@ -985,7 +999,7 @@ pub fn validate(
             monitor: format!(
                 "core Monitor, f32, grid forecaster with {} cells (Monte Carlo check: f64, {} trajectories)",
                 crate::replay::GRID_CELLS,
-                MC_TRAJECTORIES
+                config.mc_trajectories.div_ceil(MC_BATCH).max(1) * MC_BATCH
             ),
             alarm: (rc.alarm_levels, rc.confirmation),
             fit: format!(

@@ -165,9 +165,9 @@ pub fn conclusions(r: &ValidationReport) -> Vec<String> {
         let mean =
             cv.cells.iter().map(|c| c.mc_difference.0).sum::<f64>() / cv.cells.len().max(1) as f64;
         out.push(format!(
-            "The f32 grid forecast and an f64 Monte Carlo forecast ({} trajectories) of the same fits \
-             differ by {} on average and at most {} in risk over the scored held-out strokes.",
-            super::MC_TRAJECTORIES,
+            "The f32 grid forecast and the Monte Carlo check ({}) of the same fits differ by {} on \
+             average and at most {} in risk over the scored held-out strokes.",
+            r.settings.monitor,
             f4(mean),
             f4(worst)
         ));
