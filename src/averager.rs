@@ -158,17 +158,14 @@ impl<S: Scalar> StrokeAverager<S> {
     /// # Errors
     /// [`SampleError`] for a non-finite force or a zero normal force; the sample is then ignored.
     #[inline]
-    pub fn push_forces(
-        &mut self,
-        force_y: S,
-        force_z: S,
-        position: i32,
-    ) -> Result<(), SampleError> {
-        if !(force_y.is_finite() && force_z.is_finite()) {
-            return Err(SampleError::NotFinite);
-        }
+    pub fn push_forces(&mut self, force_y: S, force_z: S, position: i32) -> Result<(), SampleError> {
         if force_z == S::from_f64(0.0) {
             return Err(SampleError::ZeroNormalForce);
+        }
+        // a NaN or infinite force makes the quotient non-finite, except an infinite normal force,
+        // which gives 0 and is caught here
+        if !force_z.is_finite() {
+            return Err(SampleError::NotFinite);
         }
         self.push_cof(force_y / force_z, position)
     }
@@ -183,11 +180,14 @@ impl<S: Scalar> StrokeAverager<S> {
             return Err(SampleError::NotFinite);
         }
         let origin = *self.origin.get_or_insert(position);
-        self.seen = self.seen.saturating_add(1);
-        let distance = i64::from(origin) - i64::from(position);
-        if distance >= i64::from(self.window.start) && distance <= i64::from(self.window.end) {
+        self.seen = self.seen.wrapping_add(1);
+        // a distance that does not fit in i32 (over 2.1 m at 1 nm per count) is outside any window
+        let inside = origin
+            .checked_sub(position)
+            .is_some_and(|distance| distance >= self.window.start && distance <= self.window.end);
+        if inside {
             let c = clamp(cof, S::from_f64(0.0), S::from_f64(2.0));
-            self.kept += 1;
+            self.kept = self.kept.wrapping_add(1);
             let d = c - self.mean;
             self.mean = self.mean + d / S::from_f32(self.kept as f32);
             self.m2 = self.m2 + d * (c - self.mean);
