@@ -158,16 +158,24 @@ impl<S: Scalar> StrokeAverager<S> {
     /// # Errors
     /// [`SampleError`] for a non-finite force or a zero normal force; the sample is then ignored.
     #[inline]
-    pub fn push_forces(&mut self, force_y: S, force_z: S, position: i32) -> Result<(), SampleError> {
-        if force_z == S::from_f64(0.0) {
-            return Err(SampleError::ZeroNormalForce);
+    pub fn push_forces(
+        &mut self,
+        force_y: S,
+        force_z: S,
+        position: i32,
+    ) -> Result<(), SampleError> {
+        let cof = force_y / force_z;
+        // One test covers every bad sample: a NaN or infinite force, or a zero normal force, makes
+        // `cof * force_z` NaN or infinite (an infinite force_z gives cof = 0 and 0 * inf = NaN).
+        if !(cof * force_z).is_finite() {
+            return Err(if force_z == S::from_f64(0.0) {
+                SampleError::ZeroNormalForce
+            } else {
+                SampleError::NotFinite
+            });
         }
-        // a NaN or infinite force makes the quotient non-finite, except an infinite normal force,
-        // which gives 0 and is caught here
-        if !force_z.is_finite() {
-            return Err(SampleError::NotFinite);
-        }
-        self.push_cof(force_y / force_z, position)
+        self.accumulate(cof, position);
+        Ok(())
     }
 
     /// Feeds one sample whose COF is already known.
@@ -179,6 +187,13 @@ impl<S: Scalar> StrokeAverager<S> {
         if !cof.is_finite() {
             return Err(SampleError::NotFinite);
         }
+        self.accumulate(cof, position);
+        Ok(())
+    }
+
+    /// Window test and Welford update of a finite COF sample.
+    #[inline(always)]
+    fn accumulate(&mut self, cof: S, position: i32) {
         let origin = *self.origin.get_or_insert(position);
         self.seen = self.seen.wrapping_add(1);
         // a distance that does not fit in i32 (over 2.1 m at 1 nm per count) is outside any window
@@ -192,7 +207,6 @@ impl<S: Scalar> StrokeAverager<S> {
             self.mean = self.mean + d / S::from_f32(self.kept as f32);
             self.m2 = self.m2 + d * (c - self.mean);
         }
-        Ok(())
     }
 
     /// Samples fed since the stroke started, and how many fell in the window.
@@ -272,6 +286,22 @@ mod tests {
             Err(SampleError::ZeroNormalForce)
         );
         assert_eq!(a.push_cof(f32::INFINITY, -1), Err(SampleError::NotFinite));
+        assert_eq!(
+            a.push_forces(1.0, f32::INFINITY, -1),
+            Err(SampleError::NotFinite)
+        );
+        assert_eq!(
+            a.push_forces(f32::NEG_INFINITY, 5.0, -1),
+            Err(SampleError::NotFinite)
+        );
+        assert_eq!(
+            a.push_forces(0.0, 0.0, -1),
+            Err(SampleError::ZeroNormalForce)
+        );
+        assert_eq!(
+            a.push_forces(1.0, f32::NAN, -1),
+            Err(SampleError::NotFinite)
+        );
         assert_eq!(a, before);
     }
 

@@ -63,7 +63,7 @@ impl Scalar for f32 {
     }
     #[inline(always)]
     fn ln(self) -> Self {
-        ln_f32(self)
+        libm::logf(self)
     }
     #[inline(always)]
     fn sqrt(self) -> Self {
@@ -142,79 +142,15 @@ pub(crate) fn exp_f32(x: f32) -> f32 {
     if underflow { 0.0 } else { scale * p }
 }
 
-/// Natural logarithm in f32 without a library call: `x = m 2^e` with `m` in `[sqrt(1/2), sqrt(2))`,
-/// the Cephes degree-9 polynomial for `ln(m)`, and `e ln2` in two parts (Cody-Waite).
+/// Square root in f32: `libm::sqrtf` (correctly rounded, software).
 ///
-/// Maximum relative error 1.2e-7 (about one f32 ulp) over the positive normal and subnormal range,
-/// measured against f64 `ln` in the tests; `ln(0) = -inf`, negative or NaN gives NaN,
-/// `ln(inf) = inf`. About 30 instructions on a Cortex-M4F, against 63 for `libm::logf`.
-#[inline(always)]
-pub(crate) fn ln_f32(x: f32) -> f32 {
-    if !(x > 0.0 && x < f32::INFINITY) {
-        return if x == 0.0 {
-            f32::NEG_INFINITY
-        } else if x == f32::INFINITY {
-            f32::INFINITY
-        } else {
-            f32::NAN
-        };
-    }
-    // subnormals: scale into the normal range first
-    let (x, bias) = if x < f32::MIN_POSITIVE {
-        (x * 33_554_432.0, 25 + 126)
-    } else {
-        (x, 126)
-    };
-    let bits = x.to_bits();
-    let mut e = ((bits >> 23) & 0xff) as i32 - bias;
-    let mut m = f32::from_bits((bits & 0x007f_ffff) | 0x3f00_0000); // [0.5, 1)
-    if m < core::f32::consts::FRAC_1_SQRT_2 {
-        e -= 1;
-        m = m + m - 1.0;
-    } else {
-        m -= 1.0;
-    }
-    let z = m * m;
-    let mut y =
-        ((((((((0.070_376_836 * m - 0.115_146_1) * m + 0.116_769_984) * m - 0.124_201_41) * m
-            + 0.142_493_23)
-            * m
-            - 0.166_680_57)
-            * m
-            + 0.200_007_14)
-            * m
-            - 0.249_999_94)
-            * m
-            + 0.333_333_3)
-            * m
-            * z;
-    let ef = e as f32;
-    y += -2.121_944_4e-4 * ef;
-    y += -0.5 * z;
-    (m + y) + 0.693_359_4 * ef
-}
-
-/// Square root in f32: the FPU's `vsqrt.f32` on Cortex-M4F/M7 (one instruction, correctly rounded,
-/// so bit-identical to the software routine), `libm::sqrtf` elsewhere.
+/// The Cortex-M4F's `vsqrt.f32` would be one instruction, but stable Rust offers no way to reach it
+/// in `no_std`: `f32::sqrt` is std-only and inline assembly's `sreg` class needs the `vfp2` feature
+/// that single-precision targets such as `thumbv7em-none-eabihf` do not declare. The per-stroke
+/// cost is small: sqrt only runs for the 5% of normal draws in a tail and once per temperature.
 #[inline(always)]
 fn sqrt_f32(x: f32) -> f32 {
-    #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
-    {
-        let r: f32;
-        // SAFETY: `vsqrt.f32` reads one FPU register and writes one; it touches no memory and no flags
-        // other than the FPU's cumulative exception bits. IEEE 754 requires sqrt to be correctly
-        // rounded, so the result equals libm's.
-        #[allow(unsafe_code)]
-        unsafe {
-            core::arch::asm!("vsqrt.f32 {r}, {x}", r = out(sreg) r, x = in(sreg) x,
-                options(pure, nomem, nostack, preserves_flags));
-        }
-        r
-    }
-    #[cfg(not(all(target_arch = "arm", target_abi = "eabihf")))]
-    {
-        libm::sqrtf(x)
-    }
+    libm::sqrtf(x)
 }
 
 /// `x` limited to `[lo, hi]`; NaN passes through unchanged (callers validate inputs at the edge).
@@ -267,42 +203,6 @@ mod tests {
         assert_eq!(exp_f32(f32::NEG_INFINITY), 0.0);
         assert!(exp_f32(f32::NAN).is_nan());
         assert_eq!(exp_f32(1000.0), exp_f32(88.0));
-    }
-
-    #[test]
-    fn fast_ln_is_within_about_one_ulp() {
-        let mut worst = 0.0_f64;
-        let mut x = 1e-44_f32;
-        while x < 1e38 {
-            let got = f64::from(ln_f32(x));
-            let want = f64::from(x).ln();
-            let err = if want.abs() < 1.0 {
-                (got - want).abs()
-            } else {
-                ((got - want) / want).abs()
-            };
-            worst = worst.max(err);
-            // at least one float ahead: among subnormals the factor alone rounds back to x
-            x = (x * 1.000_37).max(f32::from_bits(x.to_bits() + 1));
-        }
-        for x in [
-            0.01_f32,
-            0.5,
-            1.0,
-            1.000_001,
-            2.0,
-            0.999_999,
-            0.707_106_77,
-            0.707_106_8,
-        ] {
-            worst = worst.max((f64::from(ln_f32(x)) - f64::from(x).ln()).abs());
-        }
-        assert!(worst < 1.2e-7, "max error {worst:e}");
-        assert_eq!(ln_f32(1.0), 0.0);
-        assert_eq!(ln_f32(0.0), f32::NEG_INFINITY);
-        assert_eq!(ln_f32(f32::INFINITY), f32::INFINITY);
-        assert!(ln_f32(-1.0).is_nan());
-        assert!(ln_f32(f32::NAN).is_nan());
     }
 
     #[test]
