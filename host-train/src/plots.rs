@@ -22,7 +22,8 @@ use std::sync::Once;
 /// Temperatures of the landscape figures, degC.
 pub const LANDSCAPE_TEMPERATURES: [f64; 4] = [160.0, 165.0, 167.5, 170.0];
 
-const FONT: &str = "sans-serif";
+/// Font family of every figure (the compiled-in DejaVu Sans; no system font is needed).
+pub(crate) const FONT: &str = "sans-serif";
 static FONT_BYTES: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 
 /// A figure that could not be drawn or written.
@@ -35,7 +36,8 @@ pub struct PlotError {
     pub message: String,
 }
 
-type DrawResult = Result<(), Box<dyn Error>>;
+/// What a drawing function returns.
+pub(crate) type DrawResult = Result<(), Box<dyn Error>>;
 
 /// Picks `(drift, spread)` of one mixture component.
 type ComponentPick = fn(&galling::Mixture<f64>) -> (f64, f64);
@@ -48,7 +50,8 @@ fn register_font() {
     });
 }
 
-fn palette(i: usize) -> RGBColor {
+/// The colour of series `i` (cycles through six).
+pub(crate) fn palette(i: usize) -> RGBColor {
     const COLORS: [RGBColor; 6] = [
         RGBColor(31, 119, 180),
         RGBColor(44, 160, 44),
@@ -110,14 +113,15 @@ pub fn draw_all(dir: &Path, input: &PlotInput<'_>) -> Result<Vec<PathBuf>, PlotE
     Ok(files)
 }
 
-/// Renders one figure to `<name>.png` and `<name>.svg`.
-fn render_with(
+/// Renders one figure to `<name>.png` and `<name>.svg`, each written atomically.
+pub(crate) fn render_with(
     dir: &Path,
     name: &str,
     size: (u32, u32),
     draw_png: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> DrawResult,
     draw_svg: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> DrawResult,
 ) -> Result<[PathBuf; 2], PlotError> {
+    register_font();
     let png = dir.join(format!("{name}.png"));
     let svg = dir.join(format!("{name}.svg"));
     let fail = |path: &Path, e: &dyn std::fmt::Display| PlotError {
