@@ -24,6 +24,14 @@ mod golden {
     include!("../golden/strokes.rs");
 }
 
+/// The per-stroke monitor's golden reports, shared with the host test `tests/monitor_golden.rs`
+/// (written by `cargo run --example monitor_golden --features std` in the repository root).
+mod monitor_golden {
+    use galling::alarm::{AlarmLevel, AlarmReason};
+    use galling::monitor::StrokeError;
+    include!("../../tests/golden/monitor_golden.rs");
+}
+
 /// Largest allowed difference from the host's log-probability: 1e-5 absolute, or relative for
 /// magnitudes above 1 (an f32 at -500 has a spacing of 3e-5).
 const LOG_PROB_TOLERANCE: f32 = 1e-5;
@@ -304,7 +312,82 @@ fn stroke_averager_matches_host_f64() -> Result<(), &'static str> {
     golden::STROKES.iter().try_for_each(check_stroke)
 }
 
+/// The default monitor (32 Monte Carlo trajectories, k = 10, 3-of-5 alarms) replays a short demo-data
+/// sequence (12 strokes at 165 C, 24 at 170 C, three invalid inputs) and reports, bit for bit, what
+/// the host's f32 monitor reported; a rejected stroke leaves the monitor unchanged.
+fn monitor_reports_match_the_host() -> Result<(), &'static str> {
+    use galling::alarm::AlarmLevel;
+    use galling::{DefaultMonitor, MonitorBuilder};
+    let mut monitor: DefaultMonitor = match MonitorBuilder::new(model()).build_default() {
+        Ok(m) => m,
+        Err(_) => return Err("default monitor configuration refused"),
+    };
+    let bits = |x: Option<f32>| x.map(f32::to_bits);
+    let (mut rejected, mut alarmed, mut bad) = (0u32, false, 0u32);
+    for (i, g) in monitor_golden::GOLDEN_STROKES.iter().enumerate() {
+        let before = monitor.clone();
+        match (monitor.update(g.stroke, g.temperature, g.cof), g.expected) {
+            (Ok(r), Ok(want)) => {
+                let t = r.transition;
+                let same = bits(t.map(|t| t.log_prob)) == bits(want.log_prob)
+                    && bits(t.map(|t| t.jump_posterior)) == bits(want.jump_posterior)
+                    && r.stay_probability.to_bits() == want.stay_probability.to_bits()
+                    && r.risk.probability.to_bits() == want.risk.to_bits()
+                    && r.risk.expected_strokes.to_bits() == want.expected_strokes.to_bits()
+                    && r.alarm.level == want.level
+                    && r.alarm.reason == want.reason;
+                if !same {
+                    bad += 1;
+                    defmt::error!(
+                        "stroke row {=usize}: risk {} (host {}), stay {} (host {})",
+                        i,
+                        r.risk.probability,
+                        want.risk,
+                        r.stay_probability,
+                        want.stay_probability
+                    );
+                }
+                alarmed |= r.alarm.level != AlarmLevel::Normal;
+            }
+            (Err(e), Err(want)) => {
+                if e != want || monitor != before {
+                    bad += 1;
+                    defmt::error!(
+                        "stroke row {=usize}: rejection differs or changed the monitor",
+                        i
+                    );
+                }
+                rejected += 1;
+            }
+            _ => {
+                bad += 1;
+                defmt::error!(
+                    "stroke row {=usize}: accepted on one side, rejected on the other",
+                    i
+                );
+            }
+        }
+    }
+    defmt::println!(
+        "  {=usize} monitor strokes replayed, {=u32} rejected as on the host",
+        monitor_golden::GOLDEN_STROKES.len(),
+        rejected
+    );
+    if rejected != 3 || !alarmed {
+        return Err("golden sequence no longer has its 3 rejections and an alarm: regenerate it");
+    }
+    if bad == 0 {
+        Ok(())
+    } else {
+        Err("monitor reports differ from the host")
+    }
+}
+
 const TESTS: &[Test] = &[
+    Test {
+        name: "monitor_reports_match_the_host",
+        run: monitor_reports_match_the_host,
+    },
     Test {
         name: "golden_log_probabilities_match_the_host",
         run: golden_log_probabilities_match_the_host,
