@@ -45,6 +45,19 @@ fn method_label(m: &str) -> &'static str {
     }
 }
 
+/// The header row and separator of a table with one column per horizon/subset cell.
+fn forecast_table_header(s: &mut String, cells: &[CellReport]) {
+    let _ = write!(s, "| forecast |");
+    for c in cells {
+        let _ = write!(s, " {} |", cell_title(c));
+    }
+    let _ = write!(s, "\n|---|");
+    for _ in cells {
+        let _ = write!(s, "---|");
+    }
+    let _ = writeln!(s);
+}
+
 fn cell_title(c: &CellReport) -> String {
     format!("k={} {}", c.horizon, c.subset.name())
 }
@@ -223,15 +236,7 @@ fn scheme_tables(scheme: &SchemeReport, r: &ValidationReport, s: &mut String) {
         s,
         "\n### Brier scores (lower is better), 90% block-bootstrap intervals\n"
     );
-    let _ = write!(s, "| forecast |");
-    for c in &scheme.cells {
-        let _ = write!(s, " {} |", cell_title(c));
-    }
-    let _ = write!(s, "\n|---|");
-    for _ in &scheme.cells {
-        let _ = write!(s, "---|");
-    }
-    let _ = writeln!(s);
+    forecast_table_header(s, &scheme.cells);
     let _ = write!(s, "| scored strokes (events; censored) |");
     for c in &scheme.cells {
         let _ = write!(s, " {} ({}; {}) |", c.forecasts, c.events, c.censored);
@@ -265,15 +270,7 @@ fn scheme_tables(scheme: &SchemeReport, r: &ValidationReport, s: &mut String) {
         s,
         "\n### Brier skill score against the best baseline (higher is better; > 0 beats it)\n"
     );
-    let _ = write!(s, "| forecast |");
-    for c in &scheme.cells {
-        let _ = write!(s, " {} |", cell_title(c));
-    }
-    let _ = write!(s, "\n|---|");
-    for _ in &scheme.cells {
-        let _ = write!(s, "---|");
-    }
-    let _ = writeln!(s);
+    forecast_table_header(s, &scheme.cells);
     for m in ["model", "model_mc", "model_isotonic", "model_platt"] {
         let _ = write!(s, "| {} |", method_label(m));
         for c in &scheme.cells {
