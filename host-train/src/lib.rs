@@ -3,6 +3,7 @@ pub mod atomic;
 pub mod averaging;
 pub mod demo;
 pub mod fit;
+pub mod package;
 pub mod params_file;
 pub mod plots;
 pub mod replay;

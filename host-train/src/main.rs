@@ -48,6 +48,10 @@ enum Command {
     /// Brier scores against baselines with bootstrap intervals, reliability, recalibration, alarm
     /// lead times and false warnings; writes validation.json, validation.md and figures.
     Validate(host_train::validation::cli::ValidateArgs),
+    /// Write the firmware blob of a parameter file for stroke data: the risk table over the data's
+    /// temperature range and the onset warning calibrated on its strokes (also re-exports an old
+    /// version-1 params.bin).
+    Blob(BlobArgs),
 }
 
 #[derive(Debug, Args)]
@@ -116,6 +120,63 @@ struct TrainArgs {
     /// Skip the figures.
     #[arg(long)]
     no_plots: bool,
+    #[command(flatten)]
+    monitor: MonitorArgs,
+}
+
+/// The monitor written into the blob.
+#[derive(Debug, Args)]
+struct MonitorArgs {
+    /// Galling threshold, COF: a stroke above it is galled (the same in the blob, replay and
+    /// validate).
+    #[arg(long, default_value_t = galling::risk::DEFAULT_GALLING_THRESHOLD)]
+    galling_threshold: f32,
+    /// Forecast horizon of the risk, strokes (1 to 100).
+    #[arg(long, default_value_t = galling::risk::DEFAULT_HORIZON)]
+    horizon: u16,
+    /// Onset-warning budget on the training strokes: warnings raised per 100 clean strokes, at most.
+    #[arg(long, default_value_t = 4.0)]
+    warnings_per_100_clean: f64,
+    /// Onset-warning budget: share of the clean strokes of any series under a warning, at most.
+    #[arg(long, default_value_t = 0.10)]
+    clean_share: f64,
+}
+
+impl MonitorArgs {
+    fn options(&self) -> Result<host_train::train::MonitorOptions> {
+        if !(self.warnings_per_100_clean >= 0.0 && (0.0..=1.0).contains(&self.clean_share)) {
+            bail!("--warnings-per-100-clean must be >= 0 and --clean-share within 0..1");
+        }
+        let spec = galling::risk::TableSpec {
+            threshold: self.galling_threshold,
+            horizon: self.horizon,
+            ..galling::risk::TableSpec::new(160.0, 170.0)
+        };
+        spec.validate()
+            .map_err(|e| anyhow::anyhow!("--galling-threshold / --horizon: {e}"))?;
+        Ok(host_train::train::MonitorOptions {
+            threshold: self.galling_threshold,
+            horizon: self.horizon,
+            target: host_train::package::CalibrationTarget {
+                raises_per_100_clean: self.warnings_per_100_clean,
+                clean_share: self.clean_share,
+            },
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+struct BlobArgs {
+    /// Parameter file: params.json, or an old version-1 params.bin to re-export.
+    #[arg(long)]
+    params: PathBuf,
+    #[command(flatten)]
+    data: DataArgs,
+    /// The blob to write (atomically).
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    monitor: MonitorArgs,
 }
 
 #[derive(Debug, Args)]
@@ -200,7 +261,31 @@ fn run(cli: &Cli) -> Result<()> {
         Command::DemoData(a) => demo(a, cli.quiet),
         Command::Replay(a) => host_train::replay::cli::run(a, cli.quiet),
         Command::Validate(a) => host_train::validation::cli::run(a, cli.quiet),
+        Command::Blob(a) => blob(a, cli.quiet),
     }
+}
+
+fn blob(a: &BlobArgs, quiet: bool) -> Result<()> {
+    let (params, format) = host_train::params_file::load(&a.params)?;
+    let (data, _) = a.data.load()?;
+    let m = a.monitor.options()?;
+    let (package, calibration) =
+        host_train::package::build(&params, &data, m.threshold, m.horizon, &m.target)?;
+    host_train::atomic::write(&a.out, &galling::blob::encode(&package))?;
+    if !quiet {
+        println!(
+            "{} ({format:?}) -> {} ({} bytes, blob version {})",
+            a.params.display(),
+            a.out.display(),
+            galling::blob::BLOB_LEN,
+            galling::blob::FORMAT_VERSION
+        );
+        print!(
+            "{}",
+            host_train::summary::MonitorSummary::new(&package, &calibration).render()
+        );
+    }
+    Ok(())
 }
 
 fn bar(quiet: bool, len: u64, what: &str) -> ProgressBar {
@@ -248,6 +333,7 @@ fn train(a: &TrainArgs, quiet: bool) -> Result<()> {
         sim_seed: a.sim_seed,
         sim_start: a.sim_start,
         plots: !a.no_plots,
+        monitor: a.monitor.options()?,
     };
     let progress = bar(quiet, 1, "fitting");
     let on_progress = |p: Progress| show_progress(&progress, &p);

@@ -57,8 +57,10 @@ pub enum ParamsFileError {
 /// What [`load`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParamsFormat {
-    /// The binary blob of [`galling::blob`].
+    /// The binary blob of [`galling::blob`] (version 2: parameters, settings, risk table).
     Blob,
+    /// A version-1 blob (parameters only), read for re-export.
+    BlobV1,
     /// JSON.
     Json,
 }
@@ -91,11 +93,24 @@ pub fn load(path: &Path) -> Result<(V8Params<f64>, ParamsFormat), ParamsFileErro
     })?;
     let is_json = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
     let (params, format) = if !is_json {
-        let p = blob::decode(&bytes).map_err(|source| ParamsFileError::Blob {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        (p.map(f64::from), ParamsFormat::Blob)
+        match blob::decode(&bytes) {
+            Ok(package) => (package.params().map(f64::from), ParamsFormat::Blob),
+            Err(BlobError::Version1) => match decode_v1(&bytes) {
+                Some(p) => (p.map(f64::from), ParamsFormat::BlobV1),
+                None => {
+                    return Err(ParamsFileError::Blob {
+                        path: path.to_path_buf(),
+                        source: BlobError::Version1,
+                    });
+                }
+            },
+            Err(source) => {
+                return Err(ParamsFileError::Blob {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        }
     } else {
         let any: AnyParams = parse_json(path, &bytes)?;
         let p = match any {
@@ -152,14 +167,39 @@ pub fn to_json(params: &V8Params<f64>, description: &str) -> String {
     s
 }
 
-/// The blob of the float32-rounded parameters.
+/// The parameters of a version-1 blob (`V8GP`, 74 bytes: magic, version 1, layout hash, 15 `f32`,
+/// CRC-32), read so that it can be re-exported as version 2 (`host-train blob`). `None` when the
+/// bytes are not an intact version-1 blob.
+pub fn decode_v1(bytes: &[u8]) -> Option<V8Params<f32>> {
+    const LEN: usize = 74;
+    let b = bytes.get(..LEN)?;
+    if b.get(..4)? != blob::MAGIC_V1 || b.get(4..6)? != [1, 0] {
+        return None;
+    }
+    let stored = u32::from_le_bytes(b.get(70..74)?.try_into().ok()?);
+    if blob::crc32(b.get(..70)?) != stored {
+        return None;
+    }
+    let mut values = [0.0_f32; 15];
+    for (v, chunk) in values.iter_mut().zip(b.get(10..70)?.chunks_exact(4)) {
+        *v = f32::from_le_bytes(chunk.try_into().ok()?);
+    }
+    Some(V8Params::from_array(values))
+}
+
+/// Reads a version-2 blob file into the package the firmware would run.
 ///
 /// # Errors
-/// [`ParamError`] when the rounded parameters are not a valid model (e.g. the wells coincide in f32).
-pub fn to_blob(params: &V8Params<f64>) -> Result<[u8; blob::BLOB_LEN], ParamError> {
-    let p32 = to_f32(params);
-    galling::Model::new(&p32)?;
-    blob::encode(&p32)
+/// [`ParamsFileError::Read`] or [`ParamsFileError::Blob`] naming the file and the byte offset.
+pub fn load_package(path: &Path) -> Result<galling::Package, ParamsFileError> {
+    let bytes = std::fs::read(path).map_err(|source| ParamsFileError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    blob::decode(&bytes).map_err(|source| ParamsFileError::Blob {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 #[cfg(test)]
@@ -190,6 +230,5 @@ mod tests {
         std::fs::write(&path, to_json(&p, "bad")).unwrap();
         let e = load(&path).unwrap_err().to_string();
         assert!(e.contains("mu_L must lie below"), "{e}");
-        assert!(to_blob(&p).is_err());
     }
 }

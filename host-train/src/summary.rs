@@ -187,8 +187,98 @@ pub struct Summary {
     pub blob_params_valid: bool,
     /// Simulated against observed statistics.
     pub simulation: SimulationInfo,
+    /// What the blob tells the monitor: threshold, trained range, hazard, calibrated settings.
+    pub monitor: Option<MonitorSummary>,
     /// Files written by the run, relative to the output folder.
     pub files: Vec<String>,
+}
+
+/// The monitor part of the blob, as `train` reports it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MonitorSummary {
+    /// Galling threshold (COF).
+    pub galling_threshold: f32,
+    /// Clean limit (COF).
+    pub clean_limit: f32,
+    /// Forecast horizon, strokes.
+    pub horizon: u16,
+    /// Trained temperature range (model degC).
+    pub trained_range: (f32, f32),
+    /// Hot-die hazard at the ends of the trained range.
+    pub hazard_at_range: (f32, f32),
+    /// Expected strokes to galling from a typical clean stroke at the ends of the trained range.
+    pub expected_strokes_at_range: (f32, f32),
+    /// The advised highest die temperature and the hazard target it keeps.
+    pub advice: (galling::risk::TemperatureAdvice, f32),
+    /// The calibrated signal settings.
+    pub settings: galling::signals::SignalSettings,
+    /// What the calibration chose and saw on the training strokes.
+    pub calibration: crate::package::Calibration,
+}
+
+impl MonitorSummary {
+    /// The summary of `package` calibrated by `calibration`.
+    pub fn new(package: &galling::Package, calibration: &crate::package::Calibration) -> Self {
+        let table = package.table();
+        let (lo, hi) = table.temperature_range();
+        let settings = *package.settings();
+        Self {
+            galling_threshold: table.threshold(),
+            clean_limit: table.spec().clean_limit,
+            horizon: table.spec().horizon,
+            trained_range: (lo, hi),
+            hazard_at_range: (table.hazard(lo).risk, table.hazard(hi).risk),
+            expected_strokes_at_range: (
+                table.hazard(lo).expected_strokes,
+                table.hazard(hi).expected_strokes,
+            ),
+            advice: (
+                table.advised_temperature(settings.hot_die_target),
+                settings.hot_die_target,
+            ),
+            settings,
+            calibration: calibration.clone(),
+        }
+    }
+
+    /// Readable lines for `train`'s report.
+    pub fn render(&self) -> String {
+        let c = &self.calibration;
+        let advice = match self.advice.0 {
+            galling::risk::TemperatureAdvice::AtMost(t) => {
+                format!("keep the die at or below {t:.1} C")
+            }
+            galling::risk::TemperatureAdvice::WholeRange(t) => {
+                format!("the whole trained range (up to {t:.1} C) keeps it")
+            }
+            galling::risk::TemperatureAdvice::BelowRange(t) => {
+                format!("even {t:.1} C exceeds it: cool below the trained range")
+            }
+        };
+        format!(
+            "monitor (in the blob): galling threshold COF {:.2}, clean below {:.2}, horizon {} strokes, \
+             trained range {:.1} to {:.1} C\n  hot-die hazard {:.3} to {:.3} (expected strokes to galling \
+             {:.0} to {:.0}); hazard target {:.2}: {advice}\n  onset warning calibrated on the training \
+             strokes: raise at excess {:.2}, clear below {:.2}; {} of {} onsets warned ahead, {:.1} \
+             warnings per 100 clean strokes, {:.1} % of clean strokes under warning\n",
+            self.galling_threshold,
+            self.clean_limit,
+            self.horizon,
+            self.trained_range.0,
+            self.trained_range.1,
+            self.hazard_at_range.0,
+            self.hazard_at_range.1,
+            self.expected_strokes_at_range.0,
+            self.expected_strokes_at_range.1,
+            self.advice.1,
+            c.onset_raise,
+            c.onset_clear,
+            c.training.warned,
+            c.training.onsets,
+            c.training.raised_per_100_clean(),
+            100.0 * c.training.clean_share(),
+        )
+    }
 }
 
 impl Summary {
@@ -228,6 +318,9 @@ impl Summary {
                 self.physical_flags.join("; ")
             }
         );
+        if let Some(m) = &self.monitor {
+            let _ = write!(s, "\n{}", m.render());
+        }
         let sim = &self.simulation;
         let _ = writeln!(
             s,

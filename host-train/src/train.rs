@@ -3,7 +3,9 @@
 //! Outputs in the output folder (each written atomically, so a failed run never leaves a
 //! half-written file):
 //! - `params.json`: the 15 fitted parameters (float64) with the model's names;
-//! - `params.bin`: the firmware's blob of the float32-rounded parameters ([`galling::blob`]);
+//! - `params.bin`: the firmware's blob ([`galling::blob`]): the float32-rounded parameters, the risk
+//!   table over the trained temperature range and the signal settings calibrated on the training
+//!   strokes ([`crate::package`]);
 //! - `summary.json`: log-likelihoods, optimizer, optima, physical flags, simulation quality;
 //! - `training_curve`, `potential`, `mixture`, `barrier`, `simulation` as `.png` and `.svg`.
 
@@ -33,6 +35,30 @@ pub struct TrainConfig {
     pub sim_start: StartRule,
     /// Whether to draw the figures.
     pub plots: bool,
+    /// The monitor written into the blob.
+    pub monitor: MonitorOptions,
+}
+
+/// The monitor part of the blob: galling threshold, horizon, alarm budget of the calibration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MonitorOptions {
+    /// Galling threshold, COF.
+    pub threshold: f32,
+    /// Forecast horizon, strokes.
+    pub horizon: u16,
+    /// The onset warning's budget on the training strokes.
+    pub target: crate::package::CalibrationTarget,
+}
+
+impl Default for MonitorOptions {
+    /// Threshold 0.50, horizon 10 strokes, the default budget.
+    fn default() -> Self {
+        Self {
+            threshold: galling::risk::DEFAULT_GALLING_THRESHOLD,
+            horizon: galling::risk::DEFAULT_HORIZON,
+            target: crate::package::CalibrationTarget::default(),
+        }
+    }
 }
 
 /// Why a training run failed.
@@ -48,6 +74,9 @@ pub enum TrainError {
     /// The fitted parameters, rounded to float32 for the firmware, are not a valid model.
     #[error("the float32-rounded parameters are not a valid model: {0}")]
     Float32Params(#[source] ParamError),
+    /// The blob's package could not be built.
+    #[error(transparent)]
+    Package(#[from] crate::package::PackageBuildError),
     /// The output folder could not be created.
     #[error("cannot create the output folder {}: {source}", path.display())]
     OutDir {
@@ -125,6 +154,7 @@ pub fn summarize(
             start_description: config.sim_start.describe().to_string(),
             rows: sims.iter().map(|s| s.row.clone()).collect(),
         },
+        monitor: None,
         files: Vec::new(),
     };
     Ok((summary, sims))
@@ -141,9 +171,13 @@ pub fn train(
 ) -> Result<TrainOutcome, TrainError> {
     let data = Dataset::load(&config.data, &config.map)?;
     let report = fit::fit(&data, &config.fit, progress)?;
-    let blob = crate::params_file::to_blob(&report.params).map_err(TrainError::Float32Params)?;
+    let m = &config.monitor;
+    let (package, calibration) =
+        crate::package::build(&report.params, &data, m.threshold, m.horizon, &m.target)?;
+    let blob = galling::blob::encode(&package);
     let (mut summary, sims) =
         summarize(config, &data, &report).map_err(TrainError::Float32Params)?;
+    summary.monitor = Some(crate::summary::MonitorSummary::new(&package, &calibration));
     std::fs::create_dir_all(&config.out).map_err(|source| TrainError::OutDir {
         path: config.out.clone(),
         source,

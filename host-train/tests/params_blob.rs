@@ -1,9 +1,10 @@
-//! Parameter files end to end: the blob file round-trips through `evaluate`, and every way a blob
-//! file can be damaged is reported with its byte offset and the file name.
+//! Parameter files end to end: the blob file (written by `host-train blob`) round-trips through
+//! `evaluate`, a version-1 blob is refused with how to re-export it and re-exported, and every way a
+//! blob file can be damaged is reported with its byte offset and the file name.
 
 mod common;
 use common::{repo_root, run_err, run_ok, s};
-use galling::blob::{self, BLOB_LEN, CRC_OFFSET, HEADER_LEN};
+use galling::blob::{self, BLOB_LEN, CRC_OFFSET, PARAMS_OFFSET};
 use galling::{ParamField, V8Params};
 
 fn demo() -> String {
@@ -23,7 +24,19 @@ fn published_json_and_blob_files_evaluate_alike() {
     let (p, _) = host_train::params_file::load(&json).unwrap();
     assert_eq!(p, V8Params::PUBLISHED_FIT.map(f64::from));
     let bin = dir.path().join("published.bin");
-    std::fs::write(&bin, host_train::params_file::to_blob(&p).unwrap()).unwrap();
+    let out = run_ok(&[
+        "blob",
+        "--params",
+        s(&json),
+        "--data",
+        &demo(),
+        "--out",
+        s(&bin),
+    ]);
+    assert!(out.contains("onset warning calibrated"), "{out}");
+    let package = host_train::params_file::load_package(&bin).unwrap();
+    assert_eq!(package.table().temperature_range(), (160.0, 170.0));
+    assert_eq!(package.table().threshold(), 0.5);
     let from_json = run_ok(&[
         "evaluate",
         "--params",
@@ -43,9 +56,62 @@ fn published_json_and_blob_files_evaluate_alike() {
     assert!(text.contains("total") && text.contains("167.5"), "{text}");
 }
 
+/// The version-1 blob of the published fit (magic, version 1, layout hash, 15 f32, CRC-32).
+fn v1_blob() -> Vec<u8> {
+    let mut b = b"V8GP".to_vec();
+    b.extend(1u16.to_le_bytes());
+    b.extend(0x1234_5678_u32.to_le_bytes());
+    for x in V8Params::PUBLISHED_FIT.to_array() {
+        b.extend(x.to_le_bytes());
+    }
+    let crc = blob::crc32(&b);
+    b.extend(crc.to_le_bytes());
+    b
+}
+
+#[test]
+fn a_version_1_blob_is_refused_with_how_to_re_export_it_and_re_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.bin");
+    std::fs::write(&old, v1_blob()).unwrap();
+    let err = galling::blob::decode(&v1_blob()).unwrap_err();
+    assert!(
+        err.to_string().contains("host-train blob --params"),
+        "{err}"
+    );
+    let new = dir.path().join("new.bin");
+    run_ok(&[
+        "blob",
+        "--params",
+        s(&old),
+        "--data",
+        &demo(),
+        "--out",
+        s(&new),
+    ]);
+    let package = host_train::params_file::load_package(&new).unwrap();
+    assert_eq!(*package.params(), V8Params::PUBLISHED_FIT);
+}
+
+fn good_blob() -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("good.bin");
+    let json = repo_root().join("data/v8-published-fit.json");
+    run_ok(&[
+        "blob",
+        "--params",
+        s(&json),
+        "--data",
+        &demo(),
+        "--out",
+        s(&bin),
+    ]);
+    std::fs::read(&bin).unwrap()
+}
+
 #[test]
 fn every_blob_error_names_the_file_and_offset() {
-    let good = blob::encode(&V8Params::PUBLISHED_FIT).unwrap();
+    let good = good_blob();
     let mut cases: Vec<(&str, Vec<u8>, &str)> = Vec::new();
     cases.push(("truncated", good[..40].to_vec(), "truncated: 40 bytes"));
     cases.push(("header-only", good[..8].to_vec(), "truncated: 8 bytes"));
@@ -56,18 +122,25 @@ fn every_blob_error_names_the_file_and_offset() {
     b[4] = 9;
     cases.push(("version", b, "format version 9 at byte 4"));
     let mut b = good.to_vec();
-    b[7] ^= 0x55;
-    cases.push(("layout", b, "at byte 6 does not match"));
+    b[9] ^= 0x55;
+    cases.push(("layout", b, "at byte 8 does not match"));
     let mut b = good.to_vec();
-    b[HEADER_LEN + 5] ^= 1;
-    cases.push(("crc", b, "CRC-32 at byte 70"));
+    b[PARAMS_OFFSET + 5] ^= 1;
+    let crc_at = format!("CRC-32 at byte {CRC_OFFSET}");
+    cases.push(("crc", b, &crc_at));
     let mut b = good.to_vec();
-    let at = HEADER_LEN + 4 * ParamField::Tau.index();
+    let at = PARAMS_OFFSET + 4 * ParamField::Tau.index();
     b[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
     fix_crc(&mut b);
-    cases.push(("nan", b, "at byte 46: parameter tau is not a finite number"));
+    cases.push(("nan", b, "at byte 52: parameter tau is not a finite number"));
     let mut b = good.to_vec();
-    let at = HEADER_LEN + 4 * ParamField::MuH.index();
+    let at = blob::SETTINGS_OFFSET;
+    b[at..at + 4].copy_from_slice(&2.0_f32.to_le_bytes());
+    fix_crc(&mut b);
+    let settings_at = format!("at byte {at}: hot_die_target");
+    cases.push(("settings", b, &settings_at));
+    let mut b = good.to_vec();
+    let at = PARAMS_OFFSET + 4 * ParamField::MuH.index();
     b[at..at + 4].copy_from_slice(&0.1_f32.to_le_bytes());
     fix_crc(&mut b);
     cases.push(("wells", b, "the clean well mu_L must lie below"));

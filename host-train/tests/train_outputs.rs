@@ -26,13 +26,26 @@ fn check_outputs(out: &Path, transitions: u64, temperatures: usize) -> serde_jso
     assert_eq!(blob.len(), galling::blob::BLOB_LEN);
     let decoded = galling::blob::decode(&blob).unwrap();
     assert_eq!(
-        decoded,
+        *decoded.params(),
         params.map(|v| v as f32),
         "the blob holds the f32-rounded params"
     );
     let (from_blob, format) = host_train::params_file::load(&out.join("params.bin")).unwrap();
     assert_eq!(format, host_train::params_file::ParamsFormat::Blob);
-    assert_eq!(from_blob, decoded.map(f64::from));
+    assert_eq!(from_blob, decoded.params().map(f64::from));
+    // The blob carries the monitor: one galling threshold, the data's temperature range, the
+    // calibrated onset warning; summary.json says the same.
+    let table = decoded.table();
+    assert_eq!(table.threshold(), 0.5);
+    let monitor = &summary(out)["monitor"];
+    assert_eq!(monitor["galling_threshold"], 0.5);
+    assert_eq!(
+        monitor["settings"]["onset_raise"].as_f64().unwrap() as f32,
+        decoded.settings().onset_raise
+    );
+    let (lo, hi) = table.temperature_range();
+    assert_eq!(monitor["trained_range"][0].as_f64().unwrap() as f32, lo);
+    assert_eq!(monitor["trained_range"][1].as_f64().unwrap() as f32, hi);
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("params.json")).unwrap()).unwrap();
     assert_eq!(json["params"].as_object().unwrap().len(), 15);

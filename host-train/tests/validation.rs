@@ -5,13 +5,12 @@
 mod common;
 
 use common::{leftover_temp_files, repo_root, run_err, run_ok, s, shared_path};
-use galling::alarm::AlarmLevel::{Normal as N, Stop as S, Warn as W};
+use galling::Monitor;
 use galling::dataset::{Dataset, TemperatureMap};
-use galling::{Model, MonitorBuilder};
+use host_train::package::{count, lead_time};
 use host_train::validation::folds::{blocked_folds, subset, temporal_split};
 use host_train::validation::metrics::{
-    BlockBootstrap, Isotonic, Platt, brier, classify_warnings, event_labels, lead_time, onsets,
-    percentile, reliability, skill, warnings,
+    BlockBootstrap, Isotonic, Platt, brier, event_labels, onsets, percentile, reliability, skill,
 };
 use std::path::Path;
 
@@ -69,40 +68,22 @@ fn onsets_lead_times_and_warnings_of_a_hand_made_sequence() {
     let cof = [
         0.2, 0.2, 0.2, 0.2, 0.7, 0.8, 0.3, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.9,
     ];
-    let lev = [N, N, W, W, S, S, W, N, N, W, N, N, N, N];
+    let (f, t) = (false, true);
+    let warn = [f, f, t, t, f, f, f, f, f, t, f, f, f, f];
     assert_eq!(onsets(&cof, 0.5), vec![4, 13]);
-    // Onset 4: warn since stroke 2 -> lead 2; stop only from stroke 4 -> not warned at stop.
-    assert_eq!(lead_time(&lev, 4, W), Some(2));
-    assert_eq!(lead_time(&lev, 4, S), None);
-    // Onset 13: the alarm was off on stroke 12.
-    assert_eq!(lead_time(&lev, 13, W), None);
-    assert_eq!(warnings(&lev, W), vec![2, 9]);
-    assert_eq!(warnings(&lev, S), vec![4]);
-    // k = 3: warning at 2 is followed by onset 4 (true); warning at 9 has no onset in 10..=12 (false).
-    let c = classify_warnings(&cof, &lev, 0.5, 3, W);
-    assert_eq!(
-        (
-            c.raised,
-            c.true_warnings,
-            c.false_warnings,
-            c.censored,
-            c.while_galled
-        ),
-        (2, 1, 1, 0, 0)
-    );
-    assert_eq!(c.clean_strokes, 11);
-    // Clean strokes in alarm: 2, 3, 6, 9; with no onset within 3 strokes: 6 (7..=9) and 9 (10..=12).
-    assert_eq!((c.alarmed_clean_strokes, c.alarmed_clean_no_onset), (4, 2));
-    assert!((c.false_per_100_clean() - 100.0 / 11.0).abs() < 1e-12);
-    // k = 1: warning at 2 (onset 4 is 2 strokes later) becomes false; at stop the only warning is
-    // raised while galled.
-    let c1 = classify_warnings(&cof, &lev, 0.5, 1, W);
-    assert_eq!((c1.true_warnings, c1.false_warnings), (0, 2));
-    let cs = classify_warnings(&cof, &lev, 0.5, 3, S);
-    assert_eq!((cs.raised, cs.while_galled), (1, 1));
-    // A warning too close to the end is undecided.
-    let cc = classify_warnings(&[0.2, 0.2, 0.2], &[N, N, W], 0.5, 3, W);
-    assert_eq!((cc.raised, cc.censored, cc.false_warnings), (1, 1, 0));
+    // Onset 4: warning raised at stroke 2 -> lead 2; onset 13: the warning was off on stroke 12.
+    assert_eq!(lead_time(&warn, 4), Some(2));
+    assert_eq!(lead_time(&warn, 13), None);
+    // Warning at 2: onset 4 follows within 10 (true); warning at 9: onset 13 follows (true).
+    let c = count(&cof, &warn, 0.5, &[true; 14]);
+    assert_eq!((c.raised, c.true_raised, c.onsets, c.warned), (2, 2, 2, 1));
+    assert_eq!(c.clean, 11);
+    assert_eq!(c.clean_alarmed, 3); // strokes 2, 3 and 9
+    // Only strokes 0..=6 scored: one warning, one onset.
+    let mut scored = [false; 14];
+    scored[..7].fill(true);
+    let c = count(&cof, &warn, 0.5, &scored);
+    assert_eq!((c.raised, c.onsets, c.warned, c.strokes), (1, 1, 1, 7));
 }
 
 #[test]
@@ -246,10 +227,21 @@ fn replay_csv_matches_the_core_monitor_called_directly() {
     let dir = tempfile::tempdir().unwrap();
     let params = repo_root().join("data/v8-published-fit.json");
     let demo = repo_root().join("data/demo");
+    let blob = dir.path().join("params.bin");
+    run_ok(&[
+        "blob",
+        "--params",
+        s(&params),
+        "--data",
+        s(&demo),
+        "--out",
+        s(&blob),
+        "--quiet",
+    ]);
     run_ok(&[
         "replay",
         "--params",
-        s(&params),
+        s(&blob),
         "--data",
         s(&demo),
         "--out",
@@ -266,12 +258,11 @@ fn replay_csv_matches_the_core_monitor_called_directly() {
         rows.len(),
         data.series.iter().map(|s| s.cof.len()).sum::<usize>()
     );
-    let (p, _) = host_train::params_file::load(&params).unwrap();
-    let model = Model::new(&host_train::params_file::to_f32(&p)).unwrap();
+    let package = host_train::params_file::load_package(&blob).unwrap();
     let mut at = 0;
-    let mut warned = 0;
+    let (mut warned, mut galled, mut hot) = (0, 0, 0);
     for series in &data.series {
-        let mut monitor = MonitorBuilder::new(model).build_grid::<48>().unwrap();
+        let mut monitor = Monitor::new(package.clone()).unwrap();
         for (i, &cof) in series.cof.iter().enumerate() {
             let r = monitor
                 .update(i as u32, series.temperature as f32, cof as f32)
@@ -279,24 +270,33 @@ fn replay_csv_matches_the_core_monitor_called_directly() {
             let row = &rows[at];
             at += 1;
             let num = |k: usize| row[k].parse::<f64>().unwrap() as f32;
+            // series,stroke,temperature,cof,risk,hot_die,onset_warning,galling_detected,...
             assert_eq!(row[1], i.to_string());
-            assert_eq!(num(4), cof as f32);
+            assert_eq!(num(2), r.model_temperature);
+            assert_eq!(num(3), cof as f32);
+            assert_eq!(num(4), r.risk, "{} stroke {i}", series.label);
+            let flag = |b: bool| if b { "1" } else { "0" };
+            assert_eq!(row[5], flag(r.hot_die.active));
+            assert_eq!(row[6], flag(r.onset_warning.active));
+            assert_eq!(row[7], flag(r.galling.active));
+            assert_eq!(num(10), r.excess);
+            assert_eq!(num(11), r.hot_die.hazard.risk);
             match r.transition {
                 Some(t) => {
-                    assert_eq!(num(5), t.log_prob);
-                    assert_eq!(num(6), t.jump_posterior);
+                    assert_eq!(num(13), t.log_prob);
+                    assert_eq!(num(14), t.jump_posterior);
                 }
-                None => assert!(row[5].is_empty() && row[6].is_empty()),
+                None => assert!(row[13].is_empty() && row[14].is_empty()),
             }
-            assert_eq!(num(7), r.stay_probability);
-            assert_eq!(num(8), r.risk.probability, "{} stroke {i}", series.label);
-            assert_eq!(num(9), r.risk.expected_strokes);
-            assert_eq!(row[10], host_train::replay::level_text(r.alarm.level));
-            assert_eq!(row[11], host_train::replay::reason_text(r.alarm.reason));
-            warned += usize::from(r.alarm.level != N);
+            warned += usize::from(r.onset_warning.active);
+            galled += usize::from(r.galling.active);
+            hot += usize::from(r.hot_die.active);
         }
     }
-    assert!(warned > 0, "the demo data should raise some alarm");
+    assert!(
+        warned > 0 && galled > 0 && hot > 0,
+        "{warned} {galled} {hot}"
+    );
 }
 
 #[test]
@@ -306,48 +306,68 @@ fn replay_of_raw_strokes_equals_replay_of_mean_txt() {
     };
     let params = repo_root().join("data/v8-published-fit.json");
     let tmp = tempfile::tempdir().unwrap();
+    let blob = tmp.path().join("params.bin");
+    run_ok(&[
+        "blob",
+        "--params",
+        s(&params),
+        "--data",
+        s(&root),
+        "--out",
+        s(&blob),
+        "--quiet",
+    ]);
     // The 165 C mean.txt alone, in the <T>/mean.txt layout.
     let means = tmp.path().join("means");
     std::fs::create_dir_all(means.join("165")).unwrap();
     std::fs::copy(root.join("165/mean.txt"), means.join("165/mean.txt")).unwrap();
-    for (precision, cof_tol, risk_tol) in [("f64", 1e-12, 1e-9), ("f32", 1e-5, 2e-3)] {
-        let a = tmp.path().join(format!("raw-{precision}"));
-        let b = tmp.path().join(format!("mean-{precision}"));
-        let common = ["--params", s(&params), "--precision", precision, "--quiet"];
-        let strokes = root.join("165/strokes");
-        let mut args = vec!["replay", "--strokes", s(&strokes), "--temperature", "165"];
-        args.extend(["--out", s(&a), "--no-plots"]);
-        args.extend(common);
-        run_ok(&args);
-        let mut args = vec!["replay", "--data", s(&means), "--out", s(&b), "--no-plots"];
-        args.extend(common);
-        run_ok(&args);
-        let raw = read_csv(&a.join("replay.csv"));
-        let mean = read_csv(&b.join("replay.csv"));
-        assert_eq!(raw.len(), 112);
-        assert_eq!(raw.len(), mean.len());
-        let mut level_mismatches = 0;
-        for (x, y) in raw.iter().zip(&mean) {
-            assert_eq!(x[1..4], y[1..4], "stroke, temperatures");
-            let close = |k: usize, tol: f64| {
-                let (u, v) = (x[k].parse::<f64>(), y[k].parse::<f64>());
-                match (u, v) {
-                    (Ok(u), Ok(v)) => {
-                        assert!((u - v).abs() <= tol, "{precision} col {k}: {u} vs {v}")
-                    }
-                    _ => assert_eq!(x[k], y[k]),
-                }
-            };
-            close(4, cof_tol);
-            close(8, risk_tol);
-            close(9, risk_tol * 20.0);
-            level_mismatches += usize::from(x[10..] != y[10..]);
-        }
-        assert_eq!(
-            level_mismatches, 0,
-            "{precision}: alarm levels or reasons differ"
-        );
+    let a = tmp.path().join("raw");
+    let b = tmp.path().join("mean");
+    let strokes = root.join("165/strokes");
+    run_ok(&[
+        "replay",
+        "--params",
+        s(&blob),
+        "--strokes",
+        s(&strokes),
+        "--temperature",
+        "165",
+        "--out",
+        s(&a),
+        "--no-plots",
+        "--quiet",
+    ]);
+    run_ok(&[
+        "replay",
+        "--params",
+        s(&blob),
+        "--data",
+        s(&means),
+        "--out",
+        s(&b),
+        "--no-plots",
+        "--quiet",
+    ]);
+    let raw = read_csv(&a.join("replay.csv"));
+    let mean = read_csv(&b.join("replay.csv"));
+    assert_eq!(raw.len(), 112);
+    assert_eq!(raw.len(), mean.len());
+    let mut signal_mismatches = 0;
+    for (x, y) in raw.iter().zip(&mean) {
+        assert_eq!(x[1..3], y[1..3], "stroke, temperature");
+        let close = |k: usize, tol: f64| {
+            let (u, v) = (x[k].parse::<f64>().unwrap(), y[k].parse::<f64>().unwrap());
+            assert!((u - v).abs() <= tol, "col {k}: {u} vs {v}");
+        };
+        // The f32 averager stays within 1e-5 of the shipped means; the risk follows smoothly.
+        close(3, 1e-5);
+        close(4, 2e-3);
+        signal_mismatches += usize::from(x[5..8] != y[5..8]);
     }
+    assert_eq!(
+        signal_mismatches, 0,
+        "signals differ between raw and mean.txt"
+    );
 }
 
 #[test]
@@ -418,8 +438,16 @@ fn validate_on_real_data_writes_finite_numbers() {
                 finite(&sk["skill"]["estimate"], "skill");
             }
         }
-        let alarms = scheme["alarms"].as_array().unwrap();
-        assert!(alarms[0]["onsets"].as_u64().unwrap() > 0);
+        let op = &scheme["operator"];
+        let rules = op["rules"].as_array().unwrap();
+        assert_eq!(rules.len(), 7, "the onset warning and three baselines, tuned two ways");
+        assert!(rules[0]["total"]["counts"]["onsets"].as_u64().unwrap() > 0);
+        for r in rules {
+            finite(&r["total"]["clean_share"], "clean share");
+            finite(&r["total"]["raised_per_100"], "raised per 100");
+        }
+        let goals = scheme["goals"].as_array().unwrap();
+        assert!(goals.len() >= 4);
         for split in scheme["splits"].as_array().unwrap() {
             finite(&split["fit_log_likelihood"], "fit LL");
             finite(&split["test_log_likelihood"], "held-out LL");
@@ -427,6 +455,7 @@ fn validate_on_real_data_writes_finite_numbers() {
     }
     let md = std::fs::read_to_string(out.path().join("validation.md")).unwrap();
     assert!(md.contains("## Conclusions") && md.contains("Brier skill score"));
+    assert!(md.contains("Operator figures") && md.contains("CUSUM of COF") && md.contains("EWMA"));
     assert_eq!(json["settings"]["folds"], 3);
 }
 

@@ -2,9 +2,9 @@
 //!
 //! # What is predicted
 //! The event of stroke `i` with horizon `k`: *the COF of one of the next `k` strokes exceeds a fixed
-//! threshold* ([`ValidateConfig::threshold`], default [`DEFAULT_THRESHOLD`] = 0.50, the published
-//! fit's well midpoint 0.501 rounded). The threshold is fixed, not the fitted model's midpoint, so the
-//! event is a fact of the observed data alone and every fold scores the same event. Strokes whose
+//! threshold* ([`ValidateConfig::threshold`], default [`DEFAULT_THRESHOLD`] = 0.50, the galling
+//! threshold of the blob and of `replay`). The threshold is fixed, not the fitted model's well
+//! midpoint, so the event is a fact of the observed data alone and every fold scores the same event. Strokes whose
 //! `k`-stroke future runs past the end of their held-out stretch are censored (not scored).
 //! Scores are reported on *all* strokes and on *clean* strokes (COF at or below the threshold now:
 //! predicting an onset).
@@ -12,8 +12,8 @@
 //! # How
 //! - Blocked `k`-fold cross-validation: each series is cut into contiguous blocks; a fold refits the
 //!   model with [`crate::fit::fit`] on the other blocks (as separate sub-series: no transition spans
-//!   a gap) and replays the held-out block through a fresh core [`galling::Monitor`] (`f32`, grid
-//!   forecaster, as the press runs it). A temporal split (first 70 % / last 30 %) is scored the same
+//!   a gap) and replays the held-out block through a core [`galling::Monitor`] (`f32`, exact
+//!   risk of [`galling::risk`], as the press runs it) for the Brier scores. A temporal split (first 70 % / last 30 %) is scored the same
 //!   way.
 //! - Forecasts: the monitor's risk; a Monte Carlo check of it (`f64`, [`MC_TRAJECTORIES`]
 //!   trajectories); the risk recalibrated by maps fitted on the *training* strokes' in-sample risks
@@ -23,34 +23,35 @@
 //!   chosen on the training strokes to minimise their Brier score).
 //! - Scores: Brier score of each, Brier skill score against the best baseline, reliability tables,
 //!   90 % intervals from a block bootstrap ([`metrics::BlockBootstrap`]) of the pooled held-out strokes.
-//! - Alarms: from the monitor's alarm levels on the held-out strokes (horizon
-//!   [`ValidateConfig::alarm_horizon`]): lead time of each onset ([`metrics::lead_time`]) and true /
-//!   false warnings ([`metrics::classify_warnings`]).
+//! - Signals ([`operator`]): every series replayed continuously with out-of-fold packages (each
+//!   calibrated on its training strokes), the onset warning against COF-threshold, EWMA and CUSUM
+//!   charts tuned to the same alarm budget, in operator figures, with the monitor issue's goals.
 
 pub mod cli;
 pub mod figure;
 pub mod folds;
 pub mod metrics;
+pub mod operator;
 pub mod report;
 
 use crate::fit::{FitOptions, fit, log_likelihood};
-use crate::replay::{ForecastMethod, Precision, ReplayConfig, ReplayRow, replay_series};
+use crate::package::CalibrationTarget;
+use crate::replay::{ReplayRow, replay_series};
 use folds::{Piece, Split, blocked_folds, subset, temporal_split};
-use galling::alarm::AlarmLevel;
 use galling::dataset::{Dataset, Series};
 use galling::forecast::{ForecastSettings, MonteCarloForecaster, RiskForecaster};
-use galling::{Model, V8Params};
+use galling::{Model, Package, V8Params};
 use metrics::{
-    BlockBootstrap, Isotonic, Platt, ReliabilityBin, WarningCounts, brier, classify_warnings,
-    event_labels, lead_time, onsets, percentile, reliability, skill,
+    BlockBootstrap, Isotonic, Platt, ReliabilityBin, brier, event_labels, onsets, percentile,
+    reliability, skill,
 };
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// The galling threshold of the validation event, COF: the published fit's well midpoint
-/// (`(0.2004 + 0.8017) / 2 = 0.501`), rounded.
-pub const DEFAULT_THRESHOLD: f64 = 0.50;
+/// The galling threshold of the validation event, COF: the blob's default
+/// ([`galling::risk::DEFAULT_GALLING_THRESHOLD`]).
+pub const DEFAULT_THRESHOLD: f64 = galling::risk::DEFAULT_GALLING_THRESHOLD as f64;
 /// Default number of trajectories of the Monte Carlo check of the grid forecast.
 pub const MC_TRAJECTORIES: usize = 1024;
 /// Trajectories of one Monte Carlo forecaster of the check; the check averages
@@ -103,6 +104,8 @@ pub struct ValidateConfig {
     pub mc_trajectories: usize,
     /// Options of every fit.
     pub fit: FitOptions,
+    /// The alarm budget of the onset warning and the baselines on the training strokes.
+    pub budget: CalibrationTarget,
 }
 
 impl Default for ValidateConfig {
@@ -123,6 +126,7 @@ impl Default for ValidateConfig {
             cof_alarm_levels: (10..=60).map(|i| f64::from(i) / 100.0).collect(),
             mc_trajectories: MC_TRAJECTORIES,
             fit: FitOptions::default(),
+            budget: CalibrationTarget::default(),
         }
     }
 }
@@ -155,6 +159,12 @@ pub enum ValidateError {
     /// A forecast setting was refused.
     #[error(transparent)]
     Config(#[from] galling::forecast::ConfigError),
+    /// A split's monitor package could not be built.
+    #[error(transparent)]
+    Package(#[from] crate::package::PackageBuildError),
+    /// A split's monitor package was refused.
+    #[error(transparent)]
+    PackageInvalid(#[from] galling::monitor::PackageError),
     /// An output file could not be written.
     #[error(transparent)]
     Write(#[from] crate::atomic::WriteError),
@@ -283,42 +293,6 @@ pub struct CellReport {
     pub by_temperature: Vec<TemperatureScore>,
 }
 
-/// What the alarms did at one level.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AlarmReport {
-    /// `"warn"` (warn or stop) or `"stop"`.
-    pub level: &'static str,
-    /// Onsets (clean -> galled crossings) in the held-out stretches.
-    pub onsets: usize,
-    /// Onsets with the alarm at this level on the last clean stroke.
-    pub warned: usize,
-    /// Lead time of each warned onset, strokes ([`metrics::lead_time`]).
-    pub lead_times: Vec<usize>,
-    /// Median lead time of the warned onsets (NaN if none).
-    pub median_lead: f64,
-    /// Warnings raised and what became of them.
-    pub warnings: WarningCounts,
-    /// False warnings per 100 clean strokes.
-    pub false_per_100_clean: f64,
-}
-
-/// One onset of the held-out data.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OnsetReport {
-    /// Series label.
-    pub series: String,
-    /// Stroke index of the first stroke above the threshold.
-    pub stroke: usize,
-    /// COF of the last clean stroke and of the onset stroke.
-    pub cof: (f64, f64),
-    /// Monitor risk on the last clean stroke.
-    pub risk_before: f64,
-    /// Lead time at warn (or stop) level, `None`: not warned.
-    pub warn_lead: Option<usize>,
-    /// Lead time at stop level.
-    pub stop_lead: Option<usize>,
-}
-
 /// The fit and held-out likelihood of one split.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SplitReport {
@@ -351,10 +325,10 @@ pub struct SchemeReport {
     pub splits: Vec<SplitReport>,
     /// Scores per horizon and subset.
     pub cells: Vec<CellReport>,
-    /// Alarm scores (warn, stop).
-    pub alarms: Vec<AlarmReport>,
-    /// Every onset of the held-out data.
-    pub onsets: Vec<OnsetReport>,
+    /// The operator evaluation: continuous out-of-fold replay against the baselines.
+    pub operator: operator::OperatorReport,
+    /// The monitor issue's goals, checked on this scheme.
+    pub goals: Vec<operator::GoalCheck>,
 }
 
 /// One series of the data.
@@ -393,8 +367,8 @@ pub struct SettingsReport {
     pub bins: usize,
     /// The monitor's forecaster and precision.
     pub monitor: String,
-    /// Alarm levels (warn, stop, clear) and confirmation (k of n).
-    pub alarm: ((f64, f64, f64), (u8, u8)),
+    /// The alarm budget every rule was tuned to on its training strokes.
+    pub budget: CalibrationTarget,
     /// Fit method, number of starts, physical box.
     pub fit: String,
 }
@@ -438,8 +412,8 @@ struct SplitOutcome {
     scored: Vec<((u16, Subset), Vec<Scored>)>,
     /// Censored held-out strokes per `(horizon, subset)`.
     censored: Vec<((u16, Subset), usize)>,
-    /// Held-out stretches replayed by the alarm monitor: `(piece, rows)`.
-    alarm_rows: Vec<(Piece, Vec<ReplayRow>)>,
+    /// The split's package at the alarm horizon, calibrated on its training stretches.
+    package: Package,
 }
 
 /// One stroke of a stretch with its risk and event.
@@ -452,28 +426,18 @@ struct Labelled {
     event: Option<bool>,
 }
 
-fn monitor_config(config: &ValidateConfig, horizon: u16) -> ReplayConfig {
-    ReplayConfig {
-        threshold: Some(config.threshold),
-        horizon,
-        forecast: ForecastMethod::Grid,
-        precision: Precision::F32,
-        ..ReplayConfig::default()
-    }
-}
-
 /// Replays the stretches and labels their strokes.
 fn label_pieces(
     data: &Dataset,
     pieces: &[Piece],
-    params: &V8Params<f64>,
+    package: &Package,
     config: &ValidateConfig,
     horizon: u16,
 ) -> Result<Vec<Labelled>, ValidateError> {
     let mut out = Vec::new();
     for piece in pieces {
         let s = piece_series(data, piece);
-        let rows = replay_series(params, &s, &monitor_config(config, horizon))?;
+        let rows = replay_series(package, &s)?;
         let labels = event_labels(&s.cof, config.threshold, usize::from(horizon));
         for (i, (row, event)) in rows.iter().zip(labels).enumerate() {
             out.push(Labelled {
@@ -564,12 +528,21 @@ fn run_split(
     })?;
     let params = fitted.params;
     let model64 = Model::new(&params)?;
+    let package_for = |k: u16| -> Result<Package, ValidateError> {
+        let table = crate::package::table(&params, &train_data, config.threshold as f32, k)?;
+        Ok(Package::new(
+            crate::params_file::to_f32(&params),
+            galling::signals::SignalSettings::default(),
+            table,
+        )?)
+    };
     let mut scored = Vec::new();
     let mut censored = Vec::new();
     let mut cof_levels = Vec::new();
     for &k in &config.horizons {
-        let train = label_pieces(data, &split.train, &params, config, k)?;
-        let test = label_pieces(data, &split.test, &params, config, k)?;
+        let package = package_for(k)?;
+        let train = label_pieces(data, &split.train, &package, config, k)?;
+        let test = label_pieces(data, &split.test, &package, config, k)?;
         let settings = ForecastSettings::new(config.threshold, k)?;
         let batches = config.mc_trajectories.div_ceil(MC_BATCH).max(1);
         let mut mc: Vec<MonteCarloForecaster<f64, MC_BATCH>> = (0..batches)
@@ -600,10 +573,14 @@ fn run_split(
                     continue;
                 };
                 let temperature = data.series[l.series].temperature;
-                let land = model64.landscape(temperature);
+                let table = package.table();
+                let inside = table.clamp_temperature(temperature as f32);
+                let land = model64.landscape(f64::from(inside));
+                // The monitor forecasts a COF below the typical clean one from the typical one.
+                let start = l.cof.max(f64::from(table.hazard(inside).clean_cof));
                 let mc_risk = mc
                     .iter_mut()
-                    .map(|f| f.forecast(&land, l.cof).probability)
+                    .map(|f| f.forecast(&land, start).probability)
                     .sum::<f64>()
                     / batches as f64;
                 let clean = l.cof <= config.threshold;
@@ -628,12 +605,19 @@ fn run_split(
             censored.push(((k, subset_kind), n_censored));
         }
     }
-    let mut alarm_rows = Vec::new();
-    for piece in &split.test {
-        let s = piece_series(data, piece);
-        let rows = replay_series(&params, &s, &monitor_config(config, config.alarm_horizon))?;
-        alarm_rows.push((piece.clone(), rows));
-    }
+    let segments: Vec<(f64, &[f64])> = split
+        .train
+        .iter()
+        .map(|p| {
+            let s = &data.series[p.series];
+            (s.temperature, &s.cof[p.strokes.clone()])
+        })
+        .collect();
+    let (package, _) = crate::package::calibrate(
+        &package_for(config.alarm_horizon)?,
+        &segments,
+        &config.budget,
+    )?;
     let report = SplitReport {
         name: split.name.clone(),
         train: (
@@ -655,7 +639,7 @@ fn run_split(
         report,
         scored,
         censored,
-        alarm_rows,
+        package,
     })
 }
 
@@ -776,53 +760,6 @@ fn score_cell(
     }
 }
 
-fn score_alarms(
-    data: &Dataset,
-    rows: &[(Piece, Vec<ReplayRow>)],
-    config: &ValidateConfig,
-) -> (Vec<AlarmReport>, Vec<OnsetReport>) {
-    let thr = config.threshold;
-    let k = usize::from(config.alarm_horizon);
-    let mut details = Vec::new();
-    let mut reports = Vec::new();
-    for (level, name) in [(AlarmLevel::Warn, "warn"), (AlarmLevel::Stop, "stop")] {
-        let mut onsets_n = 0;
-        let mut leads = Vec::new();
-        let mut counts = WarningCounts::default();
-        for (piece, r) in rows {
-            let cof: Vec<f64> = r.iter().map(|x| x.cof).collect();
-            let levels: Vec<AlarmLevel> = r.iter().map(|x| x.alarm_level).collect();
-            for j in onsets(&cof, thr) {
-                onsets_n += 1;
-                let lead = lead_time(&levels, j, level);
-                leads.extend(lead);
-                if level == AlarmLevel::Warn {
-                    details.push(OnsetReport {
-                        series: data.series[piece.series].label.clone(),
-                        stroke: piece.strokes.start + j,
-                        cof: (cof[j - 1], cof[j]),
-                        risk_before: r[j - 1].risk,
-                        warn_lead: lead,
-                        stop_lead: lead_time(&levels, j, AlarmLevel::Stop),
-                    });
-                }
-            }
-            counts.add(&classify_warnings(&cof, &levels, thr, k, level));
-        }
-        let lead_f: Vec<f64> = leads.iter().map(|&l| l as f64).collect();
-        reports.push(AlarmReport {
-            level: name,
-            onsets: onsets_n,
-            warned: leads.len(),
-            median_lead: percentile(&lead_f, 0.5),
-            lead_times: leads,
-            false_per_100_clean: counts.false_per_100_clean(),
-            warnings: counts,
-        });
-    }
-    (reports, details)
-}
-
 /// Progress reporting across the schemes.
 struct Tracker<'a> {
     progress: ProgressFn<'a>,
@@ -843,7 +780,7 @@ fn run_scheme(
     config: &ValidateConfig,
     seed: u64,
     tracker: &mut Tracker<'_>,
-) -> Result<SchemeReport, ValidateError> {
+) -> Result<(SchemeReport, Vec<Vec<ReplayRow>>), ValidateError> {
     let mut outcomes = Vec::new();
     for split in splits {
         tracker.show(&format!("{name}: {}", split.name));
@@ -883,18 +820,47 @@ fn run_scheme(
         }
     }
     tracker.done += 1;
-    let rows: Vec<(Piece, Vec<ReplayRow>)> = outcomes
+    let packages: Vec<operator::SplitPackage<'_>> = splits
         .iter()
-        .flat_map(|o| o.alarm_rows.iter().cloned())
+        .zip(&outcomes)
+        .map(|(split, o)| operator::SplitPackage {
+            split,
+            package: o.package.clone(),
+        })
         .collect();
-    let (alarms, onsets) = score_alarms(data, &rows, config);
-    Ok(SchemeReport {
-        name: name.to_string(),
-        splits: outcomes.into_iter().map(|o| o.report).collect(),
-        cells,
-        alarms,
-        onsets,
-    })
+    let (op, timeline) = operator::evaluate(data, &packages, config.threshold, &config.budget);
+    let clean10 = cells
+        .iter()
+        .find(|c| c.horizon == 10 && c.subset == Subset::Clean)
+        .map(|c| {
+            let (worst, bins) = c
+                .reliability
+                .iter()
+                .find(|(m, _)| *m == "model")
+                .map(|(_, bins)| {
+                    bins.iter()
+                        .filter(|b| b.count >= 20)
+                        .fold((0.0_f64, 0), |(w, n), b| {
+                            (
+                                w.max((b.mean_predicted - b.observed_frequency).abs()),
+                                n + 1,
+                            )
+                        })
+                })
+                .unwrap_or((f64::NAN, 0));
+            (c.scores[MODEL].brier.estimate, worst, bins)
+        });
+    let goals = operator::goals(&op, clean10);
+    Ok((
+        SchemeReport {
+            name: name.to_string(),
+            splits: outcomes.into_iter().map(|o| o.report).collect(),
+            cells,
+            operator: op,
+            goals,
+        },
+        timeline,
+    ))
 }
 
 fn check(config: &ValidateConfig) -> Result<(), ValidateError> {
@@ -944,8 +910,8 @@ pub fn validate(
         total: cv.len() + 1 + 2,
     };
     let cv_name = format!("blocked {}-fold cross-validation", config.folds);
-    let cv_report = run_scheme(data, &cv_name, &cv, config, config.seed, &mut tracker)?;
-    let temporal_report = run_scheme(
+    let (cv_report, timeline) = run_scheme(data, &cv_name, &cv, config, config.seed, &mut tracker)?;
+    let (temporal_report, _) = run_scheme(
         data,
         &temporal.name,
         std::slice::from_ref(&temporal),
@@ -955,25 +921,6 @@ pub fn validate(
     )?;
     tracker.done = tracker.total;
     tracker.show("done");
-    // The CV replay of every held-out block, put back in series order, for the timeline figure.
-    let mut timeline: Vec<Vec<ReplayRow>> = vec![Vec::new(); data.series.len()];
-    for split in &cv {
-        let params = cv_report
-            .splits
-            .iter()
-            .find(|s| s.name == split.name)
-            .map(|s| s.params)
-            .unwrap_or(V8Params::PUBLISHED_FIT.map(f64::from));
-        for piece in &split.test {
-            let s = piece_series(data, piece);
-            let rows = replay_series(&params, &s, &monitor_config(config, config.alarm_horizon))?;
-            timeline[piece.series].extend(rows.into_iter().map(|mut r| {
-                r.series = data.series[piece.series].label.clone();
-                r.stroke += piece.strokes.start as u32;
-                r
-            }));
-        }
-    }
     let data_info = data
         .series
         .iter()
@@ -985,7 +932,6 @@ pub fn validate(
             onsets: onsets(&s.cof, config.threshold).len(),
         })
         .collect();
-    let rc = monitor_config(config, config.alarm_horizon);
     let mut report = ValidationReport {
         settings: SettingsReport {
             threshold: config.threshold,
@@ -997,11 +943,13 @@ pub fn validate(
             bootstrap: (config.bootstrap, config.block_len),
             bins: config.bins,
             monitor: format!(
-                "core Monitor, f32, grid forecaster with {} cells (Monte Carlo check: f64, {} trajectories)",
-                crate::replay::GRID_CELLS,
+                "core Monitor, f32, exact risk ({} table temperatures x {} COF cells, one exact \
+                 transition row per stroke; Monte Carlo check: f64, {} trajectories)",
+                galling::risk::TABLE_TEMPERATURES,
+                galling::risk::TABLE_CELLS,
                 config.mc_trajectories.div_ceil(MC_BATCH).max(1) * MC_BATCH
             ),
-            alarm: (rc.alarm_levels, rc.confirmation),
+            budget: config.budget,
             fit: format!(
                 "{}, {} starts, physical box {}, seed {}",
                 config.fit.method.name(),

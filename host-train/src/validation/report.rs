@@ -144,28 +144,13 @@ pub fn conclusions(r: &ValidationReport) -> Vec<String> {
                 signed(sk_iso.skill.high),
             ));
         }
-        for a in &scheme.alarms {
+        for g in &scheme.goals {
             out.push(format!(
-                "{}: the {} alarm was on before {} of {} onsets (median lead {} strokes); it raised {} \
-                 warnings on clean strokes not followed by an onset within {} strokes ({} per 100 \
-                 clean strokes), {} followed by one, {} while already galled, {} undecided at the end \
-                 of a held-out block. The alarm was at this level on {}% of the clean strokes; {} \
-                 of those {} clean strokes in alarm had no onset within {} strokes.",
+                "{}: goal \"{}\": {} ({}).",
                 scheme.name,
-                a.level,
-                a.warned,
-                a.onsets,
-                f3(a.median_lead),
-                a.warnings.false_warnings,
-                r.settings.alarm_horizon,
-                f3(a.false_per_100_clean),
-                a.warnings.true_warnings,
-                a.warnings.while_galled,
-                a.warnings.censored,
-                f3(a.warnings.percent_clean_alarmed()),
-                a.warnings.alarmed_clean_no_onset,
-                a.warnings.alarmed_clean_strokes,
-                r.settings.alarm_horizon,
+                g.goal,
+                if g.met { "met" } else { "MISSED" },
+                g.measured
             ));
         }
     }
@@ -349,57 +334,116 @@ fn scheme_tables(scheme: &SchemeReport, r: &ValidationReport, s: &mut String) {
             let _ = writeln!(s);
         }
     }
+    operator_tables(scheme, r, s);
+}
+
+fn share(x: f64) -> String {
+    format!("{:.1} %", 100.0 * x)
+}
+
+fn precision_text(p: Option<f64>) -> String {
+    p.map_or("-".to_string(), |p| format!("{p:.2}"))
+}
+
+fn median_text(v: &[usize]) -> String {
+    if v.is_empty() {
+        return "-".to_string();
+    }
+    let mut v = v.to_vec();
+    v.sort_unstable();
+    v[v.len() / 2].to_string()
+}
+
+/// The operator table of a scheme: every rule per temperature, detection and hot die, the goals.
+fn operator_tables(scheme: &SchemeReport, r: &ValidationReport, s: &mut String) {
+    let op = &scheme.operator;
     let _ = writeln!(
         s,
-        "### Alarms (monitor with horizon {}, warn {} / stop {} / clear {}, confirmed on {} of {} strokes)\n",
-        r.settings.alarm_horizon,
-        r.settings.alarm.0.0,
-        r.settings.alarm.0.1,
-        r.settings.alarm.0.2,
-        r.settings.alarm.1.0,
-        r.settings.alarm.1.1
+        "### Operator figures (continuous out-of-fold replay, galling threshold {}, clean = COF < {})\n\n\
+         Every series replayed from its first stroke to its last; each stroke scored with the package \
+         of the split that held it out; every rule tuned on the training strokes to at most {:.1} \
+         warnings per 100 clean strokes and {:.0} % of clean strokes under warning.\n",
+        r.settings.threshold,
+        crate::package::CLEAN_LIMIT,
+        op.target.raises_per_100_clean,
+        100.0 * op.target.clean_share
     );
     let _ = writeln!(
         s,
-        "| level | onsets | warned before onset | median lead (strokes) | lead times | warnings raised | on clean strokes: true | false | undecided | while galled | clean strokes | false warnings per 100 clean strokes | % of clean strokes in alarm | false-alarm strokes (no onset within k) per 100 clean strokes |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        "| rule | T (C) | strokes | warnings raised per 100 strokes | clean strokes under warning | precision (onset within {} strokes) | onsets warned >= 1 stroke ahead | lead times (strokes) | median lead | levels per split |\n|---|---|---|---|---|---|---|---|---|---|",
+        crate::package::WARNING_WINDOW
     );
-    for a in &scheme.alarms {
-        let w = &a.warnings;
+    for rule in &op.rules {
+        for row in rule
+            .by_temperature
+            .iter()
+            .chain(std::iter::once(&rule.total))
+        {
+            let t = if row.temperature.is_nan() {
+                "all".to_string()
+            } else {
+                row.temperature.to_string()
+            };
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {:.2} | {} | {} | {} of {} | {:?} | {} | {} |",
+                rule.name,
+                t,
+                row.counts.strokes,
+                row.raised_per_100,
+                share(row.clean_share),
+                precision_text(row.precision),
+                row.counts.warned,
+                row.counts.onsets,
+                row.lead_times,
+                median_text(&row.lead_times),
+                if row.temperature.is_nan() {
+                    rule.levels
+                        .iter()
+                        .map(|l| format!("{l:.2}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\n| T (C) | held-out strokes | clean | onsets | galling detected: delay per onset (strokes) | false detections per 1000 clean strokes | strokes flagged hot die | base rate (onset within {} strokes) |\n|---|---|---|---|---|---|---|---|",
+        crate::package::WARNING_WINDOW
+    );
+    for d in &op.detection {
+        let t = if d.temperature.is_nan() {
+            "all".to_string()
+        } else {
+            d.temperature.to_string()
+        };
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {:?} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            a.level,
-            a.onsets,
-            a.warned,
-            f3(a.median_lead),
-            a.lead_times,
-            w.raised,
-            w.true_warnings,
-            w.false_warnings,
-            w.censored,
-            w.while_galled,
-            w.clean_strokes,
-            f3(a.false_per_100_clean),
-            f3(w.percent_clean_alarmed()),
-            f3(100.0 * w.alarmed_clean_no_onset as f64 / w.clean_strokes.max(1) as f64)
+            "| {} | {} | {} | {} | {:?} | {:.2} | {} | {} |",
+            t,
+            d.strokes,
+            d.clean,
+            d.onsets,
+            d.delays,
+            d.false_per_1000_clean,
+            share(d.hot_die_share),
+            share(d.base_rate)
         );
     }
     let _ = writeln!(
         s,
-        "\nOnsets:\n\n| series | stroke | COF before -> at onset | risk on the last clean stroke | warn lead | stop lead |\n|---|---|---|---|---|---|"
+        "\nGoals of the monitor issue on this scheme:\n\n| goal | measured | met |\n|---|---|---|"
     );
-    let lead = |l: Option<usize>| l.map_or("not warned".to_string(), |v| v.to_string());
-    for o in &scheme.onsets {
+    for g in &scheme.goals {
         let _ = writeln!(
             s,
-            "| {} | {} | {:.3} -> {:.3} | {:.3} | {} | {} |",
-            o.series,
-            o.stroke,
-            o.cof.0,
-            o.cof.1,
-            o.risk_before,
-            lead(o.warn_lead),
-            lead(o.stop_lead)
+            "| {} | {} | {} |",
+            g.goal,
+            g.measured,
+            if g.met { "yes" } else { "**no**" }
         );
     }
 }
@@ -424,8 +468,8 @@ pub fn markdown(r: &ValidationReport) -> String {
         s,
         "\n## What was predicted, and how it was scored\n\n\
          - **Event** of stroke i, horizon k: the COF of one of the strokes i+1 .. i+k is above **{}** \
-         (a fixed COF: the published fit's well midpoint 0.501, rounded; fixed so that the event is a \
-         fact of the data and the same in every fold). Horizons: {:?}.\n\
+         (the galling threshold: the same COF in the blob, `replay` and here; fixed so that the \
+         event is a fact of the data and the same in every fold). Horizons: {:?}.\n\
          - **Censoring**: a stroke whose k-stroke future runs past the end of its held-out stretch \
          (a cross-validation block, or the end of the series) is not scored.\n\
          - **Subsets**: *all* scored strokes, and *clean* strokes (COF <= {} now), where predicting \
@@ -445,13 +489,11 @@ pub fn markdown(r: &ValidationReport) -> String {
          - **Intervals**: 90% (5th to 95th percentile) of a block bootstrap: each series' strokes cut \
          into consecutive {}-stroke blocks, as many blocks drawn with replacement per series, {} \
          resamples; the skill's baseline is kept fixed and both are rescored on each resample.\n\
-         - **Alarms** (monitor horizon {}): an *onset* is a stroke above the threshold right after a \
-         clean stroke, both in the same held-out stretch. Its *lead time* at a level is the number \
-         of strokes the alarm had been continuously at that level or higher when the last clean \
-         stroke was processed (not warned if it was lower then). A *warning* is a stroke where the \
-         alarm rises to the level; raised on a clean stroke it is *true* if an onset follows within \
-         {} strokes, *false* if none does, *undecided* if the stretch ends first; raised while the \
-         COF is already above the threshold it is counted apart.\n",
+         - **Operator figures** (monitor horizon {}): an *onset* is a stroke above the threshold right \
+         after one at or below it. An onset is *warned ahead* when the warning stood on the stroke \
+         before; its *lead time* is the number of strokes since that warning was raised. A warning \
+         is *true* when an onset follows within {} strokes (precision = true / raised). Galling \
+         detection delay: strokes from an onset until galling is detected (0 = on the stroke).\n",
         st.threshold,
         st.horizons,
         st.threshold,
@@ -470,7 +512,8 @@ pub fn markdown(r: &ValidationReport) -> String {
     let _ = writeln!(
         s,
         "\nFigures: `reliability.png` / `.svg` (cross-validation reliability per horizon and subset), \
-         `cv_replay.png` / `.svg` (COF, out-of-fold risk and alarms of the cross-validation replay)."
+         `cv_replay.png` / `.svg` (the continuous out-of-fold replay: COF, risk, onsets and the three \
+         signals)."
     );
     s
 }
