@@ -187,6 +187,7 @@ pub struct Mixture<S = f32> {
 /// What one observed transition says under the model.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct TransitionScore<S = f32> {
     /// `log p(delta | T, mu)`.
     pub log_prob: S,

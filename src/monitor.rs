@@ -251,6 +251,7 @@ pub enum Fault {
 /// What the monitor says about one stroke.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct StrokeReport {
     /// The stroke counter.
     pub stroke: u32,
