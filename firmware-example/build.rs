@@ -34,7 +34,7 @@ fn main() {
     println!("cargo:rerun-if-env-changed=GALLING_BLOB");
     let blob = env::var_os("GALLING_BLOB")
         .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("blob/published_fit.v8gp"));
+        .unwrap_or_else(|| root.join("blob/published_fit.glng"));
     let blob = if blob.is_absolute() {
         blob
     } else {

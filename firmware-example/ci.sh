@@ -70,7 +70,7 @@ expect_refusal() { # <description> <cargo args...>
     echo "ok: $what refused, exit 4"
 }
 step "example program: refuses a corrupted blob and erased flash"
-GALLING_BLOB=blob/corrupt_crc.v8gp expect_refusal "a corrupted blob" --target-dir target/corrupt-blob
+GALLING_BLOB=blob/corrupt_crc.glng expect_refusal "a corrupted blob" --target-dir target/corrupt-blob
 expect_refusal "no blob" --no-default-features --features qemu --target-dir target/no-blob
 
 step "instructions per call"

@@ -75,7 +75,7 @@ unsafe fn HardFault(frame: &cortex_m_rt::ExceptionFrame) -> ! {
 #[cfg(feature = "embed-blob")]
 const EMBEDDED_LEN: usize = include_bytes!(env!("GALLING_BLOB_FILE")).len();
 
-/// The blob file chosen at build time (`GALLING_BLOB`, default `blob/published_fit.v8gp`), placed
+/// The blob file chosen at build time (`GALLING_BLOB`, default `blob/published_fit.glng`), placed
 /// at the start of the parameter region by the linker (section `.params`, see `memory-mps2-an386.x`).
 #[cfg(feature = "embed-blob")]
 #[used]

@@ -8,9 +8,13 @@
 
 use galling::averager::{SampleError, StrokeAverager, StrokeError};
 use galling::blob::{
-    self, BLOB_LEN, BlobError, CRC_OFFSET, FORMAT_VERSION, HEADER_LEN, LAYOUT_HASH,
+    self, BLOB_LEN, BlobError, CRC_OFFSET, FORMAT_VERSION, HEADER_LEN, LAYOUT_HASH, MODEL_V8,
+    PARAM_COUNT, PARAMS_OFFSET, SETTINGS_OFFSET, TABLE_OFFSET,
 };
+use galling::monitor::{Monitor, StrokeReport, TemperatureRange};
 use galling::rand_core::SeedableRng;
+use galling::risk::{TABLE_CELLS, TABLE_TEMPERATURES, TableError};
+use galling::signals::SettingsError;
 use galling::{DefaultRng, Model, ParamError, ParamField, V8Params};
 use galling_firmware_example::golden::{
     GoldenSample, GoldenStroke, GoldenTrajectory, GoldenTransition,
@@ -27,7 +31,6 @@ mod golden {
 /// The per-stroke monitor's golden reports, shared with the host test `tests/monitor_golden.rs`
 /// (written by `cargo run --example monitor_golden --features std` in the repository root).
 mod monitor_golden {
-    use galling::alarm::{AlarmLevel, AlarmReason};
     use galling::monitor::StrokeError;
     include!("../../tests/golden/monitor_golden.rs");
 }
@@ -117,11 +120,18 @@ fn seeded_trajectories_are_bit_identical_to_the_host() -> Result<(), &'static st
     Ok(())
 }
 
+/// The shipped blob (format 2, `GLNG`), the same file the PARAMS region holds in an `embed-blob` build
+/// and the host's monitor golden test decodes. Its length is checked against `BLOB_LEN` by the type.
+const PUBLISHED_BLOB: &[u8; BLOB_LEN] = include_bytes!("../blob/published_fit.glng");
+/// The same blob with one table bit flipped (the CRC no longer matches).
+const CORRUPT_BLOB: &[u8; BLOB_LEN] = include_bytes!("../blob/corrupt_crc.glng");
+
+/// Offset of the survival table: the specification (24 bytes) and the three per-temperature rows
+/// (hazard, expected strokes, typical clean COF) follow `TABLE_OFFSET`.
+const SURVIVAL_OFFSET: usize = TABLE_OFFSET + 24 + 3 * 4 * TABLE_TEMPERATURES;
+
 fn good_blob() -> [u8; BLOB_LEN] {
-    match blob::encode(&V8Params::PUBLISHED_FIT) {
-        Ok(b) => b,
-        Err(_) => panic!("the published fit encodes"),
-    }
+    *PUBLISHED_BLOB
 }
 
 /// Rewrites the CRC so that only the intended defect remains.
@@ -131,46 +141,88 @@ fn reseal(mut b: [u8; BLOB_LEN]) -> [u8; BLOB_LEN] {
     b
 }
 
-fn expect_error(bytes: &[u8], want: BlobError) -> Result<(), &'static str> {
+/// `bytes` must be refused with exactly `want`, whose reported offset must be `offset`.
+fn expect_error(bytes: &[u8], want: BlobError, offset: usize) -> Result<(), &'static str> {
     match blob::decode(bytes) {
         Err(got) if got == want => {
-            defmt::println!("  refused as expected: {}", got);
-            Ok(())
+            defmt::println!(
+                "  refused as expected at byte {=usize}: {}",
+                got.offset(),
+                got
+            );
+            if got.offset() == offset {
+                Ok(())
+            } else {
+                defmt::error!(
+                    "{}: offset {=usize}, expected {=usize}",
+                    got,
+                    got.offset(),
+                    offset
+                );
+                Err("blob error names the wrong byte offset")
+            }
         }
         Err(got) => {
             defmt::error!("expected {}, got {}", want, got);
             Err("wrong blob error")
         }
-        Ok(_) => Err("a corrupted blob was accepted"),
+        Ok(_) => Err("a defective blob was accepted"),
     }
+}
+
+/// Writes `value` at `at` and re-seals the CRC.
+fn with_f32(at: usize, value: f32) -> [u8; BLOB_LEN] {
+    let mut b = good_blob();
+    b[at..at + 4].copy_from_slice(&value.to_le_bytes());
+    reseal(b)
 }
 
 fn flashed_blob_decodes_to_the_published_fit() -> Result<(), &'static str> {
     let region = galling_firmware_example::params_region();
-    if region.get(..BLOB_LEN) != Some(&good_blob()[..]) {
-        return Err("the PARAMS flash region does not hold the published fit's blob");
+    if region.get(..BLOB_LEN) != Some(&PUBLISHED_BLOB[..]) {
+        return Err("the PARAMS flash region does not hold blob/published_fit.glng");
     }
-    let params = blob::decode(region).map_err(|_| "the flashed blob was refused")?;
-    let same = params
+    let package = blob::decode(region).map_err(|_| "the flashed blob was refused")?;
+    let same = package
+        .params()
         .to_array()
         .iter()
         .zip(V8Params::PUBLISHED_FIT.to_array())
         .all(|(a, b)| a.to_bits() == b.to_bits());
-    if same {
-        Ok(())
-    } else {
-        Err("decoded parameters differ from the published fit")
+    if !same {
+        return Err("decoded parameters differ from the published fit");
     }
+    let spec = package.table().spec();
+    if package.table().temperature_range() != (160.0, 170.0)
+        || spec.threshold != 0.5
+        || spec.horizon != 10
+    {
+        return Err("decoded table is not over 160-170 C with threshold 0.50 and horizon 10");
+    }
+    // Encoding what was decoded gives the flashed bytes back: every field, every table entry, the CRC.
+    if blob::encode(&package) != *PUBLISHED_BLOB {
+        return Err("re-encoding the decoded package does not give the flashed blob");
+    }
+    Ok(())
 }
 
 fn truncated_blob_is_refused() -> Result<(), &'static str> {
     let b = good_blob();
-    for len in [0, 3, HEADER_LEN, CRC_OFFSET, BLOB_LEN - 1] {
+    for len in [
+        0,
+        3,
+        4,
+        HEADER_LEN - 1,
+        HEADER_LEN,
+        CRC_OFFSET,
+        BLOB_LEN - 1,
+    ] {
         let want = BlobError::Truncated {
             needed: BLOB_LEN,
             found: len,
         };
         if blob::decode(&b[..len]) != Err(want) {
+            defmt::error!("{=usize} bytes: not reported as Truncated", len);
             return Err("truncated blob not reported as Truncated");
         }
     }
@@ -180,14 +232,26 @@ fn truncated_blob_is_refused() -> Result<(), &'static str> {
             needed: BLOB_LEN,
             found: BLOB_LEN - 1,
         },
+        BLOB_LEN - 1,
     )
 }
 
 fn erased_flash_is_bad_magic() -> Result<(), &'static str> {
-    expect_error(&[0xFF; 128], BlobError::BadMagic { found: [0xFF; 4] })
+    expect_error(&[0xFF; 128], BlobError::BadMagic { found: [0xFF; 4] }, 0)?;
+    let mut b = good_blob();
+    b[0] = b'X';
+    expect_error(&b, BlobError::BadMagic { found: *b"XLNG" }, 0)
 }
 
-fn unsupported_version_is_refused() -> Result<(), &'static str> {
+fn version_1_blob_is_refused() -> Result<(), &'static str> {
+    // A format-1 blob: magic V8GP, version 1, parameters only (74 bytes).
+    let mut b = [0u8; 74];
+    b[..4].copy_from_slice(b"V8GP");
+    b[4..6].copy_from_slice(&1u16.to_le_bytes());
+    expect_error(&b, BlobError::Version1, 0)
+}
+
+fn header_mismatches_are_refused() -> Result<(), &'static str> {
     let mut b = good_blob();
     b[4..6].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
     expect_error(
@@ -196,19 +260,47 @@ fn unsupported_version_is_refused() -> Result<(), &'static str> {
             found: FORMAT_VERSION + 1,
             supported: FORMAT_VERSION,
         },
-    )
-}
-
-fn layout_mismatch_is_refused() -> Result<(), &'static str> {
+        4,
+    )?;
+    let mut b = good_blob();
+    b[6] = MODEL_V8 + 1;
+    expect_error(
+        &reseal(b),
+        BlobError::UnknownModel {
+            found: MODEL_V8 + 1,
+        },
+        6,
+    )?;
+    let mut b = good_blob();
+    b[7] = PARAM_COUNT as u8 - 1;
+    expect_error(
+        &reseal(b),
+        BlobError::ParamCount {
+            found: PARAM_COUNT as u8 - 1,
+            expected: PARAM_COUNT as u8,
+        },
+        7,
+    )?;
     let mut b = good_blob();
     let other = LAYOUT_HASH ^ 0x0101_0101;
-    b[6..10].copy_from_slice(&other.to_le_bytes());
+    b[8..12].copy_from_slice(&other.to_le_bytes());
     expect_error(
         &reseal(b),
         BlobError::LayoutMismatch {
             found: other,
             expected: LAYOUT_HASH,
         },
+        8,
+    )?;
+    let mut b = good_blob();
+    b[12..16].copy_from_slice(&(BLOB_LEN as u32 + 4).to_le_bytes());
+    expect_error(
+        &reseal(b),
+        BlobError::LengthMismatch {
+            found: BLOB_LEN as u32 + 4,
+            expected: BLOB_LEN as u32,
+        },
+        12,
     )
 }
 
@@ -220,22 +312,28 @@ fn crc_mismatch_is_refused() -> Result<(), &'static str> {
         good[CRC_OFFSET + 2],
         good[CRC_OFFSET + 3],
     ]);
+    // One bit of a survival entry in the middle of the table.
     let mut b = good;
-    b[HEADER_LEN + 7] ^= 0x04;
+    let at = SURVIVAL_OFFSET + 4 * (10 * TABLE_CELLS + 30);
+    b[at] ^= 0x04;
     let computed = blob::crc32(&b[..CRC_OFFSET]);
-    expect_error(&b, BlobError::CrcMismatch { stored, computed })
+    expect_error(&b, BlobError::CrcMismatch { stored, computed }, CRC_OFFSET)?;
+    // The shipped corrupted blob (what ci.sh flashes to check the safe stop).
+    match blob::decode(CORRUPT_BLOB) {
+        Err(BlobError::CrcMismatch { stored, computed }) if stored != computed => Ok(()),
+        _ => Err("blob/corrupt_crc.glng is not refused with CrcMismatch"),
+    }
 }
 
 fn invalid_params_are_refused() -> Result<(), &'static str> {
-    let mut b = good_blob();
-    let at = HEADER_LEN + 4 * ParamField::Tau.index();
-    b[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
+    let at = PARAMS_OFFSET + 4 * ParamField::Tau.index();
     expect_error(
-        &reseal(b),
+        &with_f32(at, f32::NAN),
         BlobError::InvalidParams(ParamError::NotFinite(ParamField::Tau)),
+        at,
     )?;
     let mut b = good_blob();
-    let (l, h) = (HEADER_LEN, HEADER_LEN + 4);
+    let (l, h) = (PARAMS_OFFSET, PARAMS_OFFSET + 4);
     let mu_l: [u8; 4] = b[l..l + 4].try_into().map_err(|_| "slice")?;
     let mu_h: [u8; 4] = b[h..h + 4].try_into().map_err(|_| "slice")?;
     b[l..l + 4].copy_from_slice(&mu_h);
@@ -243,6 +341,60 @@ fn invalid_params_are_refused() -> Result<(), &'static str> {
     expect_error(
         &reseal(b),
         BlobError::InvalidParams(ParamError::WellsNotOrdered),
+        PARAMS_OFFSET,
+    )
+}
+
+fn invalid_settings_are_refused() -> Result<(), &'static str> {
+    // hot_die_target (the first setting) must be a probability strictly between 0 and 1.
+    expect_error(
+        &with_f32(SETTINGS_OFFSET, 1.5),
+        BlobError::InvalidSettings(SettingsError::HotDieTarget),
+        SETTINGS_OFFSET,
+    )?;
+    // onset_clear (bytes 8..12 of the settings) above onset_raise.
+    expect_error(
+        &with_f32(SETTINGS_OFFSET + 8, 50.0),
+        BlobError::InvalidSettings(SettingsError::OnsetLevels),
+        SETTINGS_OFFSET + 4,
+    )?;
+    // onset_confirm (byte 12) above onset_window (byte 13).
+    let mut b = good_blob();
+    b[SETTINGS_OFFSET + 12] = 5;
+    b[SETTINGS_OFFSET + 13] = 3;
+    expect_error(
+        &reseal(b),
+        BlobError::InvalidSettings(SettingsError::OnsetConfirmation),
+        SETTINGS_OFFSET + 12,
+    )?;
+    // recover_cof (bytes 16..20) above the 0.50 galling threshold.
+    expect_error(
+        &with_f32(SETTINGS_OFFSET + 16, 0.6),
+        BlobError::InvalidSettings(SettingsError::RecoverCof),
+        SETTINGS_OFFSET + 16,
+    )
+}
+
+fn invalid_table_is_refused() -> Result<(), &'static str> {
+    // The galling threshold (bytes 8..12 of the table specification).
+    expect_error(
+        &with_f32(TABLE_OFFSET + 8, 2.0),
+        BlobError::InvalidTable(TableError::Threshold),
+        TABLE_OFFSET + 8,
+    )?;
+    // Hot-die hazard of table temperature 4 (the hazards follow the 24-byte specification).
+    let at = TABLE_OFFSET + 24 + 4 * 4;
+    expect_error(
+        &with_f32(at, -0.5),
+        BlobError::InvalidTable(TableError::Hazard { row: 4 }),
+        at,
+    )?;
+    // Survival of temperature 3, COF cell 7.
+    let at = SURVIVAL_OFFSET + 4 * (3 * TABLE_CELLS + 7);
+    expect_error(
+        &with_f32(at, 2.0),
+        BlobError::InvalidTable(TableError::Survival { row: 3, column: 7 }),
+        at,
     )
 }
 
@@ -312,69 +464,117 @@ fn stroke_averager_matches_host_f64() -> Result<(), &'static str> {
     golden::STROKES.iter().try_for_each(check_stroke)
 }
 
-/// The default monitor (32 Monte Carlo trajectories, k = 10, 3-of-5 alarms) replays a short demo-data
-/// sequence (12 strokes at 165 C, 24 at 170 C, three invalid inputs) and reports, bit for bit, what
-/// the host's f32 monitor reported; a rejected stroke leaves the monitor unchanged.
-fn monitor_reports_match_the_host() -> Result<(), &'static str> {
-    use galling::alarm::AlarmLevel;
-    use galling::{DefaultMonitor, MonitorBuilder};
-    let mut monitor: DefaultMonitor = match MonitorBuilder::new(model()).build_default() {
-        Ok(m) => m,
-        Err(_) => return Err("default monitor configuration refused"),
-    };
+/// Every field the host's golden test compares (`../tests/monitor_golden.rs`), bit for bit, plus the
+/// temperature-range status (derived from the golden temperature and the table's 160-170 C range).
+fn same_as_host(
+    r: &StrokeReport,
+    g: &monitor_golden::GoldenStroke,
+    want: &monitor_golden::GoldenReport,
+) -> bool {
     let bits = |x: Option<f32>| x.map(f32::to_bits);
-    let (mut rejected, mut alarmed, mut bad) = (0u32, false, 0u32);
+    let t = r.transition;
+    let range = if g.temperature < 160.0 {
+        TemperatureRange::BelowTrained
+    } else if g.temperature > 170.0 {
+        TemperatureRange::AboveTrained
+    } else {
+        TemperatureRange::Inside
+    };
+    bits(t.map(|t| t.log_prob)) == bits(want.log_prob)
+        && bits(t.map(|t| t.jump_posterior)) == bits(want.jump_posterior)
+        && r.model_temperature.to_bits() == want.model_temperature.to_bits()
+        && r.risk.to_bits() == want.risk.to_bits()
+        && r.excess.to_bits() == want.excess.to_bits()
+        && r.hot_die.hazard.risk.to_bits() == want.hazard.to_bits()
+        && r.hot_die.hazard.expected_strokes.to_bits() == want.expected_strokes.to_bits()
+        && r.hot_die.active == want.hot_die
+        && r.onset_warning.active == want.onset_warning
+        && r.galling.active == want.galling
+        && r.temperature_range == range
+        && r.fault.is_none()
+}
+
+/// The monitor, running the shipped blob's package, replays the golden sequence (3 strokes at 150 C
+/// below the trained range, 12 at 165 C, 1 at 172 C above it, 24 at 170 C where galling starts, three
+/// invalid inputs) and reports, bit for bit, what the host's f32 monitor reported; a rejected stroke
+/// leaves the monitor unchanged (`==`), and the sequence exercises all three signals.
+fn monitor_reports_match_the_host() -> Result<(), &'static str> {
+    let package = blob::decode(PUBLISHED_BLOB).map_err(|_| "the shipped blob was refused")?;
+    let mut monitor = Monitor::new(package).map_err(|_| "the monitor refused the package")?;
+    let (mut rejected, mut bad) = (0u32, 0u32);
+    let (mut warned, mut galled, mut hot, mut cold) = (false, false, false, false);
     for (i, g) in monitor_golden::GOLDEN_STROKES.iter().enumerate() {
         let before = monitor.clone();
         match (monitor.update(g.stroke, g.temperature, g.cof), g.expected) {
             (Ok(r), Ok(want)) => {
-                let t = r.transition;
-                let same = bits(t.map(|t| t.log_prob)) == bits(want.log_prob)
-                    && bits(t.map(|t| t.jump_posterior)) == bits(want.jump_posterior)
-                    && r.stay_probability.to_bits() == want.stay_probability.to_bits()
-                    && r.risk.probability.to_bits() == want.risk.to_bits()
-                    && r.risk.expected_strokes.to_bits() == want.expected_strokes.to_bits()
-                    && r.alarm.level == want.level
-                    && r.alarm.reason == want.reason;
-                if !same {
+                if !same_as_host(&r, g, &want) {
                     bad += 1;
                     defmt::error!(
-                        "stroke row {=usize}: risk {} (host {}), stay {} (host {})",
+                        "stroke row {=usize}: risk {=f32} (host {=f32}), excess {=f32} (host {=f32}), hazard {=f32} (host {=f32}), signals {=bool}/{=bool}/{=bool} (host {=bool}/{=bool}/{=bool}), range {}",
                         i,
-                        r.risk.probability,
+                        r.risk,
                         want.risk,
-                        r.stay_probability,
-                        want.stay_probability
+                        r.excess,
+                        want.excess,
+                        r.hot_die.hazard.risk,
+                        want.hazard,
+                        r.hot_die.active,
+                        r.onset_warning.active,
+                        r.galling.active,
+                        want.hot_die,
+                        want.onset_warning,
+                        want.galling,
+                        r.temperature_range
                     );
                 }
-                alarmed |= r.alarm.level != AlarmLevel::Normal;
+                warned |= r.onset_warning.active;
+                galled |= r.galling.active;
+                hot |= r.hot_die.active;
+                cold |= g.temperature < 160.0 && !r.hot_die.active && !r.onset_warning.active;
             }
             (Err(e), Err(want)) => {
                 if e != want || monitor != before {
                     bad += 1;
                     defmt::error!(
-                        "stroke row {=usize}: rejection differs or changed the monitor",
-                        i
+                        "stroke row {=usize}: rejection {} (host {}) or it changed the monitor",
+                        i,
+                        e,
+                        want
                     );
                 }
                 rejected += 1;
             }
-            _ => {
+            (Ok(_), Err(want)) => {
                 bad += 1;
                 defmt::error!(
-                    "stroke row {=usize}: accepted on one side, rejected on the other",
-                    i
+                    "stroke row {=usize}: accepted, the host rejected it: {}",
+                    i,
+                    want
+                );
+            }
+            (Err(e), Ok(_)) => {
+                bad += 1;
+                defmt::error!(
+                    "stroke row {=usize}: rejected ({}), the host accepted it",
+                    i,
+                    e
                 );
             }
         }
     }
     defmt::println!(
-        "  {=usize} monitor strokes replayed, {=u32} rejected as on the host",
+        "  {=usize} monitor strokes replayed, {=u32} rejected as on the host; hot die {=bool}, onset warning {=bool}, galling detected {=bool}, cold die quiet {=bool}",
         monitor_golden::GOLDEN_STROKES.len(),
-        rejected
+        rejected,
+        hot,
+        warned,
+        galled,
+        cold
     );
-    if rejected != 3 || !alarmed {
-        return Err("golden sequence no longer has its 3 rejections and an alarm: regenerate it");
+    if rejected != 3 || !(warned && galled && hot && cold) {
+        return Err(
+            "golden sequence no longer has its 3 rejections, all three signals and a quiet cold die: regenerate it",
+        );
     }
     if bad == 0 {
         Ok(())
@@ -409,12 +609,12 @@ const TESTS: &[Test] = &[
         run: erased_flash_is_bad_magic,
     },
     Test {
-        name: "unsupported_version_is_refused",
-        run: unsupported_version_is_refused,
+        name: "version_1_blob_is_refused",
+        run: version_1_blob_is_refused,
     },
     Test {
-        name: "layout_mismatch_is_refused",
-        run: layout_mismatch_is_refused,
+        name: "header_mismatches_are_refused",
+        run: header_mismatches_are_refused,
     },
     Test {
         name: "crc_mismatch_is_refused",
@@ -423,6 +623,14 @@ const TESTS: &[Test] = &[
     Test {
         name: "invalid_params_are_refused",
         run: invalid_params_are_refused,
+    },
+    Test {
+        name: "invalid_settings_are_refused",
+        run: invalid_settings_are_refused,
+    },
+    Test {
+        name: "invalid_table_is_refused",
+        run: invalid_table_is_refused,
     },
     Test {
         name: "stroke_averager_matches_host_f64",

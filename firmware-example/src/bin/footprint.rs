@@ -1,6 +1,6 @@
 //! Flash and static RAM of the galling core inside a firmware, measured by difference: this program
-//! uses the core the way the example does (blob decode with error display, model, landscape,
-//! log-probability and jump posterior, simulation step, stroke averager, default monitor); built with
+//! uses the core the way the example does (blob decode, the per-stroke `Monitor` with its model,
+//! landscape, transition score, risk-table lookup and signals, and the stroke averager); built with
 //! the `footprint-baseline` feature, it does the same input and output without the core.
 //! `footprint.sh` builds both and subtracts their section sizes.
 #![no_std]
@@ -14,36 +14,32 @@ use galling_firmware_example::{ExitCode, params_region, stop};
 #[cfg(not(feature = "footprint-baseline"))]
 fn work(region: &[u8]) -> (f32, f32) {
     use galling::averager::StrokeAverager;
-    use galling::monitor::MonitorBuilder;
-    use galling::rand_core::SeedableRng;
-    use galling::{DefaultRng, Model, blob};
+    use galling::{Monitor, blob};
     use galling_firmware_example::model_temperature;
 
-    let params = match blob::decode(region) {
+    let package = match blob::decode(region) {
         Ok(p) => p,
         Err(e) => {
-            // defmt::Format only: the Display message would link core::fmt (about 2.5 KiB, counted
-            // separately by footprint.sh through the example program, which prints both).
+            // defmt::Format only: the Display message would link core::fmt (counted separately by
+            // footprint.sh through the example program, which prints both).
             defmt::error!("parameter blob refused: {}", e);
             stop(ExitCode::BadParameters)
         }
     };
-    let Ok(model) = Model::new(&params) else {
-        stop(ExitCode::BadParameters)
-    };
-    let Ok(mut monitor) = MonitorBuilder::new(model).build_default() else {
+    let Ok(mut monitor) = Monitor::new(package) else {
         stop(ExitCode::BadParameters)
     };
     let mut averager = StrokeAverager::<f32>::default();
-    let mut rng = DefaultRng::seed_from_u64(1);
     let mut acc = 0.0_f32;
     for (n, s) in black_box(DEMO_STROKES).iter().enumerate() {
+        if s.series_start {
+            monitor.restart_series();
+        }
         let t = model_temperature(s.recorded_temperature);
-        let land = model.landscape(t);
-        let score = land.score(s.cof, 0.01);
-        acc += score.log_prob + score.jump_posterior + land.step(s.cof, &mut rng);
         if let Ok(r) = monitor.update(n as u32, t, s.cof) {
-            acc += r.risk.probability;
+            acc += r.risk + r.excess + r.hot_die.hazard.expected_strokes;
+            acc += r.transition.map_or(0.0, |s| s.log_prob + s.jump_posterior);
+            acc += f32::from(u8::from(r.onset_warning.active) + u8::from(r.press_must_stop()));
         }
         let _ = averager.push_forces(s.cof, 1.0, -(n as i32) * 1_000_000);
     }

@@ -5,16 +5,18 @@
 //! what the optimiser does with the rest of this binary; a wrapper with a trivial body, called by the
 //! same loop, is the baseline: `(ticks(loop calling f) - ticks(loop calling the trivial wrapper)) * 40
 //! / calls`. So the figure is the function's own instructions; the call and the loop are subtracted.
-//! Inputs are the demo strokes, so the branches taken are the ones real data takes.
+//! Inputs are the demo strokes, so the branches taken are the ones real data takes. The worst case of
+//! `Monitor::update` is also searched directly: single calls, each timed alone, over a grid of COFs
+//! (every 0.005 from 0.10 to 0.52) with the temperature changing on every call.
 #![no_std]
 #![no_main]
 
 use core::hint::black_box;
 use galling::averager::{COUNTS_PER_MM, StrokeAverager};
-use galling::forecast::RiskForecaster;
-use galling::monitor::MonitorBuilder;
 use galling::rand_core::SeedableRng;
-use galling::{DefaultRng, Landscape, Model, Monitor, TransitionScore, V8Params, blob};
+use galling::risk::{Hazard, RiskTable};
+use galling::signals::excess;
+use galling::{DefaultRng, Landscape, Model, Monitor, Package, TransitionScore, blob, normal_cdf};
 use galling_firmware_example::demo::{DEMO_STROKES, DemoStroke};
 use galling_firmware_example::timer::{self, INSTRUCTIONS_PER_TICK};
 use galling_firmware_example::{ExitCode, model_temperature, params_region, stop};
@@ -105,31 +107,21 @@ fn baseline_push(avg: &mut StrokeAverager<f32>, fy: f32, fz: f32, x: i32) -> boo
 
 /// `Monitor::update`, not inlined into the measuring loop.
 #[inline(never)]
-fn monitor_update<F: RiskForecaster<f32>>(
-    m: &mut Monitor<f32, F>,
-    stroke: u32,
-    temperature: f32,
-    cof: f32,
-) -> bool {
+fn monitor_update(m: &mut Monitor, stroke: u32, temperature: f32, cof: f32) -> bool {
     m.update(stroke, temperature, cof).is_ok()
 }
 
 /// Baseline of [`monitor_update`]: same arguments, trivial body.
 #[inline(never)]
-fn baseline_monitor<F: RiskForecaster<f32>>(
-    m: &mut Monitor<f32, F>,
-    stroke: u32,
-    temperature: f32,
-    cof: f32,
-) -> bool {
+fn baseline_monitor(m: &mut Monitor, stroke: u32, temperature: f32, cof: f32) -> bool {
     black_box(m);
     stroke > 0 && temperature > cof
 }
 
 /// Instructions per `Monitor::update` over the demo inputs: with the temperature steady (changing
 /// only between series, the landscape cache is hit) or changing on every stroke (worst case).
-fn time_monitor<F: RiskForecaster<f32>>(
-    monitor: &mut Monitor<f32, F>,
+fn time_monitor(
+    monitor: &mut Monitor,
     inputs: &[Input],
     temperatures: &[f32],
     every_stroke: bool,
@@ -170,6 +162,105 @@ fn baseline1(x: f32) -> f32 {
     x
 }
 
+/// `RiskTable::risk` with a cached landscape, not inlined into the measuring loop.
+#[inline(never)]
+fn risk(table: &RiskTable, land: &Landscape<f32>, temperature: f32, cof: f32) -> f32 {
+    table.risk(land, temperature, cof)
+}
+
+/// Baseline of [`risk`]: same arguments, trivial body.
+#[inline(never)]
+fn baseline_risk(table: &RiskTable, land: &Landscape<f32>, temperature: f32, cof: f32) -> f32 {
+    black_box((table, land));
+    temperature + cof
+}
+
+/// `RiskTable::hazard`, not inlined into the measuring loop.
+#[inline(never)]
+fn hazard(table: &RiskTable, temperature: f32) -> Hazard {
+    table.hazard(temperature)
+}
+
+/// Baseline of [`hazard`]: same arguments, trivial body.
+#[inline(never)]
+fn baseline_hazard(table: &RiskTable, temperature: f32) -> Hazard {
+    black_box(table);
+    Hazard {
+        risk: temperature,
+        expected_strokes: temperature,
+        clean_cof: temperature,
+    }
+}
+
+/// `signals::excess` (two logits, two `logf`), not inlined into the measuring loop.
+#[inline(never)]
+fn excess_of(risk: f32, hazard: f32) -> f32 {
+    excess(risk, hazard)
+}
+
+/// Baseline of the two-float wrappers.
+#[inline(never)]
+fn baseline_ff(a: f32, b: f32) -> f32 {
+    a + b
+}
+
+/// `normal_cdf` in f32, the function a transition row evaluates at cell edges (reference row).
+#[inline(never)]
+fn cdf(x: f32) -> f32 {
+    normal_cdf(x)
+}
+
+/// `blob::decode` of the whole blob (CRC-32 over 5,428 bytes, then validation).
+#[inline(never)]
+fn decode(region: &[u8]) -> bool {
+    blob::decode(region).is_ok()
+}
+
+/// Baseline of [`decode`].
+#[inline(never)]
+fn baseline_decode(region: &[u8]) -> bool {
+    black_box(region).len() > 3
+}
+
+/// Largest and mean instructions of single `Monitor::update` calls, each timed alone, over COFs every
+/// 0.005 from 0.10 to 0.52 with the temperature stepping through `temperatures` on every call (so the
+/// landscape is rebuilt on every call). One timer tick is 40 instructions: the figures are resolved
+/// to 40 instructions.
+fn monitor_worst_case(monitor: &mut Monitor, temperatures: &[f32]) -> (u32, f32, u32) {
+    const COFS: u32 = 85;
+    let mut stroke = monitor.expected_stroke().unwrap_or(0);
+    // The baseline of a single timed call: the trivial wrapper, averaged over many calls.
+    let mut base_total = 0u32;
+    for n in 0..COFS {
+        let t = temperatures[n as usize % temperatures.len()];
+        base_total += timer::ticks(|| {
+            black_box(baseline_monitor(monitor, stroke, t, 0.1));
+        });
+    }
+    let base = (base_total * INSTRUCTIONS_PER_TICK) / COFS;
+    let (mut worst, mut total, mut calls) = (0u32, 0u32, 0u32);
+    for pass in 0..temperatures.len() as u32 {
+        for k in 0..COFS {
+            let cof = 0.10 + 0.005 * k as f32;
+            let t = temperatures[(k + pass) as usize % temperatures.len()];
+            let mut ok = false;
+            let ticks = timer::ticks(|| ok = monitor_update(monitor, stroke, t, cof));
+            if !ok {
+                defmt::error!("the monitor rejected a stroke during the worst-case search");
+                stop(ExitCode::TestsFailed)
+            }
+            stroke = stroke.wrapping_add(1);
+            let instructions = (ticks * INSTRUCTIONS_PER_TICK).saturating_sub(base);
+            worst = worst.max(instructions);
+            total += instructions;
+            calls += 1;
+        }
+        // Each pass starts from a clean state (the sweep ends galled).
+        monitor.reset_alarms();
+    }
+    (worst, total as f32 / calls as f32, calls)
+}
+
 /// Instructions per call, baseline subtracted.
 fn per_call(ticks: u32, baseline: u32, calls: u32) -> f32 {
     (ticks.saturating_sub(baseline) * INSTRUCTIONS_PER_TICK) as f32 / calls as f32
@@ -195,11 +286,19 @@ fn row(name: &str, instructions: f32, goal: Option<u32>) {
 
 #[cortex_m_rt::entry]
 fn main() -> ! {
-    let params = blob::decode(params_region()).unwrap_or(V8Params::PUBLISHED_FIT);
-    let Ok(model) = Model::new(&params) else {
+    let region = params_region();
+    let package: Package = match blob::decode(region) {
+        Ok(p) => p,
+        Err(e) => {
+            defmt::error!("parameter blob refused: {}", e);
+            stop(ExitCode::BadParameters)
+        }
+    };
+    let Ok(model) = Model::new(package.params()) else {
         defmt::error!("parameters refused");
         stop(ExitCode::BadParameters)
     };
+    let table = package.table();
 
     // The demo strokes' temperatures, their cached landscapes, and the transitions between strokes.
     let mut temperatures = [0.0_f32; MAX_TEMPERATURES];
@@ -241,6 +340,31 @@ fn main() -> ! {
     let lands: &[Landscape<f32>] = black_box(&lands[..n_temperatures]);
     let calls = REPEATS * inputs.len() as u32;
 
+    // What the monitor hands to RiskTable::risk: the COF, or the typical clean COF when it is lower.
+    let mut risk_inputs = [Input {
+        landscape: 0,
+        mu: 0.0,
+        delta: 0.0,
+    }; MAX_INPUTS];
+    let mut n_risk = 0;
+    let mut n_below = 0;
+    for x in inputs {
+        let clean = table.hazard(temperatures[x.landscape]).clean_cof;
+        let start = if x.mu < clean { clean } else { x.mu };
+        risk_inputs[n_risk] = Input { mu: start, ..*x };
+        n_risk += 1;
+        n_below += usize::from(start <= table.threshold());
+    }
+    let risk_inputs = &risk_inputs[..n_risk];
+    // The same restricted to COFs at or below the threshold (those compute a transition row).
+    let mut row_inputs = [risk_inputs[0]; MAX_INPUTS];
+    let mut n_row = 0;
+    for x in risk_inputs.iter().filter(|x| x.mu <= table.threshold()) {
+        row_inputs[n_row] = *x;
+        n_row += 1;
+    }
+    let row_inputs = &row_inputs[..n_row];
+
     timer::start();
     defmt::println!(
         "instructions per call, QEMU mps2-an386 Cortex-M4F, -icount shift=0 (instructions, not cycles)"
@@ -257,11 +381,12 @@ fn main() -> ! {
         Some(150),
     );
 
-    // Landscape::score: log-probability and jump posterior together.
+    // Landscape::score: log-probability and jump posterior together (what the monitor calls).
     let t = time_over(inputs, |x| score(&lands[x.landscape], x.mu, x.delta));
+    let score_ipc = per_call(t, base, calls);
     row(
         "Landscape::score (log_prob + jump_posterior)",
-        per_call(t, base, calls),
+        score_ipc,
         None,
     );
 
@@ -273,20 +398,63 @@ fn main() -> ! {
     let t = time_over(inputs, |x| step(&lands[x.landscape], x.mu, &mut rng));
     row("Landscape::step", per_call(t, base, calls), Some(120));
 
-    // Reference: the logarithm of log_prob's logsumexp (arguments like the mixture's weight sums).
-    let base = time_over(inputs, |x| baseline1(1.0 + x.mu));
-    let t = time_over(inputs, |x| logf(1.0 + x.mu));
-    row("(reference) libm::logf", per_call(t, base, calls), None);
-
     // Model::landscape: once per temperature change.
     let mut out = lands[0];
     let base = time_over(temperatures, |t| baseline_landscape(&model, t, &mut out));
     let t = time_over(temperatures, |t| landscape(&model, t, &mut out));
+    let landscape_ipc = per_call(t, base, REPEATS * temperatures.len() as u32);
     row(
         "Model::landscape (per temperature change)",
-        per_call(t, base, REPEATS * temperatures.len() as u32),
+        landscape_ipc,
         None,
     );
+
+    // RiskTable::risk: the monitor's inputs (the COF or the typical clean COF, whichever is higher).
+    let risk_calls = REPEATS * risk_inputs.len() as u32;
+    let base = time_over(risk_inputs, |x| {
+        baseline_risk(table, &lands[x.landscape], temperatures[x.landscape], x.mu)
+    });
+    let t = time_over(risk_inputs, |x| {
+        risk(table, &lands[x.landscape], temperatures[x.landscape], x.mu)
+    });
+    row(
+        "RiskTable::risk (demo strokes, cached landscape)",
+        per_call(t, base, risk_calls),
+        None,
+    );
+    let row_calls = REPEATS * row_inputs.len() as u32;
+    let base = time_over(row_inputs, |x| {
+        baseline_risk(table, &lands[x.landscape], temperatures[x.landscape], x.mu)
+    });
+    let t = time_over(row_inputs, |x| {
+        risk(table, &lands[x.landscape], temperatures[x.landscape], x.mu)
+    });
+    let risk_row_ipc = per_call(t, base, row_calls);
+    row(
+        "RiskTable::risk (only COFs <= threshold: one transition row each)",
+        risk_row_ipc,
+        None,
+    );
+
+    // RiskTable::hazard: per stroke (interpolated in temperature).
+    let base = time_over(temperatures, |t| baseline_hazard(table, t));
+    let t = time_over(temperatures, |t| hazard(table, t));
+    let hazard_ipc = per_call(t, base, REPEATS * temperatures.len() as u32);
+    row("RiskTable::hazard", hazard_ipc, None);
+
+    // signals::excess: the log-odds of the risk over the hazard.
+    let base = time_over(inputs, |x| baseline_ff(x.mu, 0.3 * x.mu));
+    let t = time_over(inputs, |x| excess_of(x.mu, 0.3 * x.mu));
+    let excess_ipc = per_call(t, base, calls);
+    row("signals::excess (two logf)", excess_ipc, None);
+
+    // References: the normal CDF of a transition row's cell edges, and the logarithm.
+    let base = time_over(inputs, |x| baseline1(x.delta * 20.0));
+    let t = time_over(inputs, |x| cdf(x.delta * 20.0));
+    row("(reference) normal_cdf", per_call(t, base, calls), None);
+    let base = time_over(inputs, |x| baseline1(1.0 + x.mu));
+    let t = time_over(inputs, |x| logf(1.0 + x.mu));
+    row("(reference) libm::logf", per_call(t, base, calls), None);
 
     // StrokeAverager::push_forces over whole strokes: 101 samples 1 mm apart, 51 inside the window.
     let mut samples = [(0.0_f32, 0.0_f32, 0_i32); 101];
@@ -320,50 +488,75 @@ fn main() -> ! {
         per_call(t_avg, t_base, REPEATS * samples.len() as u32),
         Some(40),
     );
-    // Monitor::update: the default monitor (Monte Carlo forecast) and the grid monitor.
-    let builder = MonitorBuilder::new(model);
-    let (Ok(mut default_monitor), Ok(mut grid_monitor)) = (
-        builder.build_default(),
-        builder.build_grid::<{ galling::forecast::DEFAULT_GRID_CELLS }>(),
-    ) else {
-        defmt::error!("monitor configuration refused");
+
+    // Monitor::update over the demo strokes: steady temperature, and a new temperature every stroke.
+    let Ok(mut monitor) = Monitor::new(package.clone()) else {
+        defmt::error!("monitor refused the package");
         stop(ExitCode::BadParameters)
     };
     for (name, every_stroke) in [
-        ("Monitor::update, DefaultMonitor, steady temperature", false),
-        (
-            "Monitor::update, DefaultMonitor, temperature changes every stroke",
-            true,
-        ),
+        ("Monitor::update, steady temperature", false),
+        ("Monitor::update, temperature changes every stroke", true),
     ] {
-        let ipc = time_monitor(&mut default_monitor, inputs, temperatures, every_stroke);
-        row(name, ipc, Some(100_000));
+        let ipc = time_monitor(&mut monitor, inputs, temperatures, every_stroke);
+        row(name, ipc, Some(10_000));
     }
-    for (name, every_stroke) in [
-        ("Monitor::update, GridMonitor, steady temperature", false),
-        (
-            "Monitor::update, GridMonitor, temperature changes every stroke",
-            true,
-        ),
-    ] {
-        let ipc = time_monitor(&mut grid_monitor, inputs, temperatures, every_stroke);
-        row(name, ipc, None); // not the default forecast: for comparison only
-    }
+    // The worst single call over a COF grid, the temperature changing on every call.
+    let (worst, mean, n) = monitor_worst_case(&mut monitor, temperatures);
+    row(
+        "Monitor::update, worst single call (COF grid 0.10-0.52, new temperature every call)",
+        worst as f32,
+        Some(10_000),
+    );
+    defmt::println!(
+        "(worst-case search: {=u32} single calls, mean {=f32}, resolved to 40 instructions)",
+        n,
+        mean
+    );
+
+    // blob::decode: once at start (and after a new blob is written).
+    const DECODES: u32 = 4;
+    let base = timer::ticks(|| {
+        for _ in 0..DECODES {
+            black_box(baseline_decode(black_box(region)));
+        }
+    });
+    let t = timer::ticks(|| {
+        for _ in 0..DECODES {
+            black_box(decode(black_box(region)));
+        }
+    });
+    row(
+        "blob::decode (5,432-byte blob: CRC-32 and validation)",
+        per_call(t, base, DECODES),
+        None,
+    );
 
     let empty = time_over(inputs, |x| baseline2(&lands[x.landscape], x.mu, x.delta));
     defmt::println!(
-        "(baseline: loop and trivial wrapper, {=f32} instructions per call, subtracted; {=u32} calls per figure)",
+        "(baseline: loop and trivial wrapper, {=f32} instructions per call, subtracted; {=u32} calls per figure over {=usize} demo transitions, {=usize} of them at or below the threshold for the risk row)",
         (empty * INSTRUCTIONS_PER_TICK) as f32 / calls as f32,
-        calls
+        calls,
+        inputs.len(),
+        n_below
     );
     defmt::println!(
-        "sizes: Model {=usize} B, Landscape {=usize} B, StrokeAverager {=usize} B, DefaultRng {=usize} B, DefaultMonitor {=usize} B, GridMonitor {=usize} B",
+        "update with a temperature change = Model::landscape {=f32} + Landscape::score {=f32} + RiskTable::hazard {=f32} + one transition row (RiskTable::risk) {=f32} + signals::excess {=f32} + checks and signals",
+        landscape_ipc,
+        score_ipc,
+        hazard_ipc,
+        risk_row_ipc,
+        excess_ipc
+    );
+    defmt::println!(
+        "sizes: Monitor {=usize} B, Package {=usize} B, RiskTable {=usize} B, Model {=usize} B, Landscape {=usize} B, StrokeAverager {=usize} B, DefaultRng {=usize} B",
+        core::mem::size_of::<Monitor>(),
+        core::mem::size_of::<Package>(),
+        core::mem::size_of::<RiskTable>(),
         core::mem::size_of::<Model<f32>>(),
         core::mem::size_of::<Landscape<f32>>(),
         core::mem::size_of::<StrokeAverager<f32>>(),
-        core::mem::size_of::<DefaultRng>(),
-        core::mem::size_of::<galling::DefaultMonitor>(),
-        core::mem::size_of::<galling::GridMonitor>()
+        core::mem::size_of::<DefaultRng>()
     );
     stop(ExitCode::Success)
 }
