@@ -440,7 +440,11 @@ fn validate_on_real_data_writes_finite_numbers() {
         }
         let op = &scheme["operator"];
         let rules = op["rules"].as_array().unwrap();
-        assert_eq!(rules.len(), 7, "the onset warning and three baselines, tuned two ways");
+        assert_eq!(
+            rules.len(),
+            7,
+            "the onset warning and three baselines, tuned two ways"
+        );
         assert!(rules[0]["total"]["counts"]["onsets"].as_u64().unwrap() > 0);
         for r in rules {
             finite(&r["total"]["clean_share"], "clean share");
