@@ -76,6 +76,17 @@ enum MethodArg {
     Lbfgs,
     /// Adam with the published PyTorch recipe (lr 0.005, plateau schedule, 8000 epochs).
     Adam,
+    /// Separable natural evolution strategy (GPUMD's NEP optimiser), then an L-BFGS polish.
+    Snes,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum VariantArg {
+    /// All 15 parameters.
+    V8,
+    /// V8 with the tilt terms g0 = g_T = 0 held fixed (13 parameters).
+    #[value(name = "v8-13")]
+    V813,
 }
 
 #[derive(Debug, Args)]
@@ -116,6 +127,43 @@ struct TrainArgs {
     /// Skip the figures.
     #[arg(long)]
     no_plots: bool,
+    /// Train on the first F of each series' transitions and log the test loss on the rest (a
+    /// temporal split per series; the test loss is never optimised). Default: no split.
+    #[arg(long, value_name = "F")]
+    split: Option<f64>,
+    /// Model variant: v8 (15 parameters) or v8-13 (g0 = g_T = 0 held fixed).
+    #[arg(long, value_enum, default_value_t = VariantArg::V8)]
+    variant: VariantArg,
+    /// Weight of an L2 penalty per transition on the scaled parameters (0: none).
+    #[arg(long, default_value_t = 0.0)]
+    l2: f64,
+    /// SNES: individuals per generation.
+    #[arg(long)]
+    population: Option<usize>,
+    /// SNES: initial step size on the scaled parameters.
+    #[arg(long)]
+    sigma0: Option<f64>,
+    /// SNES: number of generations.
+    #[arg(long)]
+    generations: Option<usize>,
+    /// SNES: skip the final L-BFGS polish.
+    #[arg(long)]
+    no_polish: bool,
+    /// Adam: learning rate.
+    #[arg(long)]
+    lr: Option<f64>,
+    /// Adam: number of epochs.
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// SNES: write <out>/checkpoint.json every N generations (atomically).
+    #[arg(long, value_name = "N")]
+    checkpoint_every: Option<usize>,
+    /// SNES: continue the run whose checkpoint.json is in DIR (same data and settings required).
+    #[arg(long, value_name = "DIR")]
+    resume: Option<PathBuf>,
+    /// SNES: stop after generation N, leaving a checkpoint (for time-boxed batch jobs and tests).
+    #[arg(long, value_name = "N")]
+    stop_after: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -222,9 +270,63 @@ fn bar(quiet: bool, len: u64, what: &str) -> ProgressBar {
 fn train(a: &TrainArgs, quiet: bool) -> Result<()> {
     let map = TemperatureMap::parse(&a.data.map).map_err(anyhow::Error::msg)?;
     let mut options = FitOptions::default();
-    if let MethodArg::Adam = a.method {
-        options.method = Method::Adam(Default::default());
+    match a.method {
+        MethodArg::Lbfgs => {}
+        MethodArg::Adam => {
+            let mut s = fit::AdamSettings::default();
+            if let Some(lr) = a.lr {
+                s.lr = lr;
+            }
+            if let Some(e) = a.epochs {
+                s.epochs = e;
+            }
+            options.method = Method::Adam(s);
+        }
+        MethodArg::Snes => {
+            let mut s = fit::SnesSettings::default();
+            if let Some(p) = a.population {
+                s.population = p;
+            }
+            if let Some(v) = a.sigma0 {
+                s.sigma0 = v;
+            }
+            if let Some(g) = a.generations {
+                s.generations = g;
+            }
+            s.polish = !a.no_polish;
+            options.method = Method::Snes(s);
+        }
     }
+    let snes = matches!(a.method, MethodArg::Snes);
+    if !snes
+        && (a.population.is_some()
+            || a.sigma0.is_some()
+            || a.generations.is_some()
+            || a.no_polish
+            || a.checkpoint_every.is_some()
+            || a.resume.is_some()
+            || a.stop_after.is_some())
+    {
+        bail!(
+            "--population, --sigma0, --generations, --no-polish, --checkpoint-every, --resume and \
+             --stop-after apply to --method snes only"
+        );
+    }
+    if !matches!(a.method, MethodArg::Adam) && (a.lr.is_some() || a.epochs.is_some()) {
+        bail!("--lr and --epochs apply to --method adam only");
+    }
+    if a.checkpoint_every.is_some() || a.resume.is_some() || a.stop_after.is_some() {
+        options.checkpoint = Some(fit::Checkpointing {
+            dir: a.out.clone(),
+            every: a.checkpoint_every.unwrap_or(0),
+            resume: a.resume.clone(),
+            stop_after: a.stop_after,
+        });
+    }
+    if let VariantArg::V813 = a.variant {
+        options.fixed = fit::ModelVariant::V8_13.fixed();
+    }
+    options.l2 = a.l2;
     if let Some(seed) = a.seed {
         options.seed = seed;
     }
@@ -248,6 +350,7 @@ fn train(a: &TrainArgs, quiet: bool) -> Result<()> {
         sim_seed: a.sim_seed,
         sim_start: a.sim_start,
         plots: !a.no_plots,
+        split: a.split,
     };
     let progress = bar(quiet, 1, "fitting");
     let on_progress = |p: Progress| show_progress(&progress, &p);
