@@ -9,4 +9,5 @@ pub mod replay;
 pub mod simulation;
 pub mod summary;
 pub mod train;
+pub mod tune;
 pub mod validation;

@@ -48,6 +48,55 @@ enum Command {
     /// Brier scores against baselines with bootstrap intervals, reliability, recalibration, alarm
     /// lead times and false warnings; writes validation.json, validation.md and figures.
     Validate(host_train::validation::cli::ValidateArgs),
+    /// The tuning study: phase 1 sweeps one hyperparameter at a time around the default, phase 2
+    /// combines the best values, phase 3 runs default and combined long; writes tune.md, tune.json,
+    /// timing.json and figures. `tune merge` combines the shards of a sharded study.
+    Tune(TuneArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct TuneArgs {
+    #[command(subcommand)]
+    action: Option<TuneAction>,
+    /// Per-stroke data (folder of <T>/mean.txt or CSV); the 25 C series is mapped per configuration.
+    #[arg(long, default_value = "data/demo")]
+    data: PathBuf,
+    /// Output folder.
+    #[arg(long, default_value = "out/tune")]
+    out: PathBuf,
+    /// Plan file (JSON, see the tune module docs); default: the built-in plan.
+    #[arg(long)]
+    plan: Option<PathBuf>,
+    /// Run only slice I of N of the phase-1 runs (runs with index % N == I) and write
+    /// <out>/shard-I-of-N.json; combine the shards with `tune merge`.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+enum TuneAction {
+    /// Combine shard files into the report one run writes (runs phases 2 and 3).
+    Merge(TuneMergeArgs),
+}
+
+#[derive(Debug, Args)]
+struct TuneMergeArgs {
+    /// The data the shards ran on.
+    #[arg(long, default_value = "data/demo")]
+    data: PathBuf,
+    /// Output folder.
+    #[arg(long, default_value = "out/tune")]
+    out: PathBuf,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Shard files (shard-I-of-N.json) or folders holding them.
+    #[arg(required = true)]
+    shards: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -248,7 +297,105 @@ fn run(cli: &Cli) -> Result<()> {
         Command::DemoData(a) => demo(a, cli.quiet),
         Command::Replay(a) => host_train::replay::cli::run(a, cli.quiet),
         Command::Validate(a) => host_train::validation::cli::run(a, cli.quiet),
+        Command::Tune(a) => tune(a, cli.quiet),
     }
+}
+
+fn parse_shard(s: &str) -> Result<(usize, usize)> {
+    let (i, n) = s
+        .split_once('/')
+        .with_context(|| format!("--shard {s:?}: expected I/N, e.g. 0/4"))?;
+    let i: usize = i
+        .trim()
+        .parse()
+        .with_context(|| format!("--shard {s:?}: I is not a number"))?;
+    let n: usize = n
+        .trim()
+        .parse()
+        .with_context(|| format!("--shard {s:?}: N is not a number"))?;
+    if n == 0 || i >= n {
+        bail!("--shard {s:?}: need 0 <= I < N");
+    }
+    Ok((i, n))
+}
+
+fn tune(a: &TuneArgs, quiet: bool) -> Result<()> {
+    use host_train::tune;
+    let outcome = if let Some(TuneAction::Merge(m)) = &a.action {
+        let mut files = Vec::new();
+        for p in &m.shards {
+            if p.is_dir() {
+                let mut found: Vec<PathBuf> = std::fs::read_dir(p)
+                    .with_context(|| format!("cannot list {}", p.display()))?
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|f| {
+                        f.file_name()
+                            .and_then(|n| n.to_str())
+                            .is_some_and(|n| n.starts_with("shard-") && n.ends_with(".json"))
+                    })
+                    .collect();
+                if found.is_empty() {
+                    bail!("{} holds no shard-*.json file", p.display());
+                }
+                found.sort();
+                files.extend(found);
+            } else {
+                files.push(p.clone());
+            }
+        }
+        tune::merge(&m.data, &m.out, &files, m.threads)?
+    } else {
+        let plan = match &a.plan {
+            Some(p) => tune::load_plan(p)?,
+            None => tune::Plan::default(),
+        };
+        let shard = a.shard.as_deref().map(parse_shard).transpose()?;
+        let options = tune::TuneOptions {
+            data: a.data.clone(),
+            out: a.out.clone(),
+            plan,
+            shard,
+            threads: a.threads,
+        };
+        let progress = bar(quiet, 1, "phase 1 runs");
+        let on = |done: usize, total: usize| {
+            progress.set_length(total as u64);
+            progress.set_position(done as u64);
+        };
+        let result = tune::run(&options, &on);
+        progress.finish_and_clear();
+        match result? {
+            Some(o) => o,
+            None => {
+                if !quiet {
+                    let (i, n) = shard.unwrap_or((0, 1));
+                    println!(
+                        "wrote {}",
+                        a.out.join(format!("shard-{i}-of-{n}.json")).display()
+                    );
+                }
+                return Ok(());
+            }
+        }
+    };
+    if !quiet {
+        let r = &outcome.report;
+        println!(
+            "{} phase-1 runs; default test AVG {}, combined test AVG {}; study {:.1} s",
+            r.runs.len(),
+            r.default
+                .test_avg
+                .map_or("-".into(), |v| format!("{v:.5}")),
+            r.combined_score
+                .test_avg
+                .map_or("-".into(), |v| format!("{v:.5}")),
+            outcome.timing.total
+        );
+        for f in &outcome.files {
+            println!("  {}", f.display());
+        }
+    }
+    Ok(())
 }
 
 fn bar(quiet: bool, len: u64, what: &str) -> ProgressBar {
