@@ -383,9 +383,7 @@ fn tune(a: &TuneArgs, quiet: bool) -> Result<()> {
         println!(
             "{} phase-1 runs; default test AVG {}, combined test AVG {}; study {:.1} s",
             r.runs.len(),
-            r.default
-                .test_avg
-                .map_or("-".into(), |v| format!("{v:.5}")),
+            r.default.test_avg.map_or("-".into(), |v| format!("{v:.5}")),
             r.combined_score
                 .test_avg
                 .map_or("-".into(), |v| format!("{v:.5}")),
@@ -503,6 +501,20 @@ fn train(a: &TrainArgs, quiet: bool) -> Result<()> {
     let on_progress = |p: Progress| show_progress(&progress, &p);
     let outcome = host_train::train::train(&config, &on_progress);
     progress.finish_and_clear();
+    if let Err(host_train::train::TrainError::Fit(fit::FitError::Interrupted { generation })) =
+        &outcome
+    {
+        // Stopping as asked (--stop-after) is not a failure: the checkpoint is the output.
+        if !quiet {
+            println!(
+                "stopped after generation {generation} as asked; checkpoint written to {}; \
+                 continue with --resume {}",
+                a.out.join(fit::checkpoint::FILE).display(),
+                a.out.display()
+            );
+        }
+        return Ok(());
+    }
     let outcome = outcome?;
     if !quiet {
         print!("{}", outcome.summary.render());

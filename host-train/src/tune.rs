@@ -196,9 +196,17 @@ impl Default for Plan {
             sweeps: vec![
                 sweep("variant", json!(["v8", "v8-13"]), json!({})),
                 sweep("method", json!(["lbfgs", "adam", "snes"]), json!({})),
-                sweep("population", json!([20, 50, 100]), json!({"method": "snes"})),
+                sweep(
+                    "population",
+                    json!([20, 50, 100]),
+                    json!({"method": "snes"}),
+                ),
                 sweep("sigma0", json!([0.03, 0.1, 0.3]), json!({"method": "snes"})),
-                sweep("adam_lr", json!([0.001, 0.005, 0.02]), json!({"method": "adam"})),
+                sweep(
+                    "adam_lr",
+                    json!([0.001, 0.005, 0.02]),
+                    json!({"method": "adam"}),
+                ),
                 sweep("starts", json!([4, 16, 32]), json!({})),
                 sweep("l2", json!([0.0, 1e-5, 1e-4, 1e-3]), json!({})),
                 sweep("train_fraction", json!([0.6, 0.7, 0.8, 0.9]), json!({})),
@@ -733,7 +741,14 @@ pub fn run(
         write_shard(&options.out, &shard)?;
         return Ok(None);
     }
-    finish(&options.data, &options.out, vec![shard], options.threads, t0).map(Some)
+    finish(
+        &options.data,
+        &options.out,
+        vec![shard],
+        options.threads,
+        t0,
+    )
+    .map(Some)
 }
 
 /// Merges shard files and finishes the study (phases 2 and 3 and the report) into `out`.
@@ -883,7 +898,11 @@ fn finish(
         .into_iter()
         .collect::<Result<Vec<_>, _>>()?;
     let combined_score = done[0].0.result.score;
-    let best_of = |rows: &[LossRow]| rows.iter().map(|r| r.train_nll).fold(f64::INFINITY, f64::min);
+    let best_of = |rows: &[LossRow]| {
+        rows.iter()
+            .map(|r| r.train_nll)
+            .fold(f64::INFINITY, f64::min)
+    };
     let target = plan.long.target.unwrap_or_else(|| best_of(&done[1].1));
     fn reach(rows: &[LossRow], target: f64) -> Option<&LossRow> {
         rows.iter().find(|r| r.train_nll <= target + 1e-9)
@@ -1046,7 +1065,10 @@ where
     let labels: Vec<String> = sweep.rows.iter().map(|r| r.value.to_string()).collect();
     let mut chart = ChartBuilder::on(root)
         .caption(
-            format!("Phase 1: {} (AVG lines, MIN points, last 10 rows)", sweep.parameter),
+            format!(
+                "Phase 1: {} (AVG lines, MIN points, last 10 rows)",
+                sweep.parameter
+            ),
             (FONT, 20),
         )
         .margin(12)
