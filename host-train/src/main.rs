@@ -52,6 +52,25 @@ enum Command {
     /// combines the best values, phase 3 runs default and combined long; writes tune.md, tune.json,
     /// timing.json and figures. `tune merge` combines the shards of a sharded study.
     Tune(TuneArgs),
+    /// Parameter analysis: standard errors from the observed information (exact dual-number
+    /// Hessian), correlations, undetermined directions, worst transitions; writes analysis.json,
+    /// analysis.md, parameters.{png,svg} and correlation.{png,svg}.
+    Analyze(AnalyzeArgs),
+}
+
+#[derive(Debug, Args)]
+struct AnalyzeArgs {
+    /// Parameter file: params.json (or any JSON with the 15 names) or a params.bin blob.
+    #[arg(long)]
+    params: PathBuf,
+    #[command(flatten)]
+    data: DataArgs,
+    /// Output folder.
+    #[arg(long, default_value = "out/analyze")]
+    out: PathBuf,
+    /// How many of the lowest-probability transitions to list.
+    #[arg(long, default_value_t = 15)]
+    worst: usize,
 }
 
 #[derive(Debug, Args)]
@@ -298,7 +317,45 @@ fn run(cli: &Cli) -> Result<()> {
         Command::Replay(a) => host_train::replay::cli::run(a, cli.quiet),
         Command::Validate(a) => host_train::validation::cli::run(a, cli.quiet),
         Command::Tune(a) => tune(a, cli.quiet),
+        Command::Analyze(a) => analyze(a, cli.quiet),
     }
+}
+
+fn analyze(a: &AnalyzeArgs, quiet: bool) -> Result<()> {
+    let (params, _) = host_train::params_file::load(&a.params)?;
+    let (data, _) = a.data.load()?;
+    let analysis = host_train::analyze::analyze(&data, &params, a.worst)?;
+    let source = format!(
+        "Parameters {} on data {} (map {:?}).",
+        a.params.display(),
+        a.data.data.display(),
+        a.data.map
+    );
+    let files = host_train::analyze::write(&a.out, &analysis, &source)?;
+    if !quiet {
+        println!(
+            "{:>16} {:>14} {:>12} {:>9}  flags",
+            "parameter", "value", "SE", "z"
+        );
+        for p in &analysis.parameters {
+            println!(
+                "{:>16} {:>14.6e} {:>12} {:>9}  {}",
+                p.name,
+                p.value,
+                p.standard_error.map_or("-".into(), |v| format!("{v:.3e}")),
+                p.z.map_or("-".into(), |v| format!("{v:.2}")),
+                p.flags.join("; ")
+            );
+        }
+        for f in &analysis.flags {
+            println!("flag: {f}");
+        }
+        println!("wrote:");
+        for f in &files {
+            println!("  {}", f.display());
+        }
+    }
+    Ok(())
 }
 
 fn parse_shard(s: &str) -> Result<(usize, usize)> {

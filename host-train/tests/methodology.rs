@@ -430,3 +430,58 @@ fn a_bad_plan_is_refused_naming_the_field() {
     let err = run_err(&["tune", "--plan", s(&plan), "--out", s(dir.path())]);
     assert!(err.contains("defaults"), "{err}");
 }
+
+#[test]
+fn analyze_writes_standard_errors_flags_and_the_worst_transitions() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("analysis");
+    let params = repo_root().join("data/v8-published-fit.json");
+    let stdout = run_ok(&[
+        "analyze",
+        "--params",
+        s(&params),
+        "--data",
+        s(&demo_dir()),
+        "--out",
+        s(&out),
+        "--worst",
+        "5",
+    ]);
+    assert!(stdout.contains("mu_L"), "{stdout}");
+    let a: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("analysis.json")).unwrap()).unwrap();
+    let params = a["parameters"].as_array().unwrap();
+    assert_eq!(params.len(), 14, "mu0_base does not enter the likelihood");
+    // The wells are well determined on the demo data (simulated from these very parameters).
+    for p in &params[..2] {
+        let z = p["z"].as_f64().unwrap();
+        assert!(z.abs() > 10.0, "{p}");
+    }
+    let corr = a["correlation"].as_array().unwrap();
+    assert_eq!(corr.len(), 14);
+    assert!((corr[0][0].as_f64().unwrap() - 1.0).abs() < 1e-9);
+    let worst = a["worst"].as_array().unwrap();
+    assert_eq!(worst.len(), 5);
+    let lp: Vec<f64> = worst
+        .iter()
+        .map(|w| w["log_prob"].as_f64().unwrap())
+        .collect();
+    assert!(lp.windows(2).all(|w| w[0] <= w[1]));
+    assert_eq!(a["directions"].as_array().unwrap().len(), 14);
+    for f in ["analysis.md", "parameters.png", "correlation.svg"] {
+        assert!(out.join(f).exists(), "{f} missing");
+    }
+    // Parameters that are not a model are refused with a clear error.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{}").unwrap();
+    let err = run_err(&[
+        "analyze",
+        "--params",
+        s(&bad),
+        "--data",
+        s(&demo_dir()),
+        "--out",
+        s(&out),
+    ]);
+    assert!(err.contains("bad.json"), "{err}");
+}
