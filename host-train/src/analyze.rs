@@ -138,6 +138,7 @@ pub fn log_likelihood_hessian(
 /// assert!((vals[0] - 3.0).abs() < 1e-12 && (vals[1] - 1.0).abs() < 1e-12);
 /// assert!((vecs[0][0].abs() - 0.5f64.sqrt()).abs() < 1e-12);
 /// ```
+#[allow(clippy::needless_range_loop)] // rotations index two rows and columns at once
 pub fn symmetric_eigen(a: &[Vec<f64>]) -> (Vec<f64>, Vec<Vec<f64>>) {
     let n = a.len();
     let mut m: Vec<Vec<f64>> = a.to_vec();
@@ -730,6 +731,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::needless_range_loop)]
     fn hessian_matches_finite_differences_of_the_dual_gradient() {
         let d = data();
         let p = V8Params::PUBLISHED_FIT.map(f64::from);

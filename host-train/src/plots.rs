@@ -228,10 +228,7 @@ where
             .iter()
             .filter_map(|(_, v)| finite(v).last().map(|p| p.1))
             .fold(lo, f64::max);
-        let span = (hi - lo)
-            .min((last_max - lo) * 4.0 + 0.05)
-            .min(0.5)
-            .max(1e-3);
+        let span = (hi - lo).min((last_max - lo) * 4.0 + 0.05).clamp(1e-3, 0.5);
         (lo - 0.05 * span, lo + span)
     } else {
         (0.0, 1.0)

@@ -1017,7 +1017,8 @@ where
     use plotters::prelude::*;
     root.fill(&WHITE)?;
     let n = sweep.rows.len();
-    let mut lines: Vec<(&str, Vec<(f64, f64)>, Vec<(f64, f64)>)> = vec![(
+    type Line<'a> = (&'a str, Vec<(f64, f64)>, Vec<(f64, f64)>);
+    let mut lines: Vec<Line<'_>> = vec![(
         "train",
         sweep
             .rows
@@ -1281,12 +1282,14 @@ mod tests {
 
     #[test]
     fn unknown_sweep_fields_and_bad_values_are_named() {
-        let mut plan = Plan::default();
-        plan.sweeps = vec![Sweep {
-            parameter: "neurons".into(),
-            values: vec![serde_json::json!(3)],
-            base: Default::default(),
-        }];
+        let mut plan = Plan {
+            sweeps: vec![Sweep {
+                parameter: "neurons".into(),
+                values: vec![serde_json::json!(3)],
+                base: Default::default(),
+            }],
+            ..Plan::default()
+        };
         let e = runs_of(&plan).unwrap_err().to_string();
         assert!(e.contains("neurons") && e.contains("unknown field"), "{e}");
         plan.sweeps[0].parameter = "starts".into();

@@ -14,7 +14,7 @@ fn demo_dir() -> PathBuf {
 }
 
 fn demo() -> Dataset {
-    Dataset::load(&demo_dir(), &TemperatureMap::default()).unwrap()
+    Dataset::load(demo_dir(), &TemperatureMap::default()).unwrap()
 }
 
 fn small_snes() -> SnesSettings {
