@@ -201,7 +201,7 @@ impl Default for Plan {
                     json!([20, 50, 100]),
                     json!({"method": "snes"}),
                 ),
-                sweep("sigma0", json!([0.03, 0.1, 0.3]), json!({"method": "snes"})),
+                sweep("sigma0", json!([0.1, 0.3, 1.0]), json!({"method": "snes"})),
                 sweep(
                     "adam_lr",
                     json!([0.001, 0.005, 0.02]),
