@@ -111,7 +111,10 @@ fn main() {
             .collect();
         let reached = to.len();
         let basin = best.iter().filter(|&&b| b >= BEST_BASIN_LL).count();
-        let mut wall: Vec<f64> = runs.iter().map(|(r, _)| r.wall_time.as_secs_f64()).collect();
+        let mut wall: Vec<f64> = runs
+            .iter()
+            .map(|(r, _)| r.wall_time.as_secs_f64())
+            .collect();
         let mut cpu: Vec<f64> = runs.iter().filter_map(|(_, c)| *c).collect();
         println!(
             "| {name} | {} | {reached}/{seeds} | {} | {basin}/{seeds} | {} | {} |",

@@ -223,13 +223,15 @@ struct TrainArgs {
     /// Adam: number of epochs.
     #[arg(long)]
     epochs: Option<usize>,
-    /// SNES: write <out>/checkpoint.json every N generations (atomically).
+    /// SNES and Adam: write <out>/checkpoint.json every N generations or epochs (atomically).
     #[arg(long, value_name = "N")]
     checkpoint_every: Option<usize>,
-    /// SNES: continue the run whose checkpoint.json is in DIR (same data and settings required).
+    /// SNES and Adam: continue the run whose checkpoint.json is in DIR (same data and settings
+    /// required).
     #[arg(long, value_name = "DIR")]
     resume: Option<PathBuf>,
-    /// SNES: stop after generation N, leaving a checkpoint (for time-boxed batch jobs and tests).
+    /// SNES and Adam: stop after generation or epoch N, leaving a checkpoint (for time-boxed batch
+    /// jobs and tests).
     #[arg(long, value_name = "N")]
     stop_after: Option<usize>,
 }
@@ -501,17 +503,15 @@ fn train(a: &TrainArgs, quiet: bool) -> Result<()> {
     }
     let snes = matches!(a.method, MethodArg::Snes);
     if !snes
-        && (a.population.is_some()
-            || a.sigma0.is_some()
-            || a.generations.is_some()
-            || a.no_polish
-            || a.checkpoint_every.is_some()
-            || a.resume.is_some()
-            || a.stop_after.is_some())
+        && (a.population.is_some() || a.sigma0.is_some() || a.generations.is_some() || a.no_polish)
+    {
+        bail!("--population, --sigma0, --generations and --no-polish apply to --method snes only");
+    }
+    if matches!(a.method, MethodArg::Lbfgs)
+        && (a.checkpoint_every.is_some() || a.resume.is_some() || a.stop_after.is_some())
     {
         bail!(
-            "--population, --sigma0, --generations, --no-polish, --checkpoint-every, --resume and \
-             --stop-after apply to --method snes only"
+            "--checkpoint-every, --resume and --stop-after apply to --method snes and --method adam"
         );
     }
     if !matches!(a.method, MethodArg::Adam) && (a.lr.is_some() || a.epochs.is_some()) {
@@ -564,7 +564,7 @@ fn train(a: &TrainArgs, quiet: bool) -> Result<()> {
         // Stopping as asked (--stop-after) is not a failure: the checkpoint is the output.
         if !quiet {
             println!(
-                "stopped after generation {generation} as asked; checkpoint written to {}; \
+                "stopped after generation/epoch {generation} as asked; checkpoint written to {}; \
                  continue with --resume {}",
                 a.out.join(fit::checkpoint::FILE).display(),
                 a.out.display()

@@ -485,3 +485,86 @@ fn analyze_writes_standard_errors_flags_and_the_worst_transitions() {
     ]);
     assert!(err.contains("bad.json"), "{err}");
 }
+
+#[test]
+fn a_resumed_adam_run_is_bit_identical_and_methods_do_not_mix() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = demo();
+    let (train, test) = fit::temporal_split(&data, 0.8).unwrap();
+    let adam = Method::Adam(fit::AdamSettings {
+        epochs: 120,
+        plateau_patience: 5,
+        ..Default::default()
+    });
+    let options = |ckpt: fit::Checkpointing| FitOptions {
+        method: adam.clone(),
+        l2: 1e-4,
+        checkpoint: Some(ckpt),
+        ..FitOptions::default()
+    };
+    let full = fit::fit_split(
+        &train,
+        Some(&test),
+        &options(fit::Checkpointing {
+            dir: dir.path().join("full"),
+            every: 50,
+            ..Default::default()
+        }),
+        &|_| {},
+    )
+    .unwrap();
+    let part = dir.path().join("part");
+    let stopped = fit::fit_split(
+        &train,
+        Some(&test),
+        &options(fit::Checkpointing {
+            dir: part.clone(),
+            stop_after: Some(73),
+            ..Default::default()
+        }),
+        &|_| {},
+    );
+    assert_eq!(
+        stopped.unwrap_err(),
+        fit::FitError::Interrupted { generation: 73 }
+    );
+    let resumed = fit::fit_split(
+        &train,
+        Some(&test),
+        &options(fit::Checkpointing {
+            dir: part.clone(),
+            resume: Some(part.clone()),
+            ..Default::default()
+        }),
+        &|_| {},
+    )
+    .unwrap();
+    assert_eq!(
+        full.params.to_array().map(f64::to_bits),
+        resumed.params.to_array().map(f64::to_bits)
+    );
+    let rows = |r: &fit::FitReport| {
+        r.loss
+            .iter()
+            .map(|l| (l.train_nll.to_bits(), l.test_nll.map(f64::to_bits)))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(rows(&full), rows(&resumed));
+    // An Adam checkpoint does not resume a SNES run.
+    let err = fit::fit_split(
+        &train,
+        Some(&test),
+        &FitOptions {
+            method: Method::Snes(small_snes()),
+            checkpoint: Some(fit::Checkpointing {
+                dir: dir.path().join("snes"),
+                resume: Some(part),
+                ..Default::default()
+            }),
+            ..FitOptions::default()
+        },
+        &|_| {},
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("settings"), "{err}");
+}

@@ -1,21 +1,23 @@
-//! Checkpoints of a SNES run and resuming from them.
+//! Checkpoints of a SNES or Adam run and resuming from them.
 //!
 //! A checkpoint (`checkpoint.json` in the output folder, written atomically) holds the whole state of
-//! the run between two generations ([`super::snes::SnesState`]: mean, step sizes, random generator
-//! state, best point, counters, loss log) with a fingerprint of what produced it: a hash of the
+//! the run between two generations or epochs ([`super::snes::SnesState`]: mean, step sizes, random
+//! generator state, best point, counters, loss log; [`AdamState`]: point, moments, step count,
+//! plateau scheduler, best point, counters, loss log) with a fingerprint of what produced it: a hash of the
 //! training and test data and the fit settings that change the result. A run resumed from it
 //! continues exactly where the interrupted one stopped, so its parameters are bit-identical to an
 //! uninterrupted run's. A checkpoint from other data or other settings is refused, naming what differs.
 
+use super::objective::Point;
 use super::snes::SnesState;
-use super::{FitError, FitOptions};
+use super::{FitError, FitOptions, PathPoint};
 use galling::dataset::Dataset;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// File name of a checkpoint inside its folder.
 pub const FILE: &str = "checkpoint.json";
-const FORMAT: &str = "host-train SNES checkpoint";
+const FORMAT: &str = "host-train checkpoint";
 const VERSION: u32 = 1;
 
 /// Checkpoint settings of a fit ([`FitOptions::checkpoint`]).
@@ -23,11 +25,12 @@ const VERSION: u32 = 1;
 pub struct Checkpointing {
     /// Folder the checkpoint is written to (as [`FILE`]).
     pub dir: PathBuf,
-    /// Write a checkpoint every this many generations (0: only when stopped by `stop_after`).
+    /// Write a checkpoint every this many generations or epochs (0: only when stopped by
+    /// `stop_after`).
     pub every: usize,
     /// Continue from the checkpoint in this folder.
     pub resume: Option<PathBuf>,
-    /// Stop after this generation, leaving a checkpoint, with [`FitError::Interrupted`] (a hook for
+    /// Stop after this generation (SNES) or epoch (Adam), leaving a checkpoint, with [`FitError::Interrupted`] (a hook for
     /// tests and time-boxed batch jobs). Not part of the fingerprint.
     pub stop_after: Option<usize>,
 }
@@ -41,12 +44,50 @@ pub struct Fingerprint {
     pub settings: serde_json::Value,
 }
 
+/// The whole state of an Adam run between two epochs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdamState {
+    /// Epochs done.
+    pub epoch: usize,
+    /// Current point (model coordinates).
+    pub x: Point,
+    /// First moments.
+    pub m: Point,
+    /// Second moments.
+    pub v: Point,
+    /// Adam's step count.
+    pub t: i32,
+    /// Plateau scheduler: `(lr, best loss, epochs without improvement)`.
+    pub scheduler: (f64, f64, usize),
+    /// Best point seen.
+    pub best: Point,
+    /// Its score (log-likelihood minus penalty).
+    pub best_ll: f64,
+    /// The epoch it was seen at.
+    pub best_epoch: usize,
+    /// Value-and-gradient evaluations so far.
+    pub evaluations: usize,
+    /// Wall seconds spent before this process took over.
+    pub elapsed: f64,
+    /// The logged point of every epoch.
+    pub(crate) path: Vec<PathPoint>,
+}
+
+/// The state of a run of either checkpointed method.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum MethodState {
+    /// A SNES run.
+    Snes(SnesState),
+    /// An Adam run.
+    Adam(AdamState),
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 struct File {
     format: String,
     version: u32,
     fingerprint: Fingerprint,
-    state: SnesState,
+    state: MethodState,
 }
 
 /// 64-bit FNV-1a.
@@ -104,7 +145,7 @@ pub fn fingerprint(train: &Dataset, test: Option<&Dataset>, options: &FitOptions
 pub(crate) fn save(
     dir: &Path,
     fingerprint: &Fingerprint,
-    state: &SnesState,
+    state: &MethodState,
 ) -> Result<(), FitError> {
     std::fs::create_dir_all(dir).map_err(|e| {
         FitError::Checkpoint(format!("cannot create the folder {}: {e}", dir.display()))
@@ -123,12 +164,12 @@ pub(crate) fn save(
 }
 
 /// Reads the checkpoint in `dir` and checks it against `expected`.
-pub(crate) fn load(dir: &Path, expected: &Fingerprint) -> Result<SnesState, FitError> {
+pub(crate) fn load(dir: &Path, expected: &Fingerprint) -> Result<MethodState, FitError> {
     let path = dir.join(FILE);
     let text = std::fs::read_to_string(&path)
         .map_err(|e| FitError::Checkpoint(format!("cannot read {}: {e}", path.display())))?;
     let file: File = serde_json::from_str(&text).map_err(|e| {
-        FitError::Checkpoint(format!("{} is not a SNES checkpoint: {e}", path.display()))
+        FitError::Checkpoint(format!("{} is not a checkpoint: {e}", path.display()))
     })?;
     if file.format != FORMAT || file.version != VERSION {
         return Err(FitError::Checkpoint(format!(

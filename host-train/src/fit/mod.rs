@@ -141,7 +141,7 @@ pub struct FitOptions {
     /// (`l2 * sum((x_i / SCALE_i)^2)`, see [`strategy::SCALE`]); 0 (default) for none. Logged in
     /// the `regularization` column of the loss log.
     pub l2: f64,
-    /// Write checkpoints and/or resume from one (SNES only).
+    /// Write checkpoints and/or resume from one (SNES and Adam).
     pub checkpoint: Option<Checkpointing>,
 }
 
@@ -354,10 +354,10 @@ pub enum FitError {
     ThreadPool(String),
     /// A checkpoint could not be written or read, or does not match this run (says what differs).
     Checkpoint(String),
-    /// The run stopped after this generation as asked ([`Checkpointing::stop_after`]), leaving a
-    /// checkpoint to resume from.
+    /// The run stopped after this generation or epoch as asked ([`Checkpointing::stop_after`]),
+    /// leaving a checkpoint to resume from.
     Interrupted {
-        /// The last generation done.
+        /// The last generation (SNES) or epoch (Adam) done.
         generation: usize,
     },
 }
@@ -380,7 +380,7 @@ impl fmt::Display for FitError {
             Self::Checkpoint(e) => write!(f, "checkpoint: {e}"),
             Self::Interrupted { generation } => write!(
                 f,
-                "stopped after generation {generation} as asked; resume from the checkpoint"
+                "stopped after generation/epoch {generation} as asked; resume from the checkpoint"
             ),
         }
     }
@@ -466,13 +466,22 @@ pub fn fit_split(
     let pool = builder
         .build()
         .map_err(|e| FitError::ThreadPool(e.to_string()))?;
-    if options.checkpoint.is_some() && !matches!(options.method, Method::Snes(_)) {
+    if options.checkpoint.is_some() && matches!(options.method, Method::Lbfgs(_)) {
         return Err(FitError::InvalidSetting(
-            "checkpoints and resume are available for --method snes only",
+            "checkpoints and resume are available for --method snes and --method adam",
         ));
     }
+    let fingerprint = checkpoint::fingerprint(train, test, options);
     let outcome = pool.install(|| match &options.method {
-        Method::Adam(settings) => strategy::run_adam(t0, &problem, &start, settings, progress),
+        Method::Adam(settings) => strategy::run_adam(
+            t0,
+            &problem,
+            &start,
+            settings,
+            options.checkpoint.as_ref(),
+            &fingerprint,
+            progress,
+        ),
         Method::Lbfgs(settings) => strategy::run_lbfgs(
             t0,
             &problem,
@@ -489,7 +498,7 @@ pub fn fit_split(
             &start,
             settings,
             options,
-            &checkpoint::fingerprint(train, test, options),
+            &fingerprint,
             progress,
         ),
     })?;

@@ -162,7 +162,15 @@ pub(crate) fn run(
     let ckpt = options.checkpoint.as_ref();
 
     let mut state = match ckpt.and_then(|c| c.resume.as_ref()) {
-        Some(dir) => checkpoint::load(dir, fingerprint)?,
+        Some(dir) => match checkpoint::load(dir, fingerprint)? {
+            checkpoint::MethodState::Snes(s) => s,
+            checkpoint::MethodState::Adam(_) => {
+                return Err(FitError::Checkpoint(format!(
+                    "{} holds an Adam run, this run is SNES",
+                    dir.display()
+                )));
+            }
+        },
         None => {
             let x0 = setup.bounds.project(start);
             let mu = scaled.to_scaled(&x0);
@@ -251,7 +259,8 @@ pub(crate) fn run(
             let stop = c.stop_after == Some(state.generation);
             if due || stop {
                 state.elapsed = offset + started.elapsed().as_secs_f64();
-                checkpoint::save(&c.dir, fingerprint, &state)?;
+                let saved = checkpoint::MethodState::Snes(state.clone());
+                checkpoint::save(&c.dir, fingerprint, &saved)?;
             }
             if stop {
                 return Err(FitError::Interrupted {

@@ -23,6 +23,7 @@
 
 use super::adam::{self, Adam, AdamSettings, LossScale, PlateauScheduler};
 use super::bounds::Bounds;
+use super::checkpoint::{self, AdamState, Checkpointing, Fingerprint, MethodState};
 use super::lbfgs::{self, Evaluations, LbfgsResult};
 use super::objective::{N_PARAMS, Point};
 use super::rng::SplitMix64;
@@ -483,6 +484,8 @@ pub(crate) fn run_adam(
     setup: &Setup<'_>,
     start: &Point,
     settings: &AdamSettings,
+    ckpt: Option<&Checkpointing>,
+    fingerprint: &Fingerprint,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Outcome, FitError> {
     let positive = |v: f64| v.is_finite() && v > 0.0;
@@ -528,7 +531,25 @@ pub(crate) fn run_adam(
     let (mut best, mut best_ll, mut best_epoch) = (x, f64::NEG_INFINITY, 0);
     let mut path = Vec::with_capacity(settings.epochs);
     let mut evaluations = Evaluations::default();
-    for epoch in 0..settings.epochs {
+    let mut first_epoch = 0;
+    let mut offset = 0.0;
+    if let Some(dir) = ckpt.and_then(|c| c.resume.as_ref()) {
+        let MethodState::Adam(s) = checkpoint::load(dir, fingerprint)? else {
+            return Err(FitError::Checkpoint(format!(
+                "{} holds a SNES run, this run is Adam",
+                dir.display()
+            )));
+        };
+        x = s.x;
+        optimizer.restore(s.m, s.v, s.t);
+        scheduler.restore(s.scheduler);
+        (best, best_ll, best_epoch) = (s.best, s.best_ll, s.best_epoch);
+        evaluations.gradient = s.evaluations;
+        offset = s.elapsed;
+        path = s.path;
+        first_epoch = s.epoch;
+    }
+    for epoch in first_epoch..settings.epochs {
         evaluations.gradient += 1;
         // Outside the model's domain (only possible unconstrained) the run ends at its best point.
         let Some((ll_data, grad)) = objective.value_and_gradient_parallel(&x) else {
@@ -537,7 +558,7 @@ pub(crate) fn run_adam(
         path.push(PathPoint {
             x,
             ll: ll_data,
-            seconds: started.elapsed().as_secs_f64(),
+            seconds: offset + started.elapsed().as_secs_f64(),
             step: None,
         });
         // With an L2 weight the score is the penalised log-likelihood (on the scaled coordinates).
@@ -575,6 +596,32 @@ pub(crate) fn run_adam(
                 best_log_likelihood: best_ll,
                 stage: "adam",
             });
+        }
+        if let Some(c) = ckpt {
+            let done = epoch + 1;
+            let due = c.every > 0 && done % c.every == 0;
+            let stop = c.stop_after == Some(done);
+            if due || stop {
+                let (m, v, t) = optimizer.moments();
+                let state = AdamState {
+                    epoch: done,
+                    x,
+                    m,
+                    v,
+                    t,
+                    scheduler: scheduler.state(),
+                    best,
+                    best_ll,
+                    best_epoch,
+                    evaluations: evaluations.gradient,
+                    elapsed: offset + started.elapsed().as_secs_f64(),
+                    path: path.clone(),
+                };
+                checkpoint::save(&c.dir, fingerprint, &MethodState::Adam(state))?;
+            }
+            if stop {
+                return Err(FitError::Interrupted { generation: done });
+            }
         }
     }
     if !best_ll.is_finite() {
