@@ -1,4 +1,5 @@
 //! host-train: fits the V8 galling model to press stroke data and prepares it for the firmware.
+pub mod analyze;
 pub mod atomic;
 pub mod averaging;
 pub mod demo;
@@ -10,4 +11,5 @@ pub mod replay;
 pub mod simulation;
 pub mod summary;
 pub mod train;
+pub mod tune;
 pub mod validation;

@@ -52,6 +52,74 @@ enum Command {
     /// temperature range and the onset warning calibrated on its strokes (also re-exports an old
     /// version-1 params.bin).
     Blob(BlobArgs),
+    /// The tuning study: phase 1 sweeps one hyperparameter at a time around the default, phase 2
+    /// combines the best values, phase 3 runs default and combined long; writes tune.md, tune.json,
+    /// timing.json and figures. `tune merge` combines the shards of a sharded study.
+    Tune(TuneArgs),
+    /// Parameter analysis: standard errors from the observed information (exact dual-number
+    /// Hessian), correlations, undetermined directions, worst transitions; writes analysis.json,
+    /// analysis.md, parameters.{png,svg} and correlation.{png,svg}.
+    Analyze(AnalyzeArgs),
+}
+
+#[derive(Debug, Args)]
+struct AnalyzeArgs {
+    /// Parameter file: params.json (or any JSON with the 15 names) or a params.bin blob.
+    #[arg(long)]
+    params: PathBuf,
+    #[command(flatten)]
+    data: DataArgs,
+    /// Output folder.
+    #[arg(long, default_value = "out/analyze")]
+    out: PathBuf,
+    /// How many of the lowest-probability transitions to list.
+    #[arg(long, default_value_t = 15)]
+    worst: usize,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct TuneArgs {
+    #[command(subcommand)]
+    action: Option<TuneAction>,
+    /// Per-stroke data (folder of <T>/mean.txt or CSV); the 25 C series is mapped per configuration.
+    #[arg(long, default_value = "data/demo")]
+    data: PathBuf,
+    /// Output folder.
+    #[arg(long, default_value = "out/tune")]
+    out: PathBuf,
+    /// Plan file (JSON, see the tune module docs); default: the built-in plan.
+    #[arg(long)]
+    plan: Option<PathBuf>,
+    /// Run only slice I of N of the phase-1 runs (runs with index % N == I) and write
+    /// <out>/shard-I-of-N.json; combine the shards with `tune merge`.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+enum TuneAction {
+    /// Combine shard files into the report one run writes (runs phases 2 and 3).
+    Merge(TuneMergeArgs),
+}
+
+#[derive(Debug, Args)]
+struct TuneMergeArgs {
+    /// The data the shards ran on.
+    #[arg(long, default_value = "data/demo")]
+    data: PathBuf,
+    /// Output folder.
+    #[arg(long, default_value = "out/tune")]
+    out: PathBuf,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Shard files (shard-I-of-N.json) or folders holding them.
+    #[arg(required = true)]
+    shards: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -80,6 +148,17 @@ enum MethodArg {
     Lbfgs,
     /// Adam with the published PyTorch recipe (lr 0.005, plateau schedule, 8000 epochs).
     Adam,
+    /// Separable natural evolution strategy (GPUMD's NEP optimiser), then an L-BFGS polish.
+    Snes,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum VariantArg {
+    /// All 15 parameters.
+    V8,
+    /// V8 with the tilt terms g0 = g_T = 0 held fixed (13 parameters).
+    #[value(name = "v8-13")]
+    V813,
 }
 
 #[derive(Debug, Args)]
@@ -120,6 +199,45 @@ struct TrainArgs {
     /// Skip the figures.
     #[arg(long)]
     no_plots: bool,
+    /// Train on the first F of each series' transitions and log the test loss on the rest (a
+    /// temporal split per series; the test loss is never optimised). Default: no split.
+    #[arg(long, value_name = "F")]
+    split: Option<f64>,
+    /// Model variant: v8 (15 parameters) or v8-13 (g0 = g_T = 0 held fixed).
+    #[arg(long, value_enum, default_value_t = VariantArg::V8)]
+    variant: VariantArg,
+    /// Weight of an L2 penalty per transition on the scaled parameters (0: none).
+    #[arg(long, default_value_t = 0.0)]
+    l2: f64,
+    /// SNES: individuals per generation.
+    #[arg(long)]
+    population: Option<usize>,
+    /// SNES: initial step size on the scaled parameters.
+    #[arg(long)]
+    sigma0: Option<f64>,
+    /// SNES: number of generations.
+    #[arg(long)]
+    generations: Option<usize>,
+    /// SNES: skip the final L-BFGS polish.
+    #[arg(long)]
+    no_polish: bool,
+    /// Adam: learning rate.
+    #[arg(long)]
+    lr: Option<f64>,
+    /// Adam: number of epochs.
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// SNES and Adam: write <out>/checkpoint.json every N generations or epochs (atomically).
+    #[arg(long, value_name = "N")]
+    checkpoint_every: Option<usize>,
+    /// SNES and Adam: continue the run whose checkpoint.json is in DIR (same data and settings
+    /// required).
+    #[arg(long, value_name = "DIR")]
+    resume: Option<PathBuf>,
+    /// SNES and Adam: stop after generation or epoch N, leaving a checkpoint (for time-boxed batch
+    /// jobs and tests).
+    #[arg(long, value_name = "N")]
+    stop_after: Option<usize>,
     #[command(flatten)]
     monitor: MonitorArgs,
 }
@@ -262,7 +380,157 @@ fn run(cli: &Cli) -> Result<()> {
         Command::Replay(a) => host_train::replay::cli::run(a, cli.quiet),
         Command::Validate(a) => host_train::validation::cli::run(a, cli.quiet),
         Command::Blob(a) => blob(a, cli.quiet),
+        Command::Tune(a) => tune(a, cli.quiet),
+        Command::Analyze(a) => analyze(a, cli.quiet),
     }
+}
+
+fn analyze(a: &AnalyzeArgs, quiet: bool) -> Result<()> {
+    let (params, _) = host_train::params_file::load(&a.params)?;
+    let (data, _) = a.data.load()?;
+    let analysis = host_train::analyze::analyze(&data, &params, a.worst)?;
+    let source = format!(
+        "Parameters {} on data {} (map {:?}).",
+        a.params.display(),
+        a.data.data.display(),
+        a.data.map
+    );
+    let files = host_train::analyze::write(&a.out, &analysis, &source)?;
+    if !quiet {
+        println!(
+            "{:>16} {:>14} {:>12} {:>9}  flags",
+            "parameter", "value", "SE", "z"
+        );
+        for p in &analysis.parameters {
+            println!(
+                "{:>16} {:>14.6e} {:>12} {:>9}  {}",
+                p.name,
+                p.value,
+                p.standard_error.map_or("-".into(), |v| format!("{v:.3e}")),
+                p.z.map_or("-".into(), |v| format!("{v:.2}")),
+                p.flags.join("; ")
+            );
+        }
+        for f in &analysis.flags {
+            println!("flag: {f}");
+        }
+        println!("wrote:");
+        for f in &files {
+            println!("  {}", f.display());
+        }
+    }
+    Ok(())
+}
+
+fn parse_shard(s: &str) -> Result<(usize, usize)> {
+    let (i, n) = s
+        .split_once('/')
+        .with_context(|| format!("--shard {s:?}: expected I/N, e.g. 0/4"))?;
+    let i: usize = i
+        .trim()
+        .parse()
+        .with_context(|| format!("--shard {s:?}: I is not a number"))?;
+    let n: usize = n
+        .trim()
+        .parse()
+        .with_context(|| format!("--shard {s:?}: N is not a number"))?;
+    if n == 0 || i >= n {
+        bail!("--shard {s:?}: need 0 <= I < N");
+    }
+    Ok((i, n))
+}
+
+fn tune(a: &TuneArgs, quiet: bool) -> Result<()> {
+    use host_train::tune;
+    let outcome = if let Some(TuneAction::Merge(m)) = &a.action {
+        let mut files = Vec::new();
+        for p in &m.shards {
+            if p.is_dir() {
+                let mut found: Vec<PathBuf> = std::fs::read_dir(p)
+                    .with_context(|| format!("cannot list {}", p.display()))?
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|f| {
+                        f.file_name()
+                            .and_then(|n| n.to_str())
+                            .is_some_and(|n| n.starts_with("shard-") && n.ends_with(".json"))
+                    })
+                    .collect();
+                if found.is_empty() {
+                    bail!("{} holds no shard-*.json file", p.display());
+                }
+                found.sort();
+                files.extend(found);
+            } else {
+                files.push(p.clone());
+            }
+        }
+        tune::merge(&m.data, &m.out, &files, m.threads)?
+    } else {
+        let plan = match &a.plan {
+            Some(p) => tune::load_plan(p)?,
+            None => tune::Plan::default(),
+        };
+        let shard = a.shard.as_deref().map(parse_shard).transpose()?;
+        let options = tune::TuneOptions {
+            data: a.data.clone(),
+            out: a.out.clone(),
+            plan,
+            shard,
+            threads: a.threads,
+        };
+        let progress = bar(quiet, 1, "phase 1 runs");
+        let on = |done: usize, total: usize| {
+            progress.set_length(total as u64);
+            progress.set_position(done as u64);
+        };
+        let result = tune::run(&options, &on);
+        progress.finish_and_clear();
+        match result? {
+            Some(o) => o,
+            None => {
+                if !quiet {
+                    let (i, n) = shard.unwrap_or((0, 1));
+                    println!(
+                        "wrote {}",
+                        a.out.join(format!("shard-{i}-of-{n}.json")).display()
+                    );
+                }
+                return Ok(());
+            }
+        }
+    };
+    if !quiet {
+        let r = &outcome.report;
+        println!(
+            "{} phase-1 runs; default test AVG {}, combined test AVG {}; study {:.1} s",
+            r.runs.len(),
+            r.default.test_avg.map_or("-".into(), |v| format!("{v:.5}")),
+            r.combined_score
+                .test_avg
+                .map_or("-".into(), |v| format!("{v:.5}")),
+            outcome.timing.total
+        );
+        for f in &outcome.files {
+            println!("  {}", f.display());
+        }
+    }
+    Ok(())
+}
+
+fn bar(quiet: bool, len: u64, what: &str) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {msg:28} [{elapsed_precise}] {wide_bar} {pos}/{len} (eta {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_message(what.to_string());
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
 }
 
 fn blob(a: &BlobArgs, quiet: bool) -> Result<()> {
@@ -288,28 +556,64 @@ fn blob(a: &BlobArgs, quiet: bool) -> Result<()> {
     Ok(())
 }
 
-fn bar(quiet: bool, len: u64, what: &str) -> ProgressBar {
-    if quiet {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(len);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} {msg:28} [{elapsed_precise}] {wide_bar} {pos}/{len} (eta {eta})",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar.set_message(what.to_string());
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
-}
-
 fn train(a: &TrainArgs, quiet: bool) -> Result<()> {
     let map = TemperatureMap::parse(&a.data.map).map_err(anyhow::Error::msg)?;
     let mut options = FitOptions::default();
-    if let MethodArg::Adam = a.method {
-        options.method = Method::Adam(Default::default());
+    match a.method {
+        MethodArg::Lbfgs => {}
+        MethodArg::Adam => {
+            let mut s = fit::AdamSettings::default();
+            if let Some(lr) = a.lr {
+                s.lr = lr;
+            }
+            if let Some(e) = a.epochs {
+                s.epochs = e;
+            }
+            options.method = Method::Adam(s);
+        }
+        MethodArg::Snes => {
+            let mut s = fit::SnesSettings::default();
+            if let Some(p) = a.population {
+                s.population = p;
+            }
+            if let Some(v) = a.sigma0 {
+                s.sigma0 = v;
+            }
+            if let Some(g) = a.generations {
+                s.generations = g;
+            }
+            s.polish = !a.no_polish;
+            options.method = Method::Snes(s);
+        }
     }
+    let snes = matches!(a.method, MethodArg::Snes);
+    if !snes
+        && (a.population.is_some() || a.sigma0.is_some() || a.generations.is_some() || a.no_polish)
+    {
+        bail!("--population, --sigma0, --generations and --no-polish apply to --method snes only");
+    }
+    if matches!(a.method, MethodArg::Lbfgs)
+        && (a.checkpoint_every.is_some() || a.resume.is_some() || a.stop_after.is_some())
+    {
+        bail!(
+            "--checkpoint-every, --resume and --stop-after apply to --method snes and --method adam"
+        );
+    }
+    if !matches!(a.method, MethodArg::Adam) && (a.lr.is_some() || a.epochs.is_some()) {
+        bail!("--lr and --epochs apply to --method adam only");
+    }
+    if a.checkpoint_every.is_some() || a.resume.is_some() || a.stop_after.is_some() {
+        options.checkpoint = Some(fit::Checkpointing {
+            dir: a.out.clone(),
+            every: a.checkpoint_every.unwrap_or(0),
+            resume: a.resume.clone(),
+            stop_after: a.stop_after,
+        });
+    }
+    if let VariantArg::V813 = a.variant {
+        options.fixed = fit::ModelVariant::V8_13.fixed();
+    }
+    options.l2 = a.l2;
     if let Some(seed) = a.seed {
         options.seed = seed;
     }
@@ -334,11 +638,26 @@ fn train(a: &TrainArgs, quiet: bool) -> Result<()> {
         sim_start: a.sim_start,
         plots: !a.no_plots,
         monitor: a.monitor.options()?,
+        split: a.split,
     };
     let progress = bar(quiet, 1, "fitting");
     let on_progress = |p: Progress| show_progress(&progress, &p);
     let outcome = host_train::train::train(&config, &on_progress);
     progress.finish_and_clear();
+    if let Err(host_train::train::TrainError::Fit(fit::FitError::Interrupted { generation })) =
+        &outcome
+    {
+        // Stopping as asked (--stop-after) is not a failure: the checkpoint is the output.
+        if !quiet {
+            println!(
+                "stopped after generation/epoch {generation} as asked; checkpoint written to {}; \
+                 continue with --resume {}",
+                a.out.join(fit::checkpoint::FILE).display(),
+                a.out.display()
+            );
+        }
+        return Ok(());
+    }
     let outcome = outcome?;
     if !quiet {
         print!("{}", outcome.summary.render());

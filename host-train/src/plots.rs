@@ -1,7 +1,8 @@
 //! The figures of a training run, each as PNG and SVG (`plotters`, with the DejaVu Sans font compiled
 //! in, so no system font is needed).
 //!
-//! - `training_curve`: log-likelihood against optimizer iteration.
+//! - `training_curve`: train and test loss (NLL per transition) of the winning run against iteration,
+//!   drawn from the loss log (`loss.csv`).
 //! - `potential`: `V(mu)` and the force `-V'(mu)` at 160, 165, 167.5 and 170 C, with the wells marked.
 //! - `mixture`: per temperature, the stay probability and both components' next-stroke COF
 //!   (`mu + drift`, shaded +/- one spread) against the current COF.
@@ -75,8 +76,8 @@ macro_rules! render {
 pub struct PlotInput<'a> {
     /// The fitted parameters.
     pub params: &'a V8Params<f64>,
-    /// `(iteration, log-likelihood)` of the optimizer.
-    pub curve: &'a [(f64, f64)],
+    /// The loss log of the winning run (train and test NLL per transition).
+    pub loss: &'a [crate::fit::LossRow],
     /// Observed series with their simulations.
     pub simulations: &'a [SeriesSimulation],
     /// The observed series, parallel to `simulations`.
@@ -96,7 +97,7 @@ pub fn draw_all(dir: &Path, input: &PlotInput<'_>) -> Result<Vec<PathBuf>, PlotE
     let mut files = Vec::new();
     let rows = input.simulations.len().max(1) as u32;
     files.extend(render!(dir, "training_curve", (900, 560), |a| {
-        draw_training_curve(a, input.curve)
+        draw_training_curve(a, input.loss)
     }));
     files.extend(render!(dir, "potential", (1400, 640), |a| draw_potential(
         a, &model
@@ -165,59 +166,98 @@ fn encode_png(
 
 fn draw_training_curve<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    curve: &[(f64, f64)],
+    loss: &[crate::fit::LossRow],
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let train: Vec<(f64, f64)> = loss
+        .iter()
+        .map(|r| (r.iteration as f64, r.train_nll + r.regularization))
+        .collect();
+    let test: Vec<(f64, f64)> = loss
+        .iter()
+        .filter_map(|r| r.test_nll.map(|t| (r.iteration as f64, t)))
+        .collect();
+    let mut lines = vec![("train NLL per transition (+ L2 term)".to_string(), train)];
+    if !test.is_empty() {
+        lines.push((
+            "test NLL per transition (never optimised)".to_string(),
+            test,
+        ));
+    }
+    draw_loss_lines(
+        root,
+        "Loss log of the winning run (loss.csv)",
+        "iteration (L-BFGS step, Adam epoch, SNES generation then polish)",
+        &lines,
+    )
+}
+
+/// Draws loss curves `(x, loss)` on one chart: the y range starts at the lowest loss and shows the
+/// last stretch of the descent (early values are far higher and are clipped at the top).
+pub(crate) fn draw_loss_lines<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    x_desc: &str,
+    lines: &[(String, Vec<(f64, f64)>)],
 ) -> DrawResult
 where
     DB::ErrorType: 'static,
 {
     root.fill(&WHITE)?;
-    let finite: Vec<(f64, f64)> = curve
-        .iter()
-        .copied()
-        .filter(|(x, y)| x.is_finite() && y.is_finite())
-        .collect();
-    let x_max = finite.iter().map(|p| p.0).fold(1.0, f64::max);
-    let best = finite.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
-    // Show the last stretch of the climb: from 300 below the best (early values are far lower).
-    let y_hi = if best.is_finite() { best + 5.0 } else { 1.0 };
-    let y_lo = finite
-        .iter()
-        .map(|p| p.1)
-        .fold(f64::INFINITY, f64::min)
-        .max(y_hi - 305.0)
-        .min(y_hi - 10.0);
+    let finite = |v: &[(f64, f64)]| -> Vec<(f64, f64)> {
+        v.iter()
+            .copied()
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
+            .collect()
+    };
+    let all: Vec<(f64, f64)> = lines.iter().flat_map(|(_, v)| finite(v)).collect();
+    let x_min = all.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+    let x_min = if x_min.is_finite() {
+        x_min.min(0.0)
+    } else {
+        0.0
+    };
+    let x_max = all.iter().map(|p| p.0).fold(1.0, f64::max);
+    let lo = all.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let hi = all.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+    let (y_lo, y_hi) = if lo.is_finite() && hi.is_finite() {
+        // Each line's final value should be visible with room above: at most 0.5 per transition.
+        let last_max = lines
+            .iter()
+            .filter_map(|(_, v)| finite(v).last().map(|p| p.1))
+            .fold(lo, f64::max);
+        let span = (hi - lo).min((last_max - lo) * 4.0 + 0.05).clamp(1e-3, 0.5);
+        (lo - 0.05 * span, lo + span)
+    } else {
+        (0.0, 1.0)
+    };
     let mut chart = ChartBuilder::on(root)
-        .caption(
-            "Training curve: log-likelihood of the 862-transition objective",
-            (FONT, 22),
-        )
+        .caption(title, (FONT, 22))
         .margin(12)
         .x_label_area_size(40)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0.0..x_max * 1.02, y_lo..y_hi)?;
+        .y_label_area_size(80)
+        .build_cartesian_2d(x_min..x_max * 1.02, y_lo..y_hi)?;
     chart
         .configure_mesh()
-        .x_desc("optimizer iteration (all starts, in order)")
-        .y_desc("log-likelihood")
+        .x_desc(x_desc)
+        .y_desc("negative log-likelihood per transition")
         .label_style((FONT, 15))
         .draw()?;
-    let clipped = finite.iter().map(|&(x, y)| (x, y.max(y_lo)));
-    chart
-        .draw_series(LineSeries::new(clipped, palette(0).stroke_width(2)))?
-        .label("log-likelihood")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], palette(0).stroke_width(2)));
-    if best.is_finite() {
+    for (i, (name, v)) in lines.iter().enumerate() {
+        let color = palette(i);
+        let pts = finite(v).into_iter().map(|(x, y)| (x, y.min(y_hi)));
         chart
-            .draw_series(LineSeries::new(
-                [(0.0, best), (x_max * 1.02, best)],
-                palette(3).stroke_width(1),
-            ))?
-            .label(format!("best {best:.3}"))
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], palette(3)));
+            .draw_series(LineSeries::new(pts, color.stroke_width(2)))?
+            .label(name.as_str())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+            });
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
+        .position(SeriesLabelPosition::UpperRight)
         .label_font((FONT, 15))
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)

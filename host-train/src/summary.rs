@@ -168,6 +168,21 @@ pub struct SimulationInfo {
     pub rows: Vec<SimulationRow>,
 }
 
+/// The train/test split of a run (`train --split F`) and its losses.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SplitInfo {
+    /// Fraction of each series' transitions (the first ones) used for training.
+    pub train_fraction: f64,
+    /// Training transitions.
+    pub train_transitions: usize,
+    /// Test transitions (the last ones of each series).
+    pub test_transitions: usize,
+    /// Negative log-likelihood per training transition at the result.
+    pub train_nll: f64,
+    /// Negative log-likelihood per test transition at the result (never optimised).
+    pub test_nll: f64,
+}
+
 /// Everything `summary.json` holds.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Summary {
@@ -191,6 +206,9 @@ pub struct Summary {
     pub monitor: Option<MonitorSummary>,
     /// Files written by the run, relative to the output folder.
     pub files: Vec<String>,
+    /// The train/test split, when one was used (the log-likelihood table above covers all data).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub split: Option<SplitInfo>,
 }
 
 /// The monitor part of the blob, as `train` reports it.
@@ -292,6 +310,18 @@ impl Summary {
             "optimizer: {} (seed {}, {} iterations, {} evaluations, {:.1} s)",
             o.method, o.seed, o.iterations, o.evaluations, o.wall_time_s
         );
+        if let Some(sp) = &self.split {
+            let _ = writeln!(
+                s,
+                "split: first {} of each series trains ({} transitions, NLL {:.5} per transition), \
+                 the rest tests ({} transitions, NLL {:.5} per transition)",
+                sp.train_fraction,
+                sp.train_transitions,
+                sp.train_nll,
+                sp.test_transitions,
+                sp.test_nll
+            );
+        }
         let _ = writeln!(s, "\nlog-likelihood of the fit:");
         s.push_str(&self.log_likelihood.render());
         if !self.optima.is_empty() {

@@ -6,7 +6,10 @@
 //! - `params.bin`: the firmware's blob ([`galling::blob`]): the float32-rounded parameters, the risk
 //!   table over the trained temperature range and the signal settings calibrated on the training
 //!   strokes ([`crate::package`]);
-//! - `summary.json`: log-likelihoods, optimizer, optima, physical flags, simulation quality;
+//! - `summary.json`: log-likelihoods, optimizer, optima, physical flags, simulation quality, the
+//!   monitor in the blob, and the train/test split when one is used;
+//! - `loss.csv`: the loss log of the winning run ([`crate::fit::LOSS_CSV_HEADER`]), one row per
+//!   logged iteration or generation;
 //! - `training_curve`, `potential`, `mixture`, `barrier`, `simulation` as `.png` and `.svg`.
 
 use crate::fit::{self, FitError, FitOptions, FitReport, Progress};
@@ -35,6 +38,9 @@ pub struct TrainConfig {
     pub sim_start: StartRule,
     /// Whether to draw the figures.
     pub plots: bool,
+    /// Train on the first fraction of each series and log the loss on the rest
+    /// ([`crate::fit::temporal_split`]); `None` trains on everything.
+    pub split: Option<f64>,
     /// The monitor written into the blob.
     pub monitor: MonitorOptions,
 }
@@ -156,6 +162,7 @@ pub fn summarize(
         },
         monitor: None,
         files: Vec::new(),
+        split: None,
     };
     Ok((summary, sims))
 }
@@ -170,14 +177,36 @@ pub fn train(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<TrainOutcome, TrainError> {
     let data = Dataset::load(&config.data, &config.map)?;
-    let report = fit::fit(&data, &config.fit, progress)?;
+    let (train_data, test_data) = match config.split {
+        Some(f) => {
+            let (a, b) = fit::temporal_split(&data, f)?;
+            (a, Some(b))
+        }
+        None => (data.clone(), None),
+    };
+    let report = fit::fit_split(&train_data, test_data.as_ref(), &config.fit, progress)?;
+    // The blob's monitor is built and calibrated on the training strokes only.
     let m = &config.monitor;
-    let (package, calibration) =
-        crate::package::build(&report.params, &data, m.threshold, m.horizon, &m.target)?;
+    let (package, calibration) = crate::package::build(
+        &report.params,
+        &train_data,
+        m.threshold,
+        m.horizon,
+        &m.target,
+    )?;
     let blob = galling::blob::encode(&package);
     let (mut summary, sims) =
         summarize(config, &data, &report).map_err(TrainError::Float32Params)?;
     summary.monitor = Some(crate::summary::MonitorSummary::new(&package, &calibration));
+    if let (Some(f), Some(test_ll)) = (config.split, report.test_log_likelihood) {
+        summary.split = Some(crate::summary::SplitInfo {
+            train_fraction: f,
+            train_transitions: report.train_transitions,
+            test_transitions: report.test_transitions,
+            train_nll: -report.log_likelihood / report.train_transitions as f64,
+            test_nll: -test_ll / report.test_transitions.max(1) as f64,
+        });
+    }
     std::fs::create_dir_all(&config.out).map_err(|source| TrainError::OutDir {
         path: config.out.clone(),
         source,
@@ -200,18 +229,16 @@ pub fn train(
     let params_bin = config.out.join("params.bin");
     crate::atomic::write(&params_bin, &blob)?;
     files.push(params_bin);
+    let loss_path = config.out.join("loss.csv");
+    crate::atomic::write(&loss_path, fit::loss_csv(&report.loss).as_bytes())?;
+    files.push(loss_path);
     if config.plots {
-        let curve: Vec<(f64, f64)> = report
-            .curve
-            .iter()
-            .map(|c| (c.iteration as f64, c.log_likelihood))
-            .collect();
         let observed: Vec<Vec<f64>> = data.series.iter().map(|s| s.cof.clone()).collect();
         files.extend(crate::plots::draw_all(
             &config.out,
             &crate::plots::PlotInput {
                 params: &report.params,
-                curve: &curve,
+                loss: &report.loss,
                 simulations: &sims,
                 observed: &observed,
             },

@@ -109,7 +109,9 @@ fn check_outputs(out: &Path, transitions: u64, temperatures: usize) -> serde_jso
         .iter()
         .filter_map(|f| f.as_str())
         .collect();
-    assert_eq!(listed.len(), 3 + 2 * FIGURES.len());
+    // params.json, params.bin, loss.csv, summary.json and the figures.
+    assert_eq!(listed.len(), 4 + 2 * FIGURES.len());
+    assert!(listed.contains(&"loss.csv"));
     assert!(
         leftover_temp_files(out).is_empty(),
         "{:?}",

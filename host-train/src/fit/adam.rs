@@ -90,6 +90,16 @@ impl PlateauScheduler {
         self.lr
     }
 
+    /// `(lr, best loss, epochs without improvement)` (what a checkpoint stores).
+    pub fn state(&self) -> (f64, f64, usize) {
+        (self.lr, self.best, self.bad_epochs)
+    }
+
+    /// Restores a state saved by [`PlateauScheduler::state`].
+    pub fn restore(&mut self, (lr, best, bad_epochs): (f64, f64, usize)) {
+        (self.lr, self.best, self.bad_epochs) = (lr, best, bad_epochs);
+    }
+
     /// Reports the epoch's loss; cuts the rate after more than `patience` epochs without improvement.
     ///
     /// As in PyTorch, "improvement" is `loss < best * (1 - threshold)`; for a negative loss (a
@@ -149,6 +159,16 @@ impl<const N: usize> Adam<N> {
             eps: settings.eps,
             weight_decay: settings.weight_decay,
         }
+    }
+
+    /// The first and second moments and the step count (what a checkpoint stores).
+    pub fn moments(&self) -> ([f64; N], [f64; N], i32) {
+        (self.m, self.v, self.t)
+    }
+
+    /// Restores moments and step count saved by [`Adam::moments`].
+    pub fn restore(&mut self, m: [f64; N], v: [f64; N], t: i32) {
+        (self.m, self.v, self.t) = (m, v, t);
     }
 
     /// One step on `x` with loss gradient `g` at rate `lr`.

@@ -93,8 +93,8 @@ pub struct Evaluations {
 }
 
 /// Minimises `problem` from `x0` (projected onto `bounds` first). Undefined points count as `+inf`:
-/// the line search backtracks away from them. `on_iteration(iteration, f)` is called after every
-/// accepted step.
+/// the line search backtracks away from them. `on_iteration(iteration, f, x)` is called after every
+/// accepted step with the new point.
 ///
 /// The first trial step of a line search is evaluated with its gradient (it is usually accepted);
 /// backtracking steps evaluate the value alone, and the accepted one then gets its gradient.
@@ -103,7 +103,7 @@ pub fn minimize<const N: usize>(
     x0: &[f64; N],
     bounds: &Bounds<N>,
     settings: &Settings,
-    mut on_iteration: impl FnMut(usize, f64),
+    mut on_iteration: impl FnMut(usize, f64, &[f64; N]),
 ) -> Result<LbfgsResult<N>, InfeasibleStart> {
     let mut x = bounds.project(x0);
     let (mut fx, mut g) = problem.value_and_gradient(&x).ok_or(InfeasibleStart)?;
@@ -188,7 +188,7 @@ pub fn minimize<const N: usize>(
         x = xn;
         fx = fnew;
         g = gn;
-        on_iteration(iteration, fx);
+        on_iteration(iteration, fx, &x);
         if improvement <= settings.value_tolerance * fx.abs().max(1.0) {
             stall += 1;
             if stall >= settings.stall_iterations {
@@ -297,7 +297,7 @@ mod tests {
             &[-1.2, 1.0],
             &Bounds::free(),
             &Settings::default(),
-            |_, _| {},
+            |_, _, _| {},
         )
         .unwrap();
         assert!(r.f < 1e-10, "{r:?}");
@@ -322,7 +322,7 @@ mod tests {
             &[-1.2, 1.0],
             &bounds,
             &Settings::default(),
-            |_, _| {},
+            |_, _, _| {},
         )
         .unwrap();
         assert!(!seen_outside, "evaluated outside the box");
@@ -348,7 +348,7 @@ mod tests {
             &[5.0, -3.0],
             &Bounds::free(),
             &Settings::default(),
-            |_, _| {},
+            |_, _, _| {},
         )
         .unwrap();
         assert!(r.f < 1e-12, "{r:?}");
@@ -358,7 +358,7 @@ mod tests {
                 &[0.0; 2],
                 &Bounds::free(),
                 &Settings::default(),
-                |_, _| {}
+                |_, _, _| {}
             )
             .is_err()
         );

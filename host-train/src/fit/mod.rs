@@ -3,7 +3,7 @@
 //! The objective and its exact gradient come from the core crate's generic model evaluated in dual
 //! numbers ([`objective::Objective`]); nothing of the model is written here.
 //!
-//! Two methods ([`Method`]):
+//! Three methods ([`Method`]):
 //! - [`Method::Lbfgs`] (default): projected L-BFGS ([`lbfgs`]) driven by a basin search
 //!   ([`strategy`]): an anchor fit from the starting point, then seeded warm starts on a grid of the
 //!   upper well position screened for a few dozen iterations in parallel, then the best few polished
@@ -13,6 +13,14 @@
 //!   the *summed* negative log-likelihood, as in the published write-up
 //!   (`L = -sum_i log[...]`); with it Adam from [`galling::V8Params::PUBLISHED_DEFAULT_START`] passes
 //!   the published 1310.16. (An averaged loss is available as [`adam::LossScale::Mean`].)
+//! - [`Method::Snes`]: the separable natural evolution strategy of GPUMD's NEP trainer ([`snes`]),
+//!   derivative-free, on the scaled parameters, optionally polished by the projected L-BFGS.
+//!
+//! Methodology shared by all methods: an optional temporal train/test split ([`temporal_split`],
+//! [`fit_split`]) whose test loss is logged, never optimised; a loss log of the winning run
+//! ([`FitReport::loss`], written as `loss.csv` by [`loss_csv`]); an optional L2 penalty
+//! ([`FitOptions::l2`]); parameters held fixed ([`FitOptions::fixed`], e.g. [`ModelVariant::V8_13`]);
+//! checkpoints and resume for the generation-based methods ([`checkpoint`]).
 //!
 //! Fits are physical by default ([`FitOptions::physical`]): both wells inside the COF range
 //! `[0.1, 1.3]` with `mu_L < mu_H`, and `omega0` in `[0, 1]`, so the Kramers stay probability is a
@@ -24,12 +32,16 @@
 
 pub mod adam;
 pub mod bounds;
+pub mod checkpoint;
 pub mod lbfgs;
 pub mod objective;
 pub mod rng;
+pub mod snes;
 pub mod strategy;
 
 pub use adam::AdamSettings;
+pub use checkpoint::Checkpointing;
+pub use snes::SnesSettings;
 pub use strategy::LbfgsSettings;
 
 use galling::dataset::Dataset;
@@ -47,14 +59,56 @@ pub enum Method {
     Adam(AdamSettings),
     /// Multistart projected L-BFGS with a basin search (the default).
     Lbfgs(LbfgsSettings),
+    /// Separable natural evolution strategy (GPUMD's NEP optimiser), optionally polished by L-BFGS.
+    Snes(SnesSettings),
 }
 
 impl Method {
-    /// Short name for reports (`"adam"`, `"lbfgs"`).
+    /// Short name for reports (`"adam"`, `"lbfgs"`, `"snes"`).
     pub fn name(&self) -> &'static str {
         match self {
             Self::Adam(_) => "adam",
             Self::Lbfgs(_) => "lbfgs",
+            Self::Snes(_) => "snes",
+        }
+    }
+}
+
+/// Which parameters of the V8 model are trained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub enum ModelVariant {
+    /// All 15 parameters (`mu0_base` does not enter the likelihood and is never trained).
+    #[default]
+    #[serde(rename = "v8")]
+    V8,
+    /// V8 without tilt: `g0 = g_T = 0` held fixed (the 13-parameter simplification of the V8
+    /// write-up, section 9).
+    #[serde(rename = "v8-13")]
+    V8_13,
+}
+
+impl ModelVariant {
+    /// The parameters this variant holds fixed, with their values.
+    ///
+    /// ```
+    /// use galling::ParamField;
+    /// use host_train::fit::ModelVariant;
+    /// assert_eq!(ModelVariant::V8_13.fixed(), vec![(ParamField::G0, 0.0), (ParamField::GT, 0.0)]);
+    /// assert!(ModelVariant::V8.fixed().is_empty());
+    /// ```
+    pub fn fixed(self) -> Vec<(ParamField, f64)> {
+        match self {
+            Self::V8 => Vec::new(),
+            Self::V8_13 => vec![(ParamField::G0, 0.0), (ParamField::GT, 0.0)],
+        }
+    }
+
+    /// The variant's name (`"v8"`, `"v8-13"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::V8 => "v8",
+            Self::V8_13 => "v8-13",
         }
     }
 }
@@ -81,6 +135,14 @@ pub struct FitOptions {
     pub threads: Option<usize>,
     /// Starting point; `None` for [`V8Params::PUBLISHED_DEFAULT_START`].
     pub start: Option<V8Params<f64>>,
+    /// Parameters held at a fixed value (not trained), e.g. [`ModelVariant::fixed`].
+    pub fixed: Vec<(ParamField, f64)>,
+    /// Weight of an L2 penalty per transition on the scaled trained parameters
+    /// (`l2 * sum((x_i / SCALE_i)^2)`, see [`strategy::SCALE`]); 0 (default) for none. Logged in
+    /// the `regularization` column of the loss log.
+    pub l2: f64,
+    /// Write checkpoints and/or resume from one (SNES and Adam).
+    pub checkpoint: Option<Checkpointing>,
 }
 
 impl Default for FitOptions {
@@ -92,8 +154,102 @@ impl Default for FitOptions {
             starts: strategy::DEFAULT_STARTS,
             threads: None,
             start: None,
+            fixed: Vec::new(),
+            l2: 0.0,
+            checkpoint: None,
         }
     }
+}
+
+/// One row of the loss log (`loss.csv`): one logged iteration or generation of the winning run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct LossRow {
+    /// Iteration (L-BFGS step, Adam epoch, SNES generation then polishing steps), from 1.
+    pub iteration: usize,
+    /// Wall time since the fit started, seconds.
+    pub wall_seconds: f64,
+    /// Negative log-likelihood per training transition at this iteration's point.
+    pub train_nll: f64,
+    /// Negative log-likelihood per test transition at the same point (`None` without a split).
+    pub test_nll: Option<f64>,
+    /// The L2 penalty per transition at that point (0 without regularisation).
+    pub regularization: f64,
+    /// SNES: smallest step size (sigma) over the trained scaled coordinates; `None` otherwise.
+    pub step_min: Option<f64>,
+    /// SNES: largest step size.
+    pub step_max: Option<f64>,
+}
+
+/// The header of `loss.csv`.
+pub const LOSS_CSV_HEADER: &str =
+    "iteration,wall_seconds,train_nll,test_nll,regularization,step_min,step_max";
+
+/// The loss log as CSV text ([`LOSS_CSV_HEADER`], then one line per row; empty fields for `None`;
+/// numbers in Rust's shortest round-trip form).
+///
+/// ```
+/// use host_train::fit::{LossRow, loss_csv};
+/// let row = LossRow { iteration: 1, wall_seconds: 0.5, train_nll: -1.25, test_nll: None,
+///     regularization: 0.0, step_min: None, step_max: None };
+/// assert_eq!(loss_csv(&[row]).lines().nth(1), Some("1,0.5,-1.25,,0,,"));
+/// ```
+pub fn loss_csv(rows: &[LossRow]) -> String {
+    let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let mut s = String::from(LOSS_CSV_HEADER);
+    s.push('\n');
+    for r in rows {
+        s.push_str(&format!(
+            "{},{},{},{},{},{},{}\n",
+            r.iteration,
+            r.wall_seconds,
+            r.train_nll,
+            opt(r.test_nll),
+            r.regularization,
+            opt(r.step_min),
+            opt(r.step_max)
+        ));
+    }
+    s
+}
+
+/// Splits every series in time: the first `fraction` of its transitions are training data, the
+/// rest test data (the test part starts at the last training stroke, so no transition is lost).
+/// `fraction = 1` gives an empty test set.
+///
+/// ```
+/// use galling::dataset::{Dataset, Series};
+/// use host_train::fit::temporal_split;
+/// let s = Series { label: "a".into(), recorded_temperature: 165.0, temperature: 165.0,
+///     cof: (0..11).map(|i| 0.2 + 0.01 * i as f64).collect() };
+/// let (train, test) = temporal_split(&Dataset { series: vec![s] }, 0.8)?;
+/// assert_eq!((train.transitions(), test.transitions()), (8, 2));
+/// assert_eq!(test.series[0].cof[0], train.series[0].cof[8]);
+/// # Ok::<(), host_train::fit::FitError>(())
+/// ```
+///
+/// # Errors
+/// [`FitError::InvalidSetting`] unless `0 < fraction <= 1`.
+pub fn temporal_split(data: &Dataset, fraction: f64) -> Result<(Dataset, Dataset), FitError> {
+    if !(fraction > 0.0 && fraction <= 1.0) {
+        return Err(FitError::InvalidSetting(
+            "the train fraction of a split must lie in (0, 1]",
+        ));
+    }
+    let mut train = Dataset::default();
+    let mut test = Dataset::default();
+    for s in &data.series {
+        let n = s.transitions();
+        let m = ((fraction * n as f64).round() as usize).min(n);
+        let mut a = s.clone();
+        a.cof.truncate(m + 1);
+        train.series.push(a);
+        if m < n {
+            let mut b = s.clone();
+            b.cof = s.cof[m..].to_vec();
+            test.series.push(b);
+        }
+    }
+    Ok((train, test))
 }
 
 /// One point of the training curve.
@@ -149,10 +305,18 @@ pub struct FitReport {
     pub wall_time: Duration,
     /// Log-likelihood per iteration along the path to the result.
     pub curve: Vec<CurvePoint>,
-    /// Distinct optima found, best first (L-BFGS; for Adam the single end point).
+    /// Distinct optima found, best first (L-BFGS; for Adam and SNES the single end point).
     pub optima: Vec<Optimum>,
     /// [`physical_flags`] of the result.
     pub flags: Vec<String>,
+    /// The loss log of the winning run (one row per iteration or generation).
+    pub loss: Vec<LossRow>,
+    /// Transitions of the training data.
+    pub train_transitions: usize,
+    /// Transitions of the test data (0 without a split).
+    pub test_transitions: usize,
+    /// Log-likelihood of the test data at the result (`None` without a split).
+    pub test_log_likelihood: Option<f64>,
 }
 
 fn seconds<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -188,6 +352,14 @@ pub enum FitError {
     InvalidSetting(&'static str),
     /// The worker thread pool could not be built.
     ThreadPool(String),
+    /// A checkpoint could not be written or read, or does not match this run (says what differs).
+    Checkpoint(String),
+    /// The run stopped after this generation or epoch as asked ([`Checkpointing::stop_after`]),
+    /// leaving a checkpoint to resume from.
+    Interrupted {
+        /// The last generation (SNES) or epoch (Adam) done.
+        generation: usize,
+    },
 }
 
 impl fmt::Display for FitError {
@@ -205,6 +377,11 @@ impl fmt::Display for FitError {
             }
             Self::InvalidSetting(what) => write!(f, "invalid fit setting: {what}"),
             Self::ThreadPool(e) => write!(f, "cannot start the worker threads: {e}"),
+            Self::Checkpoint(e) => write!(f, "checkpoint: {e}"),
+            Self::Interrupted { generation } => write!(
+                f,
+                "stopped after generation/epoch {generation} as asked; resume from the checkpoint"
+            ),
         }
     }
 }
@@ -221,27 +398,67 @@ pub fn fit(
     options: &FitOptions,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<FitReport, FitError> {
+    fit_split(data, None, options, progress)
+}
+
+/// Fits the V8 model to `train`; when `test` is given its loss is computed along the winning run
+/// and reported ([`FitReport::loss`], [`FitReport::test_log_likelihood`]) but never optimised.
+///
+/// # Errors
+/// As [`fit`]; also [`FitError::NonFiniteData`] for a non-finite test set.
+pub fn fit_split(
+    train: &Dataset,
+    test: Option<&Dataset>,
+    options: &FitOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<FitReport, FitError> {
     let t0 = Instant::now();
-    let objective = Objective::new(data);
+    let objective = Objective::new(train);
     if objective.transitions() == 0 {
         return Err(FitError::NoTransitions);
     }
     if !objective.is_finite() {
         return Err(FitError::NonFiniteData);
     }
-    let start = options
+    let test_objective = test.map(Objective::new).filter(|t| t.transitions() > 0);
+    if test_objective.as_ref().is_some_and(|t| !t.is_finite()) {
+        return Err(FitError::NonFiniteData);
+    }
+    if !(options.l2.is_finite() && options.l2 >= 0.0) {
+        return Err(FitError::InvalidSetting(
+            "the L2 weight must be finite and non-negative",
+        ));
+    }
+    let mut start = options
         .start
-        .unwrap_or(V8Params::PUBLISHED_DEFAULT_START.map(f64::from));
-    galling::Model::new(&start).map_err(FitError::InvalidStart)?;
+        .unwrap_or(V8Params::PUBLISHED_DEFAULT_START.map(f64::from))
+        .to_array();
+    for &(field, value) in &options.fixed {
+        if !value.is_finite() {
+            return Err(FitError::InvalidSetting("a fixed parameter must be finite"));
+        }
+        start[field.index()] = value;
+    }
+    galling::Model::new(&V8Params::from_array(start)).map_err(FitError::InvalidStart)?;
     if options.threads == Some(0) {
         return Err(FitError::InvalidSetting("threads must be at least 1"));
     }
-    let bounds = region(options.physical);
-    let start = start.to_array();
+    let mut bounds = region(options.physical);
+    for &(field, value) in &options.fixed {
+        bounds.lower[field.index()] = value;
+        bounds.upper[field.index()] = value;
+    }
     // A start outside the region is moved to its nearest point; it must be finite there.
     if objective.value(&bounds.project(&start)).is_none() {
         return Err(FitError::StartNotFinite);
     }
+    let penalized = trained_mask(&options.fixed);
+    let problem = Setup {
+        objective: &objective,
+        bounds: &bounds,
+        l2: options.l2,
+        penalized,
+    };
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = options.threads {
         builder = builder.num_threads(n);
@@ -249,19 +466,39 @@ pub fn fit(
     let pool = builder
         .build()
         .map_err(|e| FitError::ThreadPool(e.to_string()))?;
+    if options.checkpoint.is_some() && matches!(options.method, Method::Lbfgs(_)) {
+        return Err(FitError::InvalidSetting(
+            "checkpoints and resume are available for --method snes and --method adam",
+        ));
+    }
+    let fingerprint = checkpoint::fingerprint(train, test, options);
     let outcome = pool.install(|| match &options.method {
-        Method::Adam(settings) => {
-            strategy::run_adam(t0, &objective, &start, &bounds, settings, progress)
-        }
+        Method::Adam(settings) => strategy::run_adam(
+            t0,
+            &problem,
+            &start,
+            settings,
+            options.checkpoint.as_ref(),
+            &fingerprint,
+            progress,
+        ),
         Method::Lbfgs(settings) => strategy::run_lbfgs(
             t0,
-            &objective,
+            &problem,
             &start,
-            &bounds,
             options.physical,
             settings,
             options.starts,
             options.seed,
+            progress,
+        ),
+        Method::Snes(settings) => snes::run(
+            t0,
+            &problem,
+            &start,
+            settings,
+            options,
+            &fingerprint,
             progress,
         ),
     })?;
@@ -270,29 +507,84 @@ pub fn fit(
     if !options.physical {
         method.push_str("-unconstrained");
     }
+    let n_train = objective.transitions() as f64;
+    let scaled =
+        objective::ScaledProblem::new(&objective, strategy::SCALE).with_l2(options.l2, penalized);
+    let test_ll = |x: &Point| {
+        test_objective
+            .as_ref()
+            .map(|t| t.value(x).unwrap_or(f64::NEG_INFINITY))
+    };
+    let loss: Vec<LossRow> = outcome
+        .path
+        .iter()
+        .enumerate()
+        .map(|(i, p)| LossRow {
+            iteration: i + 1,
+            wall_seconds: p.seconds,
+            train_nll: -p.ll / n_train,
+            test_nll: test_ll(&p.x).map(|v| {
+                -v / test_objective
+                    .as_ref()
+                    .map_or(1.0, |t| t.transitions() as f64)
+            }),
+            regularization: scaled.penalty_per_transition(&scaled.to_scaled(&p.x)),
+            step_min: p.step.map(|s| s.0),
+            step_max: p.step.map(|s| s.1),
+        })
+        .collect();
+    let log_likelihood = objective.value(&outcome.best).unwrap_or(f64::NEG_INFINITY);
     Ok(FitReport {
         params,
-        log_likelihood: outcome.log_likelihood,
+        log_likelihood,
         method,
         seed: options.seed,
-        iterations: outcome.curve.len(),
+        iterations: outcome.path.len(),
         evaluations: outcome.evaluations.gradient,
         value_evaluations: outcome.evaluations.value,
         wall_time: t0.elapsed(),
-        curve: outcome
-            .curve
+        curve: loss
             .iter()
-            .enumerate()
-            .map(|(i, &(ll, seconds))| CurvePoint {
-                iteration: i + 1,
-                log_likelihood: ll,
-                test_log_likelihood: None,
-                seconds,
+            .zip(&outcome.path)
+            .map(|(r, p)| CurvePoint {
+                iteration: r.iteration,
+                log_likelihood: p.ll,
+                test_log_likelihood: test_ll(&p.x),
+                seconds: p.seconds,
             })
             .collect(),
         optima: outcome.optima,
         flags: physical_flags(&params),
+        loss,
+        train_transitions: objective.transitions(),
+        test_transitions: test_objective.as_ref().map_or(0, Objective::transitions),
+        test_log_likelihood: test_ll(&outcome.best),
     })
+}
+
+/// Which coordinates are trained: all but `mu0_base` (it does not enter the likelihood) and the
+/// fixed ones.
+pub(crate) fn trained_mask(fixed: &[(ParamField, f64)]) -> [bool; N_PARAMS] {
+    std::array::from_fn(|i| {
+        i != ParamField::Mu0Base.index() && !fixed.iter().any(|(f, _)| f.index() == i)
+    })
+}
+
+/// What every method gets: the training objective, the feasible region (fixed parameters have
+/// equal bounds), and the L2 penalty.
+pub(crate) struct Setup<'a> {
+    pub(crate) objective: &'a Objective,
+    pub(crate) bounds: &'a bounds::Bounds<N_PARAMS>,
+    pub(crate) l2: f64,
+    pub(crate) penalized: [bool; N_PARAMS],
+}
+
+impl Setup<'_> {
+    /// The minimised problem in the scaled coordinates of [`strategy::SCALE`].
+    pub(crate) fn scaled(&self) -> objective::ScaledProblem<'_> {
+        objective::ScaledProblem::new(self.objective, strategy::SCALE)
+            .with_l2(self.l2, self.penalized)
+    }
 }
 
 /// Log-likelihood of `data` under `params` in f64, through galling's [`galling::Landscape`];
@@ -392,9 +684,21 @@ pub fn physical_flags(params: &V8Params<f64>) -> Vec<String> {
 #[derive(Debug, Clone)]
 pub(crate) struct Outcome {
     pub(crate) best: Point,
-    pub(crate) log_likelihood: f64,
-    /// `(log-likelihood, seconds since the start)` per iteration along the path to the result.
-    pub(crate) curve: Vec<(f64, f64)>,
+    /// The logged points of the winning run, in order.
+    pub(crate) path: Vec<PathPoint>,
     pub(crate) evaluations: lbfgs::Evaluations,
     pub(crate) optima: Vec<Optimum>,
+}
+
+/// One logged point of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
+pub(crate) struct PathPoint {
+    /// The point (model coordinates).
+    pub(crate) x: Point,
+    /// Training log-likelihood there (without penalty).
+    pub(crate) ll: f64,
+    /// Seconds since the fit started.
+    pub(crate) seconds: f64,
+    /// SNES step sizes (min, max) over the trained coordinates.
+    pub(crate) step: Option<(f64, f64)>,
 }

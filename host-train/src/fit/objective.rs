@@ -117,12 +117,48 @@ fn finite(total: Dual15) -> Option<(f64, Point)> {
 pub struct ScaledProblem<'a> {
     objective: &'a Objective,
     scale: Point,
+    /// Weight of the L2 penalty per transition (0: none).
+    l2: f64,
+    /// Which coordinates the penalty covers.
+    penalized: [bool; N_PARAMS],
 }
 
 impl<'a> ScaledProblem<'a> {
     /// The problem of `objective` with coordinates scaled by `scale` (all positive).
     pub fn new(objective: &'a Objective, scale: Point) -> Self {
-        Self { objective, scale }
+        Self {
+            objective,
+            scale,
+            l2: 0.0,
+            penalized: [false; N_PARAMS],
+        }
+    }
+
+    /// The same problem with an L2 penalty: the minimised value becomes
+    /// `-LL + transitions * l2 * sum(y_i^2)` over the `penalized` coordinates of the scaled point `y`,
+    /// i.e. `l2 * |y|^2` per transition on top of the negative log-likelihood per transition.
+    pub fn with_l2(mut self, l2: f64, penalized: [bool; N_PARAMS]) -> Self {
+        self.l2 = l2;
+        self.penalized = penalized;
+        self
+    }
+
+    /// The penalty per transition at scaled point `y`: `l2 * sum(y_i^2)` over the penalized coordinates.
+    pub fn penalty_per_transition(&self, y: &Point) -> f64 {
+        if self.l2 == 0.0 {
+            return 0.0;
+        }
+        self.l2
+            * y.iter()
+                .zip(&self.penalized)
+                .filter(|(_, p)| **p)
+                .map(|(v, _)| v * v)
+                .sum::<f64>()
+    }
+
+    /// The summed penalty at scaled point `y` (what is added to `-LL`).
+    fn penalty(&self, y: &Point) -> f64 {
+        self.objective.transitions() as f64 * self.penalty_per_transition(y)
     }
 
     /// Model parameters of scaled coordinates `y`.
@@ -138,12 +174,20 @@ impl<'a> ScaledProblem<'a> {
 
 impl Problem<N_PARAMS> for ScaledProblem<'_> {
     fn value(&mut self, y: &Point) -> Option<f64> {
-        self.objective.value(&self.unscale(y)).map(|v| -v)
+        let penalty = self.penalty(y);
+        self.objective.value(&self.unscale(y)).map(|v| -v + penalty)
     }
 
     fn value_and_gradient(&mut self, y: &Point) -> Option<(f64, Point)> {
         let (v, g) = self.objective.value_and_gradient(&self.unscale(y))?;
-        Some((-v, std::array::from_fn(|i| -g[i] * self.scale[i])))
+        let w = 2.0 * self.l2 * self.objective.transitions() as f64;
+        Some((
+            -v + self.penalty(y),
+            std::array::from_fn(|i| {
+                let p = if self.penalized[i] { w * y[i] } else { 0.0 };
+                -g[i] * self.scale[i] + p
+            }),
+        ))
     }
 }
 

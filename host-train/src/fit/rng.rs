@@ -15,6 +15,16 @@ impl SplitMix64 {
         Self(mixed)
     }
 
+    /// The generator's whole state (for checkpoints).
+    pub fn state(&self) -> u64 {
+        self.0
+    }
+
+    /// A generator continuing from a saved [`SplitMix64::state`].
+    pub fn from_state(state: u64) -> Self {
+        Self(state)
+    }
+
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);

@@ -23,10 +23,11 @@
 
 use super::adam::{self, Adam, AdamSettings, LossScale, PlateauScheduler};
 use super::bounds::Bounds;
+use super::checkpoint::{self, AdamState, Checkpointing, Fingerprint, MethodState};
 use super::lbfgs::{self, Evaluations, LbfgsResult};
-use super::objective::{N_PARAMS, Objective, Point, ScaledProblem};
+use super::objective::{N_PARAMS, Point};
 use super::rng::SplitMix64;
-use super::{FitError, Optimum, Outcome, Progress};
+use super::{FitError, Optimum, Outcome, PathPoint, Progress, Setup};
 use galling::{ParamField, V8Params};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -87,14 +88,14 @@ impl Default for LbfgsSettings {
 
 /// One finished local run.
 #[derive(Debug, Clone)]
-struct Run {
+pub(crate) struct Run {
     /// End point in model coordinates.
-    x: Point,
-    /// Log-likelihood there.
-    ll: f64,
-    /// Log-likelihood per iteration, with the seconds since the fit started.
-    curve: Vec<(f64, f64)>,
-    evaluations: Evaluations,
+    pub(crate) x: Point,
+    /// Score there: log-likelihood minus the summed L2 penalty (the log-likelihood without one).
+    pub(crate) ll: f64,
+    /// The logged point of every iteration.
+    pub(crate) path: Vec<PathPoint>,
+    pub(crate) evaluations: Evaluations,
 }
 
 /// Shared progress bookkeeping of a fit.
@@ -142,16 +143,17 @@ impl<'a> Tracker<'a> {
 }
 
 /// One L-BFGS run from `x0` (model coordinates) with iteration cap `max_iterations`.
-fn local_run(
+pub(crate) fn local_run(
     started: Instant,
-    objective: &Objective,
+    setup: &Setup<'_>,
     scaled_bounds: &Bounds<N_PARAMS>,
     x0: &Point,
     settings: &lbfgs::Settings,
     max_iterations: usize,
 ) -> Option<Run> {
-    let mut problem = ScaledProblem::new(objective, SCALE);
-    let mut curve = Vec::new();
+    let mut problem = setup.scaled();
+    let n = setup.objective.transitions() as f64;
+    let mut path = Vec::new();
     let y0 = problem.to_scaled(x0);
     let LbfgsResult {
         x, f, evaluations, ..
@@ -163,19 +165,32 @@ fn local_run(
             max_iterations,
             ..*settings
         },
-        |_, f| curve.push((-f, started.elapsed().as_secs_f64())),
+        |_, f, y| {
+            let x: Point = std::array::from_fn(|i| y[i] * SCALE[i]);
+            let penalty = if setup.l2 == 0.0 {
+                0.0
+            } else {
+                n * setup.scaled().penalty_per_transition(y)
+            };
+            path.push(PathPoint {
+                x,
+                ll: -f + penalty,
+                seconds: started.elapsed().as_secs_f64(),
+                step: None,
+            });
+        },
     )
     .ok()?;
     Some(Run {
         x: problem.unscale(&x),
         ll: -f,
-        curve,
+        path,
         evaluations,
     })
 }
 
 /// `bounds` in the scaled coordinates `x / SCALE`.
-fn scale_bounds(bounds: &Bounds<N_PARAMS>) -> Bounds<N_PARAMS> {
+pub(crate) fn scale_bounds(bounds: &Bounds<N_PARAMS>) -> Bounds<N_PARAMS> {
     Bounds {
         lower: std::array::from_fn(|i| bounds.lower[i] / SCALE[i]),
         upper: std::array::from_fn(|i| bounds.upper[i] / SCALE[i]),
@@ -205,9 +220,8 @@ fn jitter_others(x: &mut Point, rng: &mut SplitMix64, jitter: f64) {
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn run_lbfgs(
     started: Instant,
-    objective: &Objective,
+    setup: &Setup<'_>,
     start: &Point,
-    bounds: &Bounds<N_PARAMS>,
     physical: bool,
     settings: &LbfgsSettings,
     starts: usize,
@@ -235,6 +249,7 @@ pub(crate) fn run_lbfgs(
             "jitter must be finite and non-negative",
         ));
     }
+    let bounds = setup.bounds;
     let scaled = scale_bounds(bounds);
     let omega = ParamField::Omega0.index();
     let (mu_l, mu_h) = (ParamField::MuL.index(), ParamField::MuH.index());
@@ -257,7 +272,7 @@ pub(crate) fn run_lbfgs(
         .map(|x0| {
             let run = local_run(
                 started,
-                objective,
+                setup,
                 &scaled,
                 x0,
                 local,
@@ -294,7 +309,7 @@ pub(crate) fn run_lbfgs(
             jitter_others(&mut x, &mut rng, settings.jitter);
             let run = local_run(
                 started,
-                objective,
+                setup,
                 &scaled,
                 &bounds.project(&x),
                 local,
@@ -342,7 +357,7 @@ pub(crate) fn run_lbfgs(
         .map(|(i, origin)| {
             let mut run = local_run(
                 started,
-                objective,
+                setup,
                 &scaled,
                 &origin.x,
                 local,
@@ -353,13 +368,13 @@ pub(crate) fn run_lbfgs(
                 let mut x = run.x;
                 x[omega] = 0.95 * bounds.upper[omega];
                 if let Some(hop) =
-                    local_run(started, objective, &scaled, &x, local, local.max_iterations)
+                    local_run(started, setup, &scaled, &x, local, local.max_iterations)
                 {
                     add(&mut run.evaluations, hop.evaluations);
                     if hop.ll > run.ll {
                         run.x = hop.x;
                         run.ll = hop.ll;
-                        run.curve.extend(hop.curve);
+                        run.path.extend(hop.path);
                     }
                 }
             }
@@ -382,21 +397,23 @@ pub(crate) fn run_lbfgs(
     } else {
         (best_run.x, best_run.ll)
     };
-    let mut curve = anchor.curve.clone();
-    if ll > anchor.ll {
-        if !std::ptr::eq(best_origin, &anchor) {
-            curve.extend(&best_origin.curve);
-        }
-        curve.extend(&best_run.curve);
-    }
+    // The loss log follows the winning run alone: the anchor's iterations when the anchor wins,
+    // otherwise the screening run of the winning start, then its polish (which continues from the
+    // screening end, so the log has no jump back to a fresh start).
+    let path = if ll > anchor.ll {
+        let mut path = best_origin.path.clone();
+        path.extend(&best_run.path);
+        path
+    } else {
+        anchor.path.clone()
+    };
 
     tracker.complete("polish");
     let ends: Vec<&Run> = polished.iter().flatten().map(|(r, _)| r).collect();
     let optima = distinct_optima(&ends, &screened);
     Ok(Outcome {
         best,
-        log_likelihood: ll,
-        curve,
+        path,
         evaluations,
         optima,
     })
@@ -464,10 +481,11 @@ fn add(total: &mut Evaluations, more: Evaluations) {
 /// `mu0_base` does not enter the likelihood and is not trained (weight decay alone would shrink it).
 pub(crate) fn run_adam(
     started: Instant,
-    objective: &Objective,
+    setup: &Setup<'_>,
     start: &Point,
-    bounds: &Bounds<N_PARAMS>,
     settings: &AdamSettings,
+    ckpt: Option<&Checkpointing>,
+    fingerprint: &Fingerprint,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Outcome, FitError> {
     let positive = |v: f64| v.is_finite() && v > 0.0;
@@ -495,6 +513,8 @@ pub(crate) fn run_adam(
     if settings.epochs == 0 {
         return Err(FitError::InvalidSetting("epochs must be at least 1"));
     }
+    let (objective, bounds) = (setup.objective, setup.bounds);
+    let n = objective.transitions() as f64;
     let scale = match settings.loss {
         LossScale::Sum => 1.0,
         LossScale::Mean => 1.0 / objective.transitions() as f64,
@@ -509,15 +529,41 @@ pub(crate) fn run_adam(
         settings.plateau_threshold,
     );
     let (mut best, mut best_ll, mut best_epoch) = (x, f64::NEG_INFINITY, 0);
-    let mut curve = Vec::with_capacity(settings.epochs);
+    let mut path = Vec::with_capacity(settings.epochs);
     let mut evaluations = Evaluations::default();
-    for epoch in 0..settings.epochs {
+    let mut first_epoch = 0;
+    let mut offset = 0.0;
+    if let Some(dir) = ckpt.and_then(|c| c.resume.as_ref()) {
+        let MethodState::Adam(s) = checkpoint::load(dir, fingerprint)? else {
+            return Err(FitError::Checkpoint(format!(
+                "{} holds a SNES run, this run is Adam",
+                dir.display()
+            )));
+        };
+        x = s.x;
+        optimizer.restore(s.m, s.v, s.t);
+        scheduler.restore(s.scheduler);
+        (best, best_ll, best_epoch) = (s.best, s.best_ll, s.best_epoch);
+        evaluations.gradient = s.evaluations;
+        offset = s.elapsed;
+        path = s.path;
+        first_epoch = s.epoch;
+    }
+    for epoch in first_epoch..settings.epochs {
         evaluations.gradient += 1;
         // Outside the model's domain (only possible unconstrained) the run ends at its best point.
-        let Some((ll, grad)) = objective.value_and_gradient_parallel(&x) else {
+        let Some((ll_data, grad)) = objective.value_and_gradient_parallel(&x) else {
             break;
         };
-        curve.push((ll, started.elapsed().as_secs_f64()));
+        path.push(PathPoint {
+            x,
+            ll: ll_data,
+            seconds: offset + started.elapsed().as_secs_f64(),
+            step: None,
+        });
+        // With an L2 weight the score is the penalised log-likelihood (on the scaled coordinates).
+        let y: Point = std::array::from_fn(|i| x[i] / SCALE[i]);
+        let ll = ll_data - n * setup.scaled().penalty_per_transition(&y);
         if ll > best_ll {
             (best, best_ll, best_epoch) = (x, ll, epoch);
         }
@@ -527,7 +573,14 @@ pub(crate) fn run_adam(
         {
             break;
         }
-        let mut g: Point = std::array::from_fn(|i| -grad[i] * scale);
+        let mut g: Point = std::array::from_fn(|i| {
+            let penalty = if setup.penalized[i] {
+                2.0 * setup.l2 * n * y[i] / SCALE[i]
+            } else {
+                0.0
+            };
+            (-grad[i] + penalty) * scale
+        });
         if let Some(max_norm) = settings.grad_clip {
             adam::clip_grad_norm(&mut g, max_norm);
         }
@@ -544,6 +597,32 @@ pub(crate) fn run_adam(
                 stage: "adam",
             });
         }
+        if let Some(c) = ckpt {
+            let done = epoch + 1;
+            let due = c.every > 0 && done % c.every == 0;
+            let stop = c.stop_after == Some(done);
+            if due || stop {
+                let (m, v, t) = optimizer.moments();
+                let state = AdamState {
+                    epoch: done,
+                    x,
+                    m,
+                    v,
+                    t,
+                    scheduler: scheduler.state(),
+                    best,
+                    best_ll,
+                    best_epoch,
+                    evaluations: evaluations.gradient,
+                    elapsed: offset + started.elapsed().as_secs_f64(),
+                    path: path.clone(),
+                };
+                checkpoint::save(&c.dir, fingerprint, &MethodState::Adam(state))?;
+            }
+            if stop {
+                return Err(FitError::Interrupted { generation: done });
+            }
+        }
     }
     if !best_ll.is_finite() {
         return Err(FitError::StartNotFinite);
@@ -556,8 +635,7 @@ pub(crate) fn run_adam(
     });
     Ok(Outcome {
         best,
-        log_likelihood: best_ll,
-        curve,
+        path,
         evaluations,
         optima: vec![Optimum {
             log_likelihood: best_ll,

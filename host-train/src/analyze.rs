@@ -1,0 +1,791 @@
+//! Parameter analysis (`host-train analyze`): how well the data determines each fitted parameter.
+//!
+//! - The **observed information** is minus the Hessian of the log-likelihood at the fitted
+//!   parameters, computed exactly by evaluating the core model in second-order dual numbers
+//!   (num-dual's `Dual2SVec64<15>`, through the [`Hess`] wrapper implementing [`galling::Scalar`]);
+//!   no model formula is written here.
+//! - It is analysed in the scaled coordinates `x / SCALE` of the fit ([`crate::fit::strategy::SCALE`]),
+//!   where parameters of six orders of magnitude are comparable: eigen-decomposition (Jacobi), the
+//!   covariance as its (pseudo-)inverse, **standard errors** and the **correlation matrix** in model
+//!   units.
+//! - **Flags**: near-singular directions (eigenvalue below `1e-8` of the largest: the data does not
+//!   determine that combination, e.g. the tilt terms `g0`, `g_T`), negative eigenvalues (not a
+//!   maximum: a parameter on a bound), parameters whose standard error reaches their magnitude, and
+//!   the physical-bound flags of the fit.
+//! - The **worst transitions**: the lowest log-probabilities of the data under the parameters.
+//!
+//! `mu0_base` does not enter the likelihood and is left out.
+
+use crate::fit::objective::{N_PARAMS, Point};
+use crate::fit::strategy::SCALE;
+use galling::dataset::Dataset;
+use galling::dual::num_dual::{Dual2SVec64, DualNum};
+use galling::{Model, ParamField, Scalar, V8Params};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::ops::{Add, Div, Mul, Neg, Sub};
+use std::path::{Path, PathBuf};
+
+/// A second-order dual number over the 15 parameters: value, gradient and Hessian.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct Hess(pub Dual2SVec64<N_PARAMS>);
+
+macro_rules! op {
+    ($tr:ident, $f:ident) => {
+        impl $tr for Hess {
+            type Output = Self;
+            #[inline]
+            fn $f(self, o: Self) -> Self {
+                Self(self.0.$f(o.0))
+            }
+        }
+    };
+}
+op!(Add, add);
+op!(Sub, sub);
+op!(Mul, mul);
+op!(Div, div);
+
+impl Neg for Hess {
+    type Output = Self;
+    #[inline]
+    fn neg(self) -> Self {
+        Self(-self.0)
+    }
+}
+
+impl Scalar for Hess {
+    fn from_f64(x: f64) -> Self {
+        Self(Dual2SVec64::from_re(x))
+    }
+    fn from_f32(x: f32) -> Self {
+        Self::from_f64(f64::from(x))
+    }
+    fn to_f64(self) -> f64 {
+        self.0.re
+    }
+    fn exp(self) -> Self {
+        Self(DualNum::exp(&self.0))
+    }
+    fn ln(self) -> Self {
+        Self(DualNum::ln(&self.0))
+    }
+    fn sqrt(self) -> Self {
+        Self(DualNum::sqrt(&self.0))
+    }
+    fn abs(self) -> Self {
+        if self.0.re < 0.0 { -self } else { self }
+    }
+    fn is_finite(self) -> bool {
+        self.0.re.is_finite()
+    }
+}
+
+impl Hess {
+    /// The gradient part.
+    pub fn gradient(&self) -> Point {
+        match &self.0.v1.0 {
+            Some(v) => std::array::from_fn(|i| v[(0, i)]),
+            None => [0.0; N_PARAMS],
+        }
+    }
+
+    /// The Hessian part.
+    pub fn hessian(&self) -> [[f64; N_PARAMS]; N_PARAMS] {
+        match &self.0.v2.0 {
+            Some(m) => std::array::from_fn(|i| std::array::from_fn(|j| m[(i, j)])),
+            None => [[0.0; N_PARAMS]; N_PARAMS],
+        }
+    }
+}
+
+/// Log-likelihood of `data` at `params`, its gradient and its Hessian (exact, second-order duals);
+/// `None` when the parameters are not a valid model or a value is not finite.
+pub fn log_likelihood_hessian(
+    data: &Dataset,
+    params: &V8Params<f64>,
+) -> Option<(f64, Point, [[f64; N_PARAMS]; N_PARAMS])> {
+    let x = params.to_array();
+    let vars: V8Params<Hess> = V8Params::from_array(std::array::from_fn(|i| {
+        Hess(Dual2SVec64::from_re(x[i]).derivative(i))
+    }));
+    let model = Model::new(&vars).ok()?;
+    let parts: Vec<Hess> = data
+        .series
+        .par_iter()
+        .filter(|s| s.cof.len() >= 2)
+        .map(|s| {
+            model
+                .landscape(Hess::from_f64(s.temperature))
+                .series_log_likelihood(s.cof.iter().map(|&c| Hess::from_f64(c)))
+        })
+        .collect();
+    let total = parts
+        .into_iter()
+        .fold(Hess::from_f64(0.0), |acc, p| acc + p);
+    let (g, h) = (total.gradient(), total.hessian());
+    let finite = total.0.re.is_finite()
+        && g.iter().all(|v| v.is_finite())
+        && h.iter().flatten().all(|v| v.is_finite());
+    finite.then_some((total.0.re, g, h))
+}
+
+/// Eigenvalues and eigenvectors (columns) of a symmetric matrix by cyclic Jacobi rotations,
+/// eigenvalues in descending order.
+///
+/// ```
+/// let (vals, vecs) = host_train::analyze::symmetric_eigen(&[vec![2.0, 1.0], vec![1.0, 2.0]]);
+/// assert!((vals[0] - 3.0).abs() < 1e-12 && (vals[1] - 1.0).abs() < 1e-12);
+/// assert!((vecs[0][0].abs() - 0.5f64.sqrt()).abs() < 1e-12);
+/// ```
+#[allow(clippy::needless_range_loop)] // rotations index two rows and columns at once
+pub fn symmetric_eigen(a: &[Vec<f64>]) -> (Vec<f64>, Vec<Vec<f64>>) {
+    let n = a.len();
+    let mut m: Vec<Vec<f64>> = a.to_vec();
+    let mut v: Vec<Vec<f64>> = (0..n)
+        .map(|i| (0..n).map(|j| f64::from(u8::from(i == j))).collect())
+        .collect();
+    for _sweep in 0..100 {
+        let off: f64 = (0..n)
+            .flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j)))
+            .map(|(i, j)| m[i][j] * m[i][j])
+            .sum();
+        let diag: f64 = (0..n).map(|i| m[i][i] * m[i][i]).sum();
+        if off <= 1e-30 * diag.max(1e-300) {
+            break;
+        }
+        for p in 0..n {
+            for q in p + 1..n {
+                if m[p][q] == 0.0 {
+                    continue;
+                }
+                let theta = (m[q][q] - m[p][p]) / (2.0 * m[p][q]);
+                let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
+                let t = if theta == 0.0 { 1.0 } else { t };
+                let c = 1.0 / (t * t + 1.0).sqrt();
+                let s = t * c;
+                for k in 0..n {
+                    let (mkp, mkq) = (m[k][p], m[k][q]);
+                    m[k][p] = c * mkp - s * mkq;
+                    m[k][q] = s * mkp + c * mkq;
+                }
+                for k in 0..n {
+                    let (mpk, mqk) = (m[p][k], m[q][k]);
+                    m[p][k] = c * mpk - s * mqk;
+                    m[q][k] = s * mpk + c * mqk;
+                }
+                for row in v.iter_mut() {
+                    let (vkp, vkq) = (row[p], row[q]);
+                    row[p] = c * vkp - s * vkq;
+                    row[q] = s * vkp + c * vkq;
+                }
+            }
+        }
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&i, &j| m[j][j].total_cmp(&m[i][i]));
+    let vals = order.iter().map(|&i| m[i][i]).collect();
+    let vecs = order
+        .iter()
+        .map(|&i| (0..n).map(|k| v[k][i]).collect())
+        .collect();
+    (vals, vecs)
+}
+
+/// One parameter's line of the analysis.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParamRow {
+    /// Model name.
+    pub name: String,
+    /// Fitted value.
+    pub value: f64,
+    /// Standard error from the observed information (`None`: not determined).
+    pub standard_error: Option<f64>,
+    /// `value / standard_error`.
+    pub z: Option<f64>,
+    /// Why the parameter is flagged (empty: determined).
+    pub flags: Vec<String>,
+}
+
+/// A direction of the information matrix (scaled coordinates).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Direction {
+    /// Eigenvalue of the observed information (scaled coordinates).
+    pub eigenvalue: f64,
+    /// Eigenvalue relative to the largest.
+    pub relative: f64,
+    /// Components larger than 0.2 in magnitude: `(parameter, component)`.
+    pub components: Vec<(String, f64)>,
+}
+
+/// One transition of the data.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TransitionRow {
+    /// Series label.
+    pub series: String,
+    /// Model temperature, degC.
+    pub temperature: f64,
+    /// Index of the stroke the transition starts at (0-based within the series).
+    pub stroke: usize,
+    /// COF before.
+    pub from: f64,
+    /// COF after.
+    pub to: f64,
+    /// `log p(to - from | T, from)`.
+    pub log_prob: f64,
+    /// Posterior probability that it was a jump.
+    pub jump_posterior: f64,
+}
+
+/// The whole analysis (`analysis.json`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Analysis {
+    /// Log-likelihood at the parameters.
+    pub log_likelihood: f64,
+    /// Transitions.
+    pub transitions: usize,
+    /// Largest gradient component in scaled coordinates (near 0 at an interior optimum).
+    pub max_scaled_gradient: f64,
+    /// Per parameter (storage order, `mu0_base` excluded).
+    pub parameters: Vec<ParamRow>,
+    /// Correlation matrix of the analysed parameters (order of `parameters`); `None` entries where
+    /// a standard error is undetermined.
+    pub correlation: Vec<Vec<Option<f64>>>,
+    /// Eigen-directions of the observed information, largest first.
+    pub directions: Vec<Direction>,
+    /// Condition number of the information (largest / smallest positive eigenvalue).
+    pub condition: f64,
+    /// Flags of the whole fit.
+    pub flags: Vec<String>,
+    /// The worst transitions, lowest log-probability first.
+    pub worst: Vec<TransitionRow>,
+}
+
+/// Relative eigenvalue below which a direction counts as undetermined.
+pub const SINGULAR: f64 = 1e-8;
+
+/// Why an analysis could not be made.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AnalyzeError {
+    /// The parameters are not a valid model, or the likelihood or its derivatives are not finite.
+    #[error("the log-likelihood or its derivatives are not finite at these parameters")]
+    NotFinite,
+    /// The data has no transition.
+    #[error("the data has no stroke-to-stroke transition")]
+    NoTransitions,
+    /// An output could not be written.
+    #[error(transparent)]
+    Write(#[from] crate::atomic::WriteError),
+    /// A figure could not be drawn.
+    #[error(transparent)]
+    Plot(#[from] crate::plots::PlotError),
+    /// The output folder could not be created.
+    #[error("cannot create {}: {source}", path.display())]
+    OutDir {
+        /// The folder.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Analyses `params` on `data`, listing the `worst` lowest-probability transitions.
+///
+/// # Errors
+/// [`AnalyzeError`] when the data is empty or the derivatives are not finite.
+pub fn analyze(
+    data: &Dataset,
+    params: &V8Params<f64>,
+    worst: usize,
+) -> Result<Analysis, AnalyzeError> {
+    if data.transitions() == 0 {
+        return Err(AnalyzeError::NoTransitions);
+    }
+    let (ll, g, h) = log_likelihood_hessian(data, params).ok_or(AnalyzeError::NotFinite)?;
+    let x = params.to_array();
+    let idx: Vec<usize> = (0..N_PARAMS)
+        .filter(|&i| i != ParamField::Mu0Base.index())
+        .collect();
+    let names: Vec<String> = idx
+        .iter()
+        .map(|&i| ParamField::ALL[i].name().to_string())
+        .collect();
+    let n = idx.len();
+    // Observed information in scaled coordinates: -S H S.
+    let info: Vec<Vec<f64>> = idx
+        .iter()
+        .map(|&i| {
+            idx.iter()
+                .map(|&j| -h[i][j] * SCALE[i] * SCALE[j])
+                .collect()
+        })
+        .collect();
+    let (vals, vecs) = symmetric_eigen(&info);
+    let top = vals.first().copied().unwrap_or(0.0).max(f64::MIN_POSITIVE);
+    let determined: Vec<bool> = vals.iter().map(|&l| l > SINGULAR * top).collect();
+    // Covariance from the determined directions; a parameter with weight in an undetermined
+    // direction has no standard error.
+    let mut cov = vec![vec![0.0; n]; n];
+    for (k, (&l, v)) in vals.iter().zip(&vecs).enumerate() {
+        if determined[k] {
+            for i in 0..n {
+                for j in 0..n {
+                    cov[i][j] += v[i] * v[j] / l;
+                }
+            }
+        }
+    }
+    let undetermined_weight: Vec<f64> = (0..n)
+        .map(|i| {
+            vecs.iter()
+                .zip(&determined)
+                .filter(|(_, d)| !**d)
+                .map(|(v, _)| v[i] * v[i])
+                .sum()
+        })
+        .collect();
+    let se_scaled: Vec<Option<f64>> = (0..n)
+        .map(|i| (undetermined_weight[i] < 1e-2 && cov[i][i] > 0.0).then(|| cov[i][i].sqrt()))
+        .collect();
+    let mut parameters = Vec::new();
+    for (k, &i) in idx.iter().enumerate() {
+        let se = se_scaled[k].map(|s| s * SCALE[i]);
+        let mut flags = Vec::new();
+        if se.is_none() {
+            flags.push(format!(
+                "not determined: {:.0} % of it lies in near-singular directions of the information",
+                100.0 * undetermined_weight[k]
+            ));
+        } else if let Some(s) = se
+            && s >= x[i].abs()
+        {
+            flags.push(format!(
+                "poorly determined: standard error {s:.3e} reaches |value| {:.3e}",
+                x[i].abs()
+            ));
+        }
+        parameters.push(ParamRow {
+            name: names[k].clone(),
+            value: x[i],
+            standard_error: se,
+            z: se.map(|s| x[i] / s),
+            flags,
+        });
+    }
+    let correlation = (0..n)
+        .map(|i| {
+            (0..n)
+                .map(|j| {
+                    se_scaled[i]
+                        .zip(se_scaled[j])
+                        .map(|(a, b)| cov[i][j] / (a * b))
+                })
+                .collect()
+        })
+        .collect();
+    let directions: Vec<Direction> = vals
+        .iter()
+        .zip(&vecs)
+        .map(|(&l, v)| Direction {
+            eigenvalue: l,
+            relative: l / top,
+            components: v
+                .iter()
+                .zip(&names)
+                .filter(|(c, _)| c.abs() > 0.2)
+                .map(|(c, name)| (name.clone(), *c))
+                .collect(),
+        })
+        .collect();
+    let smallest_positive = vals
+        .iter()
+        .copied()
+        .filter(|&l| l > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    let mut flags = crate::fit::physical_flags(params);
+    for d in &directions {
+        let comps = d
+            .components
+            .iter()
+            .map(|(n, c)| format!("{c:+.2} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if d.eigenvalue < 0.0 {
+            flags.push(format!(
+                "negative curvature {:.3e} along [{comps}]: not a maximum there (a parameter on a bound?)",
+                d.eigenvalue
+            ));
+        } else if d.relative < SINGULAR {
+            flags.push(format!(
+                "near-singular direction (relative eigenvalue {:.1e}) along [{comps}]: the data does not determine it",
+                d.relative
+            ));
+        }
+    }
+    let max_scaled_gradient = idx
+        .iter()
+        .map(|&i| (g[i] * SCALE[i]).abs())
+        .fold(0.0, f64::max);
+    Ok(Analysis {
+        log_likelihood: ll,
+        transitions: data.transitions(),
+        max_scaled_gradient,
+        parameters,
+        correlation,
+        directions,
+        condition: top / smallest_positive,
+        flags,
+        worst: worst_transitions(data, params, worst),
+    })
+}
+
+/// The `n` transitions with the lowest log-probability under `params`, lowest first.
+pub fn worst_transitions(data: &Dataset, params: &V8Params<f64>, n: usize) -> Vec<TransitionRow> {
+    let Ok(model) = Model::new(params) else {
+        return Vec::new();
+    };
+    let mut rows = Vec::new();
+    for s in &data.series {
+        let land = model.landscape(s.temperature);
+        for (k, w) in s.cof.windows(2).enumerate() {
+            let score = land.score(w[0], w[1] - w[0]);
+            rows.push(TransitionRow {
+                series: s.label.clone(),
+                temperature: s.temperature,
+                stroke: k,
+                from: w[0],
+                to: w[1],
+                log_prob: score.log_prob,
+                jump_posterior: score.jump_posterior,
+            });
+        }
+    }
+    rows.sort_by(|a, b| a.log_prob.total_cmp(&b.log_prob));
+    rows.truncate(n);
+    rows
+}
+
+/// Writes `analysis.json`, `analysis.md`, `parameters.{png,svg}` and `correlation.{png,svg}` into
+/// `out`; returns the files.
+///
+/// # Errors
+/// [`AnalyzeError`] for a folder or file that cannot be written.
+pub fn write(out: &Path, a: &Analysis, source: &str) -> Result<Vec<PathBuf>, AnalyzeError> {
+    std::fs::create_dir_all(out).map_err(|e| AnalyzeError::OutDir {
+        path: out.to_path_buf(),
+        source: e,
+    })?;
+    let mut files = Vec::new();
+    files.extend(crate::plots::render_with(
+        out,
+        "parameters",
+        (1000, 560),
+        |r| draw_parameters(r, a),
+        |r| draw_parameters(r, a),
+    )?);
+    files.extend(crate::plots::render_with(
+        out,
+        "correlation",
+        (760, 700),
+        |r| draw_correlation(r, a),
+        |r| draw_correlation(r, a),
+    )?);
+    let json = out.join("analysis.json");
+    let mut text = serde_json::to_string_pretty(a).unwrap_or_default();
+    text.push('\n');
+    crate::atomic::write(&json, text.as_bytes())?;
+    files.push(json);
+    let md = out.join("analysis.md");
+    crate::atomic::write(&md, render_markdown(a, source).as_bytes())?;
+    files.push(md);
+    Ok(files)
+}
+
+fn render_markdown(a: &Analysis, source: &str) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "# Parameter analysis\n\n{source}\n\nLog-likelihood {:.4} over {} transitions; largest \
+         scaled gradient component {:.2e}; condition number of the observed information (scaled \
+         coordinates) {:.3e}.\n",
+        a.log_likelihood, a.transitions, a.max_scaled_gradient, a.condition
+    );
+    let _ = writeln!(
+        s,
+        "## Standard errors (observed information, exact dual-number Hessian)\n\n| parameter | value | standard error | z = value / SE | flags |\n|---|---|---|---|---|"
+    );
+    for p in &a.parameters {
+        let _ = writeln!(
+            s,
+            "| {} | {:.6e} | {} | {} | {} |",
+            p.name,
+            p.value,
+            p.standard_error.map_or("-".into(), |v| format!("{v:.3e}")),
+            p.z.map_or("-".into(), |v| format!("{v:.2}")),
+            p.flags.join("; ")
+        );
+    }
+    let _ = writeln!(s, "\n![parameters](parameters.png)\n\n## Flags\n");
+    if a.flags.is_empty() {
+        let _ = writeln!(s, "none");
+    }
+    for f in &a.flags {
+        let _ = writeln!(s, "- {f}");
+    }
+    let _ = writeln!(
+        s,
+        "\n## Eigen-directions of the observed information (scaled coordinates)\n\n| eigenvalue | relative | main components |\n|---|---|---|"
+    );
+    for d in &a.directions {
+        let _ = writeln!(
+            s,
+            "| {:.3e} | {:.2e} | {} |",
+            d.eigenvalue,
+            d.relative,
+            d.components
+                .iter()
+                .map(|(n, c)| format!("{c:+.2} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let _ = writeln!(s, "\n![correlation](correlation.png)\n");
+    let _ = writeln!(
+        s,
+        "## Worst transitions\n\n| series | T model | stroke | COF from | COF to | log p | jump posterior |\n|---|---|---|---|---|---|---|"
+    );
+    for w in &a.worst {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {:.4} | {:.4} | {:.3} | {:.3} |",
+            w.series, w.temperature, w.stroke, w.from, w.to, w.log_prob, w.jump_posterior
+        );
+    }
+    s
+}
+
+type Draw = Result<(), Box<dyn std::error::Error>>;
+
+/// A parameter name short enough for an axis label (`sigma_jump_up` -> `s_up`).
+fn short(name: &str) -> String {
+    name.replace("sigma_jump_", "s_")
+}
+
+/// |z| = |value| / SE per parameter on a log scale (the weight analysis of the NEP4 report):
+/// below 2 the data does not distinguish the parameter from zero.
+fn draw_parameters<DB: plotters::prelude::DrawingBackend>(
+    root: &plotters::drawing::DrawingArea<DB, plotters::coord::Shift>,
+    a: &Analysis,
+) -> Draw
+where
+    DB::ErrorType: 'static,
+{
+    use crate::plots::{FONT, palette};
+    use plotters::prelude::*;
+    root.fill(&WHITE)?;
+    let n = a.parameters.len();
+    let zs: Vec<f64> = a
+        .parameters
+        .iter()
+        .map(|p| p.z.map_or(1e-3, |z| z.abs().max(1e-3)))
+        .collect();
+    let hi = zs.iter().copied().fold(10.0, f64::max) * 2.0;
+    let labels: Vec<String> = a.parameters.iter().map(|p| short(&p.name)).collect();
+    let mut chart = ChartBuilder::on(root)
+        .caption(
+            "Parameters: |value| / standard error (red: not determined)",
+            (FONT, 20),
+        )
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(-0.5..(n as f64 - 0.5), (1e-3..hi).log_scale())?;
+    chart
+        .configure_mesh()
+        .x_labels(n)
+        .x_label_formatter(&|x| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 {
+                labels.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .y_desc("|z| = |value| / SE")
+        .label_style((FONT, 13))
+        .draw()?;
+    chart.draw_series(
+        a.parameters
+            .iter()
+            .zip(&zs)
+            .enumerate()
+            .map(|(i, (p, &z))| {
+                let c = if p.flags.is_empty() {
+                    palette(0)
+                } else {
+                    palette(3)
+                };
+                Rectangle::new([(i as f64 - 0.35, 1e-3), (i as f64 + 0.35, z)], c.filled())
+            }),
+    )?;
+    chart.draw_series(LineSeries::new(
+        [(-0.5, 2.0), (n as f64 - 0.5, 2.0)],
+        BLACK.stroke_width(1),
+    ))?;
+    Ok(())
+}
+
+/// The correlation matrix as a heat map (blue -1, white 0, red +1; grey: undetermined).
+fn draw_correlation<DB: plotters::prelude::DrawingBackend>(
+    root: &plotters::drawing::DrawingArea<DB, plotters::coord::Shift>,
+    a: &Analysis,
+) -> Draw
+where
+    DB::ErrorType: 'static,
+{
+    use crate::plots::FONT;
+    use plotters::prelude::*;
+    root.fill(&WHITE)?;
+    let n = a.parameters.len();
+    let labels: Vec<String> = a.parameters.iter().map(|p| p.name.clone()).collect();
+    let mut chart = ChartBuilder::on(root)
+        .caption("Correlation of the parameter estimates", (FONT, 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(110)
+        .build_cartesian_2d(0.0..n as f64, 0.0..n as f64)?;
+    // Cell i spans [i, i + 1]: its label sits at i + 0.5. Rows run top to bottom.
+    let at = |x: f64| {
+        let i = (x - 0.5).round();
+        ((x - 0.5 - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n).then_some(i as usize)
+    };
+    let fmt_x = |x: &f64| at(*x).map(|i| short(&labels[i])).unwrap_or_default();
+    let fmt_y = |y: &f64| {
+        at(*y)
+            .map(|i| labels[n - 1 - i].clone())
+            .unwrap_or_default()
+    };
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_labels(2 * n + 1)
+        .y_labels(2 * n + 1)
+        .x_label_formatter(&fmt_x)
+        .y_label_formatter(&fmt_y)
+        .x_label_style((FONT, 11))
+        .y_label_style((FONT, 11))
+        .draw()?;
+    chart.draw_series(
+        (0..n)
+            .flat_map(|i| (0..n).map(move |j| (i, j)))
+            .map(|(i, j)| {
+                let color = match a.correlation[i][j] {
+                    None => RGBColor(190, 190, 190),
+                    Some(r) => {
+                        let r = r.clamp(-1.0, 1.0);
+                        let fade = |v: f64| (255.0 * (1.0 - v.abs())) as u8;
+                        if r >= 0.0 {
+                            RGBColor(255, fade(r), fade(r))
+                        } else {
+                            RGBColor(fade(r), fade(r), 255)
+                        }
+                    }
+                };
+                let y = (n - 1 - j) as f64;
+                Rectangle::new([(i as f64, y), (i as f64 + 1.0, y + 1.0)], color.filled())
+            }),
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use galling::dataset::Series;
+
+    fn data() -> Dataset {
+        let cof = |base: f64, n: usize| -> Vec<f64> {
+            (0..n)
+                .map(|i| base + 0.01 * ((i * 7919) % 13) as f64 + if i > n / 2 { 0.3 } else { 0.0 })
+                .collect()
+        };
+        Dataset {
+            series: vec![
+                Series {
+                    label: "a".into(),
+                    recorded_temperature: 165.0,
+                    temperature: 165.0,
+                    cof: cof(0.2, 40),
+                },
+                Series {
+                    label: "b".into(),
+                    recorded_temperature: 170.0,
+                    temperature: 170.0,
+                    cof: cof(0.25, 40),
+                },
+            ],
+        }
+    }
+
+    #[test]
+    #[allow(clippy::needless_range_loop)]
+    fn hessian_matches_finite_differences_of_the_dual_gradient() {
+        let d = data();
+        let p = V8Params::PUBLISHED_FIT.map(f64::from);
+        let (ll, g, h) = log_likelihood_hessian(&d, &p).unwrap();
+        let obj = crate::fit::objective::Objective::new(&d);
+        let (ll1, g1) = obj.value_and_gradient(&p.to_array()).unwrap();
+        assert!((ll - ll1).abs() < 1e-9 * ll.abs().max(1.0));
+        for i in 0..N_PARAMS {
+            assert!((g[i] - g1[i]).abs() <= 1e-9 * g1[i].abs().max(1.0));
+        }
+        let x = p.to_array();
+        let mut worst: f64 = 0.0;
+        for j in 0..N_PARAMS {
+            let step = 1e-5 * SCALE[j];
+            let at = |s: f64| {
+                let mut y = x;
+                y[j] += s;
+                obj.value_and_gradient(&y).unwrap().1
+            };
+            let (gp, gm) = (at(step), at(-step));
+            for i in 0..N_PARAMS {
+                let fd = (gp[i] - gm[i]) / (2.0 * step);
+                // Compare in scaled units, where entries are of comparable size.
+                let err = (fd - h[i][j]).abs() * SCALE[i] * SCALE[j];
+                let size = h[i][j].abs() * SCALE[i] * SCALE[j];
+                worst = worst.max(err / size.max(1.0));
+            }
+        }
+        assert!(
+            worst < 1e-4,
+            "dual Hessian and finite differences differ by {worst}"
+        );
+        // Symmetric.
+        for i in 0..N_PARAMS {
+            for j in 0..N_PARAMS {
+                assert!((h[i][j] - h[j][i]).abs() <= 1e-9 * h[i][j].abs().max(1.0));
+            }
+        }
+    }
+
+    #[test]
+    fn jacobi_diagonalises_a_symmetric_matrix() {
+        let a = vec![
+            vec![4.0, 1.0, 0.5],
+            vec![1.0, 3.0, 0.2],
+            vec![0.5, 0.2, 1.0],
+        ];
+        let (vals, vecs) = symmetric_eigen(&a);
+        for (l, v) in vals.iter().zip(&vecs) {
+            for i in 0..3 {
+                let av: f64 = (0..3).map(|k| a[i][k] * v[k]).sum();
+                assert!((av - l * v[i]).abs() < 1e-12);
+            }
+        }
+        assert!((vals.iter().sum::<f64>() - 8.0).abs() < 1e-12);
+    }
+}

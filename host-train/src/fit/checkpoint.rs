@@ -1,0 +1,244 @@
+//! Checkpoints of a SNES or Adam run and resuming from them.
+//!
+//! A checkpoint (`checkpoint.json` in the output folder, written atomically) holds the whole state of
+//! the run between two generations or epochs ([`super::snes::SnesState`]: mean, step sizes, random
+//! generator state, best point, counters, loss log; [`AdamState`]: point, moments, step count,
+//! plateau scheduler, best point, counters, loss log) with a fingerprint of what produced it: a hash of the
+//! training and test data and the fit settings that change the result. A run resumed from it
+//! continues exactly where the interrupted one stopped, so its parameters are bit-identical to an
+//! uninterrupted run's. A checkpoint from other data or other settings is refused, naming what differs.
+
+use super::objective::Point;
+use super::snes::SnesState;
+use super::{FitError, FitOptions, PathPoint};
+use galling::dataset::Dataset;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// File name of a checkpoint inside its folder.
+pub const FILE: &str = "checkpoint.json";
+const FORMAT: &str = "host-train checkpoint";
+const VERSION: u32 = 1;
+
+/// Checkpoint settings of a fit ([`FitOptions::checkpoint`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Checkpointing {
+    /// Folder the checkpoint is written to (as [`FILE`]).
+    pub dir: PathBuf,
+    /// Write a checkpoint every this many generations or epochs (0: only when stopped by
+    /// `stop_after`).
+    pub every: usize,
+    /// Continue from the checkpoint in this folder.
+    pub resume: Option<PathBuf>,
+    /// Stop after this generation (SNES) or epoch (Adam), leaving a checkpoint, with [`FitError::Interrupted`] (a hook for
+    /// tests and time-boxed batch jobs). Not part of the fingerprint.
+    pub stop_after: Option<usize>,
+}
+
+/// What a checkpoint must match to be resumed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fingerprint {
+    /// FNV-1a hash of the training and test data (labels, model temperatures, COF values), hex.
+    pub data_hash: String,
+    /// The settings that change the result.
+    pub settings: serde_json::Value,
+}
+
+/// The whole state of an Adam run between two epochs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdamState {
+    /// Epochs done.
+    pub epoch: usize,
+    /// Current point (model coordinates).
+    pub x: Point,
+    /// First moments.
+    pub m: Point,
+    /// Second moments.
+    pub v: Point,
+    /// Adam's step count.
+    pub t: i32,
+    /// Plateau scheduler: `(lr, best loss, epochs without improvement)`.
+    pub scheduler: (f64, f64, usize),
+    /// Best point seen.
+    pub best: Point,
+    /// Its score (log-likelihood minus penalty).
+    pub best_ll: f64,
+    /// The epoch it was seen at.
+    pub best_epoch: usize,
+    /// Value-and-gradient evaluations so far.
+    pub evaluations: usize,
+    /// Wall seconds spent before this process took over.
+    pub elapsed: f64,
+    /// The logged point of every epoch.
+    pub(crate) path: Vec<PathPoint>,
+}
+
+/// The state of a run of either checkpointed method.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum MethodState {
+    /// A SNES run.
+    Snes(SnesState),
+    /// An Adam run.
+    Adam(AdamState),
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct File {
+    format: String,
+    version: u32,
+    fingerprint: Fingerprint,
+    state: MethodState,
+}
+
+/// 64-bit FNV-1a.
+fn fnv(hash: &mut u64, bytes: &[u8]) {
+    for b in bytes {
+        *hash ^= u64::from(*b);
+        *hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+}
+
+/// Hash of the data sets, hex (used by checkpoints and the tuning study).
+pub fn data_hash(sets: &[Option<&Dataset>]) -> String {
+    let mut h = 0xcbf2_9ce4_8422_2325_u64;
+    for set in sets {
+        match set {
+            None => fnv(&mut h, b"none;"),
+            Some(d) => {
+                for s in &d.series {
+                    fnv(&mut h, s.label.as_bytes());
+                    fnv(&mut h, &s.temperature.to_bits().to_le_bytes());
+                    fnv(&mut h, &(s.cof.len() as u64).to_le_bytes());
+                    for c in &s.cof {
+                        fnv(&mut h, &c.to_bits().to_le_bytes());
+                    }
+                }
+                fnv(&mut h, b"end;");
+            }
+        }
+    }
+    format!("{h:016x}")
+}
+
+/// The fingerprint of a fit of `train` (and `test`) with `options`.
+pub fn fingerprint(train: &Dataset, test: Option<&Dataset>, options: &FitOptions) -> Fingerprint {
+    let fixed: Vec<(String, f64)> = options
+        .fixed
+        .iter()
+        .map(|(f, v)| (f.to_string(), *v))
+        .collect();
+    Fingerprint {
+        data_hash: data_hash(&[Some(train), test]),
+        settings: serde_json::json!({
+            "method": options.method,
+            "seed": options.seed,
+            "physical": options.physical,
+            "starts": options.starts,
+            "fixed": fixed,
+            "l2": options.l2,
+            "start": options.start.map(|s| s.to_array().to_vec()),
+        }),
+    }
+}
+
+/// Writes the checkpoint of `state` into `dir` atomically.
+pub(crate) fn save(
+    dir: &Path,
+    fingerprint: &Fingerprint,
+    state: &MethodState,
+) -> Result<(), FitError> {
+    std::fs::create_dir_all(dir).map_err(|e| {
+        FitError::Checkpoint(format!("cannot create the folder {}: {e}", dir.display()))
+    })?;
+    let file = File {
+        format: FORMAT.into(),
+        version: VERSION,
+        fingerprint: fingerprint.clone(),
+        state: state.clone(),
+    };
+    let mut json = serde_json::to_string(&file)
+        .map_err(|e| FitError::Checkpoint(format!("cannot encode the checkpoint: {e}")))?;
+    json.push('\n');
+    crate::atomic::write(&dir.join(FILE), json.as_bytes())
+        .map_err(|e| FitError::Checkpoint(e.to_string()))
+}
+
+/// Reads the checkpoint in `dir` and checks it against `expected`.
+pub(crate) fn load(dir: &Path, expected: &Fingerprint) -> Result<MethodState, FitError> {
+    let path = dir.join(FILE);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| FitError::Checkpoint(format!("cannot read {}: {e}", path.display())))?;
+    let file: File = serde_json::from_str(&text).map_err(|e| {
+        FitError::Checkpoint(format!("{} is not a checkpoint: {e}", path.display()))
+    })?;
+    if file.format != FORMAT || file.version != VERSION {
+        return Err(FitError::Checkpoint(format!(
+            "{} is format {:?} version {}, expected {FORMAT:?} version {VERSION}",
+            path.display(),
+            file.format,
+            file.version
+        )));
+    }
+    if file.fingerprint.data_hash != expected.data_hash {
+        return Err(FitError::Checkpoint(format!(
+            "{} was written for other data (data hash {}, this run's data hash {}): a different \
+             data set, temperature map or train/test split",
+            path.display(),
+            file.fingerprint.data_hash,
+            expected.data_hash
+        )));
+    }
+    if let Some((key, was, now)) =
+        first_difference("", &file.fingerprint.settings, &expected.settings)
+    {
+        return Err(FitError::Checkpoint(format!(
+            "{} was written with other settings: `{key}` is {was} in the checkpoint, {now} in this run",
+            path.display()
+        )));
+    }
+    Ok(file.state)
+}
+
+/// The first key path where `a` and `b` differ, with both values.
+fn first_difference(
+    path: &str,
+    a: &serde_json::Value,
+    b: &serde_json::Value,
+) -> Option<(String, String, String)> {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            keys.into_iter().find_map(|k| {
+                let sub = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                let null = Value::Null;
+                first_difference(&sub, x.get(k).unwrap_or(&null), y.get(k).unwrap_or(&null))
+            })
+        }
+        _ if a == b => None,
+        _ => Some((path.to_string(), a.to_string(), b.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn differences_name_the_key() {
+        let a = serde_json::json!({"method": {"Snes": {"population": 50}}, "seed": 1});
+        let b = serde_json::json!({"method": {"Snes": {"population": 30}}, "seed": 1});
+        let (k, was, now) = first_difference("", &a, &b).unwrap();
+        assert_eq!(
+            (k.as_str(), was.as_str(), now.as_str()),
+            ("method.Snes.population", "50", "30")
+        );
+        assert!(first_difference("", &a, &a).is_none());
+    }
+}
