@@ -7,6 +7,8 @@
 //! 2. **Phase 2**: the best value of every sweep (lowest test AVG, or train AVG without a split)
 //!    that beats the default by more than 0.01 % is combined into one configuration, scored the
 //!    same way. The `train_fraction` sweep is reported but never combined: it changes the test set.
+//!    A sweep run with a `base` (e.g. the SNES population with `method = snes`) is combined only
+//!    when the combination has that base (its value does nothing otherwise).
 //! 3. **Phase 3**: long runs (budgets times [`LongPlan::factor`]) of the default and the combined
 //!    configuration: loss against wall time, and the time and iteration at which each reaches the
 //!    target loss.
@@ -862,22 +864,27 @@ fn finish(
         });
     }
 
-    // Phase 2: the best of each sweep combined (the sweeps' bases are not applied).
-    let mut combined_sweep = Sweep {
-        parameter: "seed".into(),
-        values: Vec::new(),
-        base: serde_json::Map::new(),
+    // Phase 2: the best of each sweep combined. Sweeps without a base first; then a sweep run with
+    // a base (e.g. the SNES population, swept with method = snes) only if the combination has that
+    // base (the best optimiser is SNES), since its value does nothing otherwise.
+    let mut combined = plan.default.clone();
+    let with = |c: &Config, key: &str, value: &serde_json::Value| -> Result<Config, TuneError> {
+        let sweep = Sweep {
+            parameter: key.into(),
+            values: Vec::new(),
+            base: serde_json::Map::new(),
+        };
+        sweep_config(c, &sweep, value)
     };
-    for s in &sweeps {
-        if let Some(b) = &s.best {
-            combined_sweep.base.insert(s.parameter.clone(), b.clone());
+    for pass_plain in [true, false] {
+        for s in sweeps.iter().filter(|s| s.base.is_empty() == pass_plain) {
+            let Some(best) = &s.best else { continue };
+            let current = serde_json::to_value(&combined).unwrap_or_default();
+            if s.base.iter().all(|(k, v)| current.get(k) == Some(v)) {
+                combined = with(&combined, &s.parameter, best)?;
+            }
         }
     }
-    let combined = sweep_config(
-        &plan.default,
-        &combined_sweep,
-        &serde_json::json!(plan.default.seed),
-    )?;
     let long_default = plan.default.long(plan.long.factor.max(1));
     let long_combined = combined.long(plan.long.factor.max(1));
     let jobs = [
