@@ -37,9 +37,12 @@
 //! # Ok::<(), Box<dyn core::error::Error>>(())
 //! ```
 
+use crate::Model;
 use crate::monitor::{Package, PackageError};
 use crate::params::{ParamError, ParamField, V8Params};
-use crate::risk::{RiskTable, TABLE_CELLS, TABLE_TEMPERATURES, TableError, TableSpec};
+use crate::risk::{
+    TABLE_CELLS, TABLE_TEMPERATURES, TableError, TableSpec, check_row, check_survival,
+};
 use crate::signals::{SettingsError, SignalSettings};
 use core::fmt;
 
@@ -438,7 +441,8 @@ pub fn encode(package: &Package) -> [u8; BLOB_LEN] {
 /// Decodes and validates a blob from the start of `bytes` (trailing bytes are ignored).
 ///
 /// Checks, in order: magic (and the version-1 magic), version, model, parameter count, layout,
-/// length, CRC, then the parameters, settings and table values.
+/// length, CRC, then the parameters, the table and the settings. The package is built once, in the
+/// returned value; use [`decode_into`] to decode into storage the caller already has (a `static`).
 ///
 /// ```
 /// use galling::blob::{self, BlobError};
@@ -450,6 +454,106 @@ pub fn encode(package: &Package) -> [u8; BLOB_LEN] {
 /// # Errors
 /// The first [`BlobError`] found.
 pub fn decode(bytes: &[u8]) -> Result<Package, BlobError> {
+    let mut package = Package::unfilled();
+    decode_into(bytes, &mut package)?;
+    Ok(package)
+}
+
+/// [`decode`] into `out`, which is overwritten only when the whole blob is valid: on an error `out`
+/// is left exactly as it was (an update that fails keeps the running package). The bytes are checked
+/// in a first pass that stores nothing large, then copied into `out`, so the stack holds no copy of
+/// the table.
+///
+/// ```
+/// # #[cfg(feature = "std")] {
+/// use galling::{Model, V8Params, blob, monitor::Package, risk::{RiskTable, TableSpec}};
+/// let table = RiskTable::build(&Model::new(&V8Params::PUBLISHED_FIT.map(f64::from))?,
+///                              &TableSpec::new(160.0, 170.0));
+/// let package = Package::new(V8Params::PUBLISHED_FIT, Default::default(), table)?;
+/// let mut running = package.clone();
+/// let mut bytes = blob::encode(&package);
+/// bytes[100] ^= 1;                                          // a damaged update
+/// assert!(blob::decode_into(&bytes, &mut running).is_err());
+/// assert_eq!(running, package);                              // the running package is kept
+/// # }
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// The first [`BlobError`] found; `out` is then unchanged.
+pub fn decode_into(bytes: &[u8], out: &mut Package) -> Result<(), BlobError> {
+    let content = check_frame(bytes)?;
+    let mut r = Reader {
+        bytes: content,
+        at: PARAMS_OFFSET,
+    };
+    let params = V8Params::from_array(r.f32s::<PARAM_COUNT>());
+    let settings = SignalSettings {
+        hot_die_target: r.f32(),
+        onset_raise: r.f32(),
+        onset_clear: r.f32(),
+        onset_confirm: r.u8(),
+        onset_window: r.u8(),
+        onset_clear_strokes: r.u8(),
+        recover_strokes: r.u8(),
+        recover_cof: r.f32(),
+        cof_low: r.f32(),
+        cof_high: r.f32(),
+        temperature_low: r.f32(),
+        temperature_high: r.f32(),
+    };
+    let spec = TableSpec {
+        temperature_low: r.f32(),
+        temperature_high: r.f32(),
+        threshold: r.f32(),
+        clean_limit: r.f32(),
+        horizon: r.u16(),
+    };
+    // Pass 1: every value, checked where it lies in the blob.
+    params.validate()?;
+    Model::new(&params)?;
+    spec.validate().map_err(BlobError::InvalidTable)?;
+    let at = |offset: usize| Reader {
+        bytes: content,
+        at: offset,
+    };
+    let mut survival = at(SURVIVAL_OFFSET);
+    for row in 0..TABLE_TEMPERATURES as u16 {
+        for column in 0..TABLE_CELLS as u16 {
+            check_survival(row, column, survival.f32()).map_err(BlobError::InvalidTable)?;
+        }
+    }
+    let (mut hazard, mut expected, mut clean) =
+        (at(HAZARD_OFFSET), at(EXPECTED_OFFSET), at(CLEAN_OFFSET));
+    for row in 0..TABLE_TEMPERATURES as u16 {
+        check_row(&spec, row, hazard.f32(), expected.f32(), clean.f32())
+            .map_err(BlobError::InvalidTable)?;
+    }
+    settings
+        .validate(spec.threshold)
+        .map_err(BlobError::InvalidSettings)?;
+    // Pass 2: the whole blob is valid; copy it into place.
+    let (p, s, table) = out.parts_mut();
+    *p = params;
+    *s = settings;
+    let (t_spec, t_hazard, t_expected, t_clean, t_survival) = table.parts_mut();
+    *t_spec = spec;
+    let mut r = at(HAZARD_OFFSET);
+    for dst in [t_hazard, t_expected, t_clean] {
+        for x in dst.iter_mut() {
+            *x = r.f32();
+        }
+    }
+    for row in t_survival.iter_mut() {
+        for x in row.iter_mut() {
+            *x = r.f32();
+        }
+    }
+    Ok(())
+}
+
+/// Checks the header and the CRC; returns the content (the bytes before the CRC).
+fn check_frame(bytes: &[u8]) -> Result<&[u8], BlobError> {
     let truncated = BlobError::Truncated {
         needed: BLOB_LEN,
         found: bytes.len(),
@@ -523,51 +627,16 @@ pub fn decode(bytes: &[u8]) -> Result<Package, BlobError> {
     if stored != computed {
         return Err(BlobError::CrcMismatch { stored, computed });
     }
-    let mut r = Reader {
-        bytes: content,
-        at: PARAMS_OFFSET,
-    };
-    let params = V8Params::from_array(r.f32s::<PARAM_COUNT>());
-    let settings = SignalSettings {
-        hot_die_target: r.f32(),
-        onset_raise: r.f32(),
-        onset_clear: r.f32(),
-        onset_confirm: r.u8(),
-        onset_window: r.u8(),
-        onset_clear_strokes: r.u8(),
-        recover_strokes: r.u8(),
-        recover_cof: r.f32(),
-        cof_low: r.f32(),
-        cof_high: r.f32(),
-        temperature_low: r.f32(),
-        temperature_high: r.f32(),
-    };
-    let spec = TableSpec {
-        temperature_low: r.f32(),
-        temperature_high: r.f32(),
-        threshold: r.f32(),
-        clean_limit: r.f32(),
-        horizon: r.u16(),
-    };
-    let (temperatures, cells, _pad) = (r.u16(), r.u16(), r.u16());
-    if usize::from(temperatures) != TABLE_TEMPERATURES || usize::from(cells) != TABLE_CELLS {
-        // Covered by the layout hash; kept as a second line of defence.
+    // The table's dimensions are part of the layout hash; this checks them once more.
+    let [t0, t1] = (TABLE_TEMPERATURES as u16).to_le_bytes();
+    let [c0, c1] = (TABLE_CELLS as u16).to_le_bytes();
+    if content.get(TABLE_OFFSET + 18..TABLE_OFFSET + 22) != Some(&[t0, t1, c0, c1][..]) {
         return Err(BlobError::LayoutMismatch {
             found: layout,
             expected: LAYOUT_HASH,
         });
     }
-    let hazard = r.f32s::<TABLE_TEMPERATURES>();
-    let expected = r.f32s::<TABLE_TEMPERATURES>();
-    let clean = r.f32s::<TABLE_TEMPERATURES>();
-    let mut survival = [[0.0_f32; TABLE_CELLS]; TABLE_TEMPERATURES];
-    for row in survival.iter_mut() {
-        *row = r.f32s::<TABLE_CELLS>();
-    }
-    params.validate()?;
-    let table = RiskTable::from_parts(spec, hazard, expected, clean, survival)
-        .map_err(BlobError::InvalidTable)?;
-    Ok(Package::new(params, settings, table)?)
+    Ok(content)
 }
 
 impl From<ParamError> for BlobError {
@@ -579,7 +648,7 @@ impl From<ParamError> for BlobError {
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use super::*;
-    use crate::Model;
+    use crate::risk::RiskTable;
 
     fn package() -> Package {
         let table = RiskTable::build(

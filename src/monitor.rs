@@ -199,6 +199,23 @@ impl Package {
         &self.table
     }
 
+    /// A package to be overwritten by [`crate::blob::decode_into`]: placeholder parameters (the
+    /// published fit), default settings and an unfilled table. Not valid: never run it.
+    pub(crate) const fn unfilled() -> Self {
+        Self {
+            params: V8Params::PUBLISHED_FIT,
+            settings: SignalSettings::DEFAULT,
+            table: RiskTable::unfilled(crate::risk::TableSpec::new(160.0, 170.0)),
+        }
+    }
+
+    /// The parts, mutable, for the blob decoder's in-place fill.
+    pub(crate) fn parts_mut(
+        &mut self,
+    ) -> (&mut V8Params<f32>, &mut SignalSettings, &mut RiskTable) {
+        (&mut self.params, &mut self.settings, &mut self.table)
+    }
+
     /// The same package with other settings (validated).
     ///
     /// # Errors

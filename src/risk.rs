@@ -505,12 +505,9 @@ impl RiskTable {
     /// The first [`TableError`] found.
     pub fn validate(&self) -> Result<(), TableError> {
         self.spec.validate()?;
-        let probability = |x: f32| (0.0..=1.0).contains(&x);
         for (row, values) in (0u16..).zip(self.survival.iter()) {
             for (column, &v) in (0u16..).zip(values.iter()) {
-                if !probability(v) {
-                    return Err(TableError::Survival { row, column });
-                }
+                check_survival(row, column, v)?;
             }
         }
         let rows = self
@@ -519,17 +516,41 @@ impl RiskTable {
             .zip(self.expected.iter())
             .zip(self.clean.iter());
         for (row, ((&h, &e), &m)) in (0u16..).zip(rows) {
-            if !probability(h) {
-                return Err(TableError::Hazard { row });
-            }
-            if !(m >= consts::COF_MIN as f32 && m <= self.spec.clean_limit) {
-                return Err(TableError::CleanCof { row });
-            }
-            if !(1.0..=EXPECTED_STROKES_CAP).contains(&e) {
-                return Err(TableError::ExpectedStrokes { row });
-            }
+            check_row(&self.spec, row, h, e, m)?;
         }
         Ok(())
+    }
+
+    /// A table of zeros for `spec`, not valid until filled (the blob decoder fills it in place).
+    pub(crate) const fn unfilled(spec: TableSpec) -> Self {
+        Self {
+            spec,
+            hazard: [0.0; TABLE_TEMPERATURES],
+            expected: [0.0; TABLE_TEMPERATURES],
+            clean: [0.0; TABLE_TEMPERATURES],
+            survival: [[0.0; TABLE_CELLS]; TABLE_TEMPERATURES],
+        }
+    }
+
+    /// The parts, mutable, for the blob decoder's in-place fill (`spec`, hazard, expected, clean,
+    /// survival).
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn parts_mut(
+        &mut self,
+    ) -> (
+        &mut TableSpec,
+        &mut [f32; TABLE_TEMPERATURES],
+        &mut [f32; TABLE_TEMPERATURES],
+        &mut [f32; TABLE_TEMPERATURES],
+        &mut [[f32; TABLE_CELLS]; TABLE_TEMPERATURES],
+    ) {
+        (
+            &mut self.spec,
+            &mut self.hazard,
+            &mut self.expected,
+            &mut self.clean,
+            &mut self.survival,
+        )
     }
 
     /// A table from its parts, validated (the blob decoder's constructor).
@@ -579,6 +600,36 @@ impl RiskTable {
         let (lo, hi) = self.temperature_range();
         lo + (hi - lo) * (i as f32 / (TABLE_TEMPERATURES - 1) as f32)
     }
+}
+
+/// Checks one survival entry (a probability).
+pub(crate) fn check_survival(row: u16, column: u16, v: f32) -> Result<(), TableError> {
+    if (0.0..=1.0).contains(&v) {
+        Ok(())
+    } else {
+        Err(TableError::Survival { row, column })
+    }
+}
+
+/// Checks one temperature row's hazard (a probability), typical clean COF (in `[0.1, clean limit]`)
+/// and expected strokes (in `[1, EXPECTED_STROKES_CAP]`).
+pub(crate) fn check_row(
+    spec: &TableSpec,
+    row: u16,
+    hazard: f32,
+    expected: f32,
+    clean: f32,
+) -> Result<(), TableError> {
+    if !(0.0..=1.0).contains(&hazard) {
+        return Err(TableError::Hazard { row });
+    }
+    if !(clean >= consts::COF_MIN as f32 && clean <= spec.clean_limit) {
+        return Err(TableError::CleanCof { row });
+    }
+    if !(1.0..=EXPECTED_STROKES_CAP).contains(&expected) {
+        return Err(TableError::ExpectedStrokes { row });
+    }
+    Ok(())
 }
 
 /// The exact forecast on a fine COF grid at one temperature (host, `f64`): the reference the table

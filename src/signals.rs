@@ -119,28 +119,32 @@ pub struct SignalSettings {
 }
 
 impl Default for SignalSettings {
-    /// Hot die above a 0.2 hazard; onset warning raised at excess 2.0 on 1 of 1 strokes, cleared after
-    /// 3 strokes below 1.0; galling recovered after 2 strokes below COF 0.45; COF accepted in `[0, 2]`
-    /// (the averager's clamp), temperature in `[-40, 400]` degC.
+    /// [`SignalSettings::DEFAULT`].
     fn default() -> Self {
-        Self {
-            hot_die_target: 0.2,
-            onset_raise: 2.0,
-            onset_clear: 1.0,
-            onset_confirm: 1,
-            onset_window: 1,
-            onset_clear_strokes: 3,
-            recover_cof: 0.45,
-            recover_strokes: 2,
-            cof_low: 0.0,
-            cof_high: 2.0,
-            temperature_low: -40.0,
-            temperature_high: 400.0,
-        }
+        Self::DEFAULT
     }
 }
 
 impl SignalSettings {
+    /// Hot die above a 0.2 hazard; onset warning raised at excess 2.0 on 1 of 1 strokes, cleared after
+    /// 3 strokes below 1.0; galling recovered after 2 strokes below COF 0.45; COF accepted in `[0, 2]`
+    /// (the averager's clamp), temperature in `[-40, 400]` degC. The trainer calibrates
+    /// `onset_raise` and `onset_clear` for the blob.
+    pub const DEFAULT: Self = Self {
+        hot_die_target: 0.2,
+        onset_raise: 2.0,
+        onset_clear: 1.0,
+        onset_confirm: 1,
+        onset_window: 1,
+        onset_clear_strokes: 3,
+        recover_cof: 0.45,
+        recover_strokes: 2,
+        cof_low: 0.0,
+        cof_high: 2.0,
+        temperature_low: -40.0,
+        temperature_high: 400.0,
+    };
+
     /// Checks every setting against the galling `threshold`.
     ///
     /// # Errors
