@@ -34,7 +34,8 @@ use galling::{DefaultMonitor, Model, MonitorBuilder, V8Params};
 pub use report::GallingReport;
 
 /// What a call did. `GALLING_STATUS_OK` (0) is success; every other value names what was refused.
-#[repr(C)]
+/// Returned as an `int32_t` (`repr(i32)`), whatever the C compiler's enum size.
+#[repr(i32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GallingStatus {
     /// Success: the outputs are written.
