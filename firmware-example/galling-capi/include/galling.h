@@ -20,6 +20,15 @@
 // Alignment of every storage struct, bytes.
 #define GALLING_STORAGE_ALIGN 8
 
+// 64-bit words after the tag word in [`GallingParams`] (`GALLING_PARAMS_SIZE / 8 - 1`).
+#define GALLING_PARAMS_WORDS 31
+
+// 64-bit words after the tag word in [`GallingMonitor`] (`GALLING_MONITOR_SIZE / 8 - 1`).
+#define GALLING_MONITOR_WORDS 127
+
+// 64-bit words after the tag word in [`GallingAverager`] (`GALLING_AVERAGER_SIZE / 8 - 1`).
+#define GALLING_AVERAGER_WORDS 7
+
 // What a call did. `GALLING_STATUS_OK` (0) is success; every other value names what was refused.
 // Returned as an `int32_t` (`repr(i32)`), whatever the C compiler's enum size.
 enum GallingStatus
@@ -77,14 +86,17 @@ typedef int32_t GallingStatus;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
-// Storage for one stroke averager (opaque; fill it with `galling_averager_init`).
-typedef struct GallingAverager GallingAverager;
+// Storage for decoded parameters (opaque: C must not touch the fields; fill it with `galling_params_decode`).
+typedef struct GallingParams {
+  uint64_t _tag;
+  uint64_t _storage[GALLING_PARAMS_WORDS];
+} GallingParams;
 
-// Storage for one monitor (opaque; fill it with `galling_monitor_init`).
-typedef struct GallingMonitor GallingMonitor;
-
-// Storage for decoded parameters (opaque; fill it with `galling_params_decode`).
-typedef struct GallingParams GallingParams;
+// Storage for one monitor (opaque: C must not touch the fields; fill it with `galling_monitor_init`).
+typedef struct GallingMonitor {
+  uint64_t _tag;
+  uint64_t _storage[GALLING_MONITOR_WORDS];
+} GallingMonitor;
 
 // What the monitor says about one accepted stroke, as C sees it (`GallingReport` in `galling.h`).
 typedef struct GallingReport {
@@ -114,6 +126,12 @@ typedef struct GallingReport {
 } GallingReport;
 // A report of all zeros and NaN (what an output argument holds before the first update).
 #define GallingReport_EMPTY (GallingReport){ .stroke = 0, .risk = f32_NAN, .expected_strokes = f32_NAN, .advised_max_temperature = f32_NAN, .stay_probability = f32_NAN, .log_prob = f32_NAN, .jump_posterior = f32_NAN, .hot_die = 0, .onset_warning = 0, .galling_detected = 0, .alarm_level = 0 }
+
+// Storage for one stroke averager (opaque: C must not touch the fields; fill it with `galling_averager_init`).
+typedef struct GallingAverager {
+  uint64_t _tag;
+  uint64_t _storage[GALLING_AVERAGER_WORDS];
+} GallingAverager;
 
 // Mean, standard deviation and count of the COF samples of one stroke's sliding window.
 typedef struct GallingStrokeStats {

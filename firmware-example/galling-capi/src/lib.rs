@@ -89,30 +89,36 @@ pub const GALLING_MONITOR_SIZE: usize = 1024;
 pub const GALLING_AVERAGER_SIZE: usize = 64;
 /// Alignment of every storage struct, bytes.
 pub const GALLING_STORAGE_ALIGN: usize = 8;
+/// 64-bit words after the tag word in [`GallingParams`] (`GALLING_PARAMS_SIZE / 8 - 1`).
+pub const GALLING_PARAMS_WORDS: usize = 31;
+/// 64-bit words after the tag word in [`GallingMonitor`] (`GALLING_MONITOR_SIZE / 8 - 1`).
+pub const GALLING_MONITOR_WORDS: usize = 127;
+/// 64-bit words after the tag word in [`GallingAverager`] (`GALLING_AVERAGER_SIZE / 8 - 1`).
+pub const GALLING_AVERAGER_WORDS: usize = 7;
 
 const PARAMS_TAG: u64 = 0x5041_5241_4D53_0001; // "PARAMS" v1
 const MONITOR_TAG: u64 = 0x4D4F_4E49_544F_0001; // "MONITO" v1
 const AVERAGER_TAG: u64 = 0x4156_4552_4147_0001; // "AVERAG" v1
 
-/// Storage for decoded parameters (opaque; fill it with `galling_params_decode`).
+/// Storage for decoded parameters (opaque: C must not touch the fields; fill it with `galling_params_decode`).
 #[repr(C)]
 pub struct GallingParams {
-    tag: u64,
-    storage: [u64; GALLING_PARAMS_SIZE / 8 - 1],
+    _tag: u64,
+    _storage: [u64; GALLING_PARAMS_WORDS],
 }
 
-/// Storage for one monitor (opaque; fill it with `galling_monitor_init`).
+/// Storage for one monitor (opaque: C must not touch the fields; fill it with `galling_monitor_init`).
 #[repr(C)]
 pub struct GallingMonitor {
-    tag: u64,
-    storage: [u64; GALLING_MONITOR_SIZE / 8 - 1],
+    _tag: u64,
+    _storage: [u64; GALLING_MONITOR_WORDS],
 }
 
-/// Storage for one stroke averager (opaque; fill it with `galling_averager_init`).
+/// Storage for one stroke averager (opaque: C must not touch the fields; fill it with `galling_averager_init`).
 #[repr(C)]
 pub struct GallingAverager {
-    tag: u64,
-    storage: [u64; GALLING_AVERAGER_SIZE / 8 - 1],
+    _tag: u64,
+    _storage: [u64; GALLING_AVERAGER_WORDS],
 }
 
 /// Mean, standard deviation and count of the COF samples of one stroke's sliding window.
@@ -469,7 +475,7 @@ mod tests {
                 galling_params_decode(b.as_ptr(), b.len(), params.as_mut_ptr()),
                 GallingStatus::BlobCrcMismatch
             );
-            assert_eq!(params.assume_init_ref().tag, 0);
+            assert_eq!(params.assume_init_ref()._tag, 0);
             let erased = [0xFF_u8; 128];
             assert_eq!(
                 galling_params_decode(erased.as_ptr(), erased.len(), params.as_mut_ptr()),

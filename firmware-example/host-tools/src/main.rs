@@ -263,6 +263,14 @@ fn c_data(strokes: &[Stroke], outcomes: &[Outcome]) -> String {
          * press-app/replay/data.rs. Float values are IEEE-754 bit patterns. Include once, after\n\
          * replay_types.h. */\n\n",
     );
+    let blob = blob::encode(&V8Params::PUBLISHED_FIT).unwrap_or([0; blob::BLOB_LEN]);
+    let _ = writeln!(s, "/* The published fit's parameter blob. */");
+    let _ = writeln!(s, "static const uint8_t REPLAY_BLOB[{}] = {{", blob.len());
+    for row in blob.chunks(12) {
+        let bytes: Vec<String> = row.iter().map(|b| format!("{b:#04x}")).collect();
+        let _ = writeln!(s, "    {},", bytes.join(", "));
+    }
+    s.push_str("};\n\n");
     let total: usize = strokes.iter().map(|s| s.samples.len()).sum();
     let _ = writeln!(s, "static const replay_sample_t REPLAY_SAMPLES[{total}] = {{");
     for st in strokes {
