@@ -33,6 +33,7 @@ impl NorFlashError for RamFlashError {
 }
 
 /// `N` bytes of simulated NOR flash with sectors of `SECTOR` bytes and 4-byte writes.
+#[derive(Clone)]
 pub struct RamFlash<const N: usize, const SECTOR: usize> {
     bytes: [u8; N],
     /// Bytes that may still change before the power cut (`None`: no cut armed).
