@@ -9,9 +9,10 @@ out=target/c
 mkdir -p "$out"
 cflags=(-std=c11 -O2 -Wall -Wextra -Werror -Iinclude -Ic)
 
-cargo build --quiet --release --target x86_64-unknown-linux-gnu
+host="${HOST_TARGET:-$(rustc -vV | sed -n "s/^host: //p")}"
+cargo build --quiet --release --target "$host"
 gcc "${cflags[@]}" c/replay_test.c c/host_main.c \
-    target/x86_64-unknown-linux-gnu/release/libgalling_capi.a -Wl,--gc-sections -o "$out/host-test"
+    "target/$host/release/libgalling_capi.a" -Wl,--gc-sections -o "$out/host-test"
 
 cargo build --quiet --release --target thumbv7em-none-eabihf
 arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard -ffreestanding \

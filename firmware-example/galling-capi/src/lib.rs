@@ -434,7 +434,11 @@ mod tests {
                 GallingStatus::NullPointer
             );
             let mut buf = [0u64; GALLING_PARAMS_SIZE / 8 + 1];
-            let odd = buf.as_mut_ptr().cast::<u8>().wrapping_add(4).cast::<GallingParams>();
+            let odd = buf
+                .as_mut_ptr()
+                .cast::<u8>()
+                .wrapping_add(4)
+                .cast::<GallingParams>();
             assert_eq!(
                 galling_params_decode(b.as_ptr(), b.len(), odd),
                 GallingStatus::Misaligned
@@ -499,7 +503,10 @@ mod tests {
         unsafe {
             galling_params_decode(b.as_ptr(), b.len(), params.as_mut_ptr());
             galling_monitor_init(monitor.as_mut_ptr(), params.as_ptr());
-            for (n, cof) in [0.15_f32, 0.2, 0.45, 0.9, 0.95, 1.1].into_iter().enumerate() {
+            for (n, cof) in [0.15_f32, 0.2, 0.45, 0.9, 0.95, 1.1]
+                .into_iter()
+                .enumerate()
+            {
                 let mut r = GallingReport::EMPTY;
                 let s = galling_monitor_update(monitor.as_mut_ptr(), n as u32, 170.0, cof, &mut r);
                 assert_eq!(s, GallingStatus::Ok);
@@ -562,7 +569,10 @@ mod tests {
                     GallingStatus::Ok
                 );
             }
-            assert_eq!(galling_averager_finish(a.as_mut_ptr(), &mut s), GallingStatus::Ok);
+            assert_eq!(
+                galling_averager_finish(a.as_mut_ptr(), &mut s),
+                GallingStatus::Ok
+            );
             assert_eq!(s.samples, 51);
             assert!((s.mean - 0.2).abs() < 1e-6);
         }

@@ -99,8 +99,7 @@ fn recorded_strokes() -> Result<Vec<Stroke>, String> {
     let mut strokes = Vec::new();
     for (series, count) in SERIES {
         let path = repo_root().join("data/demo").join(series).join("mean.txt");
-        let text =
-            fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let temperature: f32 = series.parse().map_err(|_| format!("series {series}"))?;
         let means: Vec<f64> = text
             .lines()
@@ -109,7 +108,12 @@ fn recorded_strokes() -> Result<Vec<Stroke>, String> {
             .take(count)
             .map(|(n, l)| {
                 l.trim().parse::<f64>().map_err(|_| {
-                    format!("{}:{}: `{}` is not a COF value", path.display(), n + 1, l.trim())
+                    format!(
+                        "{}:{}: `{}` is not a COF value",
+                        path.display(),
+                        n + 1,
+                        l.trim()
+                    )
                 })
             })
             .collect::<Result<_, _>>()?;
@@ -210,7 +214,11 @@ fn rust_data(strokes: &[Stroke], outcomes: &[Outcome]) -> String {
     }
     s.push_str("];\n\n");
     let _ = writeln!(s, "/// The recorded strokes (samples in `SAMPLES`).");
-    let _ = writeln!(s, "pub static STROKES: [RecordedStroke; {}] = [", strokes.len());
+    let _ = writeln!(
+        s,
+        "pub static STROKES: [RecordedStroke; {}] = [",
+        strokes.len()
+    );
     let mut first = 0;
     for st in strokes {
         let _ = writeln!(
@@ -272,7 +280,10 @@ fn c_data(strokes: &[Stroke], outcomes: &[Outcome]) -> String {
     }
     s.push_str("};\n\n");
     let total: usize = strokes.iter().map(|s| s.samples.len()).sum();
-    let _ = writeln!(s, "static const replay_sample_t REPLAY_SAMPLES[{total}] = {{");
+    let _ = writeln!(
+        s,
+        "static const replay_sample_t REPLAY_SAMPLES[{total}] = {{"
+    );
     for st in strokes {
         for x in &st.samples {
             let _ = writeln!(
@@ -285,7 +296,11 @@ fn c_data(strokes: &[Stroke], outcomes: &[Outcome]) -> String {
         }
     }
     s.push_str("};\n\n");
-    let _ = writeln!(s, "static const replay_stroke_t REPLAY_STROKES[{}] = {{", strokes.len());
+    let _ = writeln!(
+        s,
+        "static const replay_stroke_t REPLAY_STROKES[{}] = {{",
+        strokes.len()
+    );
     let mut first = 0;
     for (st, o) in strokes.iter().zip(outcomes) {
         let head = format!(
@@ -297,7 +312,10 @@ fn c_data(strokes: &[Stroke], outcomes: &[Outcome]) -> String {
         first += st.samples.len();
         match o {
             Outcome::TooFewSamples => {
-                let _ = writeln!(s, "    {{{head}, 0, 0u, 0u, 0u, 0, 0u, 0u, 0u, 0u, 0, 0, 0}},");
+                let _ = writeln!(
+                    s,
+                    "    {{{head}, 0, 0u, 0u, 0u, 0, 0u, 0u, 0u, 0u, 0, 0, 0}},"
+                );
             }
             Outcome::Report {
                 mean,
@@ -347,8 +365,14 @@ fn files() -> Result<Vec<(PathBuf, String)>, String> {
     let outcomes = host_outcomes(&strokes)?;
     let fw = firmware_dir();
     Ok(vec![
-        (fw.join("press-app/replay/data.rs"), rust_data(&strokes, &outcomes)),
-        (fw.join("galling-capi/c/replay_data.h"), c_data(&strokes, &outcomes)),
+        (
+            fw.join("press-app/replay/data.rs"),
+            rust_data(&strokes, &outcomes),
+        ),
+        (
+            fw.join("galling-capi/c/replay_data.h"),
+            c_data(&strokes, &outcomes),
+        ),
         (fw.join("galling-capi/include/galling.h"), header()?),
     ])
 }

@@ -12,9 +12,11 @@
 //!
 //! The sample source is the recording in `replay/data.rs` (raw samples synthesised from the demo
 //! data by `../host-tools`): a board without a press replays it through the same interrupt path.
-//! On a press, `next_sample` reads the ADC and the encoder instead. Under QEMU (feature `qemu`) every
-//! stroke's mean and report are compared bit for bit with what the host computed, the instruction
-//! counts and stack use of both tasks are measured, and the run ends with the exit status.
+//! On a press, the sample task reads the ADC and the encoder instead of `SAMPLES`. Every stroke's
+//! mean and report are compared bit for bit with what the host computed, the instruction counts (QEMU;
+//! cycles on a board) and stack use of both tasks are measured, and after the last stroke the
+//! figures and the verdict are logged; QEMU then exits with the status (0: all bit-identical), a
+//! board parks (`stop`).
 //!
 //! The blob comes from the A/B slots (`blob_store`): at boot the committed slot with the highest
 //! sequence number whose blob decodes; none: the press-stop output is set and the program stops.
@@ -25,6 +27,7 @@ use galling_press_app as _;
 
 #[rtic::app(device = stm32f4::stm32f407, peripherals = true)]
 mod app {
+    use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use galling::averager::{StrokeAverager, StrokeStats, StrokeWindow};
     use galling::monitor::StrokeError;
     use galling::{DefaultMonitor, Model, MonitorBuilder};
@@ -34,7 +37,6 @@ mod app {
     use galling_press_app::report::{self, GallingReport};
     use galling_press_app::{ExitCode, Outputs, SLOT_SIZE, counter, slots_region, stack, stop};
     use heapless::spsc::{Consumer, Producer, Queue};
-    #[cfg(feature = "qemu")]
     use rtic::Mutex;
     use stm32f4::stm32f407::{self as pac, Interrupt};
 
@@ -64,8 +66,14 @@ mod app {
         sample_max: u32,
         sample_stroke_end_max: u32,
         sample_stack: usize,
+        sample_stack_from_idle: usize,
         monitor_max: u32,
+        monitor_with_log_max: u32,
         monitor_stack: usize,
+        monitor_stack_from_idle: usize,
+        /// Deepest stack use from the top of the stack seen by either task's own painting (which
+        /// repaints the area the whole-run painting of `init` would otherwise measure).
+        deepest: usize,
         overruns: u32,
     }
 
@@ -104,7 +112,13 @@ mod app {
             let out = (1 << (2 * PRESS_STOP_PIN)) | (1 << (2 * WARNING_PIN));
             w.bits((r.bits() & !mask) | out)
         });
-        drive(&dp.GPIOD, Outputs { press_stop: true, warning: false });
+        drive(
+            &dp.GPIOD,
+            Outputs {
+                press_stop: true,
+                warning: false,
+            },
+        );
 
         let mut store = match BlobStore::new(MappedFlash::new(slots_region()), SLOT_SIZE) {
             Ok(s) => s,
@@ -134,7 +148,13 @@ mod app {
             STROKES.len(),
             SAMPLES.len()
         );
-        drive(&dp.GPIOD, Outputs { press_stop: false, warning: false });
+        drive(
+            &dp.GPIOD,
+            Outputs {
+                press_stop: false,
+                warning: false,
+            },
+        );
 
         counter::start(&dp.TIM5, &dp.RCC);
         // TIM2: update interrupt every SAMPLE_RELOAD + 1 timer clocks.
@@ -168,8 +188,14 @@ mod app {
         )
     }
 
+    /// Stack pointer of `idle` (what the tasks interrupt when the monitor is not running).
+    static IDLE_SP: AtomicUsize = AtomicUsize::new(0);
+    /// The monitor task is between its first and last statement.
+    static MONITOR_BUSY: AtomicBool = AtomicBool::new(false);
+
     #[idle]
     fn idle(_: idle::Context) -> ! {
+        IDLE_SP.store(cortex_m::register::msp::read() as usize, Ordering::Relaxed);
         loop {
             cortex_m::asm::wfi();
         }
@@ -184,12 +210,10 @@ mod app {
     }
 
     /// Bytes of stack painted below the sampling interrupt's stack pointer to measure its use.
-    #[cfg(feature = "qemu")]
     const SAMPLE_PAINT: usize = 384;
 
     #[task(binds = TIM2, priority = 2, shared = [sizing, sample_total], local = [tim2, producer, averager, cursor, stroke, refused])]
     fn sample(mut cx: sample::Context) {
-        #[cfg(feature = "qemu")]
         let sp = stack::paint_below(SAMPLE_PAINT);
         let t0 = counter::now();
         cx.local.tim2.sr().write(|w| unsafe { w.bits(0) });
@@ -199,7 +223,12 @@ mod app {
             return;
         };
         *cx.local.cursor += 1;
-        if cx.local.averager.push_forces(s.force_y, s.force_z, s.position).is_err() {
+        if cx
+            .local
+            .averager
+            .push_forces(s.force_y, s.force_z, s.position)
+            .is_err()
+        {
             *cx.local.refused += 1;
         }
         let n = *cx.local.stroke;
@@ -225,25 +254,32 @@ mod app {
             });
         } else {
             let dt = counter::now().wrapping_sub(t0);
-            cx.shared.sizing.lock(|z| z.sample_max = z.sample_max.max(dt));
+            cx.shared
+                .sizing
+                .lock(|z| z.sample_max = z.sample_max.max(dt));
         }
         let dt = counter::now().wrapping_sub(t0);
         cx.shared.sample_total.lock(|t| *t = t.wrapping_add(dt));
-        #[cfg(feature = "qemu")]
-        {
-            let used = stack::used_below(sp, SAMPLE_PAINT);
-            cx.shared.sizing.lock(|z| z.sample_stack = z.sample_stack.max(used));
-        }
+        let used = stack::used_below(sp, SAMPLE_PAINT);
+        let idle_sp = IDLE_SP.load(Ordering::Relaxed);
+        let from_idle = if idle_sp != 0 && !MONITOR_BUSY.load(Ordering::Relaxed) {
+            idle_sp - sp + used
+        } else {
+            0
+        };
+        cx.shared.sizing.lock(|z| {
+            z.sample_stack = z.sample_stack.max(used);
+            z.sample_stack_from_idle = z.sample_stack_from_idle.max(from_idle);
+            z.deepest = z.deepest.max(stack::top() - (sp - used));
+        });
     }
 
     /// Bytes of stack painted below the monitor task's stack pointer to measure its use.
-    #[cfg(feature = "qemu")]
     const MONITOR_PAINT: usize = 4096;
 
     #[task(binds = EXTI1, priority = 1, shared = [sizing, sample_total], local = [gpiod, consumer, monitor, checked, failures])]
     fn monitor(mut cx: monitor::Context) {
         while let Some(done) = cx.local.consumer.dequeue() {
-            #[cfg(feature = "qemu")]
             let sp = stack::paint_below(MONITOR_PAINT);
             let isr_before = cx.shared.sample_total.lock(|t| *t);
             let t0 = counter::now();
@@ -251,14 +287,7 @@ mod app {
             let elapsed = counter::now().wrapping_sub(t0);
             let isr = cx.shared.sample_total.lock(|t| *t).wrapping_sub(isr_before);
             let own = elapsed.wrapping_sub(isr);
-            #[cfg(feature = "qemu")]
-            let used = stack::used_below(sp, MONITOR_PAINT);
-            #[cfg(not(feature = "qemu"))]
-            let used = 0;
-            cx.shared.sizing.lock(|z| {
-                z.monitor_max = z.monitor_max.max(own);
-                z.monitor_stack = z.monitor_stack.max(used);
-            });
+            let idle_sp = IDLE_SP.load(Ordering::Relaxed);
             match &outcome {
                 Ok((report, restarted)) => {
                     let out = Outputs::from_report(report);
@@ -285,10 +314,22 @@ mod app {
                     e
                 ),
             }
-            #[cfg(feature = "qemu")]
+            let elapsed = counter::now().wrapping_sub(t0);
+            let isr = cx.shared.sample_total.lock(|t| *t).wrapping_sub(isr_before);
+            let with_log = elapsed.wrapping_sub(isr);
+            let used = stack::used_below(sp, MONITOR_PAINT);
+            cx.shared.sizing.lock(|z| {
+                z.monitor_max = z.monitor_max.max(own);
+                z.monitor_with_log_max = z.monitor_with_log_max.max(with_log);
+                z.monitor_stack = z.monitor_stack.max(used);
+                z.deepest = z.deepest.max(stack::top() - (sp - used));
+                if idle_sp != 0 {
+                    z.monitor_stack_from_idle = z.monitor_stack_from_idle.max(idle_sp - sp + used);
+                }
+            });
             check(&done, &outcome, cx.local.checked, cx.local.failures);
         }
-        #[cfg(feature = "qemu")]
+        MONITOR_BUSY.store(false, Ordering::Relaxed);
         if *cx.local.checked == STROKES.len() {
             let failures = *cx.local.failures;
             finish(&mut cx, failures);
@@ -333,7 +374,6 @@ mod app {
     }
 
     /// Compares one stroke with the host's golden result, bit for bit.
-    #[cfg(feature = "qemu")]
     fn check(
         done: &FinishedStroke,
         outcome: &Result<(GallingReport, bool), galling::averager::StrokeError>,
@@ -375,30 +415,35 @@ mod app {
             _ => false,
         };
         if !ok {
-            defmt::error!("stroke {=u32}: MISMATCH with the host's golden result", done.stroke);
+            defmt::error!(
+                "stroke {=u32}: MISMATCH with the host's golden result",
+                done.stroke
+            );
             *failures += 1;
         }
         *checked += 1;
     }
 
     /// End of the replay under QEMU: the sizing figures and the verdict.
-    #[cfg(feature = "qemu")]
     fn finish(cx: &mut monitor::Context, failures: u32) {
         cx.shared.sizing.lock(|z| {
             defmt::println!(
-                "sizing: sample interrupt max {=u32} instructions ({=u32} at a stroke end), stack {=usize} bytes below its entry SP",
+                "sizing: sample interrupt body max {=u32} instructions ({=u32} at a stroke end); stack {=usize} bytes below the idle stack pointer (exception frame included), {=usize} below the body's",
                 z.sample_max,
                 z.sample_stroke_end_max,
+                z.sample_stack_from_idle,
                 z.sample_stack
             );
             defmt::println!(
-                "sizing: monitor task max {=u32} instructions per stroke (sample interrupts excluded), stack {=usize} bytes below its entry SP (sample interrupts nested in it included)",
+                "sizing: monitor task max {=u32} instructions per stroke for the stroke ({=u32} with outputs and log), sample interrupts excluded; stack {=usize} bytes below the idle stack pointer, {=usize} below the task body's (sample interrupts nested in it included)",
                 z.monitor_max,
+                z.monitor_with_log_max,
+                z.monitor_stack_from_idle,
                 z.monitor_stack
             );
             defmt::println!(
                 "sizing: stack high-water mark {=usize} bytes of {=usize}; queue overruns {=u32}",
-                stack::high_water_mark(),
+                stack::high_water_mark().max(z.deepest),
                 stack::capacity(),
                 z.overruns
             );

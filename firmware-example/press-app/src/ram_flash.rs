@@ -91,7 +91,9 @@ impl<const N: usize, const SECTOR: usize> RamFlash<N, SECTOR> {
         }
         let start = offset as usize;
         match start.checked_add(len) {
-            Some(end) if end <= N && start % align == 0 && len % align == 0 => Ok(start),
+            Some(end) if end <= N && start.is_multiple_of(align) && len.is_multiple_of(align) => {
+                Ok(start)
+            }
             _ => Err(RamFlashError::OutOfBoundsOrMisaligned),
         }
     }

@@ -79,3 +79,8 @@ pub fn used_below(sp: usize, bytes: usize) -> usize {
     }
     sp - p
 }
+
+/// Top of the stack (the initial stack pointer).
+pub fn top() -> usize {
+    bounds().1
+}

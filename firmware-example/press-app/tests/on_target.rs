@@ -60,7 +60,9 @@ fn erased_flash_has_no_blob_until_one_is_installed() -> Result<(), &'static str>
     if s.active().is_some() {
         return Err("erased flash has no active blob");
     }
-    let a = s.install(&published()).map_err(|_| "install into erased flash")?;
+    let a = s
+        .install(&published())
+        .map_err(|_| "install into erased flash")?;
     if a.slot != Slot::A || a.sequence != 1 || !same(&a.params, &V8Params::PUBLISHED_FIT) {
         return Err("the first blob goes to slot A with sequence 1");
     }
@@ -129,7 +131,9 @@ fn power_cut_at_every_byte_of_an_update(
                 }
             }
             let mut s = store(flash)?;
-            let retry = s.install(&new_blob).map_err(|_| "the retried update succeeds")?;
+            let retry = s
+                .install(&new_blob)
+                .map_err(|_| "the retried update succeeds")?;
             if retry.slot != new_slot || !same(&retry.params, &new_params) {
                 return Err("the retried update goes to the spare slot");
             }
@@ -201,10 +205,12 @@ fn uncommitted_or_torn_slots_are_ignored() -> Result<(), &'static str> {
     let mut s = store(f)?;
     s.install(&good).map_err(|_| "install")?;
     let mut f = s.release();
-    f.erase(SECTOR as u32, 2 * SECTOR as u32).map_err(|_| "erase B")?;
+    f.erase(SECTOR as u32, 2 * SECTOR as u32)
+        .map_err(|_| "erase B")?;
     let mut torn = format::header(7, good.len() as u32);
     torn[12] ^= 0xFF;
-    f.write(SECTOR as u32, &torn).map_err(|_| "write torn header")?;
+    f.write(SECTOR as u32, &torn)
+        .map_err(|_| "write torn header")?;
     match active(f) {
         Some((Slot::A, 1, _)) => Ok(()),
         _ => Err("a torn header is ignored"),
@@ -230,7 +236,8 @@ fn sequence_numbers_compare_across_the_wrap() -> Result<(), &'static str> {
 
 fn simulated_flash_follows_nor_rules() -> Result<(), &'static str> {
     let mut f = Flash::new();
-    f.write(0, &[0x0F, 0xFF, 0xFF, 0xFF]).map_err(|_| "program erased bytes")?;
+    f.write(0, &[0x0F, 0xFF, 0xFF, 0xFF])
+        .map_err(|_| "program erased bytes")?;
     if f.write(0, &[0xF0, 0xFF, 0xFF, 0xFF]) != Err(RamFlashError::NotErased) {
         return Err("setting a programmed bit needs an erase");
     }

@@ -138,7 +138,11 @@ impl<F: NorFlash> BlobStore<F> {
         let a = self.read_slot(Slot::A).map(|(s, p)| (Slot::A, s, p));
         let b = self.read_slot(Slot::B).map(|(s, p)| (Slot::B, s, p));
         let best = match (a, b) {
-            (Some(a), Some(b)) => Some(if b.1.wrapping_sub(a.1) as i32 > 0 { b } else { a }),
+            (Some(a), Some(b)) => Some(if b.1.wrapping_sub(a.1) as i32 > 0 {
+                b
+            } else {
+                a
+            }),
             (a, b) => a.or(b),
         };
         best.map(|(slot, sequence, params)| Active {
