@@ -9,7 +9,8 @@
 set -uo pipefail
 elf="${1:?usage: run.sh <elf>}"
 
-if arm-none-eabi-nm "$elf" 2>/dev/null | grep -q ' _SEGGER_RTT$'; then
+symbols="$(arm-none-eabi-nm "$elf" 2>/dev/null || true)"
+if grep -q ' _SEGGER_RTT$' <<<"$symbols"; then
     exec probe-rs run --chip "${PROBE_RS_CHIP:-STM32F407VGTx}" "$elf"
 fi
 
