@@ -20,6 +20,18 @@ use embedded_storage::nor_flash::NorFlash;
 use galling::V8Params;
 use galling::blob::{self, BlobError};
 
+/// What a decoded blob gives the application. The store's only dependence on the blob format is
+/// this type and [`decode`] (adapted to blob v2 at merge).
+pub type Decoded = V8Params<f32>;
+
+/// Decodes and validates a blob (`galling::blob::decode`).
+///
+/// # Errors
+/// The blob's [`BlobError`].
+pub fn decode(bytes: &[u8]) -> Result<Decoded, BlobError> {
+    blob::decode(bytes)
+}
+
 /// Largest blob the store accepts (bytes).
 pub const MAX_BLOB_LEN: usize = 1024;
 
@@ -49,7 +61,7 @@ pub struct Active {
     /// Its sequence number.
     pub sequence: u32,
     /// The decoded, validated parameters.
-    pub params: V8Params<f32>,
+    pub params: Decoded,
 }
 
 /// Why an update or a read failed.
@@ -109,7 +121,7 @@ impl<F: NorFlash> BlobStore<F> {
     }
 
     /// The committed, decodable blob in `slot`: `(sequence, params)`.
-    fn read_slot(&mut self, slot: Slot) -> Option<(u32, V8Params<f32>)> {
+    fn read_slot(&mut self, slot: Slot) -> Option<(u32, Decoded)> {
         let base = self.base(slot);
         let mut h = [0u8; format::HEADER_LEN];
         self.flash.read(base, &mut h).ok()?;
@@ -129,7 +141,7 @@ impl<F: NorFlash> BlobStore<F> {
         self.flash
             .read(base + format::HEADER_LEN as u32, &mut buf[..len])
             .ok()?;
-        blob::decode(&buf[..len]).ok().map(|p| (sequence, p))
+        decode(&buf[..len]).ok().map(|p| (sequence, p))
     }
 
     /// The active blob (at boot): the committed slot with the highest sequence number whose blob
@@ -164,7 +176,7 @@ impl<F: NorFlash> BlobStore<F> {
             return Err(StoreError::TooLong { len });
         }
         // Refuse early what cannot decode (nothing is erased then).
-        blob::decode(new_blob).map_err(StoreError::Refused)?;
+        decode(new_blob).map_err(StoreError::Refused)?;
         let current = self.active();
         let (slot, sequence) = match current {
             Some(a) => (a.slot.other(), a.sequence.wrapping_add(1)),
@@ -196,7 +208,7 @@ impl<F: NorFlash> BlobStore<F> {
         self.flash
             .read(base + format::HEADER_LEN as u32, &mut buf[..len])
             .map_err(StoreError::Flash)?;
-        let params = blob::decode(&buf[..len]).map_err(StoreError::Refused)?;
+        let params = decode(&buf[..len]).map_err(StoreError::Refused)?;
         self.flash
             .write(
                 base + format::commit_offset(len) as u32,
