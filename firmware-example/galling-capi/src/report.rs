@@ -1,10 +1,12 @@
-//! The C-facing stroke report and the one adapter from the core's [`StrokeReport`] to it.
+//! The C-facing stroke report and the one adapter to it from the core's
+//! [`galling::monitor::StrokeReport`].
 //!
 //! ADAPTED TO THE ISSUE-8 MONITOR AT MERGE: this file is the only place (of the C API, of the press
 //! application, which includes it, and of the golden generator, which includes it too) that reads the
-//! fields of a [`StrokeReport`]. Until the issue-8 monitor lands, its three signals are derived from
-//! the current report: `onset_warning` from alarm level Warn or above, `galling_detected` from alarm
-//! level Stop, `hot_die` is 0 and `advised_max_temperature` NaN (the current report has neither).
+//! fields of a [`galling::monitor::StrokeReport`]. Until the issue-8 monitor lands, its three signals
+//! are derived from the current report: `onset_warning` from alarm level Warn or above,
+//! `galling_detected` from alarm level Stop, `hot_die` is 0 and `advised_max_temperature` NaN (the
+//! current report has neither).
 
 use galling::alarm::AlarmLevel;
 use galling::monitor::StrokeReport;
