@@ -5,17 +5,20 @@
 //! cargo run --example monitor_golden --features std
 //! ```
 //!
+//! The monitor runs the blob `firmware-example/blob/published_fit.glng` (written by
+//! `cargo run --example golden_vectors --features std`: the published fit, its risk table over the
+//! trained range 160 to 170 C, the onset warning raised at excess 1.2 and cleared below 0.6).
+//!
 //! The input is a short real-shaped sequence from the project's synthetic demo data (`data/demo`):
-//! 12 strokes of the 165 C series at 165 C, then the die heats to 170 C and the first 24 strokes of
-//! the 170 C series follow (galling starts there), with three invalid inputs injected (a NaN COF, a
-//! COF outside the accepted bounds, a skipped stroke number) that must be rejected without changing
-//! the monitor. The monitor is [`galling::DefaultMonitor`] built with the defaults from the published
-//! fit; every number is written as its exact `f32` bit pattern.
+//! a die warming up (3 strokes at 150 C, below the trained range), 12 strokes of the 165 C series at
+//! 165 C, one stroke at 172 C (above the range), then the first 24 strokes of the 170 C series at
+//! 170 C (galling starts there), with three invalid inputs injected (a NaN COF, a COF outside the
+//! accepted bounds, a skipped stroke number) that must be rejected without changing the monitor.
+//! Every number is written as its exact `f32` bit pattern.
 
-use galling::alarm::AlarmReason;
+use galling::blob;
 use galling::dataset::{Dataset, TemperatureMap};
-use galling::monitor::StrokeError;
-use galling::{DefaultMonitor, Model, MonitorBuilder, V8Params};
+use galling::monitor::{Monitor, StrokeError};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -35,6 +38,10 @@ fn series(data: &Dataset, temperature: f64) -> Vec<f32> {
 fn inputs(data: &Dataset) -> Vec<(u32, f32, f32)> {
     let mut out = Vec::new();
     let mut stroke = 0_u32;
+    for &cof in series(data, 165.0).iter().take(3) {
+        out.push((stroke, 150.0, cof)); // a cold die: below the trained range
+        stroke += 1;
+    }
     for (i, &cof) in series(data, 165.0).iter().take(12).enumerate() {
         if i == 5 {
             out.push((stroke, 165.0, f32::NAN)); // rejected: COF not finite
@@ -42,6 +49,8 @@ fn inputs(data: &Dataset) -> Vec<(u32, f32, f32)> {
         out.push((stroke, 165.0, cof));
         stroke += 1;
     }
+    out.push((stroke, 172.0, series(data, 165.0)[12])); // above the trained range
+    stroke += 1;
     for (i, &cof) in series(data, 170.0).iter().take(24).enumerate() {
         if i == 3 {
             out.push((stroke, 170.0, 2.5)); // rejected: above the accepted COF bounds [0, 2]
@@ -72,23 +81,13 @@ fn error_lit(e: StrokeError) -> String {
     }
 }
 
-fn reason_lit(r: AlarmReason) -> String {
-    match r {
-        AlarmReason::Confirmed { above, window } => {
-            format!("AlarmReason::Confirmed {{ above: {above}, window: {window} }}")
-        }
-        other => format!("AlarmReason::{other:?}"),
-    }
-}
-
 fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let data = Dataset::load(root.join("data/demo"), &TemperatureMap::identity())
         .expect("data/demo loads");
-    let model = Model::new(&V8Params::PUBLISHED_FIT).expect("published fit is valid");
-    let mut monitor: DefaultMonitor = MonitorBuilder::new(model)
-        .build_default()
-        .expect("default configuration is valid");
+    let bytes = std::fs::read(root.join("firmware-example/blob/published_fit.glng"))
+        .expect("firmware-example/blob/published_fit.glng (written by the golden_vectors example)");
+    let mut monitor = Monitor::new(blob::decode(&bytes).expect("blob decodes")).expect("monitor");
 
     let inputs = inputs(&data);
     let mut body = String::new();
@@ -96,15 +95,19 @@ fn main() {
         let expected = match monitor.update(stroke, temperature, cof) {
             Ok(r) => format!(
                 "Ok(GoldenReport {{\n            log_prob: {},\n            jump_posterior: {},\n            \
-                 stay_probability: {},\n            risk: {},\n            expected_strokes: {},\n            \
-                 level: AlarmLevel::{:?},\n            reason: {},\n        }})",
+                 model_temperature: {},\n            risk: {},\n            excess: {},\n            \
+                 hazard: {},\n            expected_strokes: {},\n            hot_die: {},\n            \
+                 onset_warning: {},\n            galling: {},\n        }})",
                 opt_lit(r.transition.map(|t| t.log_prob)),
                 opt_lit(r.transition.map(|t| t.jump_posterior)),
-                f32_lit(r.stay_probability),
-                f32_lit(r.risk.probability),
-                f32_lit(r.risk.expected_strokes),
-                r.alarm.level,
-                reason_lit(r.alarm.reason),
+                f32_lit(r.model_temperature),
+                f32_lit(r.risk),
+                f32_lit(r.excess),
+                f32_lit(r.hot_die.hazard.risk),
+                f32_lit(r.hot_die.hazard.expected_strokes),
+                r.hot_die.active,
+                r.onset_warning.active,
+                r.galling.active,
             ),
             Err(e) => format!("Err({})", error_lit(e)),
         };
@@ -121,13 +124,13 @@ fn main() {
     let text = format!(
         "// @generated by `cargo run --example monitor_golden --features std`; do not edit.\n\
          //\n\
-         // Golden vectors of the per-stroke monitor: galling::DefaultMonitor built by\n\
-         // `MonitorBuilder::new(Model::new(&V8Params::PUBLISHED_FIT)?).build_default()` (all defaults:\n\
-         // 32 Monte Carlo trajectories, seed galling::monitor::DEFAULT_SEED), fed the\n\
-         // strokes below in order (data/demo: 12 strokes at 165 C, then 24 at 170 C, three invalid inputs\n\
-         // injected). Values are exact f32 bit patterns; host and target must reproduce them bit for bit\n\
-         // (same libm code, no fused multiply-add). Include with `include!` where\n\
-         // `galling::alarm::{{AlarmLevel, AlarmReason}}` and `galling::monitor::StrokeError` are in scope.\n\
+         // Golden vectors of the per-stroke monitor: galling::Monitor running the package of\n\
+         // firmware-example/blob/published_fit.glng (published fit, risk table over 160-170 C, onset\n\
+         // warning raised at excess 1.2 and cleared below 0.6), fed the strokes below in order (data/demo:\n\
+         // 3 strokes at 150 C, 12 at 165 C, 1 at 172 C, 24 at 170 C, three invalid inputs injected).\n\
+         // Values are exact f32 bit patterns; host and target must reproduce them bit for bit (same\n\
+         // libm code, no fused multiply-add). Include with `include!` where\n\
+         // `galling::monitor::StrokeError` is in scope.\n\
          \n\
          /// What the monitor must report for one accepted stroke.\n\
          #[derive(Debug, Clone, Copy, PartialEq)]\n\
@@ -136,16 +139,22 @@ fn main() {
              pub log_prob: Option<f32>,\n    \
              /// Transition jump posterior (`None` on the first stroke).\n    \
              pub jump_posterior: Option<f32>,\n    \
-             /// Stay probability at the stroke's COF.\n    \
-             pub stay_probability: f32,\n    \
+             /// Temperature the model evaluated.\n    \
+             pub model_temperature: f32,\n    \
              /// Galling risk within the horizon.\n    \
              pub risk: f32,\n    \
-             /// Censored expected strokes until the threshold is crossed.\n    \
+             /// Log-odds excess of the risk over the hot-die hazard.\n    \
+             pub excess: f32,\n    \
+             /// Hot-die hazard.\n    \
+             pub hazard: f32,\n    \
+             /// Expected strokes to galling from a typical clean stroke.\n    \
              pub expected_strokes: f32,\n    \
-             /// Alarm level after the stroke.\n    \
-             pub level: AlarmLevel,\n    \
-             /// Why.\n    \
-             pub reason: AlarmReason,\n\
+             /// Hot-die status.\n    \
+             pub hot_die: bool,\n    \
+             /// Onset warning after the stroke.\n    \
+             pub onset_warning: bool,\n    \
+             /// Galling detected after the stroke.\n    \
+             pub galling: bool,\n\
          }}\n\
          \n\
          /// One input stroke and the monitor's expected answer.\n\

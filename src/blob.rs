@@ -1,63 +1,115 @@
-//! The flashable parameter blob: the trainer writes it, the firmware reads it from its own flash region.
+//! The flashable blob: everything the press runs, written by the trainer, read by the firmware from
+//! its own flash region. Format version 2 carries a [`Package`]: the model parameters, the signal
+//! settings (calibrated by the trainer) and the risk table with the galling threshold, clean limit,
+//! horizon and trained temperature range.
 //!
-//! Layout (little-endian), [`BLOB_LEN`] = 74 bytes:
+//! Layout (little-endian), [`BLOB_LEN`] bytes:
 //!
 //! | offset | size | field |
 //! |---|---|---|
-//! | 0 | 4 | magic `b"V8GP"` |
-//! | 4 | 2 | format version ([`FORMAT_VERSION`]) |
-//! | 6 | 4 | layout hash ([`LAYOUT_HASH`]: FNV-1a of the parameter names, order and type) |
-//! | 10 | 60 | the 15 parameters as postcard-serialized `f32`, in [`ParamField::ALL`] order |
-//! | 70 | 4 | CRC-32 (IEEE) of bytes 0..70 |
+//! | 0 | 4 | magic `b"GLNG"` |
+//! | 4 | 2 | format version ([`FORMAT_VERSION`] = 2) |
+//! | 6 | 1 | model id ([`MODEL_V8`]) |
+//! | 7 | 1 | parameter count (15) |
+//! | 8 | 4 | layout hash ([`LAYOUT_HASH`]: FNV-1a of every field name, type and table size) |
+//! | 12 | 4 | blob length ([`BLOB_LEN`], CRC included) |
+//! | 16 | 60 | the 15 parameters, `f32`, in [`ParamField::ALL`] order |
+//! | [`SETTINGS_OFFSET`] | 36 | [`SignalSettings`]: `hot_die_target, onset_raise, onset_clear` (`f32`), `onset_confirm, onset_window, onset_clear_strokes, recover_strokes` (`u8`), `recover_cof, cof_low, cof_high, temperature_low, temperature_high` (`f32`) |
+//! | [`TABLE_OFFSET`] | 24 | [`TableSpec`]: `temperature_low, temperature_high, threshold, clean_limit` (`f32`), `horizon, temperatures, cells, 0` (`u16`) |
+//! | [`TABLE_OFFSET`] + 24 | `4 x 21 x 3` | hazard, expected strokes, typical clean COF per table temperature (`f32`) |
+//! | then | `4 x 21 x 60` | survival `[temperature][cell]` (`f32`) |
+//! | [`CRC_OFFSET`] | 4 | CRC-32 (IEEE) of everything before |
 //!
 //! Decoding accepts a longer slice (a flash region is usually larger than the blob) and ignores what
-//! follows the CRC.
+//! follows the CRC. Every error names the byte offset where the problem is ([`BlobError::offset`]).
+//! A version-1 blob (parameters only, magic `V8GP`) is refused with [`BlobError::Version1`], whose
+//! message says how to re-export it.
 //!
 //! ```
-//! use galling::{V8Params, blob};
-//! let bytes = blob::encode(&V8Params::PUBLISHED_FIT)?;
-//! assert_eq!(blob::decode(&bytes)?, V8Params::PUBLISHED_FIT);
+//! # #[cfg(feature = "std")] {
+//! use galling::{Model, V8Params, blob, monitor::Package, risk::{RiskTable, TableSpec}};
+//! let table = RiskTable::build(&Model::new(&V8Params::PUBLISHED_FIT.map(f64::from))?,
+//!                              &TableSpec::new(160.0, 170.0));
+//! let package = Package::new(V8Params::PUBLISHED_FIT, Default::default(), table)?;
+//! let bytes = blob::encode(&package);
+//! assert_eq!(blob::decode(&bytes)?, package);
+//! # }
 //! # Ok::<(), Box<dyn core::error::Error>>(())
 //! ```
 
+use crate::monitor::{Package, PackageError};
 use crate::params::{ParamError, ParamField, V8Params};
+use crate::risk::{RiskTable, TABLE_CELLS, TABLE_TEMPERATURES, TableError, TableSpec};
+use crate::signals::{SettingsError, SignalSettings};
 use core::fmt;
 
 /// First four bytes of every blob.
-pub const MAGIC: [u8; 4] = *b"V8GP";
+pub const MAGIC: [u8; 4] = *b"GLNG";
+/// Magic of the version-1 format (parameters only), recognised to say how to re-export it.
+pub const MAGIC_V1: [u8; 4] = *b"V8GP";
 /// The blob format this build writes and reads.
-pub const FORMAT_VERSION: u16 = 1;
-/// Bytes before the payload.
-pub const HEADER_LEN: usize = 10;
-/// Bytes of the postcard payload (15 `f32`).
-pub const PAYLOAD_LEN: usize = 15 * 4;
+pub const FORMAT_VERSION: u16 = 2;
+/// Model id of the V8 model.
+pub const MODEL_V8: u8 = 1;
+/// Parameters of the V8 model.
+pub const PARAM_COUNT: usize = 15;
+/// Bytes of the header.
+pub const HEADER_LEN: usize = 16;
+/// Offset of the parameters.
+pub const PARAMS_OFFSET: usize = HEADER_LEN;
+/// Offset of the signal settings.
+pub const SETTINGS_OFFSET: usize = PARAMS_OFFSET + 4 * PARAM_COUNT;
+/// Bytes of the signal settings.
+pub const SETTINGS_LEN: usize = 36;
+/// Offset of the risk table (its specification first).
+pub const TABLE_OFFSET: usize = SETTINGS_OFFSET + SETTINGS_LEN;
+const SPEC_LEN: usize = 24;
+const HAZARD_OFFSET: usize = TABLE_OFFSET + SPEC_LEN;
+const EXPECTED_OFFSET: usize = HAZARD_OFFSET + 4 * TABLE_TEMPERATURES;
+const CLEAN_OFFSET: usize = EXPECTED_OFFSET + 4 * TABLE_TEMPERATURES;
+const SURVIVAL_OFFSET: usize = CLEAN_OFFSET + 4 * TABLE_TEMPERATURES;
 /// Offset of the CRC-32.
-pub const CRC_OFFSET: usize = HEADER_LEN + PAYLOAD_LEN;
+pub const CRC_OFFSET: usize = SURVIVAL_OFFSET + 4 * TABLE_TEMPERATURES * TABLE_CELLS;
 /// Total length of a blob.
 pub const BLOB_LEN: usize = CRC_OFFSET + 4;
-/// FNV-1a hash of the parameter layout (`name:f32;` for each field in storage order). A blob written
-/// for another parameter set (renamed, reordered or retyped fields) is refused by this hash.
+/// FNV-1a hash of the layout: every field's name and type in storage order and the table's size. A
+/// blob written for another layout is refused by this hash.
 pub const LAYOUT_HASH: u32 = layout_hash();
+
+/// The settings and table fields after the parameters, as `name:type;` in storage order.
+const LAYOUT_TAIL: &str = "hot_die_target:f32;onset_raise:f32;onset_clear:f32;onset_confirm:u8;\
+onset_window:u8;onset_clear_strokes:u8;recover_strokes:u8;recover_cof:f32;cof_low:f32;cof_high:f32;\
+temperature_low:f32;temperature_high:f32;table.temperature_low:f32;table.temperature_high:f32;\
+threshold:f32;clean_limit:f32;horizon:u16;temperatures:u16;cells:u16;pad:u16;hazard:f32;\
+expected:f32;clean_cof:f32;survival:f32;";
+
+const fn fnv(mut hash: u32, bytes: &[u8]) -> u32 {
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u32;
+        hash = hash.wrapping_mul(0x0100_0193);
+        i += 1;
+    }
+    hash
+}
 
 const fn layout_hash() -> u32 {
     let mut hash: u32 = 0x811c_9dc5;
     let mut f = 0;
     while f < ParamField::ALL.len() {
-        let name = ParamField::ALL[f].name().as_bytes();
-        let mut i = 0;
-        while i < name.len() + 5 {
-            let byte = if i < name.len() {
-                name[i]
-            } else {
-                b":f32;"[i - name.len()]
-            };
-            hash ^= byte as u32;
-            hash = hash.wrapping_mul(0x0100_0193);
-            i += 1;
-        }
+        hash = fnv(hash, ParamField::ALL[f].name().as_bytes());
+        hash = fnv(hash, b":f32;");
         f += 1;
     }
-    hash
+    hash = fnv(hash, LAYOUT_TAIL.as_bytes());
+    fnv(
+        hash,
+        &[
+            TABLE_TEMPERATURES as u8,
+            TABLE_CELLS as u8,
+            PARAM_COUNT as u8,
+        ],
+    )
 }
 
 /// CRC-32 (IEEE 802.3, reflected, as in zlib and PNG) of `bytes`.
@@ -77,7 +129,7 @@ pub fn crc32(bytes: &[u8]) -> u32 {
     !crc
 }
 
-/// Why a blob was refused. Each variant says where in the blob the problem is.
+/// Why a blob was refused. Each variant says where in the blob the problem is ([`offset`](Self::offset)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
@@ -89,7 +141,9 @@ pub enum BlobError {
         /// Bytes given.
         found: usize,
     },
-    /// Bytes 0..4 are not `V8GP` (erased flash reads `FF FF FF FF`).
+    /// Bytes 0..4 are `V8GP`: a version-1 blob (parameters only, no settings or risk table).
+    Version1,
+    /// Bytes 0..4 are not `GLNG` (erased flash reads `FF FF FF FF`).
     BadMagic {
         /// The bytes found.
         found: [u8; 4],
@@ -101,22 +155,45 @@ pub enum BlobError {
         /// Version this build reads.
         supported: u16,
     },
-    /// Bytes 6..10: the blob was written for another parameter layout.
+    /// Byte 6 names a model this build does not run.
+    UnknownModel {
+        /// Model id in the blob.
+        found: u8,
+    },
+    /// Byte 7: the parameter count does not match the model.
+    ParamCount {
+        /// Count in the blob.
+        found: u8,
+        /// Count of the model.
+        expected: u8,
+    },
+    /// Bytes 8..12: the blob was written for another layout.
     LayoutMismatch {
         /// Layout hash in the blob.
         found: u32,
         /// Layout hash of this build.
         expected: u32,
     },
-    /// Bytes 70..74: the CRC-32 does not match the content (corrupted or partially written flash).
+    /// Bytes 12..16: the stated length is not this layout's.
+    LengthMismatch {
+        /// Length in the blob.
+        found: u32,
+        /// Length of this layout.
+        expected: u32,
+    },
+    /// The CRC-32 does not match the content (corrupted or partially written flash).
     CrcMismatch {
         /// CRC stored in the blob.
         stored: u32,
-        /// CRC computed over bytes 0..70.
+        /// CRC computed over the content.
         computed: u32,
     },
     /// The blob is intact but its parameters are not a valid model.
     InvalidParams(ParamError),
+    /// The blob is intact but a signal setting is invalid.
+    InvalidSettings(SettingsError),
+    /// The blob is intact but its risk table is invalid.
+    InvalidTable(TableError),
 }
 
 impl BlobError {
@@ -124,13 +201,48 @@ impl BlobError {
     pub fn offset(&self) -> usize {
         match self {
             Self::Truncated { found, .. } => *found,
-            Self::BadMagic { .. } => 0,
+            Self::Version1 | Self::BadMagic { .. } => 0,
             Self::UnsupportedVersion { .. } => 4,
-            Self::LayoutMismatch { .. } => 6,
+            Self::UnknownModel { .. } => 6,
+            Self::ParamCount { .. } => 7,
+            Self::LayoutMismatch { .. } => 8,
+            Self::LengthMismatch { .. } => 12,
             Self::CrcMismatch { .. } => CRC_OFFSET,
-            Self::InvalidParams(ParamError::NotFinite(field)) => HEADER_LEN + 4 * field.index(),
-            Self::InvalidParams(_) => HEADER_LEN,
+            Self::InvalidParams(ParamError::NotFinite(field)) => PARAMS_OFFSET + 4 * field.index(),
+            Self::InvalidParams(_) => PARAMS_OFFSET,
+            Self::InvalidSettings(e) => SETTINGS_OFFSET + settings_offset(*e),
+            Self::InvalidTable(e) => table_offset(*e),
         }
+    }
+}
+
+fn settings_offset(e: SettingsError) -> usize {
+    match e {
+        SettingsError::HotDieTarget => 0,
+        SettingsError::OnsetLevels => 4,
+        SettingsError::OnsetConfirmation => 12,
+        SettingsError::OffDelay => 14,
+        SettingsError::RecoverCof => 16,
+        SettingsError::CofBounds => 20,
+        _ => 28,
+    }
+}
+
+fn table_offset(e: TableError) -> usize {
+    let at = |base: usize, row: u16| base + 4 * usize::from(row);
+    match e {
+        TableError::TemperatureRange => TABLE_OFFSET,
+        TableError::Threshold => TABLE_OFFSET + 8,
+        TableError::CleanLimit => TABLE_OFFSET + 12,
+        TableError::Horizon => TABLE_OFFSET + 16,
+        TableError::Hazard { row } => at(HAZARD_OFFSET, row),
+        TableError::ExpectedStrokes { row } => at(EXPECTED_OFFSET, row),
+        TableError::CleanCof { row } => at(CLEAN_OFFSET, row),
+        TableError::Survival { row, column } => at(
+            SURVIVAL_OFFSET,
+            row.saturating_mul(TABLE_CELLS as u16)
+                .saturating_add(column),
+        ),
     }
 }
 
@@ -138,92 +250,256 @@ impl fmt::Display for BlobError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Truncated { needed, found } => {
-                write!(
-                    f,
-                    "parameter blob truncated: {found} bytes, a blob needs {needed}"
-                )
+                write!(f, "blob truncated: {found} bytes, a blob needs {needed}")
             }
+            Self::Version1 => f.write_str(
+                "blob at byte 0: a version-1 blob (magic V8GP, parameters only); this build needs \
+                 version 2 with the monitor settings and risk table: re-export it with \
+                 `host-train blob --params <params.json or the old params.bin> --data <training data> --out params.bin`",
+            ),
             Self::BadMagic { found } => write!(
                 f,
-                "parameter blob: bad magic at byte 0: found {:02x} {:02x} {:02x} {:02x}, expected \"V8GP\" (no blob flashed?)",
+                "blob: bad magic at byte 0: found {:02x} {:02x} {:02x} {:02x}, expected \"GLNG\" (no blob flashed?)",
                 found[0], found[1], found[2], found[3]
             ),
             Self::UnsupportedVersion { found, supported } => write!(
                 f,
-                "parameter blob: format version {found} at byte 4 is not supported (this build reads version {supported})"
+                "blob: format version {found} at byte 4 is not supported (this build reads version {supported})"
+            ),
+            Self::UnknownModel { found } => write!(
+                f,
+                "blob: model id {found} at byte 6 is not a model this build runs (V8 = {MODEL_V8})"
+            ),
+            Self::ParamCount { found, expected } => write!(
+                f,
+                "blob: parameter count {found} at byte 7 does not match the model's {expected}"
             ),
             Self::LayoutMismatch { found, expected } => write!(
                 f,
-                "parameter blob: layout hash {found:#010x} at byte 6 does not match this build's {expected:#010x} (blob made for another parameter layout)"
+                "blob: layout hash {found:#010x} at byte 8 does not match this build's {expected:#010x} (blob made for another layout)"
+            ),
+            Self::LengthMismatch { found, expected } => write!(
+                f,
+                "blob: length {found} at byte 12 does not match this layout's {expected}"
             ),
             Self::CrcMismatch { stored, computed } => write!(
                 f,
-                "parameter blob: CRC-32 at byte {CRC_OFFSET} is {stored:#010x} but the content gives {computed:#010x} (corrupted blob)"
+                "blob: CRC-32 at byte {CRC_OFFSET} is {stored:#010x} but the content gives {computed:#010x} (corrupted blob)"
             ),
-            Self::InvalidParams(e) => write!(f, "parameter blob at byte {}: {e}", self.offset()),
+            Self::InvalidParams(e) => write!(f, "blob at byte {}: {e}", self.offset()),
+            Self::InvalidSettings(e) => write!(f, "blob at byte {}: {e}", self.offset()),
+            Self::InvalidTable(e) => write!(f, "blob at byte {}: {e}", self.offset()),
         }
     }
 }
 
 impl core::error::Error for BlobError {}
 
-impl From<ParamError> for BlobError {
-    fn from(e: ParamError) -> Self {
-        Self::InvalidParams(e)
+impl From<PackageError> for BlobError {
+    fn from(e: PackageError) -> Self {
+        match e {
+            PackageError::Params(e) => Self::InvalidParams(e),
+            PackageError::Settings(e) => Self::InvalidSettings(e),
+            PackageError::Table(e) => Self::InvalidTable(e),
+        }
     }
 }
 
-/// Encodes valid parameters as a blob.
-///
-/// # Errors
-/// [`ParamError`] when the parameters are not a valid model (they would be refused on the target).
-pub fn encode(params: &V8Params<f32>) -> Result<[u8; BLOB_LEN], ParamError> {
-    params.validate()?;
+/// Appends little-endian fields to a fixed buffer.
+struct Writer<'a> {
+    out: &'a mut [u8],
+    at: usize,
+}
+
+impl Writer<'_> {
+    fn bytes(&mut self, b: &[u8]) {
+        if let Some(dst) = self.out.get_mut(self.at..self.at + b.len()) {
+            dst.copy_from_slice(b);
+        }
+        self.at += b.len();
+    }
+    fn f32(&mut self, x: f32) {
+        self.bytes(&x.to_le_bytes());
+    }
+    fn u16(&mut self, x: u16) {
+        self.bytes(&x.to_le_bytes());
+    }
+}
+
+/// Reads little-endian fields from a slice whose length was checked ([`BLOB_LEN`]); a read past the
+/// end yields zeros (unreachable after the length check, and never a panic).
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn take<const N: usize>(&mut self) -> [u8; N] {
+        let out = self
+            .bytes
+            .get(self.at..self.at + N)
+            .and_then(|b| <[u8; N]>::try_from(b).ok())
+            .unwrap_or([0; N]);
+        self.at += N;
+        out
+    }
+    fn f32(&mut self) -> f32 {
+        f32::from_le_bytes(self.take())
+    }
+    fn u8(&mut self) -> u8 {
+        let [b] = self.take();
+        b
+    }
+    fn u16(&mut self) -> u16 {
+        u16::from_le_bytes(self.take())
+    }
+    fn f32s<const N: usize>(&mut self) -> [f32; N] {
+        let mut out = [0.0; N];
+        for x in out.iter_mut() {
+            *x = self.f32();
+        }
+        out
+    }
+}
+
+/// Encodes a validated package as a blob.
+pub fn encode(package: &Package) -> [u8; BLOB_LEN] {
     let mut out = [0u8; BLOB_LEN];
-    out[0..4].copy_from_slice(&MAGIC);
-    out[4..6].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
-    out[6..10].copy_from_slice(&LAYOUT_HASH.to_le_bytes());
-    let written = postcard::to_slice(&params.to_array(), &mut out[HEADER_LEN..CRC_OFFSET])
-        .map(|w| w.len())
-        .unwrap_or(0);
-    debug_assert_eq!(written, PAYLOAD_LEN, "postcard writes an f32 as 4 bytes");
-    let crc = crc32(&out[..CRC_OFFSET]);
-    out[CRC_OFFSET..].copy_from_slice(&crc.to_le_bytes());
-    Ok(out)
+    let mut w = Writer {
+        out: &mut out,
+        at: 0,
+    };
+    w.bytes(&MAGIC);
+    w.u16(FORMAT_VERSION);
+    w.bytes(&[MODEL_V8, PARAM_COUNT as u8]);
+    w.bytes(&LAYOUT_HASH.to_le_bytes());
+    w.bytes(&(BLOB_LEN as u32).to_le_bytes());
+    for x in package.params().to_array() {
+        w.f32(x);
+    }
+    let s = package.settings();
+    for x in [s.hot_die_target, s.onset_raise, s.onset_clear] {
+        w.f32(x);
+    }
+    w.bytes(&[
+        s.onset_confirm,
+        s.onset_window,
+        s.onset_clear_strokes,
+        s.recover_strokes,
+    ]);
+    for x in [
+        s.recover_cof,
+        s.cof_low,
+        s.cof_high,
+        s.temperature_low,
+        s.temperature_high,
+    ] {
+        w.f32(x);
+    }
+    let table = package.table();
+    let spec = table.spec();
+    for x in [
+        spec.temperature_low,
+        spec.temperature_high,
+        spec.threshold,
+        spec.clean_limit,
+    ] {
+        w.f32(x);
+    }
+    for x in [
+        spec.horizon,
+        TABLE_TEMPERATURES as u16,
+        TABLE_CELLS as u16,
+        0,
+    ] {
+        w.u16(x);
+    }
+    for row in [
+        table.hazards(),
+        table.expected_strokes(),
+        table.clean_cofs(),
+    ] {
+        for &x in row {
+            w.f32(x);
+        }
+    }
+    for row in table.survivals() {
+        for &x in row {
+            w.f32(x);
+        }
+    }
+    let crc = crc32(out.get(..CRC_OFFSET).unwrap_or(&[]));
+    if let Some(dst) = out.get_mut(CRC_OFFSET..) {
+        dst.copy_from_slice(&crc.to_le_bytes());
+    }
+    out
 }
 
 /// Decodes and validates a blob from the start of `bytes` (trailing bytes are ignored).
 ///
-/// Checks, in order: length of the header, magic, version, layout, total length, CRC, parameters.
+/// Checks, in order: magic (and the version-1 magic), version, model, parameter count, layout,
+/// length, CRC, then the parameters, settings and table values.
 ///
 /// ```
 /// use galling::blob::{self, BlobError};
-/// let mut bytes = blob::encode(&galling::V8Params::PUBLISHED_FIT)?;
-/// bytes[20] ^= 1;
-/// assert!(matches!(blob::decode(&bytes), Err(BlobError::CrcMismatch { .. })));
-/// assert_eq!(blob::decode(&[0xFF; 128]), Err(BlobError::BadMagic { found: [0xFF; 4] }));
-/// # Ok::<(), galling::ParamError>(())
+/// assert_eq!(blob::decode(&[0xFF; 64]), Err(BlobError::BadMagic { found: [0xFF; 4] }));
+/// assert_eq!(blob::decode(b"V8GP\x01\x00"), Err(BlobError::Version1));
+/// assert!(matches!(blob::decode(b"GLNG"), Err(BlobError::Truncated { found: 4, .. })));
 /// ```
-pub fn decode(bytes: &[u8]) -> Result<V8Params<f32>, BlobError> {
+///
+/// # Errors
+/// The first [`BlobError`] found.
+pub fn decode(bytes: &[u8]) -> Result<Package, BlobError> {
     let truncated = BlobError::Truncated {
         needed: BLOB_LEN,
         found: bytes.len(),
     };
-    let header: &[u8; HEADER_LEN] = bytes
+    if let Some(magic) = bytes.get(..4) {
+        if magic == MAGIC_V1 {
+            return Err(BlobError::Version1);
+        }
+        if magic != MAGIC {
+            let mut found = [0u8; 4];
+            found.copy_from_slice(magic);
+            return Err(BlobError::BadMagic { found });
+        }
+    }
+    let header: [u8; HEADER_LEN] = bytes
         .get(..HEADER_LEN)
         .and_then(|h| h.try_into().ok())
         .ok_or(truncated)?;
-    let [m0, m1, m2, m3, v0, v1, l0, l1, l2, l3] = *header;
-    if [m0, m1, m2, m3] != MAGIC {
-        return Err(BlobError::BadMagic {
-            found: [m0, m1, m2, m3],
-        });
-    }
+    let [
+        _,
+        _,
+        _,
+        _,
+        v0,
+        v1,
+        model,
+        count,
+        l0,
+        l1,
+        l2,
+        l3,
+        n0,
+        n1,
+        n2,
+        n3,
+    ] = header;
     let version = u16::from_le_bytes([v0, v1]);
     if version != FORMAT_VERSION {
         return Err(BlobError::UnsupportedVersion {
             found: version,
             supported: FORMAT_VERSION,
+        });
+    }
+    if model != MODEL_V8 {
+        return Err(BlobError::UnknownModel { found: model });
+    }
+    if usize::from(count) != PARAM_COUNT {
+        return Err(BlobError::ParamCount {
+            found: count,
+            expected: PARAM_COUNT as u8,
         });
     }
     let layout = u32::from_le_bytes([l0, l1, l2, l3]);
@@ -233,28 +509,84 @@ pub fn decode(bytes: &[u8]) -> Result<V8Params<f32>, BlobError> {
             expected: LAYOUT_HASH,
         });
     }
-    let blob: &[u8; BLOB_LEN] = bytes
-        .get(..BLOB_LEN)
-        .and_then(|b| b.try_into().ok())
-        .ok_or(truncated)?;
+    let length = u32::from_le_bytes([n0, n1, n2, n3]);
+    if length != BLOB_LEN as u32 {
+        return Err(BlobError::LengthMismatch {
+            found: length,
+            expected: BLOB_LEN as u32,
+        });
+    }
+    let blob = bytes.get(..BLOB_LEN).ok_or(truncated)?;
     let (content, stored) = blob.split_at(CRC_OFFSET);
-    let stored = u32::from_le_bytes([stored[0], stored[1], stored[2], stored[3]]);
+    let stored = u32::from_le_bytes(stored.try_into().map_err(|_| truncated)?);
     let computed = crc32(content);
     if stored != computed {
         return Err(BlobError::CrcMismatch { stored, computed });
     }
-    let values: [f32; 15] = postcard::from_bytes(&content[HEADER_LEN..]).map_err(|_| truncated)?;
-    let params = V8Params::from_array(values);
+    let mut r = Reader {
+        bytes: content,
+        at: PARAMS_OFFSET,
+    };
+    let params = V8Params::from_array(r.f32s::<PARAM_COUNT>());
+    let settings = SignalSettings {
+        hot_die_target: r.f32(),
+        onset_raise: r.f32(),
+        onset_clear: r.f32(),
+        onset_confirm: r.u8(),
+        onset_window: r.u8(),
+        onset_clear_strokes: r.u8(),
+        recover_strokes: r.u8(),
+        recover_cof: r.f32(),
+        cof_low: r.f32(),
+        cof_high: r.f32(),
+        temperature_low: r.f32(),
+        temperature_high: r.f32(),
+    };
+    let spec = TableSpec {
+        temperature_low: r.f32(),
+        temperature_high: r.f32(),
+        threshold: r.f32(),
+        clean_limit: r.f32(),
+        horizon: r.u16(),
+    };
+    let (temperatures, cells, _pad) = (r.u16(), r.u16(), r.u16());
+    if usize::from(temperatures) != TABLE_TEMPERATURES || usize::from(cells) != TABLE_CELLS {
+        // Covered by the layout hash; kept as a second line of defence.
+        return Err(BlobError::LayoutMismatch {
+            found: layout,
+            expected: LAYOUT_HASH,
+        });
+    }
+    let hazard = r.f32s::<TABLE_TEMPERATURES>();
+    let expected = r.f32s::<TABLE_TEMPERATURES>();
+    let clean = r.f32s::<TABLE_TEMPERATURES>();
+    let mut survival = [[0.0_f32; TABLE_CELLS]; TABLE_TEMPERATURES];
+    for row in survival.iter_mut() {
+        *row = r.f32s::<TABLE_CELLS>();
+    }
     params.validate()?;
-    Ok(params)
+    let table = RiskTable::from_parts(spec, hazard, expected, clean, survival)
+        .map_err(BlobError::InvalidTable)?;
+    Ok(Package::new(params, settings, table)?)
 }
 
-#[cfg(test)]
+impl From<ParamError> for BlobError {
+    fn from(e: ParamError) -> Self {
+        Self::InvalidParams(e)
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
 mod tests {
     use super::*;
+    use crate::Model;
 
-    fn good() -> [u8; BLOB_LEN] {
-        encode(&V8Params::PUBLISHED_FIT).unwrap()
+    fn package() -> Package {
+        let table = RiskTable::build(
+            &Model::new(&V8Params::PUBLISHED_FIT.map(f64::from)).unwrap(),
+            &TableSpec::new(160.0, 170.0),
+        );
+        Package::new(V8Params::PUBLISHED_FIT, SignalSettings::default(), table).unwrap()
     }
 
     /// Re-seals a modified blob so that only the intended check fails.
@@ -265,30 +597,36 @@ mod tests {
     }
 
     #[test]
-    fn round_trip_is_exact_and_payload_is_little_endian_f32() {
-        let b = good();
-        assert_eq!(&b[..4], b"V8GP");
+    fn round_trip_is_exact_and_fields_sit_at_their_offsets() {
+        let p = package();
+        let b = encode(&p);
+        assert_eq!(&b[..4], b"GLNG");
         assert_eq!(
-            &b[HEADER_LEN..HEADER_LEN + 4],
+            &b[PARAMS_OFFSET..PARAMS_OFFSET + 4],
             &V8Params::PUBLISHED_FIT.mu_l.to_le_bytes()
         );
-        let back = decode(&b).unwrap();
-        for (x, y) in back
-            .to_array()
-            .iter()
-            .zip(V8Params::PUBLISHED_FIT.to_array())
-        {
-            assert_eq!(x.to_bits(), y.to_bits());
-        }
-        let mut flash = [0xFFu8; 256];
+        assert_eq!(
+            &b[SETTINGS_OFFSET..SETTINGS_OFFSET + 4],
+            &p.settings().hot_die_target.to_le_bytes()
+        );
+        assert_eq!(
+            &b[TABLE_OFFSET + 8..TABLE_OFFSET + 12],
+            &0.5_f32.to_le_bytes()
+        );
+        assert_eq!(
+            &b[SURVIVAL_OFFSET..SURVIVAL_OFFSET + 4],
+            &p.table().survivals()[0][0].to_le_bytes()
+        );
+        assert_eq!(decode(&b).unwrap(), p);
+        let mut flash = vec![0xFFu8; BLOB_LEN + 300];
         flash[..BLOB_LEN].copy_from_slice(&b);
-        assert_eq!(decode(&flash).unwrap(), V8Params::PUBLISHED_FIT);
+        assert_eq!(decode(&flash).unwrap(), p);
     }
 
     #[test]
     fn every_truncation_is_reported() {
-        let b = good();
-        for len in 0..BLOB_LEN {
+        let b = encode(&package());
+        for len in 4..BLOB_LEN {
             assert_eq!(
                 decode(&b[..len]),
                 Err(BlobError::Truncated {
@@ -302,10 +640,15 @@ mod tests {
 
     #[test]
     fn header_errors_name_found_and_expected() {
-        let mut b = good();
+        let good = encode(&package());
+        let mut b = good;
         b[0] = b'X';
-        assert_eq!(decode(&b), Err(BlobError::BadMagic { found: *b"X8GP" }));
-        let mut b = good();
+        assert_eq!(decode(&b), Err(BlobError::BadMagic { found: *b"XLNG" }));
+        let mut b = good;
+        b[..4].copy_from_slice(b"V8GP");
+        assert_eq!(decode(&b), Err(BlobError::Version1));
+        assert!(BlobError::Version1.to_string().contains("host-train blob"));
+        let mut b = good;
         b[4..6].copy_from_slice(&7u16.to_le_bytes());
         assert_eq!(
             decode(&reseal(b)),
@@ -314,9 +657,24 @@ mod tests {
                 supported: FORMAT_VERSION
             })
         );
-        let mut b = good();
-        b[6] ^= 0x55;
-        let found = u32::from_le_bytes([b[6], b[7], b[8], b[9]]);
+        let mut b = good;
+        b[6] = 9;
+        assert_eq!(
+            decode(&reseal(b)),
+            Err(BlobError::UnknownModel { found: 9 })
+        );
+        let mut b = good;
+        b[7] = 13;
+        assert_eq!(
+            decode(&reseal(b)),
+            Err(BlobError::ParamCount {
+                found: 13,
+                expected: 15
+            })
+        );
+        let mut b = good;
+        b[8] ^= 0x55;
+        let found = u32::from_le_bytes([b[8], b[9], b[10], b[11]]);
         assert_eq!(
             decode(&reseal(b)),
             Err(BlobError::LayoutMismatch {
@@ -324,26 +682,19 @@ mod tests {
                 expected: LAYOUT_HASH
             })
         );
+        let mut b = good;
+        b[12] ^= 1;
+        assert!(matches!(
+            decode(&reseal(b)),
+            Err(BlobError::LengthMismatch { .. })
+        ));
     }
 
     #[test]
-    fn any_single_bit_flip_in_payload_or_crc_is_caught() {
-        for byte in HEADER_LEN..BLOB_LEN {
-            for bit in 0..8 {
-                let mut b = good();
-                b[byte] ^= 1 << bit;
-                assert!(
-                    matches!(decode(&b), Err(BlobError::CrcMismatch { .. })),
-                    "byte {byte} bit {bit}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn intact_blob_with_invalid_parameters_is_refused_with_the_field_offset() {
-        let mut b = good();
-        let at = HEADER_LEN + 4 * ParamField::Tau.index();
+    fn intact_blob_with_invalid_values_is_refused_with_the_offset() {
+        let good = encode(&package());
+        let mut b = good;
+        let at = PARAMS_OFFSET + 4 * ParamField::Tau.index();
         b[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
         let err = decode(&reseal(b)).unwrap_err();
         assert_eq!(
@@ -351,9 +702,37 @@ mod tests {
             BlobError::InvalidParams(ParamError::NotFinite(ParamField::Tau))
         );
         assert_eq!(err.offset(), at);
-        let mut p = V8Params::PUBLISHED_FIT;
-        p.mu_h = 0.1;
-        assert_eq!(encode(&p), Err(ParamError::WellsNotOrdered));
+
+        let mut b = good;
+        b[SETTINGS_OFFSET..SETTINGS_OFFSET + 4].copy_from_slice(&1.5_f32.to_le_bytes());
+        let err = decode(&reseal(b)).unwrap_err();
+        assert_eq!(err, BlobError::InvalidSettings(SettingsError::HotDieTarget));
+        assert_eq!(err.offset(), SETTINGS_OFFSET);
+
+        let mut b = good;
+        let at = SURVIVAL_OFFSET + 4 * (3 * TABLE_CELLS + 7);
+        b[at..at + 4].copy_from_slice(&2.0_f32.to_le_bytes());
+        let err = decode(&reseal(b)).unwrap_err();
+        assert_eq!(
+            err,
+            BlobError::InvalidTable(TableError::Survival { row: 3, column: 7 })
+        );
+        assert_eq!(err.offset(), at);
+    }
+
+    #[test]
+    fn any_single_bit_flip_after_the_header_is_caught_by_the_crc() {
+        let good = encode(&package());
+        for byte in HEADER_LEN..BLOB_LEN {
+            for bit in 0..8 {
+                let mut b = good;
+                b[byte] ^= 1 << bit;
+                assert!(
+                    matches!(decode(&b), Err(BlobError::CrcMismatch { .. })),
+                    "byte {byte} bit {bit}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -12,6 +12,8 @@
 //!   [`Landscape::simulate_into`]).
 //! - [`blob`]: the flashable parameter blob shared by trainer and firmware.
 //! - [`averager`]: the streaming per-stroke COF averager (raw samples in, stroke mean and std out).
+//! - [`Monitor`]: the per-stroke monitor with its three signals ([`signals`]: hot die, onset warning,
+//!   galling detected), running a [`Package`] (parameters, [`risk`] table, settings) from the blob.
 //!
 //! ```
 //! use galling::{Model, V8Params};
@@ -27,8 +29,6 @@
 #[cfg(feature = "std")]
 extern crate std;
 
-pub mod advice;
-pub mod alarm;
 pub mod averager;
 pub mod blob;
 #[cfg(feature = "std")]
@@ -41,12 +41,14 @@ mod model;
 pub mod monitor;
 mod normal;
 mod params;
+pub mod risk;
 mod scalar;
+pub mod signals;
 mod sim;
 
 pub use forecast::{GallingRisk, RiskForecaster, normal_cdf};
 pub use model::{Landscape, Mixture, Model, TransitionScore, consts};
-pub use monitor::{DefaultMonitor, GridMonitor, Monitor, MonitorBuilder, StrokeReport};
+pub use monitor::{Monitor, Package, StrokeReport};
 pub use normal::{inverse_normal_cdf, standard_normal, uniform_open01};
 pub use params::{ParamError, ParamField, V8Params};
 pub use scalar::Scalar;

@@ -1,46 +1,66 @@
 //! The per-stroke galling monitor: what a press controller calls once per stroke.
 //!
-//! Feed [`Monitor::update`] the stroke counter, the die temperature (degC, as the model evaluates it)
-//! and the stroke's averaged COF (e.g. from [`StrokeAverager`](crate::averager::StrokeAverager), see
-//! [`Monitor::update_averaged`]). The monitor keeps the previous stroke and returns a [`StrokeReport`]:
-//! what the model says of the observed transition (log-likelihood, jump posterior), the stay
-//! probability at the current COF, the galling risk forecast ([`crate::forecast`]) and the alarm
-//! ([`crate::alarm`]).
+//! A [`Monitor`] runs a [`Package`] (the model, its [`RiskTable`] and the [`SignalSettings`], as the
+//! blob carries them). Feed [`Monitor::update`] the stroke counter, the die temperature (degC, as the
+//! model evaluates it) and the stroke's averaged COF (e.g. from
+//! [`StrokeAverager`](crate::averager::StrokeAverager)). It returns a [`StrokeReport`] with the three
+//! signals of [`crate::signals`]:
 //!
-//! The transition from the previous stroke to this one is scored at this stroke's temperature. The
-//! [`Landscape`] of a temperature is cached and recomputed only when the temperature changes (pass a
-//! temperature at the sensor's resolution, or filtered, so that the cache is hit).
+//! - **hot die** (status): the hazard the temperature alone implies, the expected strokes to galling
+//!   and the advised highest die temperature;
+//! - **onset warning** (alarm): this stroke's risk is materially above that hazard;
+//! - **galling detected** (alarm): the COF is above the galling threshold; recovered when it falls
+//!   back;
 //!
-//! Invalid input (NaN or infinite values, a COF or temperature outside the configured bounds, a stroke
+//! plus the stroke's risk, the model's score of the transition from the previous stroke, where the
+//! temperature lies relative to the trained range, and a fault when anything on the way was not a
+//! finite number.
+//!
+//! # Temperatures outside the trained range
+//! The model is not extrapolated. Below the trained range (a die warming up) the stroke is evaluated
+//! as at the lowest trained temperature: a clean stroke there is as safe as at that temperature, so a
+//! cold die never raises an alarm. Above the range the stroke is evaluated at the highest trained
+//! temperature, the report says [`TemperatureRange::AboveTrained`] and the hot-die status is on (the
+//! die is hotter than any data the model has seen); galling detection does not depend on the model
+//! and works everywhere.
+//!
+//! # The forecast from low COFs
+//! A COF below the typical clean stroke's ([`Hazard::clean_cof`]) is forecast from that typical COF:
+//! below its clean well the fitted potential rises steeply and the model would read a very low COF
+//! (0.09, seen for dozens of clean strokes in the real data) as a precursor of a jump. The onset
+//! warning is about the COF *leaving* the clean well upwards.
+//!
+//! # Invalid input and faults
+//! Invalid input (NaN or infinite values, a COF or temperature outside the settings' bounds, a stroke
 //! counter that is not the previous one plus one) is rejected with a [`StrokeError`] and leaves the
-//! monitor exactly as it was. After a gap, call [`Monitor::restart_series`] to accept it: the next
-//! stroke then starts a new series (no transition to score).
-//!
-//! The hot path never panics, never allocates and does bounded work.
+//! monitor exactly as it was. After a gap, call [`Monitor::restart_series`]. A non-finite risk or
+//! hazard (which a validated package cannot produce) sets [`StrokeReport::fault`] and leaves the
+//! alarms as they were; [`StrokeReport::press_must_stop`] is then true (fail safe). The hot path
+//! never panics, never allocates and does bounded work (one transition row).
 //!
 //! ```
-//! use galling::{Model, V8Params, monitor::{MonitorBuilder, StrokeError}, alarm::AlarmLevel};
-//! let model = Model::new(&V8Params::PUBLISHED_FIT)?;
-//! let mut monitor = MonitorBuilder::new(model).build_grid::<48>()?;
+//! # #[cfg(feature = "std")] {
+//! use galling::{Model, V8Params, monitor::{Monitor, Package, StrokeError}, risk::{RiskTable, TableSpec}};
+//! let params = V8Params::PUBLISHED_FIT;
+//! let table = RiskTable::build(&Model::new(&params.map(f64::from))?, &TableSpec::new(160.0, 170.0));
+//! let mut monitor = Monitor::new(Package::new(params, Default::default(), table)?)?;
 //! let first = monitor.update(0, 165.0, 0.21)?;
-//! assert!(first.transition.is_none());                       // nothing to compare with yet
-//! let second = monitor.update(1, 165.0, 0.22)?;
-//! let score = second.transition.unwrap();
-//! assert_eq!(score.log_prob, model.landscape(165.0).log_prob(0.21, 0.22 - 0.21));
-//! assert!((0.0..=1.0).contains(&second.risk.probability));
-//! assert_eq!(second.alarm.level, AlarmLevel::Normal);
-//! assert_eq!(monitor.update(5, 165.0, 0.22), Err(StrokeError::NotConsecutive { expected: 2, got: 5 }));
+//! assert!(first.transition.is_none());                 // nothing to compare with yet
+//! let report = monitor.update(1, 165.0, 0.22)?;
+//! assert!(report.transition.is_some() && (0.0..=1.0).contains(&report.risk));
+//! assert!(!report.onset_warning.active && !report.galling.active);
+//! let galled = monitor.update(2, 165.0, 0.8)?;
+//! assert!(galled.galling.active && galled.press_must_stop());
+//! assert_eq!(monitor.update(5, 165.0, 0.8), Err(StrokeError::NotConsecutive { expected: 3, got: 5 }));
+//! # }
 //! # Ok::<(), Box<dyn core::error::Error>>(())
 //! ```
 
-use crate::alarm::{Alarm, AlarmConfig, AlarmStatus};
 use crate::averager::StrokeStats;
-use crate::forecast::{
-    ConfigError, ForecastSettings, GallingRisk, GridForecaster, MonteCarloForecaster,
-    RiskForecaster,
-};
 use crate::model::{Landscape, Model, TransitionScore};
-use crate::scalar::Scalar;
+use crate::params::{ParamError, V8Params};
+use crate::risk::{Hazard, RiskTable, TableError, TemperatureAdvice};
+use crate::signals::{AlarmSignal, SettingsError, SignalSettings, SignalState, excess};
 use core::fmt;
 
 /// Why a stroke was rejected (the monitor is unchanged).
@@ -92,300 +112,231 @@ impl fmt::Display for StrokeError {
 
 impl core::error::Error for StrokeError {}
 
-/// Inclusive bounds on the inputs the monitor accepts.
+/// Why a [`Package`] was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum PackageError {
+    /// The parameters are not a valid model.
+    Params(ParamError),
+    /// The risk table is not valid.
+    Table(TableError),
+    /// A signal setting is not valid.
+    Settings(SettingsError),
+}
+
+impl fmt::Display for PackageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Params(e) => write!(f, "{e}"),
+            Self::Table(e) => write!(f, "{e}"),
+            Self::Settings(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl core::error::Error for PackageError {}
+
+impl From<ParamError> for PackageError {
+    fn from(e: ParamError) -> Self {
+        Self::Params(e)
+    }
+}
+impl From<TableError> for PackageError {
+    fn from(e: TableError) -> Self {
+        Self::Table(e)
+    }
+}
+impl From<SettingsError> for PackageError {
+    fn from(e: SettingsError) -> Self {
+        Self::Settings(e)
+    }
+}
+
+/// Everything the press runs, validated together: the model parameters, the signal settings and the
+/// risk table (with the galling threshold, horizon and trained temperature range). This is what the
+/// blob carries ([`crate::blob`]) and what the trainer validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Package {
+    params: V8Params<f32>,
+    settings: SignalSettings,
+    table: RiskTable,
+}
+
+impl Package {
+    /// Validates and bundles the parts.
+    ///
+    /// # Errors
+    /// [`PackageError`] naming the first invalid part.
+    pub fn new(
+        params: V8Params<f32>,
+        settings: SignalSettings,
+        table: RiskTable,
+    ) -> Result<Self, PackageError> {
+        params.validate()?;
+        Model::new(&params)?;
+        table.validate()?;
+        settings.validate(table.threshold())?;
+        Ok(Self {
+            params,
+            settings,
+            table,
+        })
+    }
+
+    /// The model parameters.
+    pub fn params(&self) -> &V8Params<f32> {
+        &self.params
+    }
+
+    /// The signal settings.
+    pub fn settings(&self) -> &SignalSettings {
+        &self.settings
+    }
+
+    /// The risk table.
+    pub fn table(&self) -> &RiskTable {
+        &self.table
+    }
+
+    /// The same package with other settings (validated).
+    ///
+    /// # Errors
+    /// [`PackageError::Settings`] when they are invalid.
+    pub fn with_settings(&self, settings: SignalSettings) -> Result<Self, PackageError> {
+        settings.validate(self.table.threshold())?;
+        Ok(Self {
+            settings,
+            ..self.clone()
+        })
+    }
+}
+
+/// Where the die temperature lies relative to the temperatures the model was trained on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum TemperatureRange {
+    /// Inside: the model is evaluated at the die temperature.
+    Inside,
+    /// Below: evaluated at the lowest trained temperature.
+    BelowTrained,
+    /// Above: evaluated at the highest trained temperature, flagged as extrapolation.
+    AboveTrained,
+}
+
+/// The hot-die status of a stroke.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct InputBounds<S = f32> {
-    /// Lowest accepted COF.
-    pub cof_low: S,
-    /// Highest accepted COF.
-    pub cof_high: S,
-    /// Lowest accepted die temperature, degC.
-    pub temperature_low: S,
-    /// Highest accepted die temperature, degC.
-    pub temperature_high: S,
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct HotDie {
+    /// The status is on: the hazard exceeds the target, or the die is above the trained range.
+    pub active: bool,
+    /// The hazard at this temperature: risk from a typical clean stroke, expected strokes to galling.
+    pub hazard: Hazard,
+    /// The advised highest die temperature (the hazard at or below the settings' target).
+    pub advice: TemperatureAdvice,
 }
 
-impl<S: Scalar> Default for InputBounds<S> {
-    /// COF in `[0, 2]` (the stroke averager's clamp), temperature in `[-40, 400]` degC.
-    fn default() -> Self {
-        Self {
-            cof_low: S::from_f64(0.0),
-            cof_high: S::from_f64(2.0),
-            temperature_low: S::from_f64(-40.0),
-            temperature_high: S::from_f64(400.0),
-        }
-    }
-}
-
-impl<S: Scalar> InputBounds<S> {
-    fn validate(&self) -> Result<(), ConfigError> {
-        let ordered = |lo: S, hi: S| lo.is_finite() && hi.is_finite() && lo < hi;
-        if !ordered(self.cof_low, self.cof_high) {
-            return Err(ConfigError::CofBoundsInvalid);
-        }
-        if !ordered(self.temperature_low, self.temperature_high) {
-            return Err(ConfigError::TemperatureBoundsInvalid);
-        }
-        Ok(())
-    }
-}
-
-/// Collects a monitor's configuration; [`build_grid`](Self::build_grid) or
-/// [`build_monte_carlo`](Self::build_monte_carlo) validates it once.
-///
-/// Defaults: threshold at the midpoint between the model's wells, horizon 10 strokes, the
-/// [`AlarmConfig::default`] levels (warn 0.5, stop 0.9, clear 0.2, 3 of 5), [`InputBounds::default`].
-///
-/// ```
-/// use galling::{Model, V8Params, RiskForecaster, monitor::MonitorBuilder, forecast::ConfigError};
-/// let model = Model::new(&V8Params::PUBLISHED_FIT)?;
-/// let built = MonitorBuilder::new(model).alarm_levels(0.6, 0.5, 0.2).build_grid::<48>();
-/// assert_eq!(built.err(), Some(ConfigError::AlarmLevelsNotOrdered));
-/// let monitor = MonitorBuilder::new(model).threshold(0.45).horizon(20).confirmation(2, 4)
-///     .build_monte_carlo::<64>(1)?;
-/// assert_eq!(monitor.forecaster().settings().horizon(), 20);
-/// # Ok::<(), Box<dyn core::error::Error>>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct MonitorBuilder<S = f32> {
-    model: Model<S>,
-    threshold: S,
-    horizon: u16,
-    warn: S,
-    stop: S,
-    clear: S,
-    confirm: u8,
-    window: u8,
-    bounds: InputBounds<S>,
-}
-
-impl<S: Scalar> MonitorBuilder<S> {
-    /// A builder with the defaults for `model`.
-    pub fn new(model: Model<S>) -> Self {
-        let forecast = ForecastSettings::for_model(&model);
-        let alarm = AlarmConfig::<S>::default();
-        let (confirm, window) = alarm.confirmation();
-        Self {
-            model,
-            threshold: forecast.threshold(),
-            horizon: forecast.horizon(),
-            warn: alarm.warn(),
-            stop: alarm.stop(),
-            clear: alarm.clear(),
-            confirm,
-            window,
-            bounds: InputBounds::default(),
-        }
-    }
-
-    /// Galling threshold (COF in `(0.1, 1.3)`).
-    pub fn threshold(mut self, threshold: S) -> Self {
-        self.threshold = threshold;
-        self
-    }
-
-    /// Forecast horizon, strokes (`1..=1024`).
-    pub fn horizon(mut self, strokes: u16) -> Self {
-        self.horizon = strokes;
-        self
-    }
-
-    /// Risk levels: warn, stop, and the level below which an active alarm may clear.
-    pub fn alarm_levels(mut self, warn: S, stop: S, clear: S) -> Self {
-        self.warn = warn;
-        self.stop = stop;
-        self.clear = clear;
-        self
-    }
-
-    /// Confirmation: an alarm level needs `k` of the last `n` strokes (`1 <= k <= n <= 32`).
-    pub fn confirmation(mut self, k: u8, n: u8) -> Self {
-        self.confirm = k;
-        self.window = n;
-        self
-    }
-
-    /// Accepted COF range (inclusive).
-    pub fn cof_bounds(mut self, low: S, high: S) -> Self {
-        self.bounds.cof_low = low;
-        self.bounds.cof_high = high;
-        self
-    }
-
-    /// Accepted die temperature range, degC (inclusive).
-    pub fn temperature_bounds(mut self, low: S, high: S) -> Self {
-        self.bounds.temperature_low = low;
-        self.bounds.temperature_high = high;
-        self
-    }
-
-    fn settings(&self) -> Result<(ForecastSettings<S>, AlarmConfig<S>), ConfigError> {
-        let forecast = ForecastSettings::new(self.threshold, self.horizon)?;
-        let alarm = AlarmConfig::new(self.warn, self.stop, self.clear, self.confirm, self.window)?;
-        self.bounds.validate()?;
-        Ok((forecast, alarm))
-    }
-
-    /// A monitor with any forecaster (e.g. a Monte Carlo one with another generator). The forecaster's
-    /// own [`ForecastSettings`] apply; the builder's threshold and horizon are only validated.
-    ///
-    /// # Errors
-    /// Any [`ConfigError`] of the settings.
-    pub fn build_with<F: RiskForecaster<S>>(
-        self,
-        forecaster: F,
-    ) -> Result<Monitor<S, F>, ConfigError> {
-        let (_, alarm) = self.settings()?;
-        Ok(Monitor::from_parts(
-            self.model,
-            self.bounds,
-            alarm,
-            forecaster,
-        ))
-    }
-
-    /// A monitor forecasting on a grid of `G` cells ([`GridForecaster`]).
-    ///
-    /// # Errors
-    /// Any [`ConfigError`] of the settings.
-    pub fn build_grid<const G: usize>(
-        self,
-    ) -> Result<Monitor<S, GridForecaster<S, G>>, ConfigError> {
-        let (forecast, alarm) = self.settings()?;
-        Ok(Monitor::from_parts(
-            self.model,
-            self.bounds,
-            alarm,
-            GridForecaster::new(forecast),
-        ))
-    }
-
-    /// A monitor forecasting with `P` Monte Carlo trajectories ([`MonteCarloForecaster`]) seeded
-    /// with `seed`.
-    ///
-    /// # Errors
-    /// Any [`ConfigError`] of the settings.
-    pub fn build_monte_carlo<const P: usize>(
-        self,
-        seed: u64,
-    ) -> Result<Monitor<S, MonteCarloForecaster<S, P>>, ConfigError> {
-        let (forecast, alarm) = self.settings()?;
-        Ok(Monitor::from_parts(
-            self.model,
-            self.bounds,
-            alarm,
-            MonteCarloForecaster::new(forecast, seed),
-        ))
-    }
-}
-
-impl MonitorBuilder<f32> {
-    /// The [`DefaultMonitor`]: `f32`, 32 Monte Carlo trajectories seeded with [`DEFAULT_SEED`].
-    ///
-    /// ```
-    /// use galling::{Model, V8Params, MonitorBuilder};
-    /// let mut monitor = MonitorBuilder::new(Model::new(&V8Params::PUBLISHED_FIT)?).build_default()?;
-    /// let report = monitor.update(0, 165.0, 0.2)?;
-    /// assert!((0.0..=1.0).contains(&report.risk.probability));
-    /// # Ok::<(), Box<dyn core::error::Error>>(())
-    /// ```
-    ///
-    /// # Errors
-    /// Any [`ConfigError`] of the settings.
-    pub fn build_default(self) -> Result<DefaultMonitor, ConfigError> {
-        self.build_monte_carlo::<{ crate::forecast::DEFAULT_TRAJECTORIES }>(DEFAULT_SEED)
-    }
+/// A stroke the monitor could not evaluate although its input was valid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Fault {
+    /// The risk or the hazard was not a finite number.
+    NonFiniteRisk,
 }
 
 /// What the monitor says about one stroke.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct StrokeReport<S = f32> {
+pub struct StrokeReport {
     /// The stroke counter.
     pub stroke: u32,
-    /// Log-likelihood and jump posterior of the transition from the previous stroke, at this stroke's
-    /// temperature; `None` for the first stroke of a series.
-    pub transition: Option<TransitionScore<S>>,
-    /// Probability that the next stroke stays in the current regime (`pi` at the current COF).
-    pub stay_probability: S,
-    /// Galling risk forecast from the current COF.
-    pub risk: GallingRisk<S>,
-    /// Alarm level and why.
-    pub alarm: AlarmStatus,
+    /// The temperature the model evaluated (the die temperature clamped into the trained range).
+    pub model_temperature: f32,
+    /// Where the die temperature lies relative to the trained range.
+    pub temperature_range: TemperatureRange,
+    /// Log-likelihood and jump posterior of the transition from the previous stroke; `None` for the
+    /// first stroke of a series.
+    pub transition: Option<TransitionScore<f32>>,
+    /// Probability that the COF exceeds the galling threshold within the horizon (1 when it already
+    /// does).
+    pub risk: f32,
+    /// Log-odds of `risk` over the hot-die hazard (what the onset warning watches).
+    pub excess: f32,
+    /// The hot-die status.
+    pub hot_die: HotDie,
+    /// The onset warning.
+    pub onset_warning: AlarmSignal,
+    /// Galling detected (event `Cleared` = recovered).
+    pub galling: AlarmSignal,
+    /// Set when the stroke could not be evaluated (the alarms are then left as they were).
+    pub fault: Option<Fault>,
+}
+
+impl StrokeReport {
+    /// The press must stop: galling is detected, or the monitor could not evaluate the stroke.
+    pub fn press_must_stop(&self) -> bool {
+        self.galling.active || self.fault.is_some()
+    }
 }
 
 /// The previous accepted stroke.
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct LastStroke<S> {
+struct LastStroke {
     stroke: u32,
-    cof: S,
+    cof: f32,
 }
 
 /// The per-stroke galling monitor (see the [module documentation](self)). Fixed size, no heap.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Monitor<S, F> {
-    model: Model<S>,
-    bounds: InputBounds<S>,
-    /// Temperature of the cached landscape (`None` before the first stroke).
-    temperature: Option<S>,
-    landscape: Landscape<S>,
-    last: Option<LastStroke<S>>,
-    alarm: Alarm<S>,
-    forecaster: F,
+pub struct Monitor {
+    model: Model<f32>,
+    package: Package,
+    advice: TemperatureAdvice,
+    /// Model temperature of the cached landscape (`None` before the first stroke).
+    temperature: Option<f32>,
+    landscape: Landscape<f32>,
+    last: Option<LastStroke>,
+    signals: SignalState,
 }
 
-/// The default monitor of the firmware: `f32`, Monte Carlo forecast with
-/// [`DEFAULT_TRAJECTORIES`](crate::forecast::DEFAULT_TRAJECTORIES) = 32 trajectories (built by
-/// [`MonitorBuilder::build_default`]).
-///
-/// Chosen for its bounded worst case: at most `32 x 10` simulation steps per update whatever the
-/// temperature does (about 50,000 to 80,000 Cortex-M4F instructions at 150 to 250 per step), within
-/// the 100,000-instruction budget. Its risk has a Monte Carlo standard error of at most
-/// `0.5 / sqrt(32) = 0.09`, which the k-of-n alarm confirmation absorbs. [`GridMonitor`] is
-/// deterministic and much cheaper while the temperature is unchanged, but recomputes its cache
-/// (`k - 1` transition rows per cell below the threshold) whenever the temperature changes.
-pub type DefaultMonitor =
-    Monitor<f32, MonteCarloForecaster<f32, { crate::forecast::DEFAULT_TRAJECTORIES }>>;
-
-/// A monitor with the deterministic grid forecast of `G` cells (default 48).
-pub type GridMonitor<const G: usize = { crate::forecast::DEFAULT_GRID_CELLS }> =
-    Monitor<f32, GridForecaster<f32, G>>;
-
-/// Seed of the [`DefaultMonitor`]'s Monte Carlo forecast.
-pub const DEFAULT_SEED: u64 = 0x6A11_1246;
-
-impl<S: Scalar, F: RiskForecaster<S>> Monitor<S, F> {
-    fn from_parts(
-        model: Model<S>,
-        bounds: InputBounds<S>,
-        alarm: AlarmConfig<S>,
-        forecaster: F,
-    ) -> Self {
-        Self {
+impl Monitor {
+    /// A monitor running `package`.
+    ///
+    /// # Errors
+    /// [`PackageError`] if the package's model cannot be built (a validated package always can).
+    pub fn new(package: Package) -> Result<Self, PackageError> {
+        let model = Model::new(&package.params)?;
+        let (low, _) = package.table.temperature_range();
+        Ok(Self {
             model,
-            bounds,
+            advice: package
+                .table
+                .advised_temperature(package.settings.hot_die_target),
+            landscape: model.landscape(low),
+            package,
             temperature: None,
-            landscape: model.landscape(bounds.temperature_low),
             last: None,
-            alarm: Alarm::new(alarm),
-            forecaster,
-        }
+            signals: SignalState::new(),
+        })
     }
 
     /// Checks one stroke without changing anything.
-    fn check(&self, stroke: u32, temperature: S, cof: S) -> Result<(), StrokeError> {
+    fn check(&self, stroke: u32, temperature: f32, cof: f32) -> Result<(), StrokeError> {
         if !cof.is_finite() {
             return Err(StrokeError::CofNotFinite);
         }
         if !temperature.is_finite() {
             return Err(StrokeError::TemperatureNotFinite);
         }
-        let b = &self.bounds;
-        if !(cof >= b.cof_low && cof <= b.cof_high) {
+        let s = &self.package.settings;
+        if !(cof >= s.cof_low && cof <= s.cof_high) {
             return Err(StrokeError::CofOutOfBounds);
         }
-        if !(temperature >= b.temperature_low && temperature <= b.temperature_high) {
+        if !(temperature >= s.temperature_low && temperature <= s.temperature_high) {
             return Err(StrokeError::TemperatureOutOfBounds);
         }
         if let Some(last) = self.last {
@@ -408,26 +359,60 @@ impl<S: Scalar, F: RiskForecaster<S>> Monitor<S, F> {
     pub fn update(
         &mut self,
         stroke: u32,
-        temperature: S,
-        cof: S,
-    ) -> Result<StrokeReport<S>, StrokeError> {
+        temperature: f32,
+        cof: f32,
+    ) -> Result<StrokeReport, StrokeError> {
         self.check(stroke, temperature, cof)?;
-        if self.temperature != Some(temperature) {
-            self.landscape = self.model.landscape(temperature);
-            self.temperature = Some(temperature);
+        let table = &self.package.table;
+        let settings = &self.package.settings;
+        let (low, high) = table.temperature_range();
+        let temperature_range = if temperature < low {
+            TemperatureRange::BelowTrained
+        } else if temperature > high {
+            TemperatureRange::AboveTrained
+        } else {
+            TemperatureRange::Inside
+        };
+        let model_temperature = table.clamp_temperature(temperature);
+        if self.temperature != Some(model_temperature) {
+            self.landscape = self.model.landscape(model_temperature);
+            self.temperature = Some(model_temperature);
         }
         let land = &self.landscape;
         let transition = self.last.map(|last| land.score(last.cof, cof - last.cof));
-        let stay_probability = land.stay_probability(cof);
-        let risk = self.forecaster.forecast(land, cof);
-        let alarm = self.alarm.update(risk.probability);
+        let hazard = table.hazard(model_temperature);
+        let start = if cof < hazard.clean_cof {
+            hazard.clean_cof
+        } else {
+            cof
+        };
+        let risk = table.risk(land, model_temperature, start);
+        let excess = excess(risk, hazard.risk);
+        let hot_die = HotDie {
+            active: hazard.risk > settings.hot_die_target
+                || temperature_range == TemperatureRange::AboveTrained,
+            hazard,
+            advice: self.advice,
+        };
+        let finite = risk.is_finite() && excess.is_finite() && hazard.expected_strokes.is_finite();
+        let (alarms, fault) = if finite {
+            let threshold = table.threshold();
+            (self.signals.update(settings, excess, cof, threshold), None)
+        } else {
+            (self.signals.alarms(), Some(Fault::NonFiniteRisk))
+        };
         self.last = Some(LastStroke { stroke, cof });
         Ok(StrokeReport {
             stroke,
+            model_temperature,
+            temperature_range,
             transition,
-            stay_probability,
-            risk,
-            alarm,
+            risk: if finite { risk } else { 1.0 },
+            excess: if finite { excess } else { f32::INFINITY },
+            hot_die,
+            onset_warning: alarms.onset_warning,
+            galling: alarms.galling,
+            fault,
         })
     }
 
@@ -438,36 +423,37 @@ impl<S: Scalar, F: RiskForecaster<S>> Monitor<S, F> {
     pub fn update_averaged(
         &mut self,
         stroke: u32,
-        temperature: S,
-        stats: &StrokeStats<S>,
-    ) -> Result<StrokeReport<S>, StrokeError> {
+        temperature: f32,
+        stats: &StrokeStats<f32>,
+    ) -> Result<StrokeReport, StrokeError> {
         self.update(stroke, temperature, stats.mean)
     }
 
     /// Forgets the previous stroke, so that the next accepted stroke starts a new series (after a
-    /// gap in the stroke counter, a die change, a restart). The alarm history is kept.
+    /// gap in the stroke counter, a die change, a restart). The alarms are kept.
     pub fn restart_series(&mut self) {
         self.last = None;
     }
 
-    /// Resets the alarm to normal with an empty history (e.g. once the operator acknowledged it).
-    pub fn reset_alarm(&mut self) {
-        self.alarm.reset();
+    /// Clears both alarms and their history (e.g. after a die change, once the operator confirmed
+    /// the die is clean).
+    pub fn reset_alarms(&mut self) {
+        self.signals = SignalState::new();
     }
 
     /// The model.
-    pub fn model(&self) -> &Model<S> {
+    pub fn model(&self) -> &Model<f32> {
         &self.model
     }
 
-    /// The forecaster.
-    pub fn forecaster(&self) -> &F {
-        &self.forecaster
+    /// The package the monitor runs.
+    pub fn package(&self) -> &Package {
+        &self.package
     }
 
-    /// The alarm state.
-    pub fn alarm(&self) -> &Alarm<S> {
-        &self.alarm
+    /// The advised highest die temperature (fixed by the package).
+    pub fn advice(&self) -> TemperatureAdvice {
+        self.advice
     }
 
     /// The stroke number the monitor expects next (`None` at the start of a series).
@@ -476,45 +462,44 @@ impl<S: Scalar, F: RiskForecaster<S>> Monitor<S, F> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "std"))]
 mod tests {
     use super::*;
-    use crate::V8Params;
-    use crate::alarm::AlarmLevel;
+    use crate::risk::TableSpec;
+    use crate::signals::Event;
 
-    fn monitor() -> GridMonitor {
-        MonitorBuilder::new(Model::new(&V8Params::PUBLISHED_FIT).unwrap())
-            .build_grid()
-            .unwrap()
+    fn package() -> Package {
+        let params = V8Params::PUBLISHED_FIT;
+        let table = RiskTable::build(
+            &Model::new(&params.map(f64::from)).unwrap(),
+            &TableSpec::new(160.0, 170.0),
+        );
+        Package::new(params, SignalSettings::default(), table).unwrap()
+    }
+
+    fn monitor() -> Monitor {
+        Monitor::new(package()).unwrap()
     }
 
     #[test]
     fn invalid_strokes_are_rejected_without_change() {
         let mut m = monitor();
         m.update(7, 165.0, 0.2).unwrap();
+        m.update(8, 165.0, 0.45).unwrap();
         let before = m.clone();
         let cases = [
-            (8, 165.0, f32::NAN, StrokeError::CofNotFinite),
-            (8, f32::INFINITY, 0.2, StrokeError::TemperatureNotFinite),
-            (8, 165.0, 2.5, StrokeError::CofOutOfBounds),
-            (8, 165.0, -0.1, StrokeError::CofOutOfBounds),
-            (8, 500.0, 0.2, StrokeError::TemperatureOutOfBounds),
+            (9, 165.0, f32::NAN, StrokeError::CofNotFinite),
+            (9, f32::INFINITY, 0.2, StrokeError::TemperatureNotFinite),
+            (9, 165.0, 2.5, StrokeError::CofOutOfBounds),
+            (9, 165.0, -0.1, StrokeError::CofOutOfBounds),
+            (9, 500.0, 0.2, StrokeError::TemperatureOutOfBounds),
             (
-                7,
+                8,
                 165.0,
-                0.2,
+                0.9,
                 StrokeError::NotConsecutive {
-                    expected: 8,
-                    got: 7,
-                },
-            ),
-            (
-                9,
-                165.0,
-                0.2,
-                StrokeError::NotConsecutive {
-                    expected: 8,
-                    got: 9,
+                    expected: 9,
+                    got: 8,
                 },
             ),
         ];
@@ -523,7 +508,7 @@ mod tests {
             assert_eq!(m, before);
         }
         m.restart_series();
-        let r = m.update(9, 165.0, 0.2).unwrap();
+        let r = m.update(12, 165.0, 0.2).unwrap();
         assert!(r.transition.is_none());
     }
 
@@ -535,40 +520,87 @@ mod tests {
     }
 
     #[test]
-    fn report_matches_the_landscape() {
+    fn report_matches_the_model_and_the_table() {
         let mut m = monitor();
         let model = *m.model();
         m.update(0, 167.5, 0.21).unwrap();
-        let r = m.update(1, 167.5, 0.56).unwrap();
+        let r = m.update(1, 167.5, 0.45).unwrap();
         let land = model.landscape(167.5);
-        assert_eq!(r.transition, Some(land.score(0.21, 0.56 - 0.21)));
-        assert_eq!(r.stay_probability, land.stay_probability(0.56));
-        assert_eq!(r.risk.probability, 1.0); // above the midpoint threshold
+        assert_eq!(r.transition, Some(land.score(0.21, 0.45 - 0.21)));
+        let table = m.package().table();
+        assert_eq!(r.risk, table.risk(&land, 167.5, 0.45));
+        assert_eq!(r.hot_die.hazard, table.hazard(167.5));
+        assert_eq!(r.excess, excess(r.risk, r.hot_die.hazard.risk));
+        assert_eq!(r.temperature_range, TemperatureRange::Inside);
+        assert_eq!(r.fault, None);
     }
 
     #[test]
-    fn averaged_strokes_feed_the_mean() {
-        let mut a = monitor();
-        let mut b = monitor();
-        let stats = StrokeStats {
-            mean: 0.23_f32,
-            std: 0.01,
-            samples: 51,
-        };
-        assert_eq!(
-            a.update_averaged(3, 166.0, &stats),
-            b.update(3, 166.0, 0.23)
-        );
-    }
-
-    #[test]
-    fn hot_die_raises_the_alarm_after_confirmation() {
+    fn a_cold_die_never_alarms_on_a_clean_stroke() {
         let mut m = monitor();
-        let mut levels = [AlarmLevel::Normal; 4];
-        for (i, level) in levels.iter_mut().enumerate() {
-            *level = m.update(i as u32, 172.0, 0.2).unwrap().alarm.level;
+        for (i, t) in [25.0_f32, 100.0, 150.0, 155.0, 159.9].iter().enumerate() {
+            for (k, cof) in [0.1_f32, 0.15, 0.2, 0.25, 0.3, 0.34].iter().enumerate() {
+                m.restart_series();
+                let r = m.update((i * 10 + k) as u32, *t, *cof).unwrap();
+                assert_eq!(r.temperature_range, TemperatureRange::BelowTrained);
+                assert_eq!(r.model_temperature, 160.0);
+                assert!(!r.onset_warning.active && !r.galling.active, "{t} C {cof}");
+                assert!(!r.hot_die.active && !r.press_must_stop());
+            }
         }
-        assert_eq!(levels[..2], [AlarmLevel::Normal, AlarmLevel::Normal]);
-        assert!(levels[2] >= AlarmLevel::Warn);
+    }
+
+    #[test]
+    fn above_the_range_is_flagged_hot_and_evaluated_at_the_top() {
+        let mut m = monitor();
+        let r = m.update(0, 185.0, 0.2).unwrap();
+        assert_eq!(r.temperature_range, TemperatureRange::AboveTrained);
+        assert_eq!(r.model_temperature, 170.0);
+        assert!(r.hot_die.active);
+    }
+
+    #[test]
+    fn three_signals_on_a_hand_made_sequence() {
+        // 165 C: clean, the COF leaves the clean well, galls, detaches and settles.
+        let settings = SignalSettings {
+            onset_raise: 1.2,
+            onset_clear: 0.6,
+            ..SignalSettings::default()
+        };
+        let mut m = Monitor::new(package().with_settings(settings).unwrap()).unwrap();
+        let cofs = [
+            0.2_f32, 0.21, 0.2, 0.42, 0.46, 0.8, 0.9, 0.3, 0.2, 0.2, 0.2, 0.2, 0.2,
+        ];
+        let reports: Vec<StrokeReport> = cofs
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| m.update(i as u32, 165.0, c).unwrap())
+            .collect();
+        assert!(
+            reports[..3]
+                .iter()
+                .all(|r| !r.onset_warning.active && !r.galling.active)
+        );
+        assert_eq!(
+            reports[3].onset_warning.event,
+            Event::Raised,
+            "{:?}",
+            reports[3]
+        );
+        assert_eq!(reports[5].galling.event, Event::Raised);
+        assert_eq!(reports[5].onset_warning.event, Event::Cleared);
+        assert!(reports[5].press_must_stop());
+        assert_eq!(reports[8].galling.event, Event::Cleared); // recovered after 2 strokes < 0.45
+        assert!(reports[12].galling.event == Event::None && !reports[12].galling.active);
+        assert!(!reports[12].onset_warning.active);
+        // The hot-die status is the same for every stroke at one temperature.
+        assert!(reports.iter().all(|r| r.hot_die == reports[0].hot_die));
+    }
+
+    #[test]
+    fn low_cof_is_forecast_from_the_typical_clean_stroke() {
+        let mut m = monitor();
+        let r = m.update(0, 160.0, 0.1).unwrap();
+        assert!(r.excess.abs() < 0.5, "{r:?}");
     }
 }

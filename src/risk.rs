@@ -1,0 +1,926 @@
+//! The galling risk table: the model's forecast, precomputed on the host, looked up per stroke.
+//!
+//! # What is tabulated
+//! For a galling threshold `c` (a COF, default [`DEFAULT_GALLING_THRESHOLD`] = 0.50) and a horizon of
+//! `k` strokes, the model's Markov chain gives, at die temperature `T` and current COF `mu`,
+//!
+//! - **risk** `r(T, mu) = P(COF > c on at least one of the next k strokes | T, mu)`;
+//! - the **hot-die hazard** `b(T)`: the same probability from a *typical clean stroke* at `T`, that is,
+//!   from the chain's quasi-stationary distribution among clean strokes (COF below the clean limit,
+//!   default 0.35): where the COF settles when it has not galled for a long time. It is what the
+//!   temperature alone implies;
+//! - the **expected strokes to galling** `E(T)` from that typical clean stroke (not censored at the
+//!   horizon).
+//!
+//! A stroke's risk is computed in two parts. The first stroke ahead is exact: one transition row of
+//! the model from the current COF over [`TABLE_CELLS`] equal cells up to `c` (normal CDFs at the
+//! cell edges; mass below 0.1 is clamped into the lowest cell as the simulator does, mass above `c`
+//! is galling). The remaining `k - 1` strokes come from a table: the probability of staying at or
+//! below `c` for `k - 1` strokes from each cell, computed on the host in `f64` ([`RiskTable::build`],
+//! `std` feature) by an exact discretisation of the chain on cells [`BUILD_REFINEMENT`] times finer
+//! and averaged per cell, at [`TABLE_TEMPERATURES`] equally spaced temperatures over the trained
+//! range (linear in between). The hazard and expected strokes are tabulated per temperature. So a
+//! stroke costs one transition row, whatever the temperature does, and its result is deterministic.
+//! The exact first step matters: below the lower well the stay probability falls from 0.99 to
+//! `1 - omega0` within a few thousandths of COF (the escape exponent leaves its clamp), a near-step
+//! that no table in COF could interpolate. How close the result is to the exact forecast is tested
+//! (`tests/risk_table.rs`) and its cost measured on the Cortex-M4F.
+//!
+//! Outside the trained temperature range the table is read at the nearest end of the range (the model
+//! is not extrapolated); the monitor says so in its report.
+//!
+//! ```
+//! # #[cfg(feature = "std")] {
+//! use galling::{Model, V8Params, risk::{RiskTable, TableSpec}};
+//! let model = Model::new(&V8Params::PUBLISHED_FIT.map(f64::from))?;
+//! let table = RiskTable::build(&model, &TableSpec::new(160.0, 170.0));
+//! let land = Model::new(&V8Params::PUBLISHED_FIT)?.landscape(165.0);
+//! let clean = table.risk(&land, 165.0, 0.2);
+//! let rising = table.risk(&land, 165.0, 0.45);
+//! assert!(clean < rising && rising <= 1.0);
+//! assert_eq!(table.risk(&land, 165.0, 0.6), 1.0);  // already above the threshold
+//! assert!(table.hazard(160.0).risk < table.hazard(170.0).risk);
+//! # }
+//! # Ok::<(), galling::ParamError>(())
+//! ```
+
+// Negated comparisons are deliberate here: `!(x > 0.0)` is also true for NaN.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
+use crate::forecast::normal_cdf;
+#[cfg(feature = "std")]
+use crate::model::Model;
+use crate::model::{Landscape, consts};
+use crate::scalar::Scalar;
+use core::fmt;
+
+/// Temperatures of the table (equally spaced over the trained range, both ends included).
+pub const TABLE_TEMPERATURES: usize = 21;
+/// COF cells of the table (equal width from 0.1 up to the galling threshold).
+pub const TABLE_CELLS: usize = 60;
+/// Fine cells per table cell in the host's exact computation.
+pub const BUILD_REFINEMENT: usize = 4;
+/// The galling threshold of the defaults: a stroke with an averaged COF above 0.50 is galled.
+pub const DEFAULT_GALLING_THRESHOLD: f32 = 0.50;
+/// Clean strokes have an averaged COF below 0.35 (the defaults' clean limit).
+pub const DEFAULT_CLEAN_LIMIT: f32 = 0.35;
+/// Forecast horizon of the defaults, strokes.
+pub const DEFAULT_HORIZON: u16 = 10;
+/// Longest horizon a table may be built for, strokes (the lookup costs the same for any horizon; the
+/// bound keeps the host's build short and the meaning of "within the horizon" operational).
+pub const MAX_HORIZON: u16 = 100;
+/// Expected strokes to galling are capped at this value (a die that practically never galls).
+pub const EXPECTED_STROKES_CAP: f32 = 1.0e7;
+
+/// Why a risk table (or its specification) is not usable. Each variant names the entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum TableError {
+    /// The temperature range is not finite with `low <= high`.
+    TemperatureRange,
+    /// The galling threshold is not a finite COF strictly between 0.1 and 1.3.
+    Threshold,
+    /// The clean limit is not a finite COF strictly between 0.1 and the galling threshold.
+    CleanLimit,
+    /// The horizon is not `1..=MAX_HORIZON` strokes.
+    Horizon,
+    /// A survival entry is not a probability (row = temperature index, column = COF cell).
+    Survival {
+        /// Temperature index.
+        row: u16,
+        /// COF cell index.
+        column: u16,
+    },
+    /// A hot-die hazard entry is not a probability.
+    Hazard {
+        /// Temperature index.
+        row: u16,
+    },
+    /// A typical clean COF is not in `[0.1, clean limit]`.
+    CleanCof {
+        /// Temperature index.
+        row: u16,
+    },
+    /// An expected-strokes entry is not a number in `[1, EXPECTED_STROKES_CAP]`.
+    ExpectedStrokes {
+        /// Temperature index.
+        row: u16,
+    },
+}
+
+impl fmt::Display for TableError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::TemperatureRange => {
+                f.write_str("risk table: trained temperature range must be finite with low <= high")
+            }
+            Self::Threshold => {
+                f.write_str("galling threshold: must be a finite COF strictly between 0.1 and 1.3")
+            }
+            Self::CleanLimit => f.write_str(
+                "clean limit: must be a finite COF strictly between 0.1 and the galling threshold",
+            ),
+            Self::Horizon => write!(f, "forecast horizon: must be 1 to {MAX_HORIZON} strokes"),
+            Self::Survival { row, column } => write!(
+                f,
+                "risk table: survival (temperature {row}, COF cell {column}) is not a probability"
+            ),
+            Self::Hazard { row } => {
+                write!(f, "risk table: hot-die hazard {row} is not a probability")
+            }
+            Self::CleanCof { row } => write!(
+                f,
+                "risk table: typical clean COF {row} is not between 0.1 and the clean limit"
+            ),
+            Self::ExpectedStrokes { row } => write!(
+                f,
+                "risk table: expected strokes {row} is not a number from 1 to {EXPECTED_STROKES_CAP}"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for TableError {}
+
+/// What a table is built for: trained temperature range, galling threshold, clean limit, horizon.
+///
+/// ```
+/// use galling::risk::{TableSpec, TableError};
+/// let spec = TableSpec::new(160.0, 170.0);             // 0.50 threshold, 0.35 clean, 10 strokes
+/// assert_eq!(spec.validate(), Ok(()));
+/// assert_eq!(TableSpec { horizon: 0, ..spec }.validate(), Err(TableError::Horizon));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct TableSpec {
+    /// Lowest temperature of the training data (model degC).
+    pub temperature_low: f32,
+    /// Highest temperature of the training data (model degC).
+    pub temperature_high: f32,
+    /// Galling threshold (COF).
+    pub threshold: f32,
+    /// Clean limit (COF): strokes below it are clean.
+    pub clean_limit: f32,
+    /// Horizon, strokes.
+    pub horizon: u16,
+}
+
+impl TableSpec {
+    /// The defaults (threshold 0.50, clean limit 0.35, horizon 10) over a trained range.
+    pub const fn new(temperature_low: f32, temperature_high: f32) -> Self {
+        Self {
+            temperature_low,
+            temperature_high,
+            threshold: DEFAULT_GALLING_THRESHOLD,
+            clean_limit: DEFAULT_CLEAN_LIMIT,
+            horizon: DEFAULT_HORIZON,
+        }
+    }
+
+    /// Checks every field.
+    ///
+    /// # Errors
+    /// The first [`TableError`] found.
+    pub fn validate(&self) -> Result<(), TableError> {
+        let (lo, hi) = (self.temperature_low, self.temperature_high);
+        if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
+            return Err(TableError::TemperatureRange);
+        }
+        let cof_min = consts::COF_MIN as f32;
+        if !(self.threshold > cof_min && self.threshold < consts::COF_MAX as f32) {
+            return Err(TableError::Threshold);
+        }
+        if !(self.clean_limit > cof_min && self.clean_limit < self.threshold) {
+            return Err(TableError::CleanLimit);
+        }
+        if self.horizon == 0 || self.horizon > MAX_HORIZON {
+            return Err(TableError::Horizon);
+        }
+        Ok(())
+    }
+}
+
+/// The hot-die hazard at one temperature: what the temperature alone implies.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Hazard {
+    /// Probability of galling within the horizon from a typical clean stroke.
+    pub risk: f32,
+    /// Expected strokes to galling from a typical clean stroke (capped at [`EXPECTED_STROKES_CAP`]).
+    pub expected_strokes: f32,
+    /// The typical clean stroke's COF (the mean of the clean quasi-stationary state).
+    pub clean_cof: f32,
+}
+
+/// The highest die temperature whose hot-die hazard stays at or below a target
+/// ([`RiskTable::advised_temperature`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum TemperatureAdvice {
+    /// Keep the die at or below this temperature (degC), inside the trained range.
+    AtMost(f32),
+    /// The whole trained range keeps the hazard at or below the target: at least up to this, its
+    /// upper end (the model knows nothing hotter).
+    WholeRange(f32),
+    /// Even the lowest trained temperature (this value) exceeds the target: cool below the range.
+    BelowRange(f32),
+}
+
+impl TemperatureAdvice {
+    /// The temperature of the advice, degC.
+    pub fn temperature(&self) -> f32 {
+        match *self {
+            Self::AtMost(t) | Self::WholeRange(t) | Self::BelowRange(t) => t,
+        }
+    }
+}
+
+/// The COF cells of a discretised chain: `cells` cells of equal width from 0.1 up to the threshold.
+/// Cell 0 also takes the mass below 0.1 (the simulator clamps there); mass above the threshold is
+/// absorbed (galling) and lands in no cell.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Cells<S> {
+    pub(crate) cells: usize,
+    pub(crate) width: S,
+    pub(crate) threshold: S,
+}
+
+impl<S: Scalar> Cells<S> {
+    pub(crate) fn new(threshold: S, cells: usize) -> Self {
+        let cells = cells.max(1);
+        Self {
+            cells,
+            width: (threshold - S::from_f64(consts::COF_MIN)) / S::from_f32(cells as f32),
+            threshold,
+        }
+    }
+
+    /// Centre of cell `j`.
+    #[cfg(feature = "std")]
+    pub(crate) fn centre(&self, j: usize) -> S {
+        S::from_f64(consts::COF_MIN) + (S::from_f32(j as f32) + S::from_f64(0.5)) * self.width
+    }
+
+    /// Calls `f(j, p)` with the probability `p` of landing in cell `j` from COF `source` under the
+    /// mixture of `land`, for every cell the mass reaches (each component's normal CDF at the cell
+    /// edges, evaluated only within 8 spreads of its mean: beyond, it is 0 or 1 to `f32` precision).
+    /// This is the one definition of a transition row, used by the host's exact computation and by
+    /// the per-stroke lookup alike.
+    #[inline]
+    pub(crate) fn for_each_mass(
+        &self,
+        land: &Landscape<S>,
+        source: S,
+        mut f: impl FnMut(usize, S),
+    ) {
+        let m = land.mixture(source);
+        let pi = m.stay_probability;
+        let one = S::from_f64(1.0);
+        self.component(source + m.stay_drift, m.stay_spread, |j, p| f(j, pi * p));
+        self.component(source + m.jump_drift, m.jump_spread, |j, p| {
+            f(j, (one - pi) * p)
+        });
+    }
+
+    fn component(&self, mean: S, spread: S, mut f: impl FnMut(usize, S)) {
+        let zero = S::from_f64(0.0);
+        let inv = S::from_f64(1.0) / (spread + S::from_f64(consts::EPS));
+        let far = S::from_f64(8.0);
+        let mut below = zero; // CDF at the lower edge of the current cell (cell 0: clamp, -inf)
+        for j in 0..self.cells {
+            let upper = if j + 1 == self.cells {
+                self.threshold
+            } else {
+                S::from_f64(consts::COF_MIN) + S::from_f32((j + 1) as f32) * self.width
+            };
+            let z = (upper - mean) * inv;
+            let cdf = if z < -far {
+                zero
+            } else if z > far {
+                S::from_f64(1.0)
+            } else {
+                normal_cdf(z)
+            };
+            let p = cdf - below;
+            if p > zero {
+                f(j, p);
+            }
+            below = cdf;
+            if z > far {
+                // The rest of the component lies in this cell or below.
+                break;
+            }
+        }
+    }
+}
+
+/// The precomputed forecast (see the [module documentation](self)). Fixed size
+/// (`4 TABLE_TEMPERATURES (TABLE_CELLS + 3)` bytes plus the specification, about 5.3 KB), no heap.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RiskTable {
+    spec: TableSpec,
+    hazard: [f32; TABLE_TEMPERATURES],
+    expected: [f32; TABLE_TEMPERATURES],
+    /// The mean COF of the clean quasi-stationary state (the typical clean stroke).
+    clean: [f32; TABLE_TEMPERATURES],
+    /// `survival[i][j]`: probability of no exceedance within `k - 1` strokes from COF cell `j` at
+    /// table temperature `i` (the cell average of the host's fine computation).
+    survival: [[f32; TABLE_CELLS]; TABLE_TEMPERATURES],
+}
+
+/// Position `x` on `n` equally spaced nodes from `lo` to `hi`: `(index, fraction)` with
+/// `index + 1 < n` (or `index = 0, fraction = 0` for a single point). Total for every finite `x`;
+/// outside the range it clamps to the ends.
+#[inline]
+fn locate(x: f32, lo: f32, hi: f32, n: usize) -> (usize, f32) {
+    let span = hi - lo;
+    if !(span > 0.0) || n < 2 {
+        return (0, 0.0);
+    }
+    let last = (n - 1) as f32;
+    let pos = (x - lo) / span * last;
+    let pos = if pos > 0.0 { pos } else { 0.0 }; // also maps NaN to 0
+    let pos = if pos < last { pos } else { last };
+    // `pos` lies in [0, n - 1]; the cast truncates towards zero.
+    let mut i = pos as usize;
+    if i + 1 >= n {
+        i = n - 2;
+    }
+    (i, pos - i as f32)
+}
+
+#[inline]
+fn lerp(a: f32, b: f32, t: f32) -> f32 {
+    a + (b - a) * t
+}
+
+impl RiskTable {
+    /// What the table was built for.
+    pub fn spec(&self) -> &TableSpec {
+        &self.spec
+    }
+
+    /// The trained temperature range `(low, high)`, degC.
+    pub fn temperature_range(&self) -> (f32, f32) {
+        (self.spec.temperature_low, self.spec.temperature_high)
+    }
+
+    /// The galling threshold (COF).
+    pub fn threshold(&self) -> f32 {
+        self.spec.threshold
+    }
+
+    /// `temperature` clamped into the trained range (what the table and the monitor evaluate).
+    pub fn clamp_temperature(&self, temperature: f32) -> f32 {
+        let (lo, hi) = self.temperature_range();
+        if temperature < lo {
+            lo
+        } else if temperature > hi {
+            hi
+        } else {
+            temperature
+        }
+    }
+
+    /// Risk of galling within the horizon from COF `cof` at `temperature`, where `landscape` is the
+    /// model's landscape at that temperature (both inside the trained range: see
+    /// [`clamp_temperature`](Self::clamp_temperature)). 1 above the threshold; below it the exact
+    /// first stroke from `cof` (one transition row over [`TABLE_CELLS`] cells) against the tabulated
+    /// survival of the remaining `k - 1` strokes, interpolated in temperature. Bounded work (at most
+    /// `2 TABLE_CELLS` normal CDFs), no panic; a non-finite input gives NaN (the monitor turns that
+    /// into a fault).
+    #[inline]
+    pub fn risk(&self, landscape: &Landscape<f32>, temperature: f32, cof: f32) -> f32 {
+        if cof > self.spec.threshold {
+            return 1.0;
+        }
+        let (i, t) = locate(
+            temperature,
+            self.spec.temperature_low,
+            self.spec.temperature_high,
+            TABLE_TEMPERATURES,
+        );
+        let (Some(s0), Some(s1)) = (self.survival.get(i), self.survival.get(i + 1)) else {
+            return f32::NAN;
+        };
+        let cells = Cells::new(self.spec.threshold, TABLE_CELLS);
+        let mut survival = 0.0_f32;
+        cells.for_each_mass(landscape, cof, |j, p| {
+            if let (Some(&a), Some(&b)) = (s0.get(j), s1.get(j)) {
+                survival += p * lerp(a, b, t);
+            }
+        });
+        // The CDF approximation can leave a few ulps outside [0, 1]; NaN passes through.
+        (1.0 - survival).clamp(0.0, 1.0)
+    }
+
+    /// The hot-die hazard at `temperature` (read inside the trained range).
+    #[inline]
+    pub fn hazard(&self, temperature: f32) -> Hazard {
+        let (i, t) = locate(
+            temperature,
+            self.spec.temperature_low,
+            self.spec.temperature_high,
+            TABLE_TEMPERATURES,
+        );
+        let pick = |v: &[f32; TABLE_TEMPERATURES]| match (v.get(i), v.get(i + 1)) {
+            (Some(&a), Some(&b)) => lerp(a, b, t),
+            _ => f32::NAN,
+        };
+        Hazard {
+            risk: pick(&self.hazard),
+            expected_strokes: pick(&self.expected),
+            clean_cof: pick(&self.clean),
+        }
+    }
+
+    /// The highest temperature in the trained range up to which the hot-die hazard stays at or below
+    /// `target` (walking up from the lowest node, interpolated between nodes).
+    ///
+    /// ```
+    /// # #[cfg(feature = "std")] {
+    /// use galling::{Model, V8Params, risk::{RiskTable, TableSpec, TemperatureAdvice}};
+    /// let table = RiskTable::build(&Model::new(&V8Params::PUBLISHED_FIT.map(f64::from))?,
+    ///                              &TableSpec::new(160.0, 170.0));
+    /// match table.advised_temperature(0.2) {
+    ///     TemperatureAdvice::AtMost(t) => assert!(t > 160.0 && t < 170.0 && table.hazard(t).risk <= 0.2001),
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// # }
+    /// # Ok::<(), galling::ParamError>(())
+    /// ```
+    pub fn advised_temperature(&self, target: f32) -> TemperatureAdvice {
+        let (lo, hi) = self.temperature_range();
+        let step = (hi - lo) / (TABLE_TEMPERATURES - 1) as f32;
+        let first = self.hazard.first().copied().unwrap_or(1.0);
+        if !(first <= target) {
+            return TemperatureAdvice::BelowRange(lo);
+        }
+        for (i, pair) in self.hazard.windows(2).enumerate() {
+            if let [a, b] = *pair
+                && !(b <= target)
+            {
+                // a <= target < b: the crossing lies between nodes i and i + 1.
+                let t = if b > a { (target - a) / (b - a) } else { 0.0 };
+                return TemperatureAdvice::AtMost(lo + (i as f32 + t) * step);
+            }
+        }
+        TemperatureAdvice::WholeRange(hi)
+    }
+
+    /// Checks every entry and the specification (what the blob decoder runs).
+    ///
+    /// # Errors
+    /// The first [`TableError`] found.
+    pub fn validate(&self) -> Result<(), TableError> {
+        self.spec.validate()?;
+        let probability = |x: f32| (0.0..=1.0).contains(&x);
+        for (row, values) in (0u16..).zip(self.survival.iter()) {
+            for (column, &v) in (0u16..).zip(values.iter()) {
+                if !probability(v) {
+                    return Err(TableError::Survival { row, column });
+                }
+            }
+        }
+        let rows = self
+            .hazard
+            .iter()
+            .zip(self.expected.iter())
+            .zip(self.clean.iter());
+        for (row, ((&h, &e), &m)) in (0u16..).zip(rows) {
+            if !probability(h) {
+                return Err(TableError::Hazard { row });
+            }
+            if !(m >= consts::COF_MIN as f32 && m <= self.spec.clean_limit) {
+                return Err(TableError::CleanCof { row });
+            }
+            if !(1.0..=EXPECTED_STROKES_CAP).contains(&e) {
+                return Err(TableError::ExpectedStrokes { row });
+            }
+        }
+        Ok(())
+    }
+
+    /// A table from its parts, validated (the blob decoder's constructor).
+    ///
+    /// # Errors
+    /// The first [`TableError`] found.
+    pub fn from_parts(
+        spec: TableSpec,
+        hazard: [f32; TABLE_TEMPERATURES],
+        expected: [f32; TABLE_TEMPERATURES],
+        clean: [f32; TABLE_TEMPERATURES],
+        survival: [[f32; TABLE_CELLS]; TABLE_TEMPERATURES],
+    ) -> Result<Self, TableError> {
+        let table = Self {
+            spec,
+            hazard,
+            expected,
+            clean,
+            survival,
+        };
+        table.validate()?;
+        Ok(table)
+    }
+
+    /// The hot-die hazards, one per table temperature.
+    pub fn hazards(&self) -> &[f32; TABLE_TEMPERATURES] {
+        &self.hazard
+    }
+
+    /// The expected strokes to galling, one per table temperature.
+    pub fn expected_strokes(&self) -> &[f32; TABLE_TEMPERATURES] {
+        &self.expected
+    }
+
+    /// The typical clean COFs, one per table temperature.
+    pub fn clean_cofs(&self) -> &[f32; TABLE_TEMPERATURES] {
+        &self.clean
+    }
+
+    /// The survival entries, `[temperature][cell]`.
+    pub fn survivals(&self) -> &[[f32; TABLE_CELLS]; TABLE_TEMPERATURES] {
+        &self.survival
+    }
+
+    /// The temperature of table row `i`, degC.
+    pub fn node_temperature(&self, i: usize) -> f32 {
+        let (lo, hi) = self.temperature_range();
+        lo + (hi - lo) * (i as f32 / (TABLE_TEMPERATURES - 1) as f32)
+    }
+}
+
+/// The exact forecast on a fine COF grid at one temperature (host, `f64`): the reference the table
+/// is built from and tested against.
+#[cfg(feature = "std")]
+#[derive(Debug, Clone)]
+pub struct ExactForecast {
+    land: Landscape<f64>,
+    cells: Cells<f64>,
+    /// `q[j]`: the transition row from the centre of cell `j`.
+    q: std::vec::Vec<std::vec::Vec<f64>>,
+    /// `survival[n][j]`: no exceedance within `n` strokes from the centre of cell `j`.
+    survival: std::vec::Vec<std::vec::Vec<f64>>,
+    horizon: usize,
+}
+
+#[cfg(feature = "std")]
+impl ExactForecast {
+    /// Discretises the chain of `model` at `temperature` on `cells` cells from 0.1 up to `threshold`
+    /// and precomputes the survival up to `horizon` strokes.
+    pub fn new(
+        model: &Model<f64>,
+        temperature: f64,
+        threshold: f64,
+        horizon: u16,
+        cells: usize,
+    ) -> Self {
+        let land = model.landscape(temperature);
+        let cells = Cells::new(threshold, cells);
+        let q: std::vec::Vec<std::vec::Vec<f64>> = (0..cells.cells)
+            .map(|j| row(&cells, &land, cells.centre(j)))
+            .collect();
+        let mut survival = std::vec![std::vec![1.0; cells.cells]];
+        for n in 1..=usize::from(horizon) {
+            let next: std::vec::Vec<f64> = q.iter().map(|r| dot(r, &survival[n - 1])).collect();
+            survival.push(next);
+        }
+        Self {
+            land,
+            cells,
+            q,
+            survival,
+            horizon: usize::from(horizon),
+        }
+    }
+
+    /// Number of cells below the threshold.
+    pub fn cells(&self) -> usize {
+        self.cells.cells
+    }
+
+    /// Centre of cell `j`.
+    pub fn centre(&self, j: usize) -> f64 {
+        self.cells.centre(j)
+    }
+
+    /// `P(no exceedance within n strokes | start at the centre of cell j)`, for `n` up to the horizon.
+    pub fn survival(&self, n: usize) -> &[f64] {
+        &self.survival[n.min(self.horizon)]
+    }
+
+    /// `P(COF > threshold within the horizon | current COF cof)`.
+    pub fn risk(&self, cof: f64) -> f64 {
+        if cof > self.cells.threshold {
+            return 1.0;
+        }
+        let mut survival = 0.0;
+        let s = &self.survival[self.horizon - 1];
+        self.cells
+            .for_each_mass(&self.land, cof, |j, p| survival += p * s[j]);
+        (1.0 - survival).clamp(0.0, 1.0)
+    }
+
+    /// The quasi-stationary distribution of the chain among clean cells (centre below `clean_limit`):
+    /// where the COF settles when it has stayed clean for a long time. Normalised to 1.
+    pub fn clean_distribution(&self, clean_limit: f64) -> std::vec::Vec<f64> {
+        let n = self.cells.cells;
+        let clean = (0..n)
+            .take_while(|&j| self.centre(j) < clean_limit)
+            .count()
+            .max(1);
+        let mut v = std::vec![1.0 / clean as f64; clean];
+        for _ in 0..20_000 {
+            let mut next = std::vec![0.0; clean];
+            for (vi, r) in v.iter().zip(&self.q) {
+                for (x, &p) in next.iter_mut().zip(r.iter()) {
+                    *x += vi * p;
+                }
+            }
+            let total: f64 = next.iter().sum();
+            if !(total > 0.0) {
+                break;
+            }
+            next.iter_mut().for_each(|x| *x /= total);
+            let change: f64 = next.iter().zip(&v).map(|(a, b)| (a - b).abs()).sum();
+            v = next;
+            if change < 1e-13 {
+                break;
+            }
+        }
+        v.resize(n, 0.0);
+        v
+    }
+
+    /// Expected strokes to the first exceedance from the centre of each cell: `(I - Q) m = 1`.
+    pub fn expected_strokes(&self) -> std::vec::Vec<f64> {
+        solve_expected(&self.q)
+    }
+
+    /// The hot-die hazard from the clean quasi-stationary distribution: risk within the horizon,
+    /// expected strokes to galling, and the distribution's mean COF.
+    pub fn hazard(&self, clean_limit: f64) -> (f64, f64, f64) {
+        let q = self.clean_distribution(clean_limit);
+        let survival = dot(&q, &self.survival[self.horizon]);
+        let expected = dot(&q, &self.expected_strokes());
+        let mean = q.iter().enumerate().map(|(j, p)| p * self.centre(j)).sum();
+        ((1.0 - survival).clamp(0.0, 1.0), expected, mean)
+    }
+}
+
+#[cfg(feature = "std")]
+fn row(cells: &Cells<f64>, land: &Landscape<f64>, source: f64) -> std::vec::Vec<f64> {
+    let mut r = std::vec![0.0; cells.cells];
+    cells.for_each_mass(land, source, |j, p| r[j] += p);
+    r
+}
+
+#[cfg(feature = "std")]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Solves `(I - Q) m = 1` (expected strokes to the first exceedance) by Gaussian elimination with
+/// partial pivoting.
+#[cfg(feature = "std")]
+fn solve_expected(q: &[std::vec::Vec<f64>]) -> std::vec::Vec<f64> {
+    let n = q.len();
+    let mut a: std::vec::Vec<std::vec::Vec<f64>> = q
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut r: std::vec::Vec<f64> = r.iter().map(|p| -p).collect();
+            r[i] += 1.0;
+            r.push(1.0);
+            r
+        })
+        .collect();
+    for col in 0..n {
+        let pivot = (col..n)
+            .max_by(|&x, &y| a[x][col].abs().total_cmp(&a[y][col].abs()))
+            .unwrap_or(col);
+        a.swap(col, pivot);
+        let p = a[col][col];
+        if p.abs() < 1e-300 {
+            continue;
+        }
+        let (upper, lower) = a.split_at_mut(col + 1);
+        let pivot_row = &upper[col];
+        for r in lower.iter_mut() {
+            let f = r[col] / p;
+            if f != 0.0 {
+                for (x, y) in r[col..].iter_mut().zip(&pivot_row[col..]) {
+                    *x -= f * y;
+                }
+            }
+        }
+    }
+    let mut m = std::vec![0.0; n];
+    for i in (0..n).rev() {
+        let s: f64 = (i + 1..n).map(|k| a[i][k] * m[k]).sum();
+        let p = a[i][i];
+        m[i] = if p.abs() < 1e-300 {
+            f64::INFINITY
+        } else {
+            (a[i][n] - s) / p
+        };
+    }
+    m
+}
+
+#[cfg(feature = "std")]
+impl RiskTable {
+    /// Builds the table of `model` for `spec` (host, `f64`): at each table temperature one
+    /// [`ExactForecast`] on `TABLE_CELLS x BUILD_REFINEMENT` cells; a table cell stores the average
+    /// of its fine cells' survival.
+    ///
+    /// # Panics
+    /// If `spec` is invalid ([`TableSpec::validate`]); validate it first.
+    pub fn build(model: &Model<f64>, spec: &TableSpec) -> Self {
+        if let Err(e) = spec.validate() {
+            panic!("invalid risk table specification: {e}");
+        }
+        let mut hazard = [0.0_f32; TABLE_TEMPERATURES];
+        let mut expected = [1.0_f32; TABLE_TEMPERATURES];
+        let mut clean = [0.1_f32; TABLE_TEMPERATURES];
+        let mut survival = [[0.0_f32; TABLE_CELLS]; TABLE_TEMPERATURES];
+        let lo = f64::from(spec.temperature_low);
+        let hi = f64::from(spec.temperature_high);
+        for i in 0..TABLE_TEMPERATURES {
+            let t = lo + (hi - lo) * i as f64 / (TABLE_TEMPERATURES - 1) as f64;
+            let exact = ExactForecast::new(
+                model,
+                t,
+                f64::from(spec.threshold),
+                spec.horizon,
+                TABLE_CELLS * BUILD_REFINEMENT,
+            );
+            let (h, e, m) = exact.hazard(f64::from(spec.clean_limit));
+            hazard[i] = h as f32;
+            clean[i] = (m as f32).clamp(consts::COF_MIN as f32, spec.clean_limit);
+            expected[i] = if e.is_finite() {
+                (e as f32).clamp(1.0, EXPECTED_STROKES_CAP)
+            } else {
+                EXPECTED_STROKES_CAP
+            };
+            let fine = exact.survival(usize::from(spec.horizon) - 1);
+            for (s, chunk) in survival[i].iter_mut().zip(fine.chunks(BUILD_REFINEMENT)) {
+                *s = (chunk.iter().sum::<f64>() / chunk.len() as f64).clamp(0.0, 1.0) as f32;
+            }
+        }
+        Self {
+            spec: *spec,
+            hazard,
+            expected,
+            clean,
+            survival,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::V8Params;
+
+    fn table() -> RiskTable {
+        let model = Model::new(&V8Params::PUBLISHED_FIT.map(f64::from)).unwrap();
+        RiskTable::build(&model, &TableSpec::new(160.0, 170.0))
+    }
+
+    fn land(t: f32) -> Landscape<f32> {
+        Model::new(&V8Params::PUBLISHED_FIT).unwrap().landscape(t)
+    }
+
+    #[test]
+    fn locate_is_total_and_clamps() {
+        assert_eq!(locate(160.0, 160.0, 170.0, 21), (0, 0.0));
+        assert_eq!(locate(170.0, 160.0, 170.0, 21), (19, 1.0));
+        assert_eq!(locate(150.0, 160.0, 170.0, 21), (0, 0.0));
+        assert_eq!(locate(400.0, 160.0, 170.0, 21), (19, 1.0));
+        assert_eq!(locate(f32::NAN, 160.0, 170.0, 21), (0, 0.0));
+        assert_eq!(locate(165.0, 165.0, 165.0, 21), (0, 0.0));
+        let (i, t) = locate(165.25, 160.0, 170.0, 21);
+        assert_eq!(i, 10);
+        assert!((t - 0.5).abs() < 1e-4);
+    }
+
+    #[test]
+    fn a_row_conserves_probability() {
+        // Cell masses plus the mass above the threshold, computed independently, sum to one.
+        let model = Model::new(&V8Params::PUBLISHED_FIT.map(f64::from)).unwrap();
+        let land = model.landscape(167.5);
+        let cells = Cells::new(0.5, 64);
+        for source in [0.05, 0.12, 0.2, 0.35, 0.49] {
+            let mut kept = 0.0;
+            cells.for_each_mass(&land, source, |_, p| kept += p);
+            let m = land.mixture(source);
+            let above = |mean: f64, s: f64| 1.0 - normal_cdf((0.5 - mean) / (s + consts::EPS));
+            let absorbed = m.stay_probability * above(source + m.stay_drift, m.stay_spread)
+                + (1.0 - m.stay_probability) * above(source + m.jump_drift, m.jump_spread);
+            assert!((kept + absorbed - 1.0).abs() < 1e-6, "source {source}");
+        }
+    }
+
+    #[test]
+    fn horizon_one_is_the_one_step_exceedance_probability() {
+        let model = Model::new(&V8Params::PUBLISHED_FIT.map(f64::from)).unwrap();
+        let exact = ExactForecast::new(&model, 168.0, 0.5, 1, 80);
+        let land = model.landscape(168.0);
+        let mu = 0.3;
+        let m = land.mixture(mu);
+        let above = |mean: f64, s: f64| 1.0 - normal_cdf((0.5 - mean) / (s + consts::EPS));
+        let want = m.stay_probability * above(mu + m.stay_drift, m.stay_spread)
+            + (1.0 - m.stay_probability) * above(mu + m.jump_drift, m.jump_spread);
+        assert!((exact.risk(mu) - want).abs() < 1e-9);
+    }
+
+    #[test]
+    fn table_reproduces_the_exact_forecast_at_its_nodes() {
+        let model = Model::new(&V8Params::PUBLISHED_FIT.map(f64::from)).unwrap();
+        let t = table();
+        assert_eq!(t.validate(), Ok(()));
+        for i in [0, 7, 20] {
+            let temp = t.node_temperature(i);
+            let exact = ExactForecast::new(&model, f64::from(temp), 0.5, 10, 640);
+            for cof in [0.05_f32, 0.2, 0.3, 0.45, 0.5] {
+                let got = t.risk(&land(temp), temp, cof);
+                let want = exact.risk(f64::from(cof));
+                assert!(
+                    (f64::from(got) - want).abs() < 0.01,
+                    "T {temp} COF {cof}: {got} vs {want}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn risk_rises_with_cof_and_hazard_with_temperature() {
+        let t = table();
+        for temp in [160.0, 165.0, 170.0] {
+            let l = land(temp);
+            assert!(t.risk(&l, temp, 0.48) > t.risk(&l, temp, 0.2), "T {temp}");
+        }
+        assert!(t.hazard(170.0).risk > 4.0 * t.hazard(162.0).risk);
+        assert!(t.hazard(170.0).expected_strokes < t.hazard(162.0).expected_strokes);
+    }
+
+    #[test]
+    fn outside_the_range_reads_the_nearest_end() {
+        let t = table();
+        assert_eq!(t.clamp_temperature(25.0), 160.0);
+        assert_eq!(t.clamp_temperature(400.0), 170.0);
+        assert_eq!(t.hazard(200.0), t.hazard(170.0));
+        assert_eq!(t.hazard(20.0), t.hazard(160.0));
+    }
+
+    #[test]
+    fn advice_brackets_the_target() {
+        let t = table();
+        let target = t.hazard(166.0).risk;
+        match t.advised_temperature(target) {
+            TemperatureAdvice::AtMost(temp) => assert!((temp - 166.0).abs() < 0.3, "{temp}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            t.advised_temperature(0.0),
+            TemperatureAdvice::BelowRange(160.0)
+        );
+        assert_eq!(
+            t.advised_temperature(1.0),
+            TemperatureAdvice::WholeRange(170.0)
+        );
+    }
+
+    #[test]
+    fn corrupted_entries_are_refused_by_position() {
+        let t = table();
+        let mut survival = *t.survivals();
+        survival[3][7] = f32::NAN;
+        assert_eq!(
+            RiskTable::from_parts(
+                *t.spec(),
+                *t.hazards(),
+                *t.expected_strokes(),
+                *t.clean_cofs(),
+                survival
+            ),
+            Err(TableError::Survival { row: 3, column: 7 })
+        );
+        let mut expected = *t.expected_strokes();
+        expected[2] = 0.5;
+        assert_eq!(
+            RiskTable::from_parts(
+                *t.spec(),
+                *t.hazards(),
+                expected,
+                *t.clean_cofs(),
+                *t.survivals()
+            ),
+            Err(TableError::ExpectedStrokes { row: 2 })
+        );
+    }
+}
