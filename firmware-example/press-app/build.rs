@@ -1,5 +1,5 @@
 //! Build script: the memory map, and the factory image of blob slot A (slot header, the blob
-//! `GALLING_BLOB` or ../blob/published_fit.v8gp, commit word; layout in src/blob_store/format.rs).
+//! `GALLING_BLOB` or ../blob/published_fit.glng, commit word; layout in src/blob_store/format.rs).
 
 use std::env;
 use std::fs;
@@ -20,7 +20,7 @@ fn main() {
     println!("cargo:rerun-if-env-changed=GALLING_BLOB");
     let blob_path = env::var_os("GALLING_BLOB")
         .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("../blob/published_fit.v8gp"));
+        .unwrap_or_else(|| root.join("../blob/published_fit.glng"));
     println!("cargo:rerun-if-changed={}", blob_path.display());
     let blob = fs::read(&blob_path)
         .unwrap_or_else(|e| panic!("cannot read the blob {}: {e}", blob_path.display()));

@@ -98,11 +98,12 @@ static void replay(void) {
         }
         ok &= expect(st == GALLING_STATUS_OK, "the monitor accepts the stroke", i);
         ok &= expect(restarted == e->restarted && r.stroke == e->stroke &&
-                         bits(r.risk) == e->risk &&
+                         bits(r.risk) == e->risk && bits(r.excess) == e->excess &&
                          bits(r.expected_strokes) == e->expected_strokes &&
                          bits(r.log_prob) == e->log_prob && r.hot_die == e->hot_die &&
                          r.onset_warning == e->onset_warning &&
-                         r.galling_detected == e->galling_detected,
+                         r.galling_detected == e->galling_detected &&
+                         r.press_must_stop == e->press_must_stop && r.fault == e->fault,
                      "report bit-identical to the host", i);
         matched += ok;
     }

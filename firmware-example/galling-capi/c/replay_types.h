@@ -19,8 +19,8 @@ typedef struct {
     uint8_t has_report;        /* 0: the averager refuses the stroke (too few samples) */
     uint32_t mean, std, samples;
     uint8_t restarted;         /* the monitor was restarted before this stroke */
-    uint32_t stroke, risk, expected_strokes, log_prob;
-    uint8_t hot_die, onset_warning, galling_detected;
+    uint32_t stroke, risk, excess, expected_strokes, log_prob;
+    uint8_t hot_die, onset_warning, galling_detected, press_must_stop, fault;
 } replay_stroke_t;
 
 #endif

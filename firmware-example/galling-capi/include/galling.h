@@ -8,11 +8,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// Bytes of [`GallingParams`] (a `V8Params<f32>` and a tag, with room for the blob v2 settings).
-#define GALLING_PARAMS_SIZE 256
+// Bytes of [`GallingParams`] (the decoded blob: the core's `Package` of parameters, signal
+// settings and risk table, and a tag).
+#define GALLING_PARAMS_SIZE 6144
 
-// Bytes of [`GallingMonitor`] (the core's `DefaultMonitor` and a tag, with room to grow).
-#define GALLING_MONITOR_SIZE 1024
+// Bytes of [`GallingMonitor`] (the core's `Monitor`, which holds its own copy of the package, and a
+// tag).
+#define GALLING_MONITOR_SIZE 6656
 
 // Bytes of [`GallingAverager`].
 #define GALLING_AVERAGER_SIZE 64
@@ -21,10 +23,10 @@
 #define GALLING_STORAGE_ALIGN 8
 
 // 64-bit words after the tag word in [`GallingParams`] (`GALLING_PARAMS_SIZE / 8 - 1`).
-#define GALLING_PARAMS_WORDS 31
+#define GALLING_PARAMS_WORDS 767
 
 // 64-bit words after the tag word in [`GallingMonitor`] (`GALLING_MONITOR_SIZE / 8 - 1`).
-#define GALLING_MONITOR_WORDS 127
+#define GALLING_MONITOR_WORDS 831
 
 // 64-bit words after the tag word in [`GallingAverager`] (`GALLING_AVERAGER_SIZE / 8 - 1`).
 #define GALLING_AVERAGER_WORDS 7
@@ -46,7 +48,7 @@ enum GallingStatus
   GALLING_STATUS_NOT_INITIALISED = 3,
   // Blob: fewer bytes than a blob needs.
   GALLING_STATUS_BLOB_TRUNCATED = 10,
-  // Blob: bytes 0..4 are not `V8GP` (erased flash).
+  // Blob: bytes 0..4 are not the blob's magic (erased flash).
   GALLING_STATUS_BLOB_BAD_MAGIC = 11,
   // Blob: a format version this build cannot read.
   GALLING_STATUS_BLOB_UNSUPPORTED_VERSION = 12,
@@ -56,8 +58,20 @@ enum GallingStatus
   GALLING_STATUS_BLOB_CRC_MISMATCH = 14,
   // Blob: intact, but its parameters are not a valid model.
   GALLING_STATUS_BLOB_INVALID_PARAMS = 15,
-  // The parameters do not make a valid model or monitor configuration.
+  // The parameters do not make a valid monitor.
   GALLING_STATUS_INVALID_PARAMS = 16,
+  // Blob: a version-1 blob (parameters only); retrain or convert it to the current format.
+  GALLING_STATUS_BLOB_VERSION1 = 17,
+  // Blob: written for another model.
+  GALLING_STATUS_BLOB_UNKNOWN_MODEL = 18,
+  // Blob: another number of model parameters.
+  GALLING_STATUS_BLOB_PARAM_COUNT = 19,
+  // Blob: its length field does not match this build's blob length.
+  GALLING_STATUS_BLOB_LENGTH_MISMATCH = 23,
+  // Blob: intact, but its signal settings are invalid.
+  GALLING_STATUS_BLOB_INVALID_SETTINGS = 24,
+  // Blob: intact, but its risk table is invalid.
+  GALLING_STATUS_BLOB_INVALID_TABLE = 25,
   // Sample: a force is NaN or infinite; the sample was ignored.
   GALLING_STATUS_SAMPLE_NOT_FINITE = 20,
   // Sample: the normal force is zero (COF undefined); the sample was ignored.
@@ -102,30 +116,39 @@ typedef struct GallingMonitor {
 typedef struct GallingReport {
   // The stroke counter of the stroke.
   uint32_t stroke;
-  // Probability that the COF crosses the galling threshold within the forecast horizon, `[0, 1]`.
+  // Probability that the COF crosses the galling threshold within the horizon, `[0, 1]` (1 when
+  // it already does, or on a fault).
   float risk;
-  // Expected strokes until the threshold is crossed, censored at the horizon plus one; 0 when the
-  // COF is already above it.
+  // Log-odds of `risk` over the hot-die hazard (what the onset warning watches).
+  float excess;
+  // Hot-die hazard: risk from a typical clean stroke at this temperature.
+  float hazard;
+  // Expected strokes to galling from a typical clean stroke at this temperature.
   float expected_strokes;
-  // Highest die temperature (degC) the monitor advises; NaN when it gives no advice.
+  // Highest die temperature (degC) the monitor advises.
   float advised_max_temperature;
-  // Probability that the next stroke stays in the current regime.
-  float stay_probability;
+  // The temperature the model evaluated (the die temperature clamped into the trained range).
+  float model_temperature;
   // Log-likelihood of the transition from the previous stroke; NaN on the first stroke of a series.
   float log_prob;
   // Posterior probability that the transition was a jump; NaN on the first stroke of a series.
   float jump_posterior;
-  // 1 when the die is too hot for the current COF (status, no latch), else 0.
+  // 1 while the hot-die status is on (the hazard exceeds the target, or the die is above the
+  // trained range), else 0.
   uint8_t hot_die;
-  // 1 while the galling-onset warning alarm is raised, else 0: drive the warning output.
+  // 1 while the galling-onset warning alarm stands, else 0: drive the warning output.
   uint8_t onset_warning;
-  // 1 while galling is detected, else 0: stop the press.
+  // 1 while galling is detected, else 0.
   uint8_t galling_detected;
-  // Alarm level of the core: 0 normal, 1 warn, 2 stop.
-  uint8_t alarm_level;
+  // 1 when the press must stop (galling detected, or a fault), else 0: drive the press-stop output.
+  uint8_t press_must_stop;
+  // Die temperature relative to the trained range: 0 inside, 1 below, 2 above.
+  uint8_t temperature_range;
+  // 0, or 1 when the stroke could not be evaluated (a non-finite risk; the alarms were kept).
+  uint8_t fault;
 } GallingReport;
-// A report of all zeros and NaN (what an output argument holds before the first update).
-#define GallingReport_EMPTY (GallingReport){ .stroke = 0, .risk = f32_NAN, .expected_strokes = f32_NAN, .advised_max_temperature = f32_NAN, .stay_probability = f32_NAN, .log_prob = f32_NAN, .jump_posterior = f32_NAN, .hot_die = 0, .onset_warning = 0, .galling_detected = 0, .alarm_level = 0 }
+// A report of zeros and NaN (what an output argument may hold before the first update).
+#define GallingReport_EMPTY (GallingReport){ .stroke = 0, .risk = f32_NAN, .excess = f32_NAN, .hazard = f32_NAN, .expected_strokes = f32_NAN, .advised_max_temperature = f32_NAN, .model_temperature = f32_NAN, .log_prob = f32_NAN, .jump_posterior = f32_NAN, .hot_die = 0, .onset_warning = 0, .galling_detected = 0, .press_must_stop = 0, .temperature_range = 0, .fault = 0 }
 
 // Storage for one stroke averager (opaque: C must not touch the fields; fill it with `galling_averager_init`).
 typedef struct GallingAverager {
@@ -154,8 +177,8 @@ extern "C" {
 // `bytes` points to `len` readable bytes; `out` is null or points to a writable `GallingParams`.
 GallingStatus galling_params_decode(const uint8_t *bytes, size_t len, struct GallingParams *out);
 
-// Creates the default monitor (32 Monte Carlo trajectories, horizon 10, 3-of-5 alarms) for the
-// decoded parameters in `out`.
+// Creates a monitor in `out` that runs the decoded blob in `params` (its parameters, signal
+// settings and risk table).
 //
 // # Safety
 // `out` is null or points to a writable `GallingMonitor`; `params` is null or points to a

@@ -29,8 +29,7 @@ pub mod report;
 use core::mem::{align_of, size_of};
 use galling::averager::{SampleError, StrokeAverager, StrokeWindow};
 use galling::blob::{self, BlobError};
-use galling::monitor::StrokeError;
-use galling::{DefaultMonitor, Model, MonitorBuilder, V8Params};
+use galling::monitor::{Monitor, Package, StrokeError};
 pub use report::GallingReport;
 
 /// What a call did. `GALLING_STATUS_OK` (0) is success; every other value names what was refused.
@@ -48,7 +47,7 @@ pub enum GallingStatus {
     NotInitialised = 3,
     /// Blob: fewer bytes than a blob needs.
     BlobTruncated = 10,
-    /// Blob: bytes 0..4 are not `V8GP` (erased flash).
+    /// Blob: bytes 0..4 are not the blob's magic (erased flash).
     BlobBadMagic = 11,
     /// Blob: a format version this build cannot read.
     BlobUnsupportedVersion = 12,
@@ -58,8 +57,20 @@ pub enum GallingStatus {
     BlobCrcMismatch = 14,
     /// Blob: intact, but its parameters are not a valid model.
     BlobInvalidParams = 15,
-    /// The parameters do not make a valid model or monitor configuration.
+    /// The parameters do not make a valid monitor.
     InvalidParams = 16,
+    /// Blob: a version-1 blob (parameters only); retrain or convert it to the current format.
+    BlobVersion1 = 17,
+    /// Blob: written for another model.
+    BlobUnknownModel = 18,
+    /// Blob: another number of model parameters.
+    BlobParamCount = 19,
+    /// Blob: its length field does not match this build's blob length.
+    BlobLengthMismatch = 23,
+    /// Blob: intact, but its signal settings are invalid.
+    BlobInvalidSettings = 24,
+    /// Blob: intact, but its risk table is invalid.
+    BlobInvalidTable = 25,
     /// Sample: a force is NaN or infinite; the sample was ignored.
     SampleNotFinite = 20,
     /// Sample: the normal force is zero (COF undefined); the sample was ignored.
@@ -81,18 +92,20 @@ pub enum GallingStatus {
     Other = 99,
 }
 
-/// Bytes of [`GallingParams`] (a `V8Params<f32>` and a tag, with room for the blob v2 settings).
-pub const GALLING_PARAMS_SIZE: usize = 256;
-/// Bytes of [`GallingMonitor`] (the core's `DefaultMonitor` and a tag, with room to grow).
-pub const GALLING_MONITOR_SIZE: usize = 1024;
+/// Bytes of [`GallingParams`] (the decoded blob: the core's `Package` of parameters, signal
+/// settings and risk table, and a tag).
+pub const GALLING_PARAMS_SIZE: usize = 6144;
+/// Bytes of [`GallingMonitor`] (the core's `Monitor`, which holds its own copy of the package, and a
+/// tag).
+pub const GALLING_MONITOR_SIZE: usize = 6656;
 /// Bytes of [`GallingAverager`].
 pub const GALLING_AVERAGER_SIZE: usize = 64;
 /// Alignment of every storage struct, bytes.
 pub const GALLING_STORAGE_ALIGN: usize = 8;
 /// 64-bit words after the tag word in [`GallingParams`] (`GALLING_PARAMS_SIZE / 8 - 1`).
-pub const GALLING_PARAMS_WORDS: usize = 31;
+pub const GALLING_PARAMS_WORDS: usize = 767;
 /// 64-bit words after the tag word in [`GallingMonitor`] (`GALLING_MONITOR_SIZE / 8 - 1`).
-pub const GALLING_MONITOR_WORDS: usize = 127;
+pub const GALLING_MONITOR_WORDS: usize = 831;
 /// 64-bit words after the tag word in [`GallingAverager`] (`GALLING_AVERAGER_SIZE / 8 - 1`).
 pub const GALLING_AVERAGER_WORDS: usize = 7;
 
@@ -133,17 +146,18 @@ pub struct GallingStrokeStats {
     pub samples: u32,
 }
 
-// The core's state must fit the storage the header promises (checked at compile time, on every
+// The sizes above are literals (cbindgen copies them into the header). The core's state must fit the
+// storage the header promises (checked at compile time, on every
 // target this crate is built for).
 const _: () = {
     assert!(size_of::<GallingParams>() == GALLING_PARAMS_SIZE);
     assert!(size_of::<GallingMonitor>() == GALLING_MONITOR_SIZE);
     assert!(size_of::<GallingAverager>() == GALLING_AVERAGER_SIZE);
-    assert!(size_of::<V8Params<f32>>() <= GALLING_PARAMS_SIZE - 8);
-    assert!(size_of::<DefaultMonitor>() <= GALLING_MONITOR_SIZE - 8);
+    assert!(size_of::<Package>() <= GALLING_PARAMS_SIZE - 8);
+    assert!(size_of::<Monitor>() <= GALLING_MONITOR_SIZE - 8);
     assert!(size_of::<StrokeAverager<f32>>() <= GALLING_AVERAGER_SIZE - 8);
-    assert!(align_of::<V8Params<f32>>() <= GALLING_STORAGE_ALIGN);
-    assert!(align_of::<DefaultMonitor>() <= GALLING_STORAGE_ALIGN);
+    assert!(align_of::<Package>() <= GALLING_STORAGE_ALIGN);
+    assert!(align_of::<Monitor>() <= GALLING_STORAGE_ALIGN);
     assert!(align_of::<StrokeAverager<f32>>() <= GALLING_STORAGE_ALIGN);
     assert!(align_of::<GallingMonitor>() == GALLING_STORAGE_ALIGN);
 };
@@ -155,11 +169,11 @@ trait Tagged {
 }
 impl Tagged for GallingParams {
     const TAG: u64 = PARAMS_TAG;
-    type Inner = V8Params<f32>;
+    type Inner = Package;
 }
 impl Tagged for GallingMonitor {
     const TAG: u64 = MONITOR_TAG;
-    type Inner = DefaultMonitor;
+    type Inner = Monitor;
 }
 impl Tagged for GallingAverager {
     const TAG: u64 = AVERAGER_TAG;
@@ -226,6 +240,12 @@ pub fn blob_status(e: &BlobError) -> GallingStatus {
         BlobError::LayoutMismatch { .. } => GallingStatus::BlobLayoutMismatch,
         BlobError::CrcMismatch { .. } => GallingStatus::BlobCrcMismatch,
         BlobError::InvalidParams(_) => GallingStatus::BlobInvalidParams,
+        BlobError::Version1 => GallingStatus::BlobVersion1,
+        BlobError::UnknownModel { .. } => GallingStatus::BlobUnknownModel,
+        BlobError::ParamCount { .. } => GallingStatus::BlobParamCount,
+        BlobError::LengthMismatch { .. } => GallingStatus::BlobLengthMismatch,
+        BlobError::InvalidSettings(_) => GallingStatus::BlobInvalidSettings,
+        BlobError::InvalidTable(_) => GallingStatus::BlobInvalidTable,
         _ => GallingStatus::Other,
     }
 }
@@ -267,8 +287,8 @@ pub unsafe extern "C" fn galling_params_decode(
     })())
 }
 
-/// Creates the default monitor (32 Monte Carlo trajectories, horizon 10, 3-of-5 alarms) for the
-/// decoded parameters in `out`.
+/// Creates a monitor in `out` that runs the decoded blob in `params` (its parameters, signal
+/// settings and risk table).
 ///
 /// # Safety
 /// `out` is null or points to a writable `GallingMonitor`; `params` is null or points to a
@@ -282,10 +302,7 @@ pub unsafe extern "C" fn galling_monitor_init(
         check_ptr(out)?;
         // SAFETY: caller's contract; only read.
         let params = unsafe { get(params.cast_mut())? };
-        let model = Model::new(params).map_err(|_| GallingStatus::InvalidParams)?;
-        let monitor = MonitorBuilder::new(model)
-            .build_default()
-            .map_err(|_| GallingStatus::InvalidParams)?;
+        let monitor = Monitor::new(params.clone()).map_err(|_| GallingStatus::InvalidParams)?;
         // SAFETY: checked above.
         unsafe { init(out, monitor) };
         Ok(())
@@ -417,8 +434,9 @@ mod tests {
     use core::mem::MaybeUninit;
     use core::ptr;
 
+    /// The published fit's blob (`firmware-example/blob`, from `examples/golden_vectors.rs`).
     fn published_blob() -> [u8; blob::BLOB_LEN] {
-        blob::encode(&V8Params::PUBLISHED_FIT).unwrap()
+        *include_bytes!("../../blob/published_fit.glng")
     }
 
     #[test]
@@ -497,9 +515,7 @@ mod tests {
         let b = published_blob();
         let mut params = MaybeUninit::<GallingParams>::zeroed();
         let mut monitor = MaybeUninit::<GallingMonitor>::zeroed();
-        let mut core = MonitorBuilder::new(Model::new(&V8Params::PUBLISHED_FIT).unwrap())
-            .build_default()
-            .unwrap();
+        let mut core = Monitor::new(blob::decode(&b).unwrap()).unwrap();
         unsafe {
             galling_params_decode(b.as_ptr(), b.len(), params.as_mut_ptr());
             galling_monitor_init(monitor.as_mut_ptr(), params.as_ptr());
@@ -512,7 +528,8 @@ mod tests {
                 assert_eq!(s, GallingStatus::Ok);
                 let expected = report::from_report(&core.update(n as u32, 170.0, cof).unwrap());
                 assert_eq!(r.risk.to_bits(), expected.risk.to_bits());
-                assert_eq!(r.alarm_level, expected.alarm_level);
+                assert_eq!(r.galling_detected, expected.galling_detected);
+                assert_eq!(r.onset_warning, expected.onset_warning);
             }
             let mut r = GallingReport::EMPTY;
             assert_eq!(

@@ -25,7 +25,8 @@ pub mod report;
 /// The two outputs the monitor task drives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, defmt::Format)]
 pub struct Outputs {
-    /// Press-stop output (PD14, the red LED of an STM32F4-Discovery): the press must stop.
+    /// Press-stop output (PD14, the red LED of an STM32F4-Discovery): the press must stop (galling
+    /// detected, or a stroke the monitor could not evaluate).
     pub press_stop: bool,
     /// Warning output (PD13, the orange LED): galling onset warned, or the die is too hot.
     pub warning: bool,
@@ -35,7 +36,7 @@ impl Outputs {
     /// The outputs for a report.
     pub fn from_report(r: &report::GallingReport) -> Self {
         Self {
-            press_stop: r.galling_detected != 0,
+            press_stop: r.press_must_stop != 0,
             warning: r.onset_warning != 0 || r.hot_die != 0,
         }
     }

@@ -28,9 +28,9 @@ use galling_press_app as _;
 #[rtic::app(device = stm32f4::stm32f407, peripherals = true)]
 mod app {
     use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use galling::Monitor;
     use galling::averager::{StrokeAverager, StrokeStats, StrokeWindow};
     use galling::monitor::StrokeError;
-    use galling::{DefaultMonitor, Model, MonitorBuilder};
     use galling_press_app::blob_store::BlobStore;
     use galling_press_app::ram_flash::MappedFlash;
     use galling_press_app::replay::{Expected, SAMPLES, STROKES};
@@ -95,7 +95,7 @@ mod app {
         cursor: usize,
         stroke: usize,
         refused: u32,
-        monitor: DefaultMonitor,
+        monitor: Monitor,
         checked: usize,
         failures: u32,
     }
@@ -131,20 +131,21 @@ mod app {
             defmt::error!("PRESS MUST NOT RUN: no blob slot holds a valid blob");
             stop(ExitCode::NoValidBlob)
         };
-        let monitor = match Model::new(&active.params)
-            .map_err(|_| ())
-            .and_then(|m| MonitorBuilder::new(m).build_default().map_err(|_| ()))
-        {
+        let (slot, sequence) = (active.slot, active.sequence);
+        let monitor = match Monitor::new(active.params) {
             Ok(m) => m,
-            Err(()) => {
-                defmt::error!("PRESS MUST NOT RUN: the active blob does not make a monitor");
+            Err(e) => {
+                defmt::error!(
+                    "PRESS MUST NOT RUN: the active blob does not make a monitor: {}",
+                    e
+                );
                 stop(ExitCode::NoValidBlob)
             }
         };
         defmt::println!(
             "blob slot {} (sequence {=u32}) active; replaying {=usize} strokes, {=usize} samples",
-            active.slot,
-            active.sequence,
+            slot,
+            sequence,
             STROKES.len(),
             SAMPLES.len()
         );
@@ -293,7 +294,7 @@ mod app {
                     let out = Outputs::from_report(report);
                     drive(cx.local.gpiod, out);
                     defmt::println!(
-                        "stroke {=u32}: T {=f32} C, COF {=f32} ({=u32} samples, {=u32} refused){=str}, risk {=f32}, expected strokes {=f32}, onset_warning {=u8}, galling_detected {=u8} -> {}",
+                        "stroke {=u32}: T {=f32} C, COF {=f32} ({=u32} samples, {=u32} refused){=str}, risk {=f32}, excess {=f32}, hot_die {=u8} (hazard {=f32}, {=f32} strokes, advised <= {=f32} C), onset_warning {=u8}, galling_detected {=u8} -> {}",
                         report.stroke,
                         done.temperature,
                         done.stats.as_ref().map_or(f32::NAN, |s| s.mean),
@@ -301,7 +302,11 @@ mod app {
                         done.refused_samples,
                         if *restarted { ", new series" } else { "" },
                         report.risk,
+                        report.excess,
+                        report.hot_die,
+                        report.hazard,
                         report.expected_strokes,
+                        report.advised_max_temperature,
                         report.onset_warning,
                         report.galling_detected,
                         out
@@ -339,7 +344,7 @@ mod app {
     /// The monitor task's work for one finished stroke: the report and whether the series was
     /// restarted (die change, or a gap in the stroke counter after a stroke without an average).
     fn process(
-        monitor: &mut DefaultMonitor,
+        monitor: &mut Monitor,
         done: &FinishedStroke,
     ) -> Result<(GallingReport, bool), galling::averager::StrokeError> {
         let stats = done.stats?;
@@ -368,7 +373,7 @@ mod app {
         defmt::error!("stroke {=u32} refused by the monitor: {}", stroke, e);
         GallingReport {
             stroke,
-            galling_detected: 1,
+            press_must_stop: 1,
             ..GallingReport::EMPTY
         }
     }
@@ -391,11 +396,14 @@ mod app {
                     restarted,
                     stroke,
                     risk,
+                    excess,
                     expected_strokes,
                     log_prob,
                     hot_die,
                     onset_warning,
                     galling_detected,
+                    press_must_stop,
+                    fault,
                 }),
                 Ok((r, rs)),
                 Ok(s),
@@ -406,11 +414,14 @@ mod app {
                     && rs == restarted
                     && r.stroke == *stroke
                     && r.risk.to_bits() == *risk
+                    && r.excess.to_bits() == *excess
                     && r.expected_strokes.to_bits() == *expected_strokes
                     && r.log_prob.to_bits() == *log_prob
                     && r.hot_die == *hot_die
                     && r.onset_warning == *onset_warning
                     && r.galling_detected == *galling_detected
+                    && r.press_must_stop == *press_must_stop
+                    && r.fault == *fault
             }
             _ => false,
         };

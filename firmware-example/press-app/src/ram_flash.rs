@@ -51,6 +51,18 @@ impl<const N: usize, const SECTOR: usize> RamFlash<N, SECTOR> {
         }
     }
 
+    /// Back to erased, powered, no cut armed (in place: a flash image can be large for the stack).
+    pub fn reset(&mut self) {
+        self.bytes.fill(0xFF);
+        self.power_on();
+    }
+
+    /// Makes this flash a copy of `other` (in place), powered, no cut armed.
+    pub fn copy_from(&mut self, other: &Self) {
+        self.bytes.copy_from_slice(&other.bytes);
+        self.power_on();
+    }
+
     /// Cuts the power after `bytes` more bytes have been erased or programmed.
     pub fn cut_after(&mut self, bytes: usize) {
         self.budget = Some(bytes);

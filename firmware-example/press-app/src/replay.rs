@@ -54,7 +54,9 @@ pub enum Expected {
         stroke: u32,
         /// Risk bits.
         risk: u32,
-        /// Expected strokes bits.
+        /// Excess log-odds bits.
+        excess: u32,
+        /// Hot-die expected strokes bits.
         expected_strokes: u32,
         /// Transition log-likelihood bits (NaN on a series' first stroke).
         log_prob: u32,
@@ -64,6 +66,10 @@ pub enum Expected {
         onset_warning: u8,
         /// `galling_detected` signal.
         galling_detected: u8,
+        /// `press_must_stop`.
+        press_must_stop: u8,
+        /// Fault code.
+        fault: u8,
     },
 }
 

@@ -4,43 +4,67 @@
 #![no_std]
 #![no_main]
 
-use galling::V8Params;
+use galling::Package;
 use galling::blob::{self, BlobError};
 use galling_press_app::blob_store::{BlobStore, MAX_BLOB_LEN, Slot, StoreError, format};
 use galling_press_app::harness::{self, Test};
 use galling_press_app::ram_flash::{MappedFlash, RamFlash, RamFlashError};
 use galling_press_app::{SLOT_SIZE, slots_region};
 
-use embedded_storage::nor_flash::{NorFlash, ReadNorFlash};
+use embedded_storage::nor_flash::NorFlash;
 
-/// Sector of the simulated flash; each slot is one sector.
-const SECTOR: usize = 256;
+/// Sector of the simulated flash; each slot is one sector (a slot needs 5,452 bytes for a blob of
+/// the current format).
+const SECTOR: usize = 5504;
 type Flash = RamFlash<{ 2 * SECTOR }, SECTOR>;
 
-fn published() -> [u8; blob::BLOB_LEN] {
-    blob::encode(&V8Params::PUBLISHED_FIT).unwrap_or([0; blob::BLOB_LEN])
+/// The published fit's blob (`../blob/published_fit.glng`).
+static PUBLISHED: [u8; blob::BLOB_LEN] = *include_bytes!("../../blob/published_fit.glng");
+
+fn published() -> &'static [u8; blob::BLOB_LEN] {
+    &PUBLISHED
 }
 
-/// A second valid parameter set (another fit), and its blob.
-fn retrained() -> (V8Params<f32>, [u8; blob::BLOB_LEN]) {
-    let mut p = V8Params::PUBLISHED_FIT;
-    p.mu_h += 0.01;
-    (p, blob::encode(&p).unwrap_or([0; blob::BLOB_LEN]))
+/// The published package.
+fn published_package() -> Option<Package> {
+    blob::decode(&PUBLISHED).ok()
 }
 
-fn same(a: &V8Params<f32>, b: &V8Params<f32>) -> bool {
-    a.to_array()
-        .iter()
-        .zip(b.to_array().iter())
-        .all(|(x, y)| x.to_bits() == y.to_bits())
+/// A second valid package (other signal settings), and its blob.
+fn retrained() -> Option<(Package, [u8; blob::BLOB_LEN])> {
+    let p = published_package()?;
+    let mut settings = *p.settings();
+    settings.hot_die_target *= 0.5;
+    let p = p.with_settings(settings).ok()?;
+    let b = blob::encode(&p);
+    Some((p, b))
 }
 
-fn store(flash: Flash) -> Result<BlobStore<Flash>, &'static str> {
-    BlobStore::new(flash, SECTOR as u32).map_err(|_| "a store over two 256-byte sectors")
+fn same(a: &Package, b: &Package) -> bool {
+    blob::encode(a) == blob::encode(b)
+}
+
+/// Two flash images in static memory (11 KiB each would not fit the stack together with a
+/// decode): the one under test and a copy (of the state before an update).
+static mut FLASHES: [Flash; 2] = [Flash::new(), Flash::new()];
+
+/// The three flashes, erased.
+fn flashes() -> &'static mut [Flash; 2] {
+    // SAFETY: the tests run one after the other on one core, no interrupt touches FLASHES, and each
+    // test takes this reference once and drops it before the next test starts.
+    let f = unsafe { &mut *(&raw mut FLASHES) };
+    for x in f.iter_mut() {
+        x.reset();
+    }
+    f
+}
+
+fn store(flash: &mut Flash) -> Result<BlobStore<&mut Flash>, &'static str> {
+    BlobStore::new(flash, SECTOR as u32).map_err(|_| "a store over two sectors")
 }
 
 /// (slot, sequence, params) of the active blob.
-fn active(flash: Flash) -> Option<(Slot, u32, V8Params<f32>)> {
+fn active(flash: &mut Flash) -> Option<(Slot, u32, Package)> {
     let mut s = BlobStore::new(flash, SECTOR as u32).ok()?;
     s.active().map(|a| (a.slot, a.sequence, a.params))
 }
@@ -49,50 +73,53 @@ fn factory_slot_is_active_at_boot() -> Result<(), &'static str> {
     let mut s = BlobStore::new(MappedFlash::new(slots_region()), SLOT_SIZE)
         .map_err(|_| "the slots region makes a store")?;
     let a = s.active().ok_or("the factory slot has no valid blob")?;
-    if a.slot != Slot::A || a.sequence != 1 || !same(&a.params, &V8Params::PUBLISHED_FIT) {
+    let p = published_package().ok_or("the published blob decodes")?;
+    if a.slot != Slot::A || a.sequence != 1 || !same(&a.params, &p) {
         return Err("the factory slot A, sequence 1, holds the published fit");
     }
     Ok(())
 }
 
 fn erased_flash_has_no_blob_until_one_is_installed() -> Result<(), &'static str> {
-    let mut s = store(Flash::new())?;
+    let [flash, ..] = flashes();
+    let pkg = published_package().ok_or("the published blob decodes")?;
+    let mut s = store(flash)?;
     if s.active().is_some() {
         return Err("erased flash has no active blob");
     }
     let a = s
-        .install(&published())
+        .install(published())
         .map_err(|_| "install into erased flash")?;
-    if a.slot != Slot::A || a.sequence != 1 || !same(&a.params, &V8Params::PUBLISHED_FIT) {
+    if a.slot != Slot::A || a.sequence != 1 || !same(&a.params, &pkg) {
         return Err("the first blob goes to slot A with sequence 1");
     }
-    match active(s.release()) {
-        Some((Slot::A, 1, p)) if same(&p, &V8Params::PUBLISHED_FIT) => Ok(()),
+    match active(flash) {
+        Some((Slot::A, 1, p)) if same(&p, &pkg) => Ok(()),
         _ => Err("after a reboot slot A is active"),
     }
 }
 
 fn updates_alternate_slots_and_keep_the_previous_blob() -> Result<(), &'static str> {
-    let (new_params, new_blob) = retrained();
-    let mut s = store(Flash::new())?;
-    s.install(&published()).map_err(|_| "first install")?;
+    let (new_params, new_blob) = retrained().ok_or("a second valid package")?;
+    let pkg = published_package().ok_or("the published blob decodes")?;
+    let [flash, a_only] = flashes();
+    let mut s = store(flash)?;
+    s.install(published()).map_err(|_| "first install")?;
     let b = s.install(&new_blob).map_err(|_| "second install")?;
     if b.slot != Slot::B || b.sequence != 2 || !same(&b.params, &new_params) {
         return Err("the update goes to slot B with sequence 2");
     }
-    let flash = s.release();
-    // The previous blob is still intact in slot A.
-    let mut a_only = Flash::new();
-    let mut buf = [0u8; SECTOR];
-    let mut f = flash.clone();
-    f.read(0, &mut buf).map_err(|_| "read slot A")?;
-    a_only.write(0, &buf).map_err(|_| "copy slot A")?;
+    // The previous blob is still intact in slot A: erase B and look again.
+    a_only.copy_from(flash);
+    a_only
+        .erase(SECTOR as u32, 2 * SECTOR as u32)
+        .map_err(|_| "erase slot B")?;
     match active(a_only) {
-        Some((Slot::A, 1, p)) if same(&p, &V8Params::PUBLISHED_FIT) => {}
+        Some((Slot::A, 1, p)) if same(&p, &pkg) => {}
         _ => return Err("slot A still holds the previous blob, committed"),
     }
     let mut s = store(flash)?;
-    let c = s.install(&published()).map_err(|_| "third install")?;
+    let c = s.install(published()).map_err(|_| "third install")?;
     if c.slot != Slot::A || c.sequence != 3 {
         return Err("the third update goes back to slot A with sequence 3");
     }
@@ -103,22 +130,21 @@ fn updates_alternate_slots_and_keep_the_previous_blob() -> Result<(), &'static s
 /// blob, commit) and reboots: the old blob must be active until the commit word is complete, the new
 /// one after, and a retried update must then succeed.
 fn power_cut_at_every_byte_of_an_update(
-    before: Flash,
+    [before, flash]: &mut [Flash; 2],
     old: (Slot, u32),
     new_slot: Slot,
 ) -> Result<(), &'static str> {
-    let (new_params, new_blob) = retrained();
+    let (new_params, new_blob) = retrained().ok_or("a second valid package")?;
     let total = SECTOR + format::slot_len(new_blob.len()); // erase, then every programmed byte
-    let old_params = active(before.clone()).ok_or("a blob before the update")?.2;
+    flash.copy_from(before);
+    let old_params = active(flash).ok_or("a blob before the update")?.2;
     for cut in 0..=total {
-        let mut flash = before.clone();
+        flash.copy_from(before);
         flash.cut_after(cut);
-        let mut s = store(flash)?;
-        let result = s.install(&new_blob);
-        let mut flash = s.release();
+        let result = store(flash)?.install(&new_blob);
         let cut_happened = flash.power_was_cut();
         flash.power_on();
-        let now = active(flash.clone());
+        let now = active(flash);
         if cut < total {
             if !cut_happened || result != Err(StoreError::Flash(RamFlashError::PowerLost)) {
                 return Err("an update cut short reports PowerLost");
@@ -153,25 +179,30 @@ fn power_cut_at_every_byte_of_an_update(
 }
 
 fn power_cut_during_the_first_update_keeps_the_factory_blob() -> Result<(), &'static str> {
-    let mut s = store(Flash::new())?;
-    s.install(&published()).map_err(|_| "first install")?;
-    power_cut_at_every_byte_of_an_update(s.release(), (Slot::A, 1), Slot::B)
+    let f = flashes();
+    store(&mut f[0])?
+        .install(published())
+        .map_err(|_| "first install")?;
+    power_cut_at_every_byte_of_an_update(f, (Slot::A, 1), Slot::B)
 }
 
 fn power_cut_overwriting_the_older_slot_keeps_the_newer_blob() -> Result<(), &'static str> {
-    let mut s = store(Flash::new())?;
-    s.install(&published()).map_err(|_| "first install")?;
-    s.install(&published()).map_err(|_| "second install")?;
-    power_cut_at_every_byte_of_an_update(s.release(), (Slot::B, 2), Slot::A)
+    let f = flashes();
+    let mut s = store(&mut f[0])?;
+    s.install(published()).map_err(|_| "first install")?;
+    s.install(published()).map_err(|_| "second install")?;
+    power_cut_at_every_byte_of_an_update(f, (Slot::B, 2), Slot::A)
 }
 
 fn refused_blobs_change_nothing() -> Result<(), &'static str> {
-    let mut s = store(Flash::new())?;
-    s.install(&published()).map_err(|_| "first install")?;
-    let before = s.release();
-    let mut bad = published();
+    let [before, flash] = flashes();
+    store(before)?
+        .install(published())
+        .map_err(|_| "first install")?;
+    let mut bad = *published();
     bad[20] ^= 1;
-    let mut s = store(before.clone())?;
+    flash.copy_from(before);
+    let mut s = store(flash)?;
     match s.install(&bad) {
         Err(StoreError::Refused(BlobError::CrcMismatch { .. })) => {}
         _ => return Err("a corrupted blob is refused with its CRC mismatch"),
@@ -184,7 +215,7 @@ fn refused_blobs_change_nothing() -> Result<(), &'static str> {
         Err(StoreError::TooLong { len }) if len == MAX_BLOB_LEN + 1 => {}
         _ => return Err("a too long blob is refused"),
     }
-    if s.release().bytes() != before.bytes() {
+    if flash.bytes() != before.bytes() {
         return Err("a refused blob leaves the flash untouched");
     }
     Ok(())
@@ -192,19 +223,17 @@ fn refused_blobs_change_nothing() -> Result<(), &'static str> {
 
 fn uncommitted_or_torn_slots_are_ignored() -> Result<(), &'static str> {
     let good = published();
-    let mut f = Flash::new();
+    let [f, ..] = flashes();
     // slot B: header and blob with sequence 9 but no commit word
-    let mut img = [0xFF_u8; format::HEADER_LEN + 76];
-    img[..format::HEADER_LEN].copy_from_slice(&format::header(9, good.len() as u32));
-    img[format::HEADER_LEN..format::HEADER_LEN + good.len()].copy_from_slice(&good);
-    f.write(SECTOR as u32, &img).map_err(|_| "write slot B")?;
-    if active(f.clone()).is_some() {
+    f.write(SECTOR as u32, &format::header(9, good.len() as u32))
+        .map_err(|_| "write header B")?;
+    f.write((SECTOR + format::HEADER_LEN) as u32, good)
+        .map_err(|_| "write blob B")?;
+    if active(f).is_some() {
         return Err("a slot without its commit word is not active");
     }
     // slot A: committed sequence 1; slot B: a torn header (sequence and its complement disagree)
-    let mut s = store(f)?;
-    s.install(&good).map_err(|_| "install")?;
-    let mut f = s.release();
+    store(f)?.install(good).map_err(|_| "install")?;
     f.erase(SECTOR as u32, 2 * SECTOR as u32)
         .map_err(|_| "erase B")?;
     let mut torn = format::header(7, good.len() as u32);
@@ -219,14 +248,15 @@ fn uncommitted_or_torn_slots_are_ignored() -> Result<(), &'static str> {
 
 fn sequence_numbers_compare_across_the_wrap() -> Result<(), &'static str> {
     let good = published();
-    let mut f = Flash::new();
+    let [f, ..] = flashes();
     for (base, seq) in [(0u32, u32::MAX), (SECTOR as u32, 0u32)] {
-        let mut img = [0xFF_u8; format::HEADER_LEN + 76 + 4];
-        img[..format::HEADER_LEN].copy_from_slice(&format::header(seq, good.len() as u32));
-        img[format::HEADER_LEN..format::HEADER_LEN + good.len()].copy_from_slice(&good);
-        let c = format::commit_offset(good.len());
-        img[c..c + 4].copy_from_slice(&format::commit_word(seq));
-        f.write(base, &img).map_err(|_| "write a slot")?;
+        f.write(base, &format::header(seq, good.len() as u32))
+            .map_err(|_| "write a header")?;
+        f.write(base + format::HEADER_LEN as u32, good)
+            .map_err(|_| "write a blob")?;
+        let c = base + format::commit_offset(good.len()) as u32;
+        f.write(c, &format::commit_word(seq))
+            .map_err(|_| "write a commit word")?;
     }
     match active(f) {
         Some((Slot::B, 0, _)) => Ok(()),
@@ -235,7 +265,7 @@ fn sequence_numbers_compare_across_the_wrap() -> Result<(), &'static str> {
 }
 
 fn simulated_flash_follows_nor_rules() -> Result<(), &'static str> {
-    let mut f = Flash::new();
+    let [f, ..] = flashes();
     f.write(0, &[0x0F, 0xFF, 0xFF, 0xFF])
         .map_err(|_| "program erased bytes")?;
     if f.write(0, &[0xF0, 0xFF, 0xFF, 0xFF]) != Err(RamFlashError::NotErased) {

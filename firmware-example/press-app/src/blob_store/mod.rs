@@ -17,23 +17,26 @@
 pub mod format;
 
 use embedded_storage::nor_flash::NorFlash;
-use galling::V8Params;
+use galling::Package;
 use galling::blob::{self, BlobError};
 
 /// What a decoded blob gives the application. The store's only dependence on the blob format is
-/// this type and [`decode`] (adapted to blob v2 at merge).
-pub type Decoded = V8Params<f32>;
+/// this type and [`decode`].
+pub type Decoded = Package;
 
-/// Decodes and validates a blob (`galling::blob::decode`).
+/// Decodes and validates a blob (`galling::blob::decode`). Not inlined: the core's decode needs a
+/// large stack frame (39 KB measured on thumbv7em), which separate calls then share.
 ///
 /// # Errors
 /// The blob's [`BlobError`].
+#[inline(never)]
 pub fn decode(bytes: &[u8]) -> Result<Decoded, BlobError> {
     blob::decode(bytes)
 }
 
-/// Largest blob the store accepts (bytes).
-pub const MAX_BLOB_LEN: usize = 1024;
+/// Largest blob the store accepts (bytes; a blob of the current format is
+/// [`galling::blob::BLOB_LEN`] = 5,432).
+pub const MAX_BLOB_LEN: usize = 6144;
 
 /// One of the two slots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, defmt::Format)]
@@ -54,7 +57,7 @@ impl Slot {
 }
 
 /// The active blob: which slot, its sequence number, its decoded parameters.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Active {
     /// The slot it is in.
     pub slot: Slot,
@@ -120,8 +123,10 @@ impl<F: NorFlash> BlobStore<F> {
         }
     }
 
-    /// The committed, decodable blob in `slot`: `(sequence, params)`.
-    fn read_slot(&mut self, slot: Slot) -> Option<(u32, Decoded)> {
+    /// The committed, decodable blob in `slot`: its sequence number and, when `keep`, its decoded
+    /// contents (a `Package` is 5 KiB: the choice between the slots keeps none of them).
+    #[inline(never)]
+    fn read_slot(&mut self, slot: Slot, keep: bool) -> Option<(u32, Option<Decoded>)> {
         let base = self.base(slot);
         let mut h = [0u8; format::HEADER_LEN];
         self.flash.read(base, &mut h).ok()?;
@@ -141,26 +146,33 @@ impl<F: NorFlash> BlobStore<F> {
         self.flash
             .read(base + format::HEADER_LEN as u32, &mut buf[..len])
             .ok()?;
-        decode(&buf[..len]).ok().map(|p| (sequence, p))
+        let decoded = decode(&buf[..len]).ok()?;
+        Some((sequence, keep.then_some(decoded)))
     }
 
-    /// The active blob (at boot): the committed slot with the highest sequence number whose blob
-    /// decodes; `None` when neither slot has one (the press must not run).
-    pub fn active(&mut self) -> Option<Active> {
-        let a = self.read_slot(Slot::A).map(|(s, p)| (Slot::A, s, p));
-        let b = self.read_slot(Slot::B).map(|(s, p)| (Slot::B, s, p));
-        let best = match (a, b) {
+    /// The active slot and its sequence number, without keeping a decoded blob.
+    fn active_slot(&mut self) -> Option<(Slot, u32)> {
+        let a = self.read_slot(Slot::A, false).map(|(s, _)| (Slot::A, s));
+        let b = self.read_slot(Slot::B, false).map(|(s, _)| (Slot::B, s));
+        match (a, b) {
             (Some(a), Some(b)) => Some(if b.1.wrapping_sub(a.1) as i32 > 0 {
                 b
             } else {
                 a
             }),
             (a, b) => a.or(b),
-        };
-        best.map(|(slot, sequence, params)| Active {
+        }
+    }
+
+    /// The active blob (at boot): the committed slot with the highest sequence number whose blob
+    /// decodes; `None` when neither slot has one (the press must not run).
+    pub fn active(&mut self) -> Option<Active> {
+        let (slot, sequence) = self.active_slot()?;
+        let (_, params) = self.read_slot(slot, true)?;
+        Some(Active {
             slot,
             sequence,
-            params,
+            params: params?,
         })
     }
 
@@ -177,9 +189,8 @@ impl<F: NorFlash> BlobStore<F> {
         }
         // Refuse early what cannot decode (nothing is erased then).
         decode(new_blob).map_err(StoreError::Refused)?;
-        let current = self.active();
-        let (slot, sequence) = match current {
-            Some(a) => (a.slot.other(), a.sequence.wrapping_add(1)),
+        let (slot, sequence) = match self.active_slot() {
+            Some((slot, sequence)) => (slot.other(), sequence.wrapping_add(1)),
             None => (Slot::A, 1),
         };
         let base = self.base(slot);
