@@ -1,0 +1,127 @@
+/* The C API against the host's golden results: decodes the published blob, then replays the recorded
+ * raw samples of replay_data.h sample by sample through galling_averager_push/_finish and
+ * galling_monitor_update, as the Rust press application does, and compares every stroke's mean and
+ * report with the host's f32 computation bit for bit. Also checks refusals (corrupt blob, null and
+ * uninitialised storage, bad samples). Prints "N passed, M failed" last. */
+#include "galling.h"
+#include "platform.h"
+#include "replay_types.h"
+#include "replay_data.h"
+
+static GallingParams params;
+static GallingMonitor monitor;
+static GallingAverager averager;
+
+static unsigned passed, failed;
+
+static uint32_t bits(float f) {
+    uint32_t u;
+    __builtin_memcpy(&u, &f, sizeof u);
+    return u;
+}
+
+static float flt(uint32_t u) {
+    float f;
+    __builtin_memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+static int expect(int ok, const char *what, uint32_t stroke) {
+    if (ok) {
+        passed++;
+    } else {
+        failed++;
+        out_str("FAILED: ");
+        out_str(what);
+        out_str(" (stroke ");
+        out_u32(stroke);
+        out_str(")\n");
+    }
+    return ok;
+}
+
+static void refusals(void) {
+    static uint8_t bad[sizeof REPLAY_BLOB];
+    for (unsigned i = 0; i < sizeof bad; i++) bad[i] = REPLAY_BLOB[i];
+    bad[20] ^= 1;
+    GallingReport r;
+    expect(galling_params_decode(bad, sizeof bad, &params) == GALLING_STATUS_BLOB_CRC_MISMATCH,
+           "a corrupted blob is refused with BLOB_CRC_MISMATCH", 0);
+    expect(galling_params_decode(REPLAY_BLOB, 3, &params) == GALLING_STATUS_BLOB_TRUNCATED,
+           "a truncated blob is refused", 0);
+    expect(galling_params_decode(REPLAY_BLOB, sizeof REPLAY_BLOB, 0) == GALLING_STATUS_NULL_POINTER,
+           "a null output is refused", 0);
+    expect(galling_monitor_init(&monitor, &params) == GALLING_STATUS_NOT_INITIALISED,
+           "a monitor from params that never decoded is refused", 0);
+    expect(galling_monitor_update(&monitor, 0, 165.0f, 0.2f, &r) == GALLING_STATUS_NOT_INITIALISED,
+           "an uninitialised monitor is refused", 0);
+    expect(galling_averager_push(&averager, 1.0f, 2.0f, 0) == GALLING_STATUS_NOT_INITIALISED,
+           "an uninitialised averager is refused", 0);
+}
+
+static void replay(void) {
+    unsigned matched = 0;
+    expect(galling_params_decode(REPLAY_BLOB, sizeof REPLAY_BLOB, &params) == GALLING_STATUS_OK,
+           "the published blob decodes", 0);
+    expect(galling_monitor_init(&monitor, &params) == GALLING_STATUS_OK, "monitor init", 0);
+    expect(galling_averager_init(&averager) == GALLING_STATUS_OK, "averager init", 0);
+    const unsigned n = sizeof REPLAY_STROKES / sizeof REPLAY_STROKES[0];
+    for (uint32_t i = 0; i < n; i++) {
+        const replay_stroke_t *e = &REPLAY_STROKES[i];
+        for (uint32_t k = e->first; k < e->first + e->len; k++) {
+            const replay_sample_t *s = &REPLAY_SAMPLES[k];
+            GallingStatus st = galling_averager_push(&averager, flt(s->force_y), flt(s->force_z),
+                                                     s->position);
+            if (st != GALLING_STATUS_OK)
+                expect(st == GALLING_STATUS_SAMPLE_ZERO_NORMAL_FORCE,
+                       "only zero-normal-force samples are refused", i);
+        }
+        GallingStrokeStats stats;
+        GallingStatus st = galling_averager_finish(&averager, &stats);
+        if (!e->has_report) {
+            matched += expect(st == GALLING_STATUS_TOO_FEW_SAMPLES,
+                              "the dead-sensor stroke has too few samples", i);
+            continue;
+        }
+        int ok = expect(st == GALLING_STATUS_OK, "the stroke averages", i);
+        ok &= expect(bits(stats.mean) == e->mean && bits(stats.std) == e->std &&
+                         stats.samples == e->samples,
+                     "stroke mean, std and count bit-identical to the host", i);
+        uint8_t restarted = e->new_series;
+        if (e->new_series) galling_monitor_restart_series(&monitor);
+        GallingReport r;
+        st = galling_monitor_update(&monitor, i, flt(e->temperature), stats.mean, &r);
+        if (st == GALLING_STATUS_NOT_CONSECUTIVE) {
+            galling_monitor_restart_series(&monitor);
+            restarted = 1;
+            st = galling_monitor_update(&monitor, i, flt(e->temperature), stats.mean, &r);
+        }
+        ok &= expect(st == GALLING_STATUS_OK, "the monitor accepts the stroke", i);
+        ok &= expect(restarted == e->restarted && r.stroke == e->stroke &&
+                         bits(r.risk) == e->risk && bits(r.excess) == e->excess &&
+                         bits(r.expected_strokes) == e->expected_strokes &&
+                         bits(r.log_prob) == e->log_prob && r.hot_die == e->hot_die &&
+                         r.onset_warning == e->onset_warning &&
+                         r.galling_detected == e->galling_detected &&
+                         r.press_must_stop == e->press_must_stop && r.fault == e->fault,
+                     "report bit-identical to the host", i);
+        matched += ok;
+    }
+    out_str("replayed ");
+    out_u32(n);
+    out_str(" strokes through the C API: ");
+    out_u32(matched);
+    out_str(" bit-identical to the host, ");
+    out_u32(n - matched);
+    out_str(" mismatched\n");
+}
+
+unsigned run_replay(void) {
+    refusals();
+    replay();
+    out_u32(passed);
+    out_str(" passed, ");
+    out_u32(failed);
+    out_str(" failed\n");
+    return failed;
+}

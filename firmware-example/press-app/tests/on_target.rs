@@ -1,0 +1,331 @@
+//! On-target tests of the A/B blob store (QEMU netduinoplus2, `cargo test`): updates through the
+//! `NorFlash` trait on a simulated RAM flash, power cuts at every byte of an update, refusals, and
+//! the factory slot of the real flash map. Output ends with `N passed, M failed`.
+#![no_std]
+#![no_main]
+
+use galling::Package;
+use galling::blob::{self, BlobError};
+use galling_press_app::blob_store::{BlobStore, MAX_BLOB_LEN, Slot, StoreError, format};
+use galling_press_app::harness::{self, Test};
+use galling_press_app::ram_flash::{MappedFlash, RamFlash, RamFlashError};
+use galling_press_app::{SLOT_SIZE, slots_region};
+
+use embedded_storage::nor_flash::NorFlash;
+
+/// Sector of the simulated flash; each slot is one sector (a slot needs 5,452 bytes for a blob of
+/// the current format).
+const SECTOR: usize = 5504;
+type Flash = RamFlash<{ 2 * SECTOR }, SECTOR>;
+
+/// The published fit's blob (`../blob/published_fit.glng`).
+static PUBLISHED: [u8; blob::BLOB_LEN] = *include_bytes!("../../blob/published_fit.glng");
+
+fn published() -> &'static [u8; blob::BLOB_LEN] {
+    &PUBLISHED
+}
+
+/// The published package.
+fn published_package() -> Option<Package> {
+    blob::decode(&PUBLISHED).ok()
+}
+
+/// A second valid package (other signal settings), and its blob.
+fn retrained() -> Option<(Package, [u8; blob::BLOB_LEN])> {
+    let p = published_package()?;
+    let mut settings = *p.settings();
+    settings.hot_die_target *= 0.5;
+    let p = p.with_settings(settings).ok()?;
+    let b = blob::encode(&p);
+    Some((p, b))
+}
+
+fn same(a: &Package, b: &Package) -> bool {
+    blob::encode(a) == blob::encode(b)
+}
+
+/// Two flash images in static memory (11 KiB each would not fit the stack together with a
+/// decode): the one under test and a copy (of the state before an update).
+static mut FLASHES: [Flash; 2] = [Flash::new(), Flash::new()];
+
+/// The three flashes, erased.
+fn flashes() -> &'static mut [Flash; 2] {
+    // SAFETY: the tests run one after the other on one core, no interrupt touches FLASHES, and each
+    // test takes this reference once and drops it before the next test starts.
+    let f = unsafe { &mut *(&raw mut FLASHES) };
+    for x in f.iter_mut() {
+        x.reset();
+    }
+    f
+}
+
+fn store(flash: &mut Flash) -> Result<BlobStore<&mut Flash>, &'static str> {
+    BlobStore::new(flash, SECTOR as u32).map_err(|_| "a store over two sectors")
+}
+
+/// (slot, sequence, params) of the active blob.
+fn active(flash: &mut Flash) -> Option<(Slot, u32, Package)> {
+    let mut s = BlobStore::new(flash, SECTOR as u32).ok()?;
+    s.active().map(|a| (a.slot, a.sequence, a.params))
+}
+
+fn factory_slot_is_active_at_boot() -> Result<(), &'static str> {
+    let mut s = BlobStore::new(MappedFlash::new(slots_region()), SLOT_SIZE)
+        .map_err(|_| "the slots region makes a store")?;
+    let a = s.active().ok_or("the factory slot has no valid blob")?;
+    let p = published_package().ok_or("the published blob decodes")?;
+    if a.slot != Slot::A || a.sequence != 1 || !same(&a.params, &p) {
+        return Err("the factory slot A, sequence 1, holds the published fit");
+    }
+    Ok(())
+}
+
+fn erased_flash_has_no_blob_until_one_is_installed() -> Result<(), &'static str> {
+    let [flash, ..] = flashes();
+    let pkg = published_package().ok_or("the published blob decodes")?;
+    let mut s = store(flash)?;
+    if s.active().is_some() {
+        return Err("erased flash has no active blob");
+    }
+    let a = s
+        .install(published())
+        .map_err(|_| "install into erased flash")?;
+    if a.slot != Slot::A || a.sequence != 1 || !same(&a.params, &pkg) {
+        return Err("the first blob goes to slot A with sequence 1");
+    }
+    match active(flash) {
+        Some((Slot::A, 1, p)) if same(&p, &pkg) => Ok(()),
+        _ => Err("after a reboot slot A is active"),
+    }
+}
+
+fn updates_alternate_slots_and_keep_the_previous_blob() -> Result<(), &'static str> {
+    let (new_params, new_blob) = retrained().ok_or("a second valid package")?;
+    let pkg = published_package().ok_or("the published blob decodes")?;
+    let [flash, a_only] = flashes();
+    let mut s = store(flash)?;
+    s.install(published()).map_err(|_| "first install")?;
+    let b = s.install(&new_blob).map_err(|_| "second install")?;
+    if b.slot != Slot::B || b.sequence != 2 || !same(&b.params, &new_params) {
+        return Err("the update goes to slot B with sequence 2");
+    }
+    // The previous blob is still intact in slot A: erase B and look again.
+    a_only.copy_from(flash);
+    a_only
+        .erase(SECTOR as u32, 2 * SECTOR as u32)
+        .map_err(|_| "erase slot B")?;
+    match active(a_only) {
+        Some((Slot::A, 1, p)) if same(&p, &pkg) => {}
+        _ => return Err("slot A still holds the previous blob, committed"),
+    }
+    let mut s = store(flash)?;
+    let c = s.install(published()).map_err(|_| "third install")?;
+    if c.slot != Slot::A || c.sequence != 3 {
+        return Err("the third update goes back to slot A with sequence 3");
+    }
+    Ok(())
+}
+
+/// Cuts the power after every possible number of changed bytes during an update (erase, header,
+/// blob, commit) and reboots: the old blob must be active until the commit word is complete, the new
+/// one after, and a retried update must then succeed.
+fn power_cut_at_every_byte_of_an_update(
+    [before, flash]: &mut [Flash; 2],
+    old: (Slot, u32),
+    new_slot: Slot,
+) -> Result<(), &'static str> {
+    let (new_params, new_blob) = retrained().ok_or("a second valid package")?;
+    let total = SECTOR + format::slot_len(new_blob.len()); // erase, then every programmed byte
+    flash.copy_from(before);
+    let old_params = active(flash).ok_or("a blob before the update")?.2;
+    for cut in 0..=total {
+        flash.copy_from(before);
+        flash.cut_after(cut);
+        let result = store(flash)?.install(&new_blob);
+        let cut_happened = flash.power_was_cut();
+        flash.power_on();
+        let now = active(flash);
+        if cut < total {
+            if !cut_happened || result != Err(StoreError::Flash(RamFlashError::PowerLost)) {
+                return Err("an update cut short reports PowerLost");
+            }
+            match now {
+                Some((slot, seq, p)) if (slot, seq) == old && same(&p, &old_params) => {}
+                _ => {
+                    defmt::error!("power cut after {=usize} of {=usize} bytes", cut, total);
+                    return Err("the old blob stays active until the commit word is complete");
+                }
+            }
+            let mut s = store(flash)?;
+            let retry = s
+                .install(&new_blob)
+                .map_err(|_| "the retried update succeeds")?;
+            if retry.slot != new_slot || !same(&retry.params, &new_params) {
+                return Err("the retried update goes to the spare slot");
+            }
+        } else {
+            match now {
+                Some((slot, seq, p))
+                    if slot == new_slot && seq == old.1 + 1 && same(&p, &new_params) => {}
+                _ => return Err("a complete update is active after a reboot"),
+            }
+        }
+    }
+    defmt::println!(
+        "  power cut after each of 0..={=usize} changed bytes: the old blob stayed active until the commit",
+        total
+    );
+    Ok(())
+}
+
+fn power_cut_during_the_first_update_keeps_the_factory_blob() -> Result<(), &'static str> {
+    let f = flashes();
+    store(&mut f[0])?
+        .install(published())
+        .map_err(|_| "first install")?;
+    power_cut_at_every_byte_of_an_update(f, (Slot::A, 1), Slot::B)
+}
+
+fn power_cut_overwriting_the_older_slot_keeps_the_newer_blob() -> Result<(), &'static str> {
+    let f = flashes();
+    let mut s = store(&mut f[0])?;
+    s.install(published()).map_err(|_| "first install")?;
+    s.install(published()).map_err(|_| "second install")?;
+    power_cut_at_every_byte_of_an_update(f, (Slot::B, 2), Slot::A)
+}
+
+fn refused_blobs_change_nothing() -> Result<(), &'static str> {
+    let [before, flash] = flashes();
+    store(before)?
+        .install(published())
+        .map_err(|_| "first install")?;
+    let mut bad = *published();
+    bad[20] ^= 1;
+    flash.copy_from(before);
+    let mut s = store(flash)?;
+    match s.install(&bad) {
+        Err(StoreError::Refused(BlobError::CrcMismatch { .. })) => {}
+        _ => return Err("a corrupted blob is refused with its CRC mismatch"),
+    }
+    match s.install(&bad[..40]) {
+        Err(StoreError::Refused(BlobError::Truncated { .. })) => {}
+        _ => return Err("a truncated blob is refused"),
+    }
+    match s.install(&[0u8; MAX_BLOB_LEN + 1]) {
+        Err(StoreError::TooLong { len }) if len == MAX_BLOB_LEN + 1 => {}
+        _ => return Err("a too long blob is refused"),
+    }
+    if flash.bytes() != before.bytes() {
+        return Err("a refused blob leaves the flash untouched");
+    }
+    Ok(())
+}
+
+fn uncommitted_or_torn_slots_are_ignored() -> Result<(), &'static str> {
+    let good = published();
+    let [f, ..] = flashes();
+    // slot B: header and blob with sequence 9 but no commit word
+    f.write(SECTOR as u32, &format::header(9, good.len() as u32))
+        .map_err(|_| "write header B")?;
+    f.write((SECTOR + format::HEADER_LEN) as u32, good)
+        .map_err(|_| "write blob B")?;
+    if active(f).is_some() {
+        return Err("a slot without its commit word is not active");
+    }
+    // slot A: committed sequence 1; slot B: a torn header (sequence and its complement disagree)
+    store(f)?.install(good).map_err(|_| "install")?;
+    f.erase(SECTOR as u32, 2 * SECTOR as u32)
+        .map_err(|_| "erase B")?;
+    let mut torn = format::header(7, good.len() as u32);
+    torn[12] ^= 0xFF;
+    f.write(SECTOR as u32, &torn)
+        .map_err(|_| "write torn header")?;
+    match active(f) {
+        Some((Slot::A, 1, _)) => Ok(()),
+        _ => Err("a torn header is ignored"),
+    }
+}
+
+fn sequence_numbers_compare_across_the_wrap() -> Result<(), &'static str> {
+    let good = published();
+    let [f, ..] = flashes();
+    for (base, seq) in [(0u32, u32::MAX), (SECTOR as u32, 0u32)] {
+        f.write(base, &format::header(seq, good.len() as u32))
+            .map_err(|_| "write a header")?;
+        f.write(base + format::HEADER_LEN as u32, good)
+            .map_err(|_| "write a blob")?;
+        let c = base + format::commit_offset(good.len()) as u32;
+        f.write(c, &format::commit_word(seq))
+            .map_err(|_| "write a commit word")?;
+    }
+    match active(f) {
+        Some((Slot::B, 0, _)) => Ok(()),
+        _ => Err("sequence 0 follows sequence u32::MAX"),
+    }
+}
+
+fn simulated_flash_follows_nor_rules() -> Result<(), &'static str> {
+    let [f, ..] = flashes();
+    f.write(0, &[0x0F, 0xFF, 0xFF, 0xFF])
+        .map_err(|_| "program erased bytes")?;
+    if f.write(0, &[0xF0, 0xFF, 0xFF, 0xFF]) != Err(RamFlashError::NotErased) {
+        return Err("setting a programmed bit needs an erase");
+    }
+    if f.write(2, &[0; 4]) != Err(RamFlashError::OutOfBoundsOrMisaligned)
+        || f.erase(0, 100) != Err(RamFlashError::OutOfBoundsOrMisaligned)
+        || f.write(2 * SECTOR as u32, &[0; 4]) != Err(RamFlashError::OutOfBoundsOrMisaligned)
+    {
+        return Err("misaligned and out-of-bounds operations are refused");
+    }
+    f.erase(0, SECTOR as u32).map_err(|_| "erase")?;
+    if f.bytes()[0] != 0xFF {
+        return Err("erase sets 0xFF");
+    }
+    Ok(())
+}
+
+/// Every test; `../check-test-tables.sh` (run by `../ci.sh`) fails when a test function of this
+/// file is missing here.
+const TESTS: &[Test] = &[
+    Test {
+        name: "factory_slot_is_active_at_boot",
+        run: factory_slot_is_active_at_boot,
+    },
+    Test {
+        name: "erased_flash_has_no_blob_until_one_is_installed",
+        run: erased_flash_has_no_blob_until_one_is_installed,
+    },
+    Test {
+        name: "updates_alternate_slots_and_keep_the_previous_blob",
+        run: updates_alternate_slots_and_keep_the_previous_blob,
+    },
+    Test {
+        name: "power_cut_during_the_first_update_keeps_the_factory_blob",
+        run: power_cut_during_the_first_update_keeps_the_factory_blob,
+    },
+    Test {
+        name: "power_cut_overwriting_the_older_slot_keeps_the_newer_blob",
+        run: power_cut_overwriting_the_older_slot_keeps_the_newer_blob,
+    },
+    Test {
+        name: "refused_blobs_change_nothing",
+        run: refused_blobs_change_nothing,
+    },
+    Test {
+        name: "uncommitted_or_torn_slots_are_ignored",
+        run: uncommitted_or_torn_slots_are_ignored,
+    },
+    Test {
+        name: "sequence_numbers_compare_across_the_wrap",
+        run: sequence_numbers_compare_across_the_wrap,
+    },
+    Test {
+        name: "simulated_flash_follows_nor_rules",
+        run: simulated_flash_follows_nor_rules,
+    },
+];
+
+#[cortex_m_rt::entry]
+fn main() -> ! {
+    harness::run(TESTS)
+}
