@@ -482,6 +482,57 @@ pub fn decode(bytes: &[u8]) -> Result<Package, BlobError> {
 /// # Errors
 /// The first [`BlobError`] found; `out` is then unchanged.
 pub fn decode_into(bytes: &[u8], out: &mut Package) -> Result<(), BlobError> {
+    let checked = check_values(bytes)?;
+    let content = checked.content;
+    let at = |offset: usize| Reader {
+        bytes: content,
+        at: offset,
+    };
+    let (params, settings, spec) = (checked.params, checked.settings, checked.spec);
+    // Pass 2: the whole blob is valid; copy it into place.
+    let (p, s, table) = out.parts_mut();
+    *p = params;
+    *s = settings;
+    let (t_spec, t_hazard, t_expected, t_clean, t_survival) = table.parts_mut();
+    *t_spec = spec;
+    let mut r = at(HAZARD_OFFSET);
+    for dst in [t_hazard, t_expected, t_clean] {
+        for x in dst.iter_mut() {
+            *x = r.f32();
+        }
+    }
+    for row in t_survival.iter_mut() {
+        for x in row.iter_mut() {
+            *x = r.f32();
+        }
+    }
+    Ok(())
+}
+
+/// Checks a blob completely, as [`decode`] does, without building the package (no large value on
+/// the stack): for a store that only needs to know whether a slot holds a valid blob.
+///
+/// ```
+/// use galling::blob::{self, BlobError};
+/// assert_eq!(blob::check(&[0xFF; 64]), Err(BlobError::BadMagic { found: [0xFF; 4] }));
+/// ```
+///
+/// # Errors
+/// The first [`BlobError`] found.
+pub fn check(bytes: &[u8]) -> Result<(), BlobError> {
+    check_values(bytes).map(|_| ())
+}
+
+/// A blob whose every value was checked: its content and its small parts.
+struct Checked<'a> {
+    content: &'a [u8],
+    params: V8Params<f32>,
+    settings: SignalSettings,
+    spec: TableSpec,
+}
+
+/// Pass 1 of decoding: the frame, then every value, checked where it lies in the blob.
+fn check_values(bytes: &[u8]) -> Result<Checked<'_>, BlobError> {
     let content = check_frame(bytes)?;
     let mut r = Reader {
         bytes: content,
@@ -509,7 +560,6 @@ pub fn decode_into(bytes: &[u8], out: &mut Package) -> Result<(), BlobError> {
         clean_limit: r.f32(),
         horizon: r.u16(),
     };
-    // Pass 1: every value, checked where it lies in the blob.
     params.validate()?;
     Model::new(&params)?;
     spec.validate().map_err(BlobError::InvalidTable)?;
@@ -532,24 +582,12 @@ pub fn decode_into(bytes: &[u8], out: &mut Package) -> Result<(), BlobError> {
     settings
         .validate(spec.threshold)
         .map_err(BlobError::InvalidSettings)?;
-    // Pass 2: the whole blob is valid; copy it into place.
-    let (p, s, table) = out.parts_mut();
-    *p = params;
-    *s = settings;
-    let (t_spec, t_hazard, t_expected, t_clean, t_survival) = table.parts_mut();
-    *t_spec = spec;
-    let mut r = at(HAZARD_OFFSET);
-    for dst in [t_hazard, t_expected, t_clean] {
-        for x in dst.iter_mut() {
-            *x = r.f32();
-        }
-    }
-    for row in t_survival.iter_mut() {
-        for x in row.iter_mut() {
-            *x = r.f32();
-        }
-    }
-    Ok(())
+    Ok(Checked {
+        content,
+        params,
+        settings,
+        spec,
+    })
 }
 
 /// Checks the header and the CRC; returns the content (the bytes before the CRC).
