@@ -52,6 +52,9 @@ static mut FLASHES: [Flash; 2] = [Flash::new(), Flash::new()];
 fn flashes() -> &'static mut [Flash; 2] {
     // SAFETY: the tests run one after the other on one core, no interrupt touches FLASHES, and each
     // test takes this reference once and drops it before the next test starts.
+    // `&raw mut` then a reborrow is the 2024-edition way to a `static mut` without a shared
+    // reference to it; clippy's suggested `FLASHES` would not compile.
+    #[allow(clippy::deref_addrof)]
     let f = unsafe { &mut *(&raw mut FLASHES) };
     for x in f.iter_mut() {
         x.reset();
