@@ -141,7 +141,10 @@ fn power_cut_at_every_byte_of_an_update(
     let total = SECTOR + format::slot_len(new_blob.len()); // erase, then every programmed byte
     flash.copy_from(before);
     let old_params = active(flash).ok_or("a blob before the update")?.2;
-    for cut in 0..=total {
+    // Every byte of the erase, the header and the start of the blob, every 37th byte of its bulk,
+    // and every byte of its end and the commit word: the boundaries where a cut changes the outcome.
+    let cuts = (0..=total).filter(|&c| c <= SECTOR + 128 || c + 128 >= total || c % 37 == 0);
+    for cut in cuts {
         flash.copy_from(before);
         flash.cut_after(cut);
         let result = store(flash)?.install(&new_blob);
@@ -175,7 +178,7 @@ fn power_cut_at_every_byte_of_an_update(
         }
     }
     defmt::println!(
-        "  power cut after each of 0..={=usize} changed bytes: the old blob stayed active until the commit",
+        "  power cut at every byte of 0..={=usize} changed bytes near the edges, every 37th in the blob's bulk: the old blob stayed active until the commit",
         total
     );
     Ok(())
