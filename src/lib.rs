@@ -48,7 +48,10 @@ pub use forecast::{GallingRisk, RiskForecaster, normal_cdf};
 pub use model::{Landscape, Mixture, Model, TransitionScore, consts};
 pub use monitor::{DefaultMonitor, GridMonitor, Monitor, MonitorBuilder, StrokeReport};
 pub use normal::{inverse_normal_cdf, standard_normal, uniform_open01};
-pub use params::{ParamError, ParamField, V8Params};
+pub use params::{
+    OperatingBox, ParamError, ParamField, QUANTITY_LIMIT, Quantity, RESIDUAL_SQUARED_LIMIT,
+    V8Params,
+};
 pub use scalar::Scalar;
 
 /// The default random generator of simulations: small state (16 bytes), fast on 32-bit cores.
