@@ -12,7 +12,7 @@ use crate::simulation::{StartRule, simulation_quality};
 use crate::summary::{LlTable, OptimizerInfo, OptimumRow, SimulationInfo, Summary};
 use galling::ParamError;
 use galling::dataset::{DataError, Dataset, TemperatureMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Everything a training run needs.
 #[derive(Debug, Clone)]
@@ -48,15 +48,6 @@ pub enum TrainError {
     /// The fitted parameters, rounded to float32 for the firmware, are not a valid model.
     #[error("the float32-rounded parameters are not a valid model: {0}")]
     Float32Params(#[source] ParamError),
-    /// The output folder could not be created.
-    #[error("cannot create the output folder {}: {source}", path.display())]
-    OutDir {
-        /// The folder.
-        path: PathBuf,
-        /// The operating system's error.
-        #[source]
-        source: std::io::Error,
-    },
     /// An output file could not be written.
     #[error(transparent)]
     Write(#[from] crate::atomic::WriteError),
@@ -133,8 +124,8 @@ pub fn summarize(
 /// Runs the whole pipeline; `progress` receives the fit's progress.
 ///
 /// # Errors
-/// [`TrainError`] for the first step that failed. Files already written by this run stay complete
-/// (each is written atomically); nothing half-written is left.
+/// [`TrainError`] for the first step that failed. The output folder then holds the previous run's
+/// complete set (or does not exist), and nothing of this run is left.
 pub fn train(
     config: &TrainConfig,
     progress: &(dyn Fn(Progress) + Sync),
@@ -144,12 +135,9 @@ pub fn train(
     let blob = crate::params_file::to_blob(&report.params).map_err(TrainError::Float32Params)?;
     let (mut summary, sims) =
         summarize(config, &data, &report).map_err(TrainError::Float32Params)?;
-    std::fs::create_dir_all(&config.out).map_err(|source| TrainError::OutDir {
-        path: config.out.clone(),
-        source,
-    })?;
-    let mut files = Vec::new();
-    let params_json = config.out.join("params.json");
+    // Every output is staged and the folder replaced at once (crate::atomic::OutputSet): a run
+    // that fails or is killed leaves the previous set as it was.
+    let mut set = crate::atomic::OutputSet::begin(&config.out)?;
     let description = format!(
         "V8 parameters fitted by host-train ({}, seed {}) on {}: log-likelihood {:.6} over {} transitions",
         report.method,
@@ -158,14 +146,11 @@ pub fn train(
         summary.log_likelihood.total,
         summary.log_likelihood.transitions
     );
-    crate::atomic::write(
-        &params_json,
+    set.write(
+        "params.json",
         crate::params_file::to_json(&report.params, &description).as_bytes(),
     )?;
-    files.push(params_json);
-    let params_bin = config.out.join("params.bin");
-    crate::atomic::write(&params_bin, &blob)?;
-    files.push(params_bin);
+    set.write("params.bin", &blob)?;
     if config.plots {
         let curve: Vec<(f64, f64)> = report
             .curve
@@ -173,32 +158,29 @@ pub fn train(
             .map(|c| (c.iteration as f64, c.log_likelihood))
             .collect();
         let observed: Vec<Vec<f64>> = data.series.iter().map(|s| s.cof.clone()).collect();
-        files.extend(crate::plots::draw_all(
-            &config.out,
+        let drawn = crate::plots::draw_all(
+            set.staging_dir(),
             &crate::plots::PlotInput {
                 params: &report.params,
                 curve: &curve,
                 simulations: &sims,
                 observed: &observed,
             },
-        )?);
+        )?;
+        for f in drawn {
+            set.add_written(&f)?;
+        }
     }
-    let summary_path = config.out.join("summary.json");
-    files.push(summary_path.clone());
-    summary.files = files.iter().map(|f| relative(f, &config.out)).collect();
+    let mut files = set.files().to_vec();
+    files.push("summary.json".into());
+    summary.files = files;
     let mut json = serde_json::to_string_pretty(&summary).unwrap_or_default();
     json.push('\n');
-    crate::atomic::write(&summary_path, json.as_bytes())?;
+    set.write("summary.json", json.as_bytes())?;
+    let files = set.commit()?;
     Ok(TrainOutcome {
         summary,
         report,
         files,
     })
-}
-
-fn relative(path: &Path, base: &Path) -> String {
-    path.strip_prefix(base)
-        .unwrap_or(path)
-        .display()
-        .to_string()
 }
