@@ -280,6 +280,9 @@ pub const RESIDUAL_SQUARED_LIMIT: f32 = 1e37;
 pub enum ParamError {
     /// The field is NaN or infinite.
     NotFinite(ParamField),
+    /// The field is finite (in `f64`) but too large in magnitude for `f32`, which the firmware
+    /// evaluates in (beyond 3.4e38).
+    BeyondF32(ParamField),
     /// `mu_L < mu_H` does not hold: the clean well must lie below the galled well.
     WellsNotOrdered,
     /// A jump spread (`sigma_jump_up` or `sigma_jump_down`) is zero: the jump component would have no
@@ -303,6 +306,10 @@ impl fmt::Display for ParamError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::NotFinite(field) => write!(f, "parameter {field} is not a finite number"),
+            Self::BeyondF32(field) => write!(
+                f,
+                "parameter {field} is beyond the f32 range (magnitude over 3.4e38) the firmware evaluates in"
+            ),
             Self::WellsNotOrdered => f.write_str(
                 "parameters mu_L and mu_H: the clean well mu_L must lie below the galled well mu_H",
             ),
@@ -461,8 +468,11 @@ impl<S: Scalar> V8Params<S> {
     /// The first [`ParamError`] found, naming the field or the quantity and its fields.
     pub fn validate_within(&self, bounds: &OperatingBox) -> Result<(), ParamError> {
         for (field, value) in ParamField::ALL.into_iter().zip(self.to_array()) {
-            if !value.is_finite() || !(value.to_f64() as f32).is_finite() {
+            if !value.is_finite() {
                 return Err(ParamError::NotFinite(field));
+            }
+            if !(value.to_f64() as f32).is_finite() {
+                return Err(ParamError::BeyondF32(field));
             }
         }
         // the values are finite here, so `>=` is the negation of `<`; the f32 rounding must keep

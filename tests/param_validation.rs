@@ -220,5 +220,5 @@ fn each_quantity_bound_is_reachable() {
 fn f64_values_beyond_f32_are_refused() {
     let mut p = V8Params::PUBLISHED_FIT.map(f64::from);
     p.tau = 1e39;
-    assert_eq!(p.validate(), Err(ParamError::NotFinite(ParamField::Tau)));
+    assert_eq!(p.validate(), Err(ParamError::BeyondF32(ParamField::Tau)));
 }
