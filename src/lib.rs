@@ -23,6 +23,7 @@
 //! ```
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 #[cfg(feature = "std")]
 extern crate std;
@@ -53,6 +54,12 @@ pub use params::{
     V8Params,
 };
 pub use scalar::Scalar;
+
+/// The README's Rust snippets, compiled and run as doctests (`cargo test --doc`), so the front page
+/// cannot drift from the API.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
 
 /// The default random generator of simulations: small state (16 bytes), fast on 32-bit cores.
 pub type DefaultRng = rand_xoshiro::Xoshiro128PlusPlus;
