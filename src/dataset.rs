@@ -299,6 +299,22 @@ impl Dataset {
     pub fn load_csv(path: &Path, map: &TemperatureMap) -> Result<Self, DataError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| err(path, None, format!("cannot read: {e}")))?;
+        Self::parse_csv(path, &text, map)
+    }
+
+    /// Parses the text of a CSV as [`load_csv`](Self::load_csv) does; `path` only names the source
+    /// in errors.
+    ///
+    /// ```
+    /// use galling::dataset::{Dataset, TemperatureMap};
+    /// let text = "temperature,series,stroke,cof\n170,a,1,0.2\n170,a,2,0.3\n";
+    /// let d = Dataset::parse_csv("press.csv".as_ref(), text, &TemperatureMap::default())?;
+    /// assert_eq!(d.transitions(), 1);
+    /// let e = Dataset::parse_csv("press.csv".as_ref(), "temperature,series,stroke,cof\n170,a,1,-1\n", &TemperatureMap::default());
+    /// assert!(e.unwrap_err().to_string().starts_with("press.csv:2: cof -1 is outside"));
+    /// # Ok::<(), galling::dataset::DataError>(())
+    /// ```
+    pub fn parse_csv(path: &Path, text: &str, map: &TemperatureMap) -> Result<Self, DataError> {
         let mut lines = text.lines().enumerate();
         let (_, header) = lines.next().ok_or_else(|| {
             err(
