@@ -220,15 +220,16 @@ impl<S: Scalar> StrokeAverager<S> {
             return Err(SampleError::StrokeTooLong);
         }
         let origin = *self.origin.get_or_insert(position);
-        self.seen += 1;
+        // seen < MAX_SAMPLES here: cannot wrap (wrapping_add keeps overflow checks out of the path)
+        self.seen = self.seen.wrapping_add(1);
         // a distance that does not fit in i32 (over 2.1 m at 1 nm per count) is outside any window
         let inside = origin
             .checked_sub(position)
             .is_some_and(|distance| distance >= self.window.start && distance <= self.window.end);
         if inside {
             let c = clamp(cof, S::from_f64(0.0), S::from_f64(2.0));
-            // kept <= seen <= MAX_SAMPLES: no overflow, and exact as f32
-            self.kept += 1;
+            // kept <= seen <= MAX_SAMPLES: cannot wrap, and exact as f32
+            self.kept = self.kept.wrapping_add(1);
             let d = c - self.mean;
             self.mean = self.mean + d / S::from_f32(self.kept as f32);
             self.m2 = self.m2 + d * (c - self.mean);
@@ -259,7 +260,8 @@ impl<S: Scalar> StrokeAverager<S> {
                 kept: done.kept,
             });
         }
-        let var = done.m2 / S::from_f32((done.kept - 1) as f32);
+        // kept >= 2 here
+        let var = done.m2 / S::from_f32(done.kept.saturating_sub(1) as f32);
         Ok(StrokeStats {
             mean: done.mean,
             std: var.sqrt(),

@@ -492,6 +492,21 @@ impl<S: Scalar> V8Params<S> {
     }
 }
 
+/// `floor(log10(x))` of a value above the limits (so at least 1e30), by counting; `i16::MAX` when it
+/// is not finite. A loop of at most 9 steps instead of libm's log10f and floorf, whose bit arithmetic
+/// carries overflow checks into a build that keeps them (the link-time panic proof).
+fn decimal_exponent(x: f32) -> i16 {
+    if !x.is_finite() {
+        return i16::MAX;
+    }
+    let (mut exponent, mut power) = (30_i16, 1e31_f32);
+    while x >= power && exponent < 38 {
+        exponent = exponent.saturating_add(1);
+        power *= 10.0;
+    }
+    exponent
+}
+
 /// The worst-case bounds of [`V8Params::validate_within`], in `f32` (a bound that overflows is
 /// infinite and refused).
 fn worst_case(p: &V8Params<f32>, b: &OperatingBox) -> Result<(), ParamError> {
@@ -510,11 +525,7 @@ fn worst_case(p: &V8Params<f32>, b: &OperatingBox) -> Result<(), ParamError> {
         if bound <= limit {
             Ok(bound)
         } else {
-            let exponent = if bound.is_finite() {
-                libm::floorf(libm::log10f(bound)) as i16
-            } else {
-                i16::MAX
-            };
+            let exponent = decimal_exponent(bound);
             Err(ParamError::Unbounded { quantity, exponent })
         }
     };
