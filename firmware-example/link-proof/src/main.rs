@@ -60,20 +60,17 @@ fn main() -> ! {
         }
     };
     let advisor_config = AdviceConfig::new(black_box(160.0_f32), black_box(170.0), black_box(0.1));
-    let mut advisor = advisor_config.ok().map(|c| {
-        TemperatureAdvisor::<f32, 48>::new(c, ForecastSettings::for_model(&model))
-    });
+    let mut advisor = advisor_config
+        .ok()
+        .map(|c| TemperatureAdvisor::<f32, 48>::new(c, ForecastSettings::for_model(&model)));
     let mut averager = StrokeAverager::<f32>::new(black_box(StrokeWindow::default()));
     let mut rng = DefaultRng::seed_from_u64(black_box(1));
     let mut stroke = 0_u32;
     loop {
         // one stroke's samples
         for _ in 0..black_box(64) {
-            let _ = black_box(averager.push_forces(
-                black_box(-2.0),
-                black_box(-10.0),
-                black_box(0),
-            ));
+            let _ =
+                black_box(averager.push_forces(black_box(-2.0), black_box(-10.0), black_box(0)));
         }
         let cof = match averager.finish() {
             Ok(s) => s.mean,

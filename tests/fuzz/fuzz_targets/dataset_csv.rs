@@ -13,7 +13,11 @@ fuzz_target!(|data: &[u8]| {
         Ok(d) => {
             for s in &d.series {
                 assert!(s.cof.len() >= 2);
-                assert!(s.cof.iter().all(|c| (COF_RANGE.0..=COF_RANGE.1).contains(c)));
+                assert!(
+                    s.cof
+                        .iter()
+                        .all(|c| (COF_RANGE.0..=COF_RANGE.1).contains(c))
+                );
                 assert!((TEMPERATURE_RANGE.0..=TEMPERATURE_RANGE.1).contains(&s.temperature));
             }
         }
