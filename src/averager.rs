@@ -46,13 +46,19 @@ pub struct StrokeWindow {
     pub end: i32,
 }
 
+impl StrokeWindow {
+    /// 10 mm to 60 mm at 1 nm per count, as the shipped per-stroke averages were computed
+    /// (evaluated at compile time: no arithmetic left for an unoptimised build to check).
+    pub const DEFAULT: Self = Self {
+        start: 10 * COUNTS_PER_MM,
+        end: 60 * COUNTS_PER_MM,
+    };
+}
+
 impl Default for StrokeWindow {
-    /// 10 mm to 60 mm at 1 nm per count, as the shipped per-stroke averages were computed.
+    /// [`StrokeWindow::DEFAULT`]: 10 mm to 60 mm at 1 nm per count.
     fn default() -> Self {
-        Self {
-            start: 10 * COUNTS_PER_MM,
-            end: 60 * COUNTS_PER_MM,
-        }
+        Self::DEFAULT
     }
 }
 
