@@ -82,7 +82,8 @@ enum MethodArg {
 struct TrainArgs {
     #[command(flatten)]
     data: DataArgs,
-    /// Output folder (created if missing; files in it are replaced atomically).
+    /// Output folder (created if missing; the outputs replace the previous run's as one set, files
+    /// that no run wrote are kept).
     #[arg(long, default_value = "out/train")]
     out: PathBuf,
     /// Optimizer.
