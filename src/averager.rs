@@ -30,6 +30,11 @@ use core::fmt;
 /// Encoder counts per millimetre of the default position scale (1 count = 1 nm).
 pub const COUNTS_PER_MM: i32 = 1_000_000;
 
+/// Most samples one stroke may have (2^24, 16.8 million: 28 minutes at 10 kHz). Up to this count
+/// the sample number is exact in `f32`, which Welford's update divides by; past it a stroke is
+/// refused instead of averaged wrongly (or, at 2^32, turned into NaN by a wrapped count).
+pub const MAX_SAMPLES: u32 = 1 << 24;
+
 /// The sliding-distance window of the samples that count, in encoder counts from the stroke's first
 /// sample (inclusive at both ends).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,13 +46,19 @@ pub struct StrokeWindow {
     pub end: i32,
 }
 
+impl StrokeWindow {
+    /// 10 mm to 60 mm at 1 nm per count, as the shipped per-stroke averages were computed
+    /// (evaluated at compile time: no arithmetic left for an unoptimised build to check).
+    pub const DEFAULT: Self = Self {
+        start: 10 * COUNTS_PER_MM,
+        end: 60 * COUNTS_PER_MM,
+    };
+}
+
 impl Default for StrokeWindow {
-    /// 10 mm to 60 mm at 1 nm per count, as the shipped per-stroke averages were computed.
+    /// [`StrokeWindow::DEFAULT`]: 10 mm to 60 mm at 1 nm per count.
     fn default() -> Self {
-        Self {
-            start: 10 * COUNTS_PER_MM,
-            end: 60 * COUNTS_PER_MM,
-        }
+        Self::DEFAULT
     }
 }
 
@@ -73,6 +84,9 @@ pub enum SampleError {
     NotFinite,
     /// The normal force is zero, so the COF is undefined (no contact or a sensor fault).
     ZeroNormalForce,
+    /// The stroke already has [`MAX_SAMPLES`] samples (a missed end of stroke); the stroke will be
+    /// refused by [`StrokeAverager::finish`].
+    StrokeTooLong,
 }
 
 impl fmt::Display for SampleError {
@@ -82,6 +96,10 @@ impl fmt::Display for SampleError {
             Self::ZeroNormalForce => {
                 f.write_str("stroke sample: normal force force_z is zero, COF undefined")
             }
+            Self::StrokeTooLong => write!(
+                f,
+                "stroke sample: the stroke already has {MAX_SAMPLES} samples (end of stroke missed?)"
+            ),
         }
     }
 }
@@ -100,6 +118,8 @@ pub enum StrokeError {
         /// Samples inside the window.
         kept: u32,
     },
+    /// More than [`MAX_SAMPLES`] samples were fed: the end of a stroke was missed.
+    TooManySamples,
 }
 
 impl fmt::Display for StrokeError {
@@ -108,6 +128,10 @@ impl fmt::Display for StrokeError {
             Self::TooFewSamples { seen, kept } => write!(
                 f,
                 "stroke has {kept} samples inside the sliding window ({seen} samples in all); at least 2 are needed"
+            ),
+            Self::TooManySamples => write!(
+                f,
+                "stroke has more than {MAX_SAMPLES} samples (end of stroke missed?): no average"
             ),
         }
     }
@@ -136,6 +160,8 @@ pub struct StrokeAverager<S = f32> {
     origin: Option<i32>,
     seen: u32,
     kept: u32,
+    /// A sample was refused because the stroke had [`MAX_SAMPLES`] already.
+    overflowed: bool,
     mean: S,
     m2: S,
 }
@@ -148,6 +174,7 @@ impl<S: Scalar> StrokeAverager<S> {
             origin: None,
             seen: 0,
             kept: 0,
+            overflowed: false,
             mean: S::from_f64(0.0),
             m2: S::from_f64(0.0),
         }
@@ -156,7 +183,8 @@ impl<S: Scalar> StrokeAverager<S> {
     /// Feeds one sample from the force sensors: `cof = force_y / force_z`.
     ///
     /// # Errors
-    /// [`SampleError`] for a non-finite force or a zero normal force; the sample is then ignored.
+    /// [`SampleError`] for a non-finite force, a zero normal force, or a stroke that already has
+    /// [`MAX_SAMPLES`] samples; the sample is then ignored.
     #[inline]
     pub fn push_forces(
         &mut self,
@@ -174,27 +202,31 @@ impl<S: Scalar> StrokeAverager<S> {
                 SampleError::NotFinite
             });
         }
-        self.accumulate(cof, position);
-        Ok(())
+        self.accumulate(cof, position)
     }
 
     /// Feeds one sample whose COF is already known.
     ///
     /// # Errors
-    /// [`SampleError::NotFinite`] for a NaN or infinite COF; the sample is then ignored.
+    /// [`SampleError::NotFinite`] for a NaN or infinite COF, [`SampleError::StrokeTooLong`] past
+    /// [`MAX_SAMPLES`]; the sample is then ignored.
     #[inline]
     pub fn push_cof(&mut self, cof: S, position: i32) -> Result<(), SampleError> {
         if !cof.is_finite() {
             return Err(SampleError::NotFinite);
         }
-        self.accumulate(cof, position);
-        Ok(())
+        self.accumulate(cof, position)
     }
 
     /// Window test and Welford update of a finite COF sample.
     #[inline(always)]
-    fn accumulate(&mut self, cof: S, position: i32) {
+    fn accumulate(&mut self, cof: S, position: i32) -> Result<(), SampleError> {
+        if self.seen >= MAX_SAMPLES {
+            self.overflowed = true;
+            return Err(SampleError::StrokeTooLong);
+        }
         let origin = *self.origin.get_or_insert(position);
+        // seen < MAX_SAMPLES here: cannot wrap (wrapping_add keeps overflow checks out of the path)
         self.seen = self.seen.wrapping_add(1);
         // a distance that does not fit in i32 (over 2.1 m at 1 nm per count) is outside any window
         let inside = origin
@@ -202,11 +234,13 @@ impl<S: Scalar> StrokeAverager<S> {
             .is_some_and(|distance| distance >= self.window.start && distance <= self.window.end);
         if inside {
             let c = clamp(cof, S::from_f64(0.0), S::from_f64(2.0));
+            // kept <= seen <= MAX_SAMPLES: cannot wrap, and exact as f32
             self.kept = self.kept.wrapping_add(1);
             let d = c - self.mean;
             self.mean = self.mean + d / S::from_f32(self.kept as f32);
             self.m2 = self.m2 + d * (c - self.mean);
         }
+        Ok(())
     }
 
     /// Samples fed since the stroke started, and how many fell in the window.
@@ -217,18 +251,23 @@ impl<S: Scalar> StrokeAverager<S> {
     /// Ends the stroke: returns its statistics and resets the averager for the next stroke.
     ///
     /// # Errors
-    /// [`StrokeError::TooFewSamples`] when fewer than two samples fell in the window (the averager
+    /// [`StrokeError::TooFewSamples`] when fewer than two samples fell in the window,
+    /// [`StrokeError::TooManySamples`] when samples past [`MAX_SAMPLES`] were refused (the averager
     /// is reset all the same).
     pub fn finish(&mut self) -> Result<StrokeStats<S>, StrokeError> {
         let done = *self;
         *self = Self::new(self.window);
+        if done.overflowed {
+            return Err(StrokeError::TooManySamples);
+        }
         if done.kept < 2 {
             return Err(StrokeError::TooFewSamples {
                 seen: done.seen,
                 kept: done.kept,
             });
         }
-        let var = done.m2 / S::from_f32((done.kept - 1) as f32);
+        // kept >= 2 here
+        let var = done.m2 / S::from_f32(done.kept.saturating_sub(1) as f32);
         Ok(StrokeStats {
             mean: done.mean,
             std: var.sqrt(),
@@ -315,5 +354,33 @@ mod tests {
             Err(StrokeError::TooFewSamples { seen: 2, kept: 1 })
         );
         assert_eq!(a.counts(), (0, 0));
+    }
+
+    #[test]
+    fn a_stroke_past_the_sample_limit_is_refused_not_nan() {
+        // before the limit, 2^32 samples wrapped the count to 0 and finish() returned Ok(NaN)
+        let mut a = StrokeAverager::<f32>::default();
+        a.push_cof(0.2, 0).unwrap();
+        for _ in 1..MAX_SAMPLES {
+            a.push_cof(0.2, -20 * COUNTS_PER_MM).unwrap();
+        }
+        assert_eq!(a.counts(), (MAX_SAMPLES, MAX_SAMPLES - 1));
+        let mut full = a; // a copy: finishing it leaves `a` as it is
+        assert_eq!(full.finish().unwrap().samples, MAX_SAMPLES - 1);
+        assert_eq!(
+            a.push_cof(0.2, -20 * COUNTS_PER_MM),
+            Err(SampleError::StrokeTooLong)
+        );
+        assert_eq!(
+            a.push_forces(1.0, 5.0, -20 * COUNTS_PER_MM),
+            Err(SampleError::StrokeTooLong)
+        );
+        assert_eq!(a.counts(), (MAX_SAMPLES, MAX_SAMPLES - 1));
+        assert_eq!(a.finish(), Err(StrokeError::TooManySamples));
+        // reset: the next stroke is averaged normally
+        a.push_cof(0.2, 0).unwrap();
+        a.push_cof(0.2, -20 * COUNTS_PER_MM).unwrap();
+        a.push_cof(0.2, -30 * COUNTS_PER_MM).unwrap();
+        assert_eq!(a.finish().unwrap().samples, 2);
     }
 }

@@ -227,7 +227,11 @@ impl BlobError {
             Self::LayoutMismatch { .. } => 8,
             Self::LengthMismatch { .. } => 12,
             Self::CrcMismatch { .. } => CRC_OFFSET,
-            Self::InvalidParams(ParamError::NotFinite(field)) => PARAMS_OFFSET + 4 * field.index(),
+            Self::InvalidParams(
+                ParamError::NotFinite(field)
+                | ParamError::BeyondF32(field)
+                | ParamError::ZeroSpread(field),
+            ) => PARAMS_OFFSET + 4 * field.index(),
             Self::InvalidParams(_) => PARAMS_OFFSET,
             Self::InvalidSettings(e) => SETTINGS_OFFSET + settings_offset(*e),
             Self::InvalidTable(e) => table_offset(*e),
@@ -576,8 +580,6 @@ fn check_values(bytes: &[u8]) -> Result<Checked<'_>, BlobError> {
         clean_limit: r.f32(),
         horizon: r.u16(),
     };
-    params.validate()?;
-    Model::new(&params)?;
     spec.validate().map_err(BlobError::InvalidTable)?;
     let at = |offset: usize| Reader {
         bytes: content,
@@ -598,6 +600,8 @@ fn check_values(bytes: &[u8]) -> Result<Checked<'_>, BlobError> {
     settings
         .validate(spec.threshold)
         .map_err(BlobError::InvalidSettings)?;
+    params.validate_within(&Package::operating_box(&settings, &spec))?;
+    Model::new(&params)?;
     Ok(Checked {
         content,
         params,

@@ -134,7 +134,80 @@ fn err(path: &Path, line: Option<usize>, message: impl Into<String>) -> DataErro
     }
 }
 
-/// Parses a finite COF value.
+/// COF values a data set may hold: the range the monitor accepts by default
+/// ([`OperatingBox::MONITOR_DEFAULT`](crate::OperatingBox::MONITOR_DEFAULT), the stroke averager's
+/// clamp). A model trained on values the monitor would refuse describes nothing it will see.
+pub const COF_RANGE: (f64, f64) = (
+    crate::OperatingBox::MONITOR_DEFAULT.cof_low as f64,
+    crate::OperatingBox::MONITOR_DEFAULT.cof_high as f64,
+);
+
+/// Die temperatures (degC) a data set may hold, recorded and after the [`TemperatureMap`]: the range
+/// the monitor accepts by default.
+pub const TEMPERATURE_RANGE: (f64, f64) = (
+    crate::OperatingBox::MONITOR_DEFAULT.temperature_low as f64,
+    crate::OperatingBox::MONITOR_DEFAULT.temperature_high as f64,
+);
+
+/// Checks that a value lies in `range` (inclusive); `what` names it, `shown` is how it was written.
+fn in_range(
+    path: &Path,
+    line: Option<usize>,
+    what: &str,
+    (v, shown): (f64, &str),
+    range: (f64, f64),
+) -> Result<f64, DataError> {
+    if (range.0..=range.1).contains(&v) {
+        Ok(v)
+    } else {
+        Err(err(
+            path,
+            line,
+            format!(
+                "{what} {shown} is outside [{}, {}], the range the monitor accepts",
+                range.0, range.1
+            ),
+        ))
+    }
+}
+
+/// Parses a finite value in `range`.
+fn parse_in(
+    path: &Path,
+    line: usize,
+    field: &str,
+    what: &str,
+    range: (f64, f64),
+) -> Result<f64, DataError> {
+    let v = parse_cof(path, line, field, what)?;
+    in_range(path, Some(line), what, (v, field.trim()), range)
+}
+
+/// The model temperature of a recorded one, both in [`TEMPERATURE_RANGE`].
+fn model_temperature(
+    path: &Path,
+    line: Option<usize>,
+    map: &TemperatureMap,
+    recorded: f64,
+) -> Result<f64, DataError> {
+    in_range(
+        path,
+        line,
+        "temperature",
+        (recorded, &recorded.to_string()),
+        TEMPERATURE_RANGE,
+    )?;
+    let model = map.apply(recorded);
+    in_range(
+        path,
+        line,
+        &format!("temperature {recorded} C maps to"),
+        (model, &model.to_string()),
+        TEMPERATURE_RANGE,
+    )
+}
+
+/// Parses a finite value.
 fn parse_cof(path: &Path, line: usize, field: &str, what: &str) -> Result<f64, DataError> {
     let v: f64 = field.trim().parse().map_err(|_| {
         err(
@@ -193,7 +266,7 @@ impl Dataset {
                 if line.trim().is_empty() {
                     return Err(err(&mean, Some(i + 1), "empty line inside the series"));
                 }
-                cof.push(parse_cof(&mean, i + 1, line, "COF")?);
+                cof.push(parse_in(&mean, i + 1, line, "COF", COF_RANGE)?);
             }
             if cof.len() < 2 {
                 return Err(err(
@@ -202,10 +275,11 @@ impl Dataset {
                     format!("series has {} strokes, at least 2 are needed", cof.len()),
                 ));
             }
+            let temperature = model_temperature(&entry.path(), None, map, recorded)?;
             series.push(Series {
                 label: name,
                 recorded_temperature: recorded,
-                temperature: map.apply(recorded),
+                temperature,
                 cof,
             });
         }
@@ -225,6 +299,22 @@ impl Dataset {
     pub fn load_csv(path: &Path, map: &TemperatureMap) -> Result<Self, DataError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| err(path, None, format!("cannot read: {e}")))?;
+        Self::parse_csv(path, &text, map)
+    }
+
+    /// Parses the text of a CSV as [`load_csv`](Self::load_csv) does; `path` only names the source
+    /// in errors.
+    ///
+    /// ```
+    /// use galling::dataset::{Dataset, TemperatureMap};
+    /// let text = "temperature,series,stroke,cof\n170,a,1,0.2\n170,a,2,0.3\n";
+    /// let d = Dataset::parse_csv("press.csv".as_ref(), text, &TemperatureMap::default())?;
+    /// assert_eq!(d.transitions(), 1);
+    /// let e = Dataset::parse_csv("press.csv".as_ref(), "temperature,series,stroke,cof\n170,a,1,-1\n", &TemperatureMap::default());
+    /// assert!(e.unwrap_err().to_string().starts_with("press.csv:2: cof -1 is outside"));
+    /// # Ok::<(), galling::dataset::DataError>(())
+    /// ```
+    pub fn parse_csv(path: &Path, text: &str, map: &TemperatureMap) -> Result<Self, DataError> {
         let mut lines = text.lines().enumerate();
         let (_, header) = lines.next().ok_or_else(|| {
             err(
@@ -279,6 +369,7 @@ impl Dataset {
                 ));
             }
             let t = parse_cof(path, n, fields[col[0]], "temperature")?;
+            model_temperature(path, Some(n), map, t)?;
             let id = fields[col[1]].trim().to_string();
             let stroke: i64 = fields[col[2]].trim().parse().map_err(|_| {
                 err(
@@ -287,7 +378,7 @@ impl Dataset {
                     format!("stroke `{}` is not an integer", fields[col[2]].trim()),
                 )
             })?;
-            let cof = parse_cof(path, n, fields[col[3]], "cof")?;
+            let cof = parse_in(path, n, fields[col[3]], "cof", COF_RANGE)?;
             match groups
                 .iter_mut()
                 .find(|((gt, gid), _)| *gt == t && *gid == id)
@@ -400,6 +491,22 @@ mod tests {
                 ":2: series `a` at 170 C has one stroke",
             ),
             ("empty", "temperature,series,stroke,cof\n", "no data rows"),
+            // the monitor's ranges (issue 11: -5 trained a blob, 1e300 gave NaN totals)
+            (
+                "negative",
+                "temperature,series,stroke,cof\n170,a,1,0.2\n170,a,2,-5\n",
+                ":3: cof -5 is outside [0, 2]",
+            ),
+            (
+                "huge",
+                "temperature,series,stroke,cof\n170,a,1,1e300\n170,a,2,0.2\n",
+                ":2: cof 1e300 is outside [0, 2]",
+            ),
+            (
+                "hot",
+                "temperature,series,stroke,cof\n170,a,1,0.2\n900,a,2,0.2\n",
+                ":3: temperature 900 is outside [-40, 400]",
+            ),
         ];
         for (name, text, want) in cases {
             let p = write(name, text);
@@ -408,6 +515,36 @@ mod tests {
                 .to_string();
             assert!(e.contains(want) && e.contains("data.csv"), "{name}: {e}");
         }
+    }
+
+    #[test]
+    fn folder_values_and_mapped_temperatures_are_bounded() {
+        let dir =
+            std::env::temp_dir().join(format!("galling-dataset-{}-folder", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("170")).unwrap();
+        std::fs::write(dir.join("170/mean.txt"), "0.2\n2.5\n").unwrap();
+        let e = Dataset::load_dir(&dir, &TemperatureMap::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("170/mean.txt:2: COF 2.5 is outside [0, 2]"),
+            "{e}"
+        );
+        std::fs::write(dir.join("170/mean.txt"), "0.2\n0.3\n").unwrap();
+        let map = TemperatureMap::parse("170:500").unwrap();
+        let e = Dataset::load_dir(&dir, &map).unwrap_err().to_string();
+        assert!(
+            e.contains("170: temperature 170 C maps to 500 is outside [-40, 400]"),
+            "{e}"
+        );
+        std::fs::create_dir_all(dir.join("-60")).unwrap();
+        std::fs::write(dir.join("-60/mean.txt"), "0.2\n0.3\n").unwrap();
+        let e = Dataset::load_dir(&dir, &TemperatureMap::identity())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("-60: temperature -60 is outside"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

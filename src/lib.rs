@@ -25,6 +25,7 @@
 //! ```
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 #[cfg(feature = "std")]
 extern crate std;
@@ -50,8 +51,17 @@ pub use forecast::{GallingRisk, RiskForecaster, normal_cdf};
 pub use model::{Landscape, Mixture, Model, TransitionScore, consts};
 pub use monitor::{Monitor, Package, StrokeReport};
 pub use normal::{inverse_normal_cdf, standard_normal, uniform_open01};
-pub use params::{ParamError, ParamField, V8Params};
+pub use params::{
+    OperatingBox, ParamError, ParamField, QUANTITY_LIMIT, Quantity, RESIDUAL_SQUARED_LIMIT,
+    V8Params,
+};
 pub use scalar::Scalar;
+
+/// The README's Rust snippets, compiled and run as doctests (`cargo test --doc`), so the front page
+/// cannot drift from the API.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
 
 /// The default random generator of simulations: small state (16 bytes), fast on 32-bit cores.
 pub type DefaultRng = rand_xoshiro::Xoshiro128PlusPlus;

@@ -440,8 +440,29 @@ mod tests {
         let l = model().landscape(160.0);
         assert_eq!(l.barrier_height(l.well_midpoint()), 0.0);
         assert_eq!(l.mixture(0.2).stay_probability, STAY_MAX);
-        let scale = model().landscape(160.0).barrier_scale();
-        assert_eq!(scale, f64::from(V8Params::PUBLISHED_FIT.h0));
+    }
+
+    #[test]
+    fn barrier_scale_follows_temperature_and_its_exponent_clamp() {
+        let m = model();
+        let p = V8Params::PUBLISHED_FIT.map(f64::from);
+        let (h0, alpha) = (p.h0.abs(), p.alpha_h.abs());
+        // inside the clamp: |h0| exp(-|alpha_h| dT), at 5 and -10 degrees from T_REF
+        let close = |got: f64, want: f64| (got - want).abs() <= 1e-12 * want;
+        assert!(close(
+            m.landscape(165.0).barrier_scale(),
+            h0 * (-5.0 * alpha).exp()
+        ));
+        assert!(close(
+            m.landscape(150.0).barrier_scale(),
+            h0 * (10.0 * alpha).exp()
+        ));
+        // beyond it (|alpha_h dT| > 20): the exponent stops at +-20
+        assert!(close(m.landscape(-40.0).barrier_scale(), h0 * 20f64.exp()));
+        assert!(close(
+            m.landscape(400.0).barrier_scale(),
+            h0 * (-20f64).exp()
+        ));
     }
 
     #[test]

@@ -58,7 +58,7 @@
 
 use crate::averager::StrokeStats;
 use crate::model::{Landscape, Model, TransitionScore};
-use crate::params::{ParamError, V8Params};
+use crate::params::{OperatingBox, ParamError, V8Params};
 use crate::risk::{Hazard, RiskTable, TableError, TemperatureAdvice};
 use crate::signals::{AlarmSignal, SettingsError, SignalSettings, SignalState, excess};
 use core::fmt;
@@ -173,15 +173,27 @@ impl Package {
         settings: SignalSettings,
         table: RiskTable,
     ) -> Result<Self, PackageError> {
-        params.validate()?;
-        Model::new(&params)?;
         table.validate()?;
         settings.validate(table.threshold())?;
+        params.validate_within(&Self::operating_box(&settings, table.spec()))?;
+        Model::new(&params)?;
         Ok(Self {
             params,
             settings,
             table,
         })
+    }
+
+    /// Where the monitor evaluates the model: the trained temperature range (it clamps the die
+    /// temperature into it) and the accepted COF bounds. The parameters must give finite values over
+    /// all of it ([`V8Params::validate_within`]).
+    pub fn operating_box(settings: &SignalSettings, spec: &crate::risk::TableSpec) -> OperatingBox {
+        OperatingBox {
+            temperature_low: spec.temperature_low,
+            temperature_high: spec.temperature_high,
+            cof_low: settings.cof_low,
+            cof_high: settings.cof_high,
+        }
     }
 
     /// The model parameters.

@@ -153,6 +153,126 @@ impl fmt::Display for ParamField {
     }
 }
 
+/// The inputs a model must evaluate finitely: every die temperature and every COF in this box
+/// (inclusive), and every COF change between two COF values of the box.
+///
+/// [`V8Params::validate`] checks the parameters over [`OperatingBox::MONITOR_DEFAULT`]; a monitor
+/// configured with wider input bounds checks its own box with [`V8Params::validate_within`].
+///
+/// ```
+/// use galling::{OperatingBox, V8Params};
+/// let wide = OperatingBox { temperature_low: -100.0, temperature_high: 600.0, cof_low: 0.0, cof_high: 3.0 };
+/// assert!(V8Params::PUBLISHED_FIT.validate_within(&wide).is_ok());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct OperatingBox {
+    /// Lowest die temperature, degC.
+    pub temperature_low: f32,
+    /// Highest die temperature, degC.
+    pub temperature_high: f32,
+    /// Lowest COF.
+    pub cof_low: f32,
+    /// Highest COF.
+    pub cof_high: f32,
+}
+
+impl OperatingBox {
+    /// The monitor's default input bounds: COF in `[0, 2]` (the stroke averager's clamp), die
+    /// temperature in `[-40, 400]` degC. The simulation clamp `[0.1, 1.3]` lies inside.
+    pub const MONITOR_DEFAULT: Self = Self {
+        temperature_low: -40.0,
+        temperature_high: 400.0,
+        cof_low: 0.0,
+        cof_high: 2.0,
+    };
+}
+
+/// A model quantity whose worst case over the [`OperatingBox`] is bounded by validation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Quantity {
+    /// The barrier scale `h(T)`.
+    BarrierScale,
+    /// The tilt `g(T)`.
+    Tilt,
+    /// The noise intensity `D(T)`.
+    NoiseIntensity,
+    /// The potential `V(mu)` (and the barrier `dV`).
+    Potential,
+    /// The stay drift `d1 = -V'(mu)`.
+    StayDrift,
+    /// The escape rate `|omega0| exp(...)` inside the stay probability.
+    EscapeRate,
+    /// The jump drift `d2 = -V'(mu) |tau| + j_mu mu + j_T dT`.
+    JumpDrift,
+    /// The standardised COF change `(delta - d1) / s1` of the stay component (its square enters the
+    /// log-probability).
+    StayResidual,
+    /// The standardised COF change `(delta - d2) / s2` of the jump component.
+    JumpResidual,
+}
+
+impl Quantity {
+    /// What the quantity is, as in MODEL.md.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::BarrierScale => "barrier scale h(T)",
+            Self::Tilt => "tilt g(T)",
+            Self::NoiseIntensity => "noise intensity D(T)",
+            Self::Potential => "potential V(mu)",
+            Self::StayDrift => "stay drift d1",
+            Self::EscapeRate => "escape rate |omega0| exp(-dV/D)",
+            Self::JumpDrift => "jump drift d2",
+            Self::StayResidual => "standardised stay residual (delta - d1)/s1",
+            Self::JumpResidual => "standardised jump residual (delta - d2)/s2",
+        }
+    }
+
+    /// The parameters the quantity depends on (the ones to change to bring it back in range).
+    pub const fn fields(self) -> &'static [ParamField] {
+        use ParamField::*;
+        match self {
+            Self::BarrierScale => &[H0, AlphaH],
+            Self::Tilt => &[G0, GT],
+            Self::NoiseIntensity => &[D0, DT],
+            Self::Potential | Self::StayDrift => &[H0, AlphaH, MuL, MuH, G0, GT],
+            Self::EscapeRate => &[Omega0],
+            Self::JumpDrift => &[H0, AlphaH, MuL, MuH, G0, GT, Tau, JMu, JT],
+            Self::StayResidual => &[H0, AlphaH, MuL, MuH, G0, GT, D0, DT],
+            Self::JumpResidual => &[
+                H0,
+                AlphaH,
+                MuL,
+                MuH,
+                G0,
+                GT,
+                Tau,
+                JMu,
+                JT,
+                SigmaJumpUp,
+                SigmaJumpDown,
+            ],
+        }
+    }
+}
+
+impl fmt::Display for Quantity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Largest magnitude validation lets a model quantity (`h`, `g`, `D`, `V`, `d1`, `d2`, the escape rate)
+/// reach over the operating box: eight orders of magnitude below `f32::MAX` (3.4e38), so the
+/// simulation's `mu + d + s z` and the rounding of the bound itself stay finite.
+pub const QUANTITY_LIMIT: f32 = 1e30;
+
+/// Largest square of a standardised residual `(delta - d) / s` validation allows: `0.5 z^2` plus the
+/// Gaussian normaliser then stays a factor 60 below `f32::MAX`, so every log-probability is finite.
+pub const RESIDUAL_SQUARED_LIMIT: f32 = 1e37;
+
 /// Why a parameter set was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -160,16 +280,69 @@ impl fmt::Display for ParamField {
 pub enum ParamError {
     /// The field is NaN or infinite.
     NotFinite(ParamField),
+    /// The field is finite (in `f64`) but too large in magnitude for `f32`, which the firmware
+    /// evaluates in (beyond 3.4e38).
+    BeyondF32(ParamField),
     /// `mu_L < mu_H` does not hold: the clean well must lie below the galled well.
     WellsNotOrdered,
+    /// A jump spread (`sigma_jump_up` or `sigma_jump_down`) is zero: the jump component would have no
+    /// spread (`s2 > 0` is required).
+    ZeroSpread(ParamField),
+    /// Over the operating box, `quantity` can exceed [`QUANTITY_LIMIT`] (for the residuals: their
+    /// square can exceed [`RESIDUAL_SQUARED_LIMIT`]): `f32` evaluation could overflow to infinity or
+    /// NaN.
+    Unbounded {
+        /// The quantity that can grow too large.
+        quantity: Quantity,
+        /// Decimal exponent of its worst case (`31` means about `1e31`; for the residuals, of the
+        /// square); `i16::MAX` when the bound itself overflows `f32`.
+        exponent: i16,
+    },
+    /// The operating box is not two finite, ordered intervals.
+    InvalidBox,
 }
 
 impl fmt::Display for ParamError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::NotFinite(field) => write!(f, "parameter {field} is not a finite number"),
+            Self::BeyondF32(field) => write!(
+                f,
+                "parameter {field} is beyond the f32 range (magnitude over 3.4e38) the firmware evaluates in"
+            ),
             Self::WellsNotOrdered => f.write_str(
                 "parameters mu_L and mu_H: the clean well mu_L must lie below the galled well mu_H",
+            ),
+            Self::ZeroSpread(field) => write!(
+                f,
+                "parameter {field} is zero: the jump component needs a positive spread"
+            ),
+            Self::Unbounded { quantity, exponent } => {
+                let (what, limit) = match quantity {
+                    Quantity::StayResidual | Quantity::JumpResidual => ("the square of the ", 37),
+                    _ => ("the ", 30),
+                };
+                f.write_str("parameters ")?;
+                for (i, field) in quantity.fields().iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{field}")?;
+                }
+                write!(f, ": {what}{quantity} reaches ")?;
+                if *exponent == i16::MAX {
+                    f.write_str("beyond the f32 range")?;
+                } else {
+                    write!(f, "about 1e{exponent}")?;
+                }
+                write!(
+                    f,
+                    " in the operating box (die temperatures and COF values the monitor accepts); \
+                     the limit that keeps f32 evaluation finite is 1e{limit}"
+                )
+            }
+            Self::InvalidBox => f.write_str(
+                "operating box: temperature and COF bounds must be finite with low < high",
             ),
         }
     }
@@ -263,26 +436,149 @@ impl<S: Copy> V8Params<S> {
 }
 
 impl<S: Scalar> V8Params<S> {
-    /// Checks what the model needs: every value finite and `mu_L < mu_H`.
+    /// Checks what the model needs over the monitor's default input box
+    /// ([`OperatingBox::MONITOR_DEFAULT`]): see [`validate_within`](Self::validate_within).
     ///
     /// ```
-    /// use galling::{ParamError, ParamField, V8Params};
+    /// use galling::{ParamError, ParamField, Quantity, V8Params};
     /// let mut p = V8Params::PUBLISHED_FIT;
     /// p.tau = f32::NAN;
     /// assert_eq!(p.validate(), Err(ParamError::NotFinite(ParamField::Tau)));
+    /// let mut p = V8Params::PUBLISHED_FIT;
+    /// p.g0 = -2.1e35; // finite, but the tilt alone is beyond what f32 evaluation survives
+    /// assert!(matches!(p.validate(), Err(ParamError::Unbounded { quantity: Quantity::Tilt, .. })));
     /// ```
     pub fn validate(&self) -> Result<(), ParamError> {
+        self.validate_within(&OperatingBox::MONITOR_DEFAULT)
+    }
+
+    /// Checks that the model evaluates finitely, in `f32`, for every die temperature and COF of
+    /// `bounds` and every COF change between two of its COF values: every value finite, `mu_L < mu_H`,
+    /// both jump spreads nonzero, and a worst-case bound of every intermediate of the model (barrier
+    /// scale, tilt, noise, potential, both drifts, escape rate, squared standardised residuals) at
+    /// most [`QUANTITY_LIMIT`] ([`RESIDUAL_SQUARED_LIMIT`] for the squared residuals).
+    ///
+    /// The bounds are derived from the formulas of MODEL.md with the triangle inequality, taking each
+    /// factor's largest magnitude over the box (at least 1, so that every partial product of the
+    /// evaluation order is covered). With them the stay probability is in `[0.01, 0.99]`, `d1` and
+    /// `d2` are finite, `s1 >= 1e-4`, `s2 > 0`, and the log-probability is finite. The check runs in
+    /// `f32` whatever `S` is: an `f64` model that passes is safe to flash.
+    ///
+    /// # Errors
+    /// The first [`ParamError`] found, naming the field or the quantity and its fields.
+    pub fn validate_within(&self, bounds: &OperatingBox) -> Result<(), ParamError> {
         for (field, value) in ParamField::ALL.into_iter().zip(self.to_array()) {
             if !value.is_finite() {
                 return Err(ParamError::NotFinite(field));
             }
+            if !(value.to_f64() as f32).is_finite() {
+                return Err(ParamError::BeyondF32(field));
+            }
         }
-        if self.mu_l < self.mu_h {
-            Ok(())
-        } else {
-            Err(ParamError::WellsNotOrdered)
+        // the values are finite here, so `>=` is the negation of `<`; the f32 rounding must keep
+        // the wells apart too
+        if self.mu_l >= self.mu_h || (self.mu_l.to_f64() as f32) >= (self.mu_h.to_f64() as f32) {
+            return Err(ParamError::WellsNotOrdered);
         }
+        for (field, value) in [
+            (ParamField::SigmaJumpUp, self.sigma_jump_up),
+            (ParamField::SigmaJumpDown, self.sigma_jump_down),
+        ] {
+            if value.to_f64() as f32 == 0.0 {
+                return Err(ParamError::ZeroSpread(field));
+            }
+        }
+        worst_case(&self.map(|v| v.to_f64() as f32), bounds)
     }
+}
+
+/// `floor(log10(x))` of a value above the limits (so at least 1e30), by counting; `i16::MAX` when it
+/// is not finite. A loop of at most 9 steps instead of libm's log10f and floorf, whose bit arithmetic
+/// carries overflow checks into a build that keeps them (the link-time panic proof).
+fn decimal_exponent(x: f32) -> i16 {
+    if !x.is_finite() {
+        return i16::MAX;
+    }
+    let (mut exponent, mut power) = (30_i16, 1e31_f32);
+    while x >= power && exponent < 38 {
+        exponent = exponent.saturating_add(1);
+        power *= 10.0;
+    }
+    exponent
+}
+
+/// The worst-case bounds of [`V8Params::validate_within`], in `f32` (a bound that overflows is
+/// infinite and refused).
+fn worst_case(p: &V8Params<f32>, b: &OperatingBox) -> Result<(), ParamError> {
+    use crate::model::consts::{EPS, EXP_LIMIT};
+    let ordered = |lo: f32, hi: f32| lo.is_finite() && hi.is_finite() && lo < hi;
+    if !ordered(b.temperature_low, b.temperature_high) || !ordered(b.cof_low, b.cof_high) {
+        return Err(ParamError::InvalidBox);
+    }
+    let eps = EPS as f32;
+    let exp_limit = EXP_LIMIT as f32;
+    let check = |quantity: Quantity, bound: f32| {
+        let limit = match quantity {
+            Quantity::StayResidual | Quantity::JumpResidual => RESIDUAL_SQUARED_LIMIT,
+            _ => QUANTITY_LIMIT,
+        };
+        if bound <= limit {
+            Ok(bound)
+        } else {
+            let exponent = decimal_exponent(bound);
+            Err(ParamError::Unbounded { quantity, exponent })
+        }
+    };
+    // largest magnitude of a linear function of the box variable x in [lo, hi]
+    let span = |lo: f32, hi: f32, at: &dyn Fn(f32) -> f32| at(lo).abs().max(at(hi).abs());
+    let exp_bound =
+        |x: f32| crate::scalar::Scalar::exp(crate::scalar::clamp(x, -exp_limit, exp_limit));
+    let t_ref = crate::model::consts::T_REF as f32;
+    let (dt_lo, dt_hi) = (b.temperature_low - t_ref, b.temperature_high - t_ref);
+    let dt_abs = dt_lo.abs().max(dt_hi.abs());
+    // h(T) = |h0| exp(clamp(-|alpha_h| dT)): largest at the coldest end
+    let h = check(
+        Quantity::BarrierScale,
+        p.h0.abs() * exp_bound((-p.alpha_h.abs() * dt_lo).max(-p.alpha_h.abs() * dt_hi)),
+    )?;
+    let g = check(Quantity::Tilt, p.g0.abs() + p.g_t.abs() * dt_abs)?;
+    let noise = check(
+        Quantity::NoiseIntensity,
+        p.d0.abs() * exp_bound((p.d_t * dt_lo).max(p.d_t * dt_hi)),
+    )?;
+    // the model's own L4 (>= eps), so the quartic coefficient is bounded by h / L4
+    let l = p.mu_h - p.mu_l;
+    let quartic = h / (l * l * (l * l) + eps);
+    let mid = (p.mu_l + p.mu_h) / 2.0;
+    // V is also evaluated at the midpoint, which may lie outside the COF box
+    let (c_lo, c_hi) = (b.cof_low.min(mid), b.cof_high.max(mid));
+    let a = span(c_lo, c_hi, &|x| x - p.mu_l).max(1.0);
+    let bb = span(c_lo, c_hi, &|x| x - p.mu_h).max(1.0);
+    let cc = span(c_lo, c_hi, &|x| 2.0 * x - p.mu_l - p.mu_h).max(1.0);
+    let off_mid = span(c_lo, c_hi, &|x| x - mid);
+    let v = check(
+        Quantity::Potential,
+        quartic * (a * a) * (bb * bb) + g * off_mid,
+    )?;
+    // dV = V(mid) - V(mu) is at most 2 max|V|
+    check(Quantity::Potential, 2.0 * v)?;
+    let slope = check(Quantity::StayDrift, 2.0 * quartic * a * bb * cc + g)?;
+    // the escape exponent is clamped to [-20, 20]; an infinite -dV/D clamps to -20 without NaN
+    check(Quantity::EscapeRate, p.omega0.abs() * exp_bound(exp_limit))?;
+    let cof_abs = b.cof_low.abs().max(b.cof_high.abs());
+    let d2 = check(
+        Quantity::JumpDrift,
+        slope * p.tau.abs() + p.j_mu.abs() * cof_abs + p.j_t.abs() * dt_abs,
+    )?;
+    let delta = b.cof_high - b.cof_low;
+    // s1 = sqrt(2D + eps) >= 1e-4: 1 / (s1 + eps) <= 1e4; 2D itself must be finite
+    check(Quantity::NoiseIntensity, 2.0 * noise + eps)?;
+    let stay_z = (delta + slope) / (libm::sqrtf(eps) + eps);
+    check(Quantity::StayResidual, stay_z * stay_z)?;
+    let sigma = p.sigma_jump_up.abs().min(p.sigma_jump_down.abs());
+    let jump_z = (delta + d2) / (sigma + eps);
+    check(Quantity::JumpResidual, jump_z * jump_z)?;
+    Ok(())
 }
 
 impl V8Params<f32> {

@@ -165,7 +165,8 @@ enum VariantArg {
 struct TrainArgs {
     #[command(flatten)]
     data: DataArgs,
-    /// Output folder (created if missing; files in it are replaced atomically).
+    /// Output folder (created if missing; the outputs replace the previous run's as one set, files
+    /// that no run wrote are kept).
     #[arg(long, default_value = "out/train")]
     out: PathBuf,
     /// Optimizer.
@@ -317,10 +318,10 @@ struct SimulateArgs {
     /// Die temperature the model is evaluated at, degC (no mapping is applied).
     #[arg(long)]
     temperature: f64,
-    /// Strokes per trajectory (including the start).
+    /// Strokes per trajectory (including the start), 1 to 1,000,000.
     #[arg(long, default_value_t = 200)]
     strokes: usize,
-    /// Number of trajectories.
+    /// Number of trajectories, 1 to 100,000 (strokes x runs at most 20,000,000).
     #[arg(long, default_value_t = 1)]
     runs: usize,
     /// Seed (same seed, same trajectories).
@@ -364,10 +365,26 @@ fn main() -> std::process::ExitCode {
     match run(&cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error_chain(&e));
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes, each cause once: most errors already quote their source in their
+/// message ("file: reason"), which `{:#}` would repeat.
+fn error_chain(e: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            if !message.is_empty() {
+                message.push_str(": ");
+            }
+            message.push_str(&text);
+        }
+    }
+    message
 }
 
 fn run(cli: &Cli) -> Result<()> {
@@ -681,6 +698,22 @@ fn evaluate(a: &EvaluateArgs, quiet: bool) -> Result<()> {
     let (params, format) = host_train::params_file::load(&a.params)?;
     let (data, _) = a.data.load()?;
     let table = LlTable::new(&params, &data)?;
+    // validation and the data's ranges keep every transition finite; a sum that still is not
+    // (an f32 total beyond 3.4e38) is an error, never a NaN table with exit 0
+    if let Some(row) = table
+        .per_temperature
+        .iter()
+        .find(|r| !r.log_likelihood.is_finite() || !r.log_likelihood_f32.is_finite())
+    {
+        bail!(
+            "{} on {}: the log-likelihood at {} C is not finite (f64 {}, f32 {})",
+            a.params.display(),
+            a.data.data.display(),
+            row.recorded_temperature,
+            row.log_likelihood,
+            row.log_likelihood_f32
+        );
+    }
     if a.json {
         println!("{}", serde_json::to_string_pretty(&table)?);
     } else if !quiet {
@@ -699,17 +732,50 @@ fn evaluate(a: &EvaluateArgs, quiet: bool) -> Result<()> {
     Ok(())
 }
 
+/// Longest simulated trajectory, strokes.
+const MAX_STROKES: usize = 1_000_000;
+/// Most simulated trajectories.
+const MAX_RUNS: usize = 100_000;
+/// Most simulated values in one `simulate` (strokes x runs): 20 M values, 160 MB in memory.
+const MAX_SIMULATED: usize = 20_000_000;
+
 fn simulate(a: &SimulateArgs, quiet: bool) -> Result<()> {
     let (params, _) = host_train::params_file::load(&a.params)?;
-    if !a.temperature.is_finite() {
-        bail!("--temperature must be a finite number of degC");
+    let (t_lo, t_hi) = galling::dataset::TEMPERATURE_RANGE;
+    if !(t_lo..=t_hi).contains(&a.temperature) {
+        bail!(
+            "--temperature {} is outside [{t_lo}, {t_hi}] degC, the range the monitor accepts",
+            a.temperature
+        );
     }
-    if a.strokes == 0 || a.runs == 0 {
-        bail!("--strokes and --runs must be at least 1");
+    if !(1..=MAX_STROKES).contains(&a.strokes) {
+        bail!(
+            "--strokes {} must be between 1 and {MAX_STROKES}",
+            a.strokes
+        );
+    }
+    if !(1..=MAX_RUNS).contains(&a.runs) {
+        bail!("--runs {} must be between 1 and {MAX_RUNS}", a.runs);
+    }
+    if a.strokes.saturating_mul(a.runs) > MAX_SIMULATED {
+        bail!(
+            "--strokes {} x --runs {} is {} values, more than {MAX_SIMULATED} (the CSV would exceed ~1 GB)",
+            a.strokes,
+            a.runs,
+            a.strokes.saturating_mul(a.runs)
+        );
     }
     let model = galling::Model::new(&params)?;
     let start = match a.start {
-        Some(s) if !s.is_finite() => bail!("--start must be a finite COF"),
+        Some(s)
+            if !(galling::dataset::COF_RANGE.0..=galling::dataset::COF_RANGE.1).contains(&s) =>
+        {
+            bail!(
+                "--start {s} is outside [{}, {}], the COF range the monitor accepts",
+                galling::dataset::COF_RANGE.0,
+                galling::dataset::COF_RANGE.1
+            )
+        }
         Some(s) => s,
         None => model.initial_cof(),
     };

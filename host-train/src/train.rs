@@ -17,7 +17,7 @@ use crate::simulation::{StartRule, simulation_quality};
 use crate::summary::{LlTable, OptimizerInfo, OptimumRow, SimulationInfo, Summary};
 use galling::ParamError;
 use galling::dataset::{DataError, Dataset, TemperatureMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Everything a training run needs.
 #[derive(Debug, Clone)]
@@ -83,15 +83,6 @@ pub enum TrainError {
     /// The blob's package could not be built.
     #[error(transparent)]
     Package(#[from] crate::package::PackageBuildError),
-    /// The output folder could not be created.
-    #[error("cannot create the output folder {}: {source}", path.display())]
-    OutDir {
-        /// The folder.
-        path: PathBuf,
-        /// The operating system's error.
-        #[source]
-        source: std::io::Error,
-    },
     /// An output file could not be written.
     #[error(transparent)]
     Write(#[from] crate::atomic::WriteError),
@@ -170,8 +161,8 @@ pub fn summarize(
 /// Runs the whole pipeline; `progress` receives the fit's progress.
 ///
 /// # Errors
-/// [`TrainError`] for the first step that failed. Files already written by this run stay complete
-/// (each is written atomically); nothing half-written is left.
+/// [`TrainError`] for the first step that failed. The output folder then holds the previous run's
+/// complete set (or does not exist), and nothing of this run is left.
 pub fn train(
     config: &TrainConfig,
     progress: &(dyn Fn(Progress) + Sync),
@@ -207,12 +198,9 @@ pub fn train(
             test_nll: -test_ll / report.test_transitions.max(1) as f64,
         });
     }
-    std::fs::create_dir_all(&config.out).map_err(|source| TrainError::OutDir {
-        path: config.out.clone(),
-        source,
-    })?;
-    let mut files = Vec::new();
-    let params_json = config.out.join("params.json");
+    // Every output is staged and the folder replaced at once (crate::atomic::OutputSet): a run
+    // that fails or is killed leaves the previous set as it was.
+    let mut set = crate::atomic::OutputSet::begin(&config.out)?;
     let description = format!(
         "V8 parameters fitted by host-train ({}, seed {}) on {}: log-likelihood {:.6} over {} transitions",
         report.method,
@@ -221,45 +209,37 @@ pub fn train(
         summary.log_likelihood.total,
         summary.log_likelihood.transitions
     );
-    crate::atomic::write(
-        &params_json,
+    set.write(
+        "params.json",
         crate::params_file::to_json(&report.params, &description).as_bytes(),
     )?;
-    files.push(params_json);
-    let params_bin = config.out.join("params.bin");
-    crate::atomic::write(&params_bin, &blob)?;
-    files.push(params_bin);
-    let loss_path = config.out.join("loss.csv");
-    crate::atomic::write(&loss_path, fit::loss_csv(&report.loss).as_bytes())?;
-    files.push(loss_path);
+    set.write("params.bin", &blob)?;
+    set.write("loss.csv", fit::loss_csv(&report.loss).as_bytes())?;
     if config.plots {
         let observed: Vec<Vec<f64>> = data.series.iter().map(|s| s.cof.clone()).collect();
-        files.extend(crate::plots::draw_all(
-            &config.out,
+        let drawn = crate::plots::draw_all(
+            set.staging_dir(),
             &crate::plots::PlotInput {
                 params: &report.params,
                 loss: &report.loss,
                 simulations: &sims,
                 observed: &observed,
             },
-        )?);
+        )?;
+        for f in drawn {
+            set.add_written(&f)?;
+        }
     }
-    let summary_path = config.out.join("summary.json");
-    files.push(summary_path.clone());
-    summary.files = files.iter().map(|f| relative(f, &config.out)).collect();
+    let mut files = set.files().to_vec();
+    files.push("summary.json".into());
+    summary.files = files;
     let mut json = serde_json::to_string_pretty(&summary).unwrap_or_default();
     json.push('\n');
-    crate::atomic::write(&summary_path, json.as_bytes())?;
+    set.write("summary.json", json.as_bytes())?;
+    let files = set.commit()?;
     Ok(TrainOutcome {
         summary,
         report,
         files,
     })
-}
-
-fn relative(path: &Path, base: &Path) -> String {
-    path.strip_prefix(base)
-        .unwrap_or(path)
-        .display()
-        .to_string()
 }

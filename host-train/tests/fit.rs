@@ -1,14 +1,15 @@
 //! The fitting engine on the real galling data (862 transitions, 25 C evaluated as 160 C).
 //!
-//! The data lives in `../shared/galling-data` next to the project. Without it the tests print
-//! "skipping" and pass, unless `CI` is set, where they fail.
+//! The data lives in `../shared/galling-data` next to the project (or `$GALLING_SHARED`). Without it
+//! the tests report "SKIPPED" on the terminal (counted by scripts/test.sh) and pass, unless `CI` is
+//! set, where they fail.
 
+mod common;
 use galling::dataset::{Dataset, TemperatureMap};
 use galling::dual::{self, Dual15};
 use galling::{Model, ParamField, Scalar, V8Params};
 use host_train::fit::objective::Objective;
 use host_train::fit::{self, AdamSettings, FitError, FitOptions, Method, Progress, physical_flags};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The published Adam run's best log-likelihood (MODEL.md).
@@ -17,16 +18,7 @@ const PUBLISHED_ADAM_LL: f64 = 1310.16;
 const PHYSICAL_TARGET_LL: f64 = 1337.2;
 
 fn real_data() -> Option<Dataset> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/galling-data");
-    if !dir.exists() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{} is missing, and CI is set: the real data must be present in CI",
-            dir.display()
-        );
-        eprintln!("skipping: {} not found", dir.display());
-        return None;
-    }
+    let dir = common::shared_path("galling-data")?;
     Some(Dataset::load(&dir, &TemperatureMap::default()).expect("the real data loads"))
 }
 

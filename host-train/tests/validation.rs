@@ -495,7 +495,7 @@ fn bad_input_is_named() {
         "1",
     ]);
     assert!(err.contains("folds"), "{err}");
-    // A COF the monitor rejects names the series, stroke and value.
+    // A COF the monitor rejects is refused when the data loads (issue 11), naming file, line and value.
     std::fs::write(
         &csv,
         "temperature,series,stroke,cof\n165,a,0,0.2\n165,a,1,2.5\n",
@@ -510,5 +510,8 @@ fn bad_input_is_named() {
         "--out",
         s(tmp.path()),
     ]);
-    assert!(err.contains("stroke 1") && err.contains("2.5"), "{err}");
+    assert!(
+        err.contains("bad.csv:3") && err.contains("2.5") && err.contains("outside [0, 2]"),
+        "{err}"
+    );
 }

@@ -1,0 +1,149 @@
+//! Exhaustive integrity check of the parameter blob (issue 11): every single-bit flip and every
+//! truncation of a valid blob is refused, with the error kind of the region the damage is in.
+//!
+//! The expectations come from the layout constants of `galling::blob` (magic, version, model,
+//! parameter count, layout hash, length, content, CRC), not from hard-coded offsets, so the test
+//! follows a format change that keeps those regions.
+
+use galling::blob::{self, BLOB_LEN, BlobError, CRC_OFFSET, HEADER_LEN, MAGIC, decode, encode};
+use galling::monitor::Package;
+use galling::risk::{RiskTable, TableSpec};
+use galling::signals::SignalSettings;
+use galling::{Model, V8Params};
+
+/// The header regions, derived from the constants: magic, u16 version, u8 model, u8 parameter
+/// count, u32 layout hash, u32 length; then the content and the CRC.
+fn region_of(byte: usize) -> &'static str {
+    let version = MAGIC.len()..MAGIC.len() + 2;
+    let (model, count) = (version.end, version.end + 1);
+    let layout = count + 1..count + 5;
+    let length = layout.end..HEADER_LEN;
+    if byte < MAGIC.len() {
+        "magic"
+    } else if version.contains(&byte) {
+        "version"
+    } else if byte == model {
+        "model"
+    } else if byte == count {
+        "count"
+    } else if layout.contains(&byte) {
+        "layout"
+    } else if length.contains(&byte) {
+        "length"
+    } else if byte < CRC_OFFSET {
+        "content"
+    } else {
+        "crc"
+    }
+}
+
+fn kind_matches(region: &str, err: &BlobError) -> bool {
+    match region {
+        "magic" => matches!(err, BlobError::BadMagic { .. }),
+        "version" => matches!(err, BlobError::UnsupportedVersion { .. }),
+        "model" => matches!(err, BlobError::UnknownModel { .. }),
+        "count" => matches!(err, BlobError::ParamCount { .. }),
+        "layout" => matches!(err, BlobError::LayoutMismatch { .. }),
+        "length" => matches!(err, BlobError::LengthMismatch { .. }),
+        // a flipped content or CRC bit no longer matches: the CRC-32 catches every single-bit error
+        _ => matches!(err, BlobError::CrcMismatch { .. }),
+    }
+}
+
+/// Valid blobs to damage: the published fit with the default settings, with other settings, and
+/// over another trained range.
+fn blobs() -> Vec<[u8; BLOB_LEN]> {
+    let model = Model::new(&V8Params::PUBLISHED_FIT.map(f64::from)).unwrap();
+    let narrow = RiskTable::build(&model, &TableSpec::new(162.0, 168.0));
+    let wide = RiskTable::build(&model, &TableSpec::new(160.0, 170.0));
+    let other = SignalSettings {
+        onset_raise: 1.3,
+        onset_clear: 0.8,
+        hot_die_target: 0.35,
+        ..SignalSettings::default()
+    };
+    [
+        (SignalSettings::default(), wide.clone()),
+        (other, wide),
+        (SignalSettings::default(), narrow),
+    ]
+    .into_iter()
+    .map(|(settings, table)| {
+        encode(&Package::new(V8Params::PUBLISHED_FIT, settings, table).expect("a valid package"))
+    })
+    .collect()
+}
+
+#[test]
+fn the_layout_constants_describe_the_encoded_bytes() {
+    let b = blobs()[0];
+    assert_eq!(b.len(), BLOB_LEN);
+    assert_eq!(b[..MAGIC.len()], MAGIC);
+    assert_eq!(
+        HEADER_LEN,
+        MAGIC.len() + 2 + 1 + 1 + 4 + 4,
+        "magic, u16 version, u8 model, u8 count, u32 layout hash, u32 length"
+    );
+    assert_eq!(
+        u32::from_le_bytes(b[CRC_OFFSET..CRC_OFFSET + 4].try_into().unwrap()),
+        blob::crc32(&b[..CRC_OFFSET])
+    );
+    assert_eq!(CRC_OFFSET + 4, BLOB_LEN);
+}
+
+#[test]
+fn every_single_bit_flip_is_refused_with_the_error_of_its_region() {
+    let mut checked = 0;
+    for good in blobs() {
+        assert!(decode(&good).is_ok());
+        for byte in 0..BLOB_LEN {
+            for bit in 0..8 {
+                let mut bad = good;
+                bad[byte] ^= 1 << bit;
+                let region = region_of(byte);
+                match decode(&bad) {
+                    Ok(p) => panic!("flip of byte {byte} bit {bit} ({region}) accepted: {p:?}"),
+                    Err(e) => assert!(
+                        kind_matches(region, &e),
+                        "flip of byte {byte} bit {bit} ({region}) gave {e:?}"
+                    ),
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 3 * 8 * BLOB_LEN);
+}
+
+#[test]
+fn every_truncation_is_refused_as_truncated() {
+    for good in blobs() {
+        // Fewer than 4 bytes cannot be told from another format: those are Truncated too.
+        for len in 0..BLOB_LEN {
+            assert_eq!(
+                decode(&good[..len]),
+                Err(BlobError::Truncated {
+                    needed: BLOB_LEN,
+                    found: len
+                }),
+                "truncated to {len} bytes"
+            );
+        }
+    }
+}
+
+#[test]
+fn bytes_after_the_blob_are_ignored() {
+    // a flash region is larger than the blob: whatever follows (erased 0xFF, any bit) is not read
+    for good in blobs() {
+        let mut region = [0xFF_u8; BLOB_LEN + 16];
+        region[..BLOB_LEN].copy_from_slice(&good);
+        for byte in BLOB_LEN..region.len() {
+            for bit in 0..8 {
+                let mut r = region;
+                r[byte] ^= 1 << bit;
+                assert_eq!(decode(&r), decode(&good));
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! Update sequences into the monitor running the shipped blob: 12-byte strokes (counter,
+//! temperature, COF as raw bits: NaN, infinities, out-of-range values, counter jumps). Never a
+//! panic; a rejected stroke leaves the monitor unchanged; an accepted one gives a risk in [0, 1],
+//! no fault, and galling detected whenever the COF is above the threshold.
+#![no_main]
+
+use galling::{Monitor, blob};
+use libfuzzer_sys::fuzz_target;
+
+/// Strokes per input.
+const MAX_STROKES: usize = 32;
+
+static BLOB: &[u8] = include_bytes!("../../../firmware-example/blob/published_fit.glng");
+
+fn f32_at(b: &[u8], i: usize) -> f32 {
+    f32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]])
+}
+
+fuzz_target!(|data: &[u8]| {
+    let package = blob::decode(BLOB).expect("the shipped blob decodes");
+    let threshold = package.table().threshold();
+    let mut monitor = Monitor::new(package).expect("monitor");
+    for stroke in data.chunks_exact(12).take(MAX_STROKES) {
+        let n = u32::from_le_bytes([stroke[0], stroke[1], stroke[2], stroke[3]]);
+        let (t, cof) = (f32_at(stroke, 4), f32_at(stroke, 8));
+        let before = monitor.clone();
+        match monitor.update(n, t, cof) {
+            Ok(r) => {
+                assert!((0.0..=1.0).contains(&r.risk) && r.fault.is_none(), "{r:?}");
+                assert!(!(cof > threshold) || r.galling.active, "{r:?}");
+            }
+            Err(_) => assert!(monitor == before, "a rejected stroke changed the monitor"),
+        }
+        if n % 7 == 0 {
+            monitor.restart_series();
+        }
+    }
+});
