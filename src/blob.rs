@@ -336,10 +336,11 @@ struct Writer<'a> {
 
 impl Writer<'_> {
     fn bytes(&mut self, b: &[u8]) {
-        if let Some(dst) = self.out.get_mut(self.at..self.at + b.len()) {
+        let end = self.at.saturating_add(b.len());
+        if let Some(dst) = self.out.get_mut(self.at..end) {
             dst.copy_from_slice(b);
         }
-        self.at += b.len();
+        self.at = end;
     }
     fn f32(&mut self, x: f32) {
         self.bytes(&x.to_le_bytes());
@@ -358,12 +359,13 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn take<const N: usize>(&mut self) -> [u8; N] {
+        let end = self.at.saturating_add(N);
         let out = self
             .bytes
-            .get(self.at..self.at + N)
+            .get(self.at..end)
             .and_then(|b| <[u8; N]>::try_from(b).ok())
             .unwrap_or([0; N]);
-        self.at += N;
+        self.at = end;
         out
     }
     fn f32(&mut self) -> f32 {

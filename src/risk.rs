@@ -368,14 +368,15 @@ fn locate(x: f32, lo: f32, hi: f32, n: usize) -> (usize, f32) {
     if !(span > 0.0) || n < 2 {
         return (0, 0.0);
     }
-    let last = (n - 1) as f32;
+    let last = n.saturating_sub(1) as f32;
     let pos = (x - lo) / span * last;
     let pos = if pos > 0.0 { pos } else { 0.0 }; // also maps NaN to 0
     let pos = if pos < last { pos } else { last };
-    // `pos` lies in [0, n - 1]; the cast truncates towards zero.
+    // `pos` lies in [0, n - 1]; the cast truncates towards zero. Saturating arithmetic: no overflow
+    // check (and no panic path) even in a build that keeps them.
     let mut i = pos as usize;
-    if i + 1 >= n {
-        i = n - 2;
+    if i.saturating_add(1) >= n {
+        i = n.saturating_sub(2);
     }
     (i, pos - i as f32)
 }
@@ -431,7 +432,8 @@ impl RiskTable {
             self.spec.temperature_high,
             TABLE_TEMPERATURES,
         );
-        let (Some(s0), Some(s1)) = (self.survival.get(i), self.survival.get(i + 1)) else {
+        let (Some(s0), Some(s1)) = (self.survival.get(i), self.survival.get(i.saturating_add(1)))
+        else {
             return f32::NAN;
         };
         let cells = Cells::new(self.spec.threshold, TABLE_CELLS);
@@ -454,7 +456,7 @@ impl RiskTable {
             self.spec.temperature_high,
             TABLE_TEMPERATURES,
         );
-        let pick = |v: &[f32; TABLE_TEMPERATURES]| match (v.get(i), v.get(i + 1)) {
+        let pick = |v: &[f32; TABLE_TEMPERATURES]| match (v.get(i), v.get(i.saturating_add(1))) {
             (Some(&a), Some(&b)) => lerp(a, b, t),
             _ => f32::NAN,
         };
