@@ -623,8 +623,7 @@ fn check_frame(bytes: &[u8]) -> Result<&[u8], BlobError> {
             return Err(BlobError::Version1);
         }
         if magic != MAGIC {
-            let mut found = [0u8; 4];
-            found.copy_from_slice(magic);
+            let found = <[u8; 4]>::try_from(magic).unwrap_or([0; 4]);
             return Err(BlobError::BadMagic { found });
         }
     }

@@ -489,10 +489,13 @@ impl RiskTable {
         if !(first <= target) {
             return TemperatureAdvice::BelowRange(lo);
         }
-        for (i, pair) in self.hazard.windows(2).enumerate() {
-            if let [a, b] = *pair
-                && !(b <= target)
-            {
+        // An index loop (no iterator counter): no overflow-check path in any build.
+        for i in 0..TABLE_TEMPERATURES - 1 {
+            let (Some(&a), Some(&b)) = (self.hazard.get(i), self.hazard.get(i.wrapping_add(1)))
+            else {
+                break;
+            };
+            if !(b <= target) {
                 // a <= target < b: the crossing lies between nodes i and i + 1.
                 let t = if b > a { (target - a) / (b - a) } else { 0.0 };
                 return TemperatureAdvice::AtMost(lo + (i as f32 + t) * step);

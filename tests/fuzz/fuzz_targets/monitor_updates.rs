@@ -16,10 +16,19 @@ fn f32_at(b: &[u8], i: usize) -> f32 {
     f32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]])
 }
 
+/// The monitor of the shipped blob, decoded once per process (each execution starts from a clone).
+fn fresh() -> Monitor {
+    static MONITOR: std::sync::OnceLock<Monitor> = std::sync::OnceLock::new();
+    MONITOR
+        .get_or_init(|| {
+            Monitor::new(blob::decode(BLOB).expect("the shipped blob decodes")).expect("monitor")
+        })
+        .clone()
+}
+
 fuzz_target!(|data: &[u8]| {
-    let package = blob::decode(BLOB).expect("the shipped blob decodes");
-    let threshold = package.table().threshold();
-    let mut monitor = Monitor::new(package).expect("monitor");
+    let mut monitor = fresh();
+    let threshold = monitor.package().table().threshold();
     for stroke in data.chunks_exact(12).take(MAX_STROKES) {
         let n = u32::from_le_bytes([stroke[0], stroke[1], stroke[2], stroke[3]]);
         let (t, cof) = (f32_at(stroke, 4), f32_at(stroke, 8));
