@@ -628,6 +628,21 @@ mod tests {
     }
 
     #[test]
+    fn a_non_finite_risk_is_a_fault_that_stops_the_press_and_leaves_the_alarms() {
+        // A validated package cannot produce one; build the impossible state inside the crate.
+        let mut package = package();
+        let (_, _, table) = package.parts_mut();
+        let (_, hazard, _, _, _) = table.parts_mut();
+        hazard.fill(f32::NAN);
+        let mut m = Monitor::new(package).unwrap();
+        let r = m.update(0, 165.0, 0.2).unwrap();
+        assert_eq!(r.fault, Some(Fault::NonFiniteRisk));
+        assert!(r.press_must_stop());
+        assert_eq!(r.risk, 1.0, "never read as no risk");
+        assert!(!r.onset_warning.active && !r.galling.active);
+    }
+
+    #[test]
     fn low_cof_is_forecast_from_the_typical_clean_stroke() {
         let mut m = monitor();
         let r = m.update(0, 160.0, 0.1).unwrap();
