@@ -32,6 +32,7 @@
 
 pub mod adam;
 pub mod bounds;
+pub mod event;
 pub mod checkpoint;
 pub mod lbfgs;
 pub mod objective;
