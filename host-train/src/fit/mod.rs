@@ -32,8 +32,8 @@
 
 pub mod adam;
 pub mod bounds;
-pub mod event;
 pub mod checkpoint;
+pub mod event;
 pub mod lbfgs;
 pub mod objective;
 pub mod rng;
