@@ -987,6 +987,24 @@ mod tests {
     }
 
     #[test]
+    fn generic_exact_risks_are_the_exact_forecast() {
+        let model = Model::new(&V8Params::PUBLISHED_FIT.map(f64::from)).unwrap();
+        for (t, horizon, cells) in [(160.0, 10, 60), (167.5, 5, 200), (170.0, 1, 37)] {
+            let exact = ExactForecast::new(&model, t, 0.5, horizon, cells);
+            let cofs = [0.05, 0.1, 0.2, 0.33, 0.45, 0.5, 0.6];
+            let r = exact_risks(&model.landscape(t), 0.5, horizon, cells, &cofs);
+            for (c, r) in cofs.iter().zip(&r) {
+                assert!(
+                    (r - exact.risk(*c)).abs() < 1e-12,
+                    "T {t}, k {horizon}, COF {c}: {r} vs {}",
+                    exact.risk(*c)
+                );
+            }
+            assert_eq!(r[6], 1.0);
+        }
+    }
+
+    #[test]
     fn horizon_one_is_the_one_step_exceedance_probability() {
         let model = Model::new(&V8Params::PUBLISHED_FIT.map(f64::from)).unwrap();
         let exact = ExactForecast::new(&model, 168.0, 0.5, 1, 80);
