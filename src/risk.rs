@@ -790,7 +790,7 @@ pub fn exact_risks<S: Scalar>(
                 if c < first {
                     // Only the jump component can start below the stay component's first cell.
                     let mut shifted = std::vec![zero; first - c];
-                    shifted.extend(masses.drain(..));
+                    shifted.append(&mut masses);
                     masses = shifted;
                     first = c;
                 }
