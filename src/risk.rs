@@ -759,12 +759,14 @@ impl ExactForecast {
 /// multiply-adds, then one row per COF.
 ///
 /// ```
+/// # #[cfg(feature = "std")] {
 /// use galling::{Model, V8Params, risk::{ExactForecast, exact_risks}};
 /// let model = Model::new(&V8Params::PUBLISHED_FIT.map(f64::from))?;
 /// let land = model.landscape(167.5);
 /// let r = exact_risks(&land, 0.5, 10, 200, &[0.2, 0.3]);
 /// let exact = ExactForecast::new(&model, 167.5, 0.5, 10, 200);
 /// assert!((r[0] - exact.risk(0.2)).abs() < 1e-12);
+/// # }
 /// # Ok::<(), galling::ParamError>(())
 /// ```
 #[cfg(feature = "std")]
