@@ -15,6 +15,9 @@
 //!   a gap) and replays the held-out block through a core [`galling::Monitor`] (`f32`, exact
 //!   risk of [`galling::risk`], as the press runs it) for the Brier scores. A temporal split (first 70 % / last 30 %) is scored the same
 //!   way.
+//! - Fitting objective ([`ValidateConfig::event`]): maximum likelihood by default; optionally each
+//!   maximum-likelihood fit is polished by `-LL + weight x` the `k`-stroke event loss at the alarm
+//!   horizon ([`crate::fit::event`]), on the training strokes only, to compare the two out of fold.
 //! - Forecasts: the monitor's risk; a Monte Carlo check of it (`f64`, [`MC_TRAJECTORIES`]
 //!   trajectories); the risk recalibrated by maps fitted on the *training* strokes' in-sample risks
 //!   ([`metrics::Isotonic`], [`metrics::Platt`]); and three baselines, all estimated on the training
