@@ -755,6 +755,85 @@ impl ExactForecast {
     }
 }
 
+/// The exact forecast of [`ExactForecast::risk`] for several current COFs at one temperature,
+/// generic over the [`Scalar`] (host, `std`): `P(COF > threshold within horizon strokes | current
+/// COF)` for each of `cofs`, on `cells` cells from 0.1 up to `threshold`. With dual numbers it
+/// gives the risk's exact derivatives with respect to the model's parameters (the trainer's
+/// forecast-aimed objective). No clamping: the result may round a hair outside `[0, 1]`. A COF
+/// above the threshold has risk 1. Cost: `cells` transition rows plus `(horizon - 1) cells^2`
+/// multiply-adds, then one row per COF.
+///
+/// ```
+/// # #[cfg(feature = "std")] {
+/// use galling::{Model, V8Params, risk::{ExactForecast, exact_risks}};
+/// let model = Model::new(&V8Params::PUBLISHED_FIT.map(f64::from))?;
+/// let land = model.landscape(167.5);
+/// let r = exact_risks(&land, 0.5, 10, 200, &[0.2, 0.3]);
+/// let exact = ExactForecast::new(&model, 167.5, 0.5, 10, 200);
+/// assert!((r[0] - exact.risk(0.2)).abs() < 1e-12);
+/// # }
+/// # Ok::<(), galling::ParamError>(())
+/// ```
+#[cfg(feature = "std")]
+pub fn exact_risks<S: Scalar>(
+    land: &Landscape<S>,
+    threshold: S,
+    horizon: u16,
+    cells: usize,
+    cofs: &[S],
+) -> std::vec::Vec<S> {
+    let grid = Cells::new(threshold, cells);
+    let zero = S::from_f64(0.0);
+    let one = S::from_f64(1.0);
+    // Sparse rows: (first cell, masses), since a row's mass sits in a narrow band.
+    let rows: std::vec::Vec<(usize, std::vec::Vec<S>)> = (0..grid.cells)
+        .map(|j| {
+            let mut first = usize::MAX;
+            let mut masses = std::vec::Vec::new();
+            grid.for_each_mass(land, grid.centre(j), |c, p| {
+                if first == usize::MAX {
+                    first = c;
+                }
+                if c < first {
+                    // Only the jump component can start below the stay component's first cell.
+                    let mut shifted = std::vec![zero; first - c];
+                    shifted.append(&mut masses);
+                    masses = shifted;
+                    first = c;
+                }
+                let k = c - first;
+                if k >= masses.len() {
+                    masses.resize(k + 1, zero);
+                }
+                masses[k] = masses[k] + p;
+            });
+            (if first == usize::MAX { 0 } else { first }, masses)
+        })
+        .collect();
+    let mut survival = std::vec![one; grid.cells];
+    for _ in 1..usize::from(horizon.max(1)) {
+        survival = rows
+            .iter()
+            .map(|(first, masses)| {
+                masses
+                    .iter()
+                    .zip(&survival[*first..])
+                    .fold(zero, |acc, (&p, &s)| acc + p * s)
+            })
+            .collect();
+    }
+    cofs.iter()
+        .map(|&cof| {
+            if cof > threshold {
+                return one;
+            }
+            let mut kept = zero;
+            grid.for_each_mass(land, cof, |j, p| kept = kept + p * survival[j]);
+            one - kept
+        })
+        .collect()
+}
+
 #[cfg(feature = "std")]
 fn row(cells: &Cells<f64>, land: &Landscape<f64>, source: f64) -> std::vec::Vec<f64> {
     let mut r = std::vec![0.0; cells.cells];
@@ -911,6 +990,24 @@ mod tests {
             let absorbed = m.stay_probability * above(source + m.stay_drift, m.stay_spread)
                 + (1.0 - m.stay_probability) * above(source + m.jump_drift, m.jump_spread);
             assert!((kept + absorbed - 1.0).abs() < 1e-6, "source {source}");
+        }
+    }
+
+    #[test]
+    fn generic_exact_risks_are_the_exact_forecast() {
+        let model = Model::new(&V8Params::PUBLISHED_FIT.map(f64::from)).unwrap();
+        for (t, horizon, cells) in [(160.0, 10, 60), (167.5, 5, 200), (170.0, 1, 37)] {
+            let exact = ExactForecast::new(&model, t, 0.5, horizon, cells);
+            let cofs = [0.05, 0.1, 0.2, 0.33, 0.45, 0.5, 0.6];
+            let r = exact_risks(&model.landscape(t), 0.5, horizon, cells, &cofs);
+            for (c, r) in cofs.iter().zip(&r) {
+                assert!(
+                    (r - exact.risk(*c)).abs() < 1e-12,
+                    "T {t}, k {horizon}, COF {c}: {r} vs {}",
+                    exact.risk(*c)
+                );
+            }
+            assert_eq!(r[6], 1.0);
         }
     }
 

@@ -464,6 +464,58 @@ fn validate_on_real_data_writes_finite_numbers() {
 }
 
 #[test]
+fn validate_with_the_event_objective_polishes_every_fit() {
+    let Some(root) = shared_path("galling-data") else {
+        return;
+    };
+    let out = tempfile::tempdir().unwrap();
+    let weight = 10.0;
+    run_ok(&[
+        "validate",
+        "--data",
+        s(&root),
+        "--out",
+        s(out.path()),
+        "--folds",
+        "3",
+        "--bootstrap",
+        "20",
+        "--starts",
+        "1",
+        "--fit-iterations",
+        "10",
+        "--mc-trajectories",
+        "64",
+        "--objective",
+        "event",
+        "--event-weight",
+        "10",
+        "--event-cells",
+        "30",
+        "--event-iterations",
+        "4",
+        "--quiet",
+    ]);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("validation.json")).unwrap())
+            .unwrap();
+    for scheme in json["schemes"].as_array().unwrap() {
+        for split in scheme["splits"].as_array().unwrap() {
+            let e = &split["event_polish"];
+            let pair = |k: &str| (e[k][0].as_f64().unwrap(), e[k][1].as_f64().unwrap());
+            let (e0, e1) = pair("event_loss");
+            let (l0, l1) = pair("log_likelihood");
+            assert!(e["strokes"][0].as_u64().unwrap() > 100, "{e}");
+            // The polish never ends above its start on -LL + W x event loss.
+            assert!(-l1 + weight * e1 <= -l0 + weight * e0, "{e}");
+            assert!((split["fit_log_likelihood"].as_f64().unwrap() - l1).abs() < 1e-6 * l1.abs());
+        }
+    }
+    let md = std::fs::read_to_string(out.path().join("validation.md")).unwrap();
+    assert!(md.contains("Event-objective polish") && md.contains("x event loss"));
+}
+
+#[test]
 fn bad_input_is_named() {
     let tmp = tempfile::tempdir().unwrap();
     let csv = tmp.path().join("bad.csv");

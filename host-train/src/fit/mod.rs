@@ -33,6 +33,7 @@
 pub mod adam;
 pub mod bounds;
 pub mod checkpoint;
+pub mod event;
 pub mod lbfgs;
 pub mod objective;
 pub mod rng;

@@ -61,6 +61,28 @@ pub struct ValidateArgs {
     /// Trajectories of the Monte Carlo check of the grid forecast (rounded up to a multiple of 64).
     #[arg(long, default_value_t = super::MC_TRAJECTORIES)]
     pub mc_trajectories: usize,
+    /// Fitting objective: `mle` (maximum likelihood) or `event` (the maximum-likelihood fit polished
+    /// by `-LL + W x` the k-stroke event loss at the alarm horizon and threshold).
+    #[arg(long, value_enum, default_value_t = ObjectiveKind::Mle)]
+    pub objective: ObjectiveKind,
+    /// Weight W of the event loss (with `--objective event`).
+    #[arg(long, default_value_t = 1.0)]
+    pub event_weight: f64,
+    /// COF cells of the forecast the event objective differentiates (with `--objective event`).
+    #[arg(long, default_value_t = crate::fit::event::DEFAULT_CELLS)]
+    pub event_cells: usize,
+    /// Iteration cap of the event polish (with `--objective event`).
+    #[arg(long, default_value_t = 200)]
+    pub event_iterations: usize,
+}
+
+/// The fitting objective of `validate` and `train`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ObjectiveKind {
+    /// Maximum likelihood.
+    Mle,
+    /// Maximum likelihood, then polished by the k-stroke event loss.
+    Event,
 }
 
 /// Runs `host-train validate`.
@@ -91,6 +113,20 @@ pub fn run(a: &ValidateArgs, quiet: bool) -> Result<()> {
     }
     config.fit.threads = a.threads;
     config.mc_trajectories = a.mc_trajectories;
+    if a.objective == ObjectiveKind::Event {
+        if !(a.event_weight.is_finite() && a.event_weight >= 0.0) {
+            bail!("--event-weight must be a finite number >= 0");
+        }
+        if a.event_cells < 2 {
+            bail!("--event-cells must be at least 2");
+        }
+        config.event = Some(crate::fit::event::EventSettings {
+            weight: a.event_weight,
+            cells: a.event_cells,
+            max_iterations: a.event_iterations,
+            ..crate::fit::event::EventSettings::default()
+        });
+    }
     if let Some(n) = a.fit_iterations {
         if n == 0 {
             bail!("--fit-iterations must be at least 1");

@@ -15,6 +15,9 @@
 //!   a gap) and replays the held-out block through a core [`galling::Monitor`] (`f32`, exact
 //!   risk of [`galling::risk`], as the press runs it) for the Brier scores. A temporal split (first 70 % / last 30 %) is scored the same
 //!   way.
+//! - Fitting objective ([`ValidateConfig::event`]): maximum likelihood by default; optionally each
+//!   maximum-likelihood fit is polished by `-LL + weight x` the `k`-stroke event loss at the alarm
+//!   horizon ([`crate::fit::event`]), on the training strokes only, to compare the two out of fold.
 //! - Forecasts: the monitor's risk; a Monte Carlo check of it (`f64`, [`MC_TRAJECTORIES`]
 //!   trajectories); the risk recalibrated by maps fitted on the *training* strokes' in-sample risks
 //!   ([`metrics::Isotonic`], [`metrics::Platt`]); and three baselines, all estimated on the training
@@ -106,6 +109,10 @@ pub struct ValidateConfig {
     pub fit: FitOptions,
     /// The alarm budget of the onset warning and the baselines on the training strokes.
     pub budget: CalibrationTarget,
+    /// `None` (default): the maximum-likelihood fit. `Some`: the fit polished by the event
+    /// objective `-LL + weight * event_loss` ([`crate::fit::event`]); its threshold and horizon are
+    /// replaced by the validation's threshold and alarm horizon.
+    pub event: Option<crate::fit::event::EventSettings>,
 }
 
 impl Default for ValidateConfig {
@@ -127,6 +134,7 @@ impl Default for ValidateConfig {
             mc_trajectories: MC_TRAJECTORIES,
             fit: FitOptions::default(),
             budget: CalibrationTarget::default(),
+            event: None,
         }
     }
 }
@@ -314,6 +322,24 @@ pub struct SplitReport {
     pub flags: Vec<String>,
     /// COF level the COF-alarm baseline chose on the training strokes, per horizon and subset.
     pub cof_alarm_levels: Vec<(u16, Subset, f64)>,
+    /// The event-objective polish of the maximum-likelihood fit (`None`: maximum likelihood).
+    pub event_polish: Option<EventPolishReport>,
+}
+
+/// What the event-objective polish did to one split's fit (training data only).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct EventPolishReport {
+    /// Labelled training strokes (at or below the threshold, k-stroke future inside the series)
+    /// and how many of them have an event.
+    pub strokes: (usize, usize),
+    /// Event loss (Bernoulli negative log-likelihood) at the maximum-likelihood fit and after.
+    pub event_loss: (f64, f64),
+    /// Training log-likelihood at the maximum-likelihood fit and after.
+    pub log_likelihood: (f64, f64),
+    /// L-BFGS iterations of the polish.
+    pub iterations: usize,
+    /// Wall time of the polish, seconds.
+    pub seconds: f64,
 }
 
 /// Everything of one validation scheme (blocked CV or temporal split).
@@ -526,7 +552,38 @@ fn run_split(
         split: split.name.clone(),
         source,
     })?;
-    let params = fitted.params;
+    let (params, event_polish) = match &config.event {
+        None => (fitted.params, None),
+        Some(settings) => {
+            let settings = crate::fit::event::EventSettings {
+                threshold: config.threshold,
+                horizon: config.alarm_horizon,
+                ..*settings
+            };
+            let t0 = Instant::now();
+            let p = crate::fit::event::polish(
+                &train_data,
+                &fitted.params,
+                &settings,
+                &crate::fit::region(config.fit.physical),
+            )
+            .ok_or_else(|| {
+                ValidateError::Setting(format!(
+                    "{}: the event objective could not start from the maximum-likelihood fit \
+                     (no labelled training stroke or an invalid model)",
+                    split.name
+                ))
+            })?;
+            let report = EventPolishReport {
+                strokes: p.strokes,
+                event_loss: p.event_loss,
+                log_likelihood: p.log_likelihood,
+                iterations: p.iterations,
+                seconds: t0.elapsed().as_secs_f64(),
+            };
+            (p.params, Some(report))
+        }
+    };
     let model64 = Model::new(&params)?;
     let package_for = |k: u16| -> Result<Package, ValidateError> {
         let table = crate::package::table(&params, &train_data, config.threshold as f32, k)?;
@@ -628,12 +685,13 @@ fn run_split(
             test_data.series.iter().map(|s| s.cof.len()).sum(),
             test_data.transitions(),
         ),
-        fit_log_likelihood: fitted.log_likelihood,
+        fit_log_likelihood: log_likelihood(&train_data, &params),
         test_log_likelihood: log_likelihood(&test_data, &params),
         fit_seconds: fitted.wall_time.as_secs_f64(),
         params,
         flags: fitted.flags,
         cof_alarm_levels: cof_levels,
+        event_polish,
     };
     Ok(SplitOutcome {
         report,
@@ -951,11 +1009,20 @@ pub fn validate(
             ),
             budget: config.budget,
             fit: format!(
-                "{}, {} starts, physical box {}, seed {}",
+                "{}, {} starts, physical box {}, seed {}{}",
                 config.fit.method.name(),
                 config.fit.starts,
                 config.fit.physical,
-                config.fit.seed
+                config.fit.seed,
+                match &config.event {
+                    None => String::from("; objective: maximum likelihood"),
+                    Some(e) => format!(
+                        "; objective: maximum likelihood, then polished by -LL + {} x event loss \
+                         (k = {} event likelihood, exact forecast on {} cells, at most {} L-BFGS \
+                         iterations)",
+                        e.weight, config.alarm_horizon, e.cells, e.max_iterations
+                    ),
+                }
             ),
         },
         data: data_info,
