@@ -51,3 +51,36 @@ pub fn high_water_mark() -> usize {
     }
     top - p
 }
+
+/// Paints `bytes` of stack below the current stack pointer (less a 16-byte margin) and returns that
+/// stack pointer; [`used_below`] then tells how much of it was used. For a handler measuring its own
+/// stack use (nothing of higher priority may run in between, or its use is included).
+#[inline(always)]
+pub fn paint_below(bytes: usize) -> usize {
+    let sp = cortex_m::register::msp::read() as usize;
+    let top = sp - 16;
+    let mut p = top - bytes;
+    while p < top {
+        // SAFETY: below the stack pointer: free stack (checked against the stack's end by the
+        // caller's choice of `bytes`, far below the 128 KiB RAM), 4-byte aligned.
+        unsafe { core::ptr::write_volatile(p as *mut u32, PAINT) };
+        p += 4;
+    }
+    sp
+}
+
+/// Bytes below `sp` (as returned by [`paint_below`]) that were overwritten since; `bytes + 16` means
+/// the whole painted area was used (the measurement is then only a lower bound).
+pub fn used_below(sp: usize, bytes: usize) -> usize {
+    let mut p = sp - 16 - bytes;
+    // SAFETY: reads the area painted by `paint_below`.
+    while p < sp && unsafe { core::ptr::read_volatile(p as *const u32) } == PAINT {
+        p += 4;
+    }
+    sp - p
+}
+
+/// Top of the stack (the initial stack pointer).
+pub fn top() -> usize {
+    bounds().1
+}

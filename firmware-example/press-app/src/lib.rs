@@ -15,6 +15,8 @@ pub mod blob_store;
 pub mod harness;
 pub mod ram_flash;
 pub mod replay;
+/// Stack painting, shared with the example program (`../src/stack.rs`).
+#[path = "../../src/stack.rs"]
 pub mod stack;
 
 /// The C-facing report and the one adapter from the core's report (shared with galling-capi and
