@@ -36,6 +36,9 @@ pub enum ExitCode {
     BadParameters = 4,
 }
 
+/// The exit code of an on-target test run with a failure ([`harness`]).
+pub const TESTS_FAILED: ExitCode = ExitCode::TestsFailed;
+
 /// Stops the program for good.
 ///
 /// Under QEMU (feature `qemu`) it exits the emulator with `code` as its exit status. On a board

@@ -12,6 +12,8 @@ use defmt_semihosting as _;
 use stm32f4::stm32f407 as pac;
 
 pub mod blob_store;
+/// The on-target test harness, shared with the example program (`../src/harness.rs`).
+#[path = "../../src/harness.rs"]
 pub mod harness;
 pub mod ram_flash;
 pub mod replay;
@@ -59,6 +61,9 @@ pub enum ExitCode {
     /// No blob slot holds a valid blob: the press must not run.
     NoValidBlob = 4,
 }
+
+/// The exit code of an on-target test run with a failure (the shared [`harness`]).
+pub const TESTS_FAILED: ExitCode = ExitCode::Failed;
 
 /// Stops for good: QEMU exits with `code`; a board disables interrupts and sleeps (the outputs keep
 /// their last state; the press-stop output is set before every stop that is not a success).
