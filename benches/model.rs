@@ -5,7 +5,9 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use galling::ensemble::Ensemble;
-use galling::{DefaultRng, Landscape, Model, Scalar, V8Params, standard_normal, uniform_open01};
+use galling::{
+    DefaultRng, Kernel, Landscape, Model, Scalar, V8Params, standard_normal, uniform_open01,
+};
 use rand_xoshiro::rand_core::{Rng, SeedableRng};
 use std::hint::black_box;
 

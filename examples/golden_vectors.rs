@@ -17,7 +17,7 @@ use galling::monitor::Package;
 use galling::rand_core::SeedableRng;
 use galling::risk::{RiskTable, TableSpec};
 use galling::signals::SignalSettings;
-use galling::{DefaultRng, Model, V8Params, blob};
+use galling::{DefaultRng, Kernel, Model, V8Params, blob};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 

@@ -37,9 +37,9 @@
 //! # Ok::<(), Box<dyn core::error::Error>>(())
 //! ```
 
-use crate::Model;
-use crate::monitor::{Package, PackageError};
-use crate::params::{ParamError, ParamField, V8Params};
+use crate::family::{AnyModel, MAX_PARAMS, ModelId, ModelParams, Variant};
+use crate::monitor::Package;
+use crate::params::ParamError;
 use crate::risk::{
     TABLE_CELLS, TABLE_TEMPERATURES, TableError, TableSpec, check_row, check_survival,
 };
@@ -52,16 +52,17 @@ pub const MAGIC: [u8; 4] = *b"GLNG";
 pub const MAGIC_V1: [u8; 4] = *b"V8GP";
 /// The blob format this build writes and reads.
 pub const FORMAT_VERSION: u16 = 2;
-/// Model id of the V8 model.
-pub const MODEL_V8: u8 = 1;
-/// Parameters of the V8 model.
-pub const PARAM_COUNT: usize = 15;
+/// Model id of the V8 model ([`ModelId::V8`]).
+pub const MODEL_V8: u8 = ModelId::V8.to_u8();
+/// Parameter slots of a blob: every variant's parameters ([`MAX_PARAMS`], V7's 17), in the
+/// variant's storage order; the slots past its parameter count hold `0.0`.
+pub const PARAM_SLOTS: usize = MAX_PARAMS;
 /// Bytes of the header.
 pub const HEADER_LEN: usize = 16;
 /// Offset of the parameters.
 pub const PARAMS_OFFSET: usize = HEADER_LEN;
 /// Offset of the signal settings.
-pub const SETTINGS_OFFSET: usize = PARAMS_OFFSET + 4 * PARAM_COUNT;
+pub const SETTINGS_OFFSET: usize = PARAMS_OFFSET + 4 * PARAM_SLOTS;
 /// Bytes of the signal settings.
 pub const SETTINGS_LEN: usize = 36;
 /// Offset of the risk table (its specification first).
@@ -75,9 +76,8 @@ const SURVIVAL_OFFSET: usize = CLEAN_OFFSET + 4 * TABLE_TEMPERATURES;
 pub const CRC_OFFSET: usize = SURVIVAL_OFFSET + 4 * TABLE_TEMPERATURES * TABLE_CELLS;
 /// Total length of a blob.
 pub const BLOB_LEN: usize = CRC_OFFSET + 4;
-/// FNV-1a hash of the layout: every field's name and type in storage order and the table's size. A
-/// blob written for another layout is refused by this hash.
-pub const LAYOUT_HASH: u32 = layout_hash();
+/// FNV-1a hash of V8's layout ([`layout_hash`]).
+pub const LAYOUT_HASH: u32 = layout_hash(ModelId::V8);
 
 /// The settings and table fields after the parameters, as `name:type;` in storage order.
 const LAYOUT_TAIL: &str = "hot_die_target:f32;onset_raise:f32;onset_clear:f32;onset_confirm:u8;\
@@ -96,11 +96,20 @@ const fn fnv(mut hash: u32, bytes: &[u8]) -> u32 {
     hash
 }
 
-const fn layout_hash() -> u32 {
+/// FNV-1a hash of a variant's layout: every parameter's name and type in storage order, the settings
+/// and table fields, the table's size and the parameter count. A blob written for another layout
+/// (another variant, or another build's settings or table) is refused by this hash.
+///
+/// ```
+/// use galling::{blob, family::ModelId};
+/// assert_ne!(blob::layout_hash(ModelId::V8), blob::layout_hash(ModelId::V9));
+/// ```
+pub const fn layout_hash(model: ModelId) -> u32 {
+    let variant: &Variant = model.variant();
     let mut hash: u32 = 0x811c_9dc5;
     let mut f = 0;
-    while f < ParamField::ALL.len() {
-        hash = fnv(hash, ParamField::ALL[f].name().as_bytes());
+    while f < variant.fields.len() {
+        hash = fnv(hash, variant.fields[f].name.as_bytes());
         hash = fnv(hash, b":f32;");
         f += 1;
     }
@@ -110,7 +119,8 @@ const fn layout_hash() -> u32 {
         &[
             TABLE_TEMPERATURES as u8,
             TABLE_CELLS as u8,
-            PARAM_COUNT as u8,
+            variant.fields.len() as u8,
+            PARAM_SLOTS as u8,
         ],
     )
 }
@@ -174,7 +184,7 @@ pub enum BlobError {
         /// Version this build reads.
         supported: u16,
     },
-    /// Byte 6 names a model this build does not run.
+    /// Byte 6 names a model this build does not run (ids: [`ModelId`]).
     UnknownModel {
         /// Model id in the blob.
         found: u8,
@@ -207,8 +217,13 @@ pub enum BlobError {
         /// CRC computed over the content.
         computed: u32,
     },
-    /// The blob is intact but its parameters are not a valid model.
-    InvalidParams(ParamError),
+    /// A parameter slot past the model's parameter count is not `0.0`.
+    UnusedParamSlot {
+        /// Index of the slot.
+        slot: u8,
+    },
+    /// The blob is intact but its parameters are not a valid model of the variant.
+    InvalidParams(ModelId, ParamError),
     /// The blob is intact but a signal setting is invalid.
     InvalidSettings(SettingsError),
     /// The blob is intact but its risk table is invalid.
@@ -227,12 +242,14 @@ impl BlobError {
             Self::LayoutMismatch { .. } => 8,
             Self::LengthMismatch { .. } => 12,
             Self::CrcMismatch { .. } => CRC_OFFSET,
+            Self::UnusedParamSlot { slot } => PARAMS_OFFSET + 4 * usize::from(*slot),
             Self::InvalidParams(
-                ParamError::NotFinite(field)
-                | ParamError::BeyondF32(field)
-                | ParamError::ZeroSpread(field),
-            ) => PARAMS_OFFSET + 4 * field.index(),
-            Self::InvalidParams(_) => PARAMS_OFFSET,
+                model,
+                ParamError::NotFinite(name)
+                | ParamError::BeyondF32(name)
+                | ParamError::ZeroSpread(name),
+            ) => PARAMS_OFFSET + 4 * model.variant().index_of(name).unwrap_or(0),
+            Self::InvalidParams(..) => PARAMS_OFFSET,
             Self::InvalidSettings(e) => SETTINGS_OFFSET + settings_offset(*e),
             Self::InvalidTable(e) => table_offset(*e),
         }
@@ -291,7 +308,12 @@ impl fmt::Display for BlobError {
             ),
             Self::UnknownModel { found } => write!(
                 f,
-                "blob: model id {found} at byte 6 is not a model this build runs (V8 = {MODEL_V8})"
+                "blob: model id {found} at byte 6 is not a model this build runs (V8 = 1, V8-13 = 2, V9 = 3, V7 = 4)"
+            ),
+            Self::UnusedParamSlot { slot } => write!(
+                f,
+                "blob: parameter slot {slot} at byte {} is past the model's parameter count and must be 0.0",
+                self.offset()
             ),
             Self::ParamCount { found, expected } => write!(
                 f,
@@ -309,7 +331,9 @@ impl fmt::Display for BlobError {
                 f,
                 "blob: CRC-32 at byte {CRC_OFFSET} is {stored:#010x} but the content gives {computed:#010x} (corrupted blob)"
             ),
-            Self::InvalidParams(e) => write!(f, "blob at byte {}: {e}", self.offset()),
+            Self::InvalidParams(model, e) => {
+                write!(f, "blob at byte {} ({model} parameters): {e}", self.offset())
+            }
             Self::InvalidSettings(e) => write!(f, "blob at byte {}: {e}", self.offset()),
             Self::InvalidTable(e) => write!(f, "blob at byte {}: {e}", self.offset()),
         }
@@ -317,16 +341,6 @@ impl fmt::Display for BlobError {
 }
 
 impl core::error::Error for BlobError {}
-
-impl From<PackageError> for BlobError {
-    fn from(e: PackageError) -> Self {
-        match e {
-            PackageError::Params(e) => Self::InvalidParams(e),
-            PackageError::Settings(e) => Self::InvalidSettings(e),
-            PackageError::Table(e) => Self::InvalidTable(e),
-        }
-    }
-}
 
 /// Appends little-endian fields to a fixed buffer.
 struct Writer<'a> {
@@ -396,11 +410,13 @@ pub fn encode(package: &Package) -> [u8; BLOB_LEN] {
     };
     w.bytes(&MAGIC);
     w.u16(FORMAT_VERSION);
-    w.bytes(&[MODEL_V8, PARAM_COUNT as u8]);
-    w.bytes(&LAYOUT_HASH.to_le_bytes());
+    let params = package.params();
+    let model = params.model();
+    w.bytes(&[model.to_u8(), params.len() as u8]);
+    w.bytes(&layout_hash(model).to_le_bytes());
     w.bytes(&(BLOB_LEN as u32).to_le_bytes());
-    for x in package.params().to_array() {
-        w.f32(x);
+    for slot in 0..PARAM_SLOTS {
+        w.f32(params.values().get(slot).copied().unwrap_or(0.0));
     }
     let s = package.settings();
     for x in [s.hot_die_target, s.onset_raise, s.onset_clear] {
@@ -548,19 +564,29 @@ pub fn check(bytes: &[u8]) -> Result<(), BlobError> {
 /// A blob whose every value was checked: its content and its small parts.
 struct Checked<'a> {
     content: &'a [u8],
-    params: V8Params<f32>,
+    params: ModelParams<f32>,
     settings: SignalSettings,
     spec: TableSpec,
 }
 
 /// Pass 1 of decoding: the frame, then every value, checked where it lies in the blob.
 fn check_values(bytes: &[u8]) -> Result<Checked<'_>, BlobError> {
-    let content = check_frame(bytes)?;
+    let (content, model) = check_frame(bytes)?;
     let mut r = Reader {
         bytes: content,
         at: PARAMS_OFFSET,
     };
-    let params = V8Params::from_array(r.f32s::<PARAM_COUNT>());
+    let slots = r.f32s::<PARAM_SLOTS>();
+    let count = model.param_count();
+    if let Some(slot) = (count..PARAM_SLOTS).find(|&i| slots[i].to_bits() != 0) {
+        return Err(BlobError::UnusedParamSlot { slot: slot as u8 });
+    }
+    let params = ModelParams::new(model, slots.get(..count).unwrap_or(&[])).ok_or(
+        BlobError::ParamCount {
+            found: count as u8,
+            expected: count as u8,
+        },
+    )?;
     let settings = SignalSettings {
         hot_die_target: r.f32(),
         onset_raise: r.f32(),
@@ -602,8 +628,11 @@ fn check_values(bytes: &[u8]) -> Result<Checked<'_>, BlobError> {
     settings
         .validate(spec.threshold)
         .map_err(BlobError::InvalidSettings)?;
-    params.validate_within(&Package::operating_box(&settings, &spec))?;
-    Model::new(&params)?;
+    let invalid = |e| BlobError::InvalidParams(model, e);
+    params
+        .validate_within(&Package::operating_box(&settings, &spec))
+        .map_err(invalid)?;
+    AnyModel::new(&params).map_err(invalid)?;
     Ok(Checked {
         content,
         params,
@@ -612,8 +641,8 @@ fn check_values(bytes: &[u8]) -> Result<Checked<'_>, BlobError> {
     })
 }
 
-/// Checks the header and the CRC; returns the content (the bytes before the CRC).
-fn check_frame(bytes: &[u8]) -> Result<&[u8], BlobError> {
+/// Checks the header and the CRC; returns the content (the bytes before the CRC) and the model.
+fn check_frame(bytes: &[u8]) -> Result<(&[u8], ModelId), BlobError> {
     let truncated = BlobError::Truncated {
         needed: BLOB_LEN,
         found: bytes.len(),
@@ -656,20 +685,19 @@ fn check_frame(bytes: &[u8]) -> Result<&[u8], BlobError> {
             supported: FORMAT_VERSION,
         });
     }
-    if model != MODEL_V8 {
-        return Err(BlobError::UnknownModel { found: model });
-    }
-    if usize::from(count) != PARAM_COUNT {
+    let model = ModelId::from_u8(model).ok_or(BlobError::UnknownModel { found: model })?;
+    if usize::from(count) != model.param_count() {
         return Err(BlobError::ParamCount {
             found: count,
-            expected: PARAM_COUNT as u8,
+            expected: model.param_count() as u8,
         });
     }
     let layout = u32::from_le_bytes([l0, l1, l2, l3]);
-    if layout != LAYOUT_HASH {
+    let expected_layout = layout_hash(model);
+    if layout != expected_layout {
         return Err(BlobError::LayoutMismatch {
             found: layout,
-            expected: LAYOUT_HASH,
+            expected: expected_layout,
         });
     }
     let length = u32::from_le_bytes([n0, n1, n2, n3]);
@@ -692,22 +720,18 @@ fn check_frame(bytes: &[u8]) -> Result<&[u8], BlobError> {
     if content.get(TABLE_OFFSET + 18..TABLE_OFFSET + 22) != Some(&[t0, t1, c0, c1][..]) {
         return Err(BlobError::LayoutMismatch {
             found: layout,
-            expected: LAYOUT_HASH,
+            expected: expected_layout,
         });
     }
-    Ok(content)
-}
-
-impl From<ParamError> for BlobError {
-    fn from(e: ParamError) -> Self {
-        Self::InvalidParams(e)
-    }
+    Ok((content, model))
 }
 
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use super::*;
+    use crate::family::ModelId;
     use crate::risk::RiskTable;
+    use crate::{Model, ParamField, V8Params};
 
     fn package() -> Package {
         let table = RiskTable::build(
@@ -827,7 +851,7 @@ mod tests {
         let err = decode(&reseal(b)).unwrap_err();
         assert_eq!(
             err,
-            BlobError::InvalidParams(ParamError::NotFinite(ParamField::Tau))
+            BlobError::InvalidParams(ModelId::V8, ParamError::NotFinite(ParamField::Tau.name()))
         );
         assert_eq!(err.offset(), at);
 
@@ -884,6 +908,11 @@ mod tests {
     #[test]
     fn layout_hash_depends_on_names() {
         assert_ne!(LAYOUT_HASH, 0x811c_9dc5);
-        assert_eq!(LAYOUT_HASH, layout_hash());
+        assert_eq!(LAYOUT_HASH, layout_hash(ModelId::V8));
+        for (i, a) in ModelId::ALL.iter().enumerate() {
+            for b in &ModelId::ALL[..i] {
+                assert_ne!(layout_hash(*a), layout_hash(*b), "{a} {b}");
+            }
+        }
     }
 }

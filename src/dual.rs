@@ -1,7 +1,7 @@
 //! Exact gradients on the host (`dual` feature): the model evaluated in forward-mode dual numbers.
 //!
 //! ```
-//! use galling::{Model, Scalar, V8Params, dual};
+//! use galling::{Kernel, Model, Scalar, V8Params, dual};
 //! let p = dual::variables(&V8Params::PUBLISHED_FIT.map(f64::from));
 //! let land = Model::new(&p)?.landscape(dual::Dual15::from_f64(165.0));
 //! let lp = land.log_prob(dual::Dual15::from_f64(0.2), dual::Dual15::from_f64(0.01));
@@ -10,6 +10,7 @@
 //! # Ok::<(), galling::ParamError>(())
 //! ```
 
+use crate::family::ModelParams;
 use crate::params::V8Params;
 use crate::scalar::Scalar;
 use num_dual::{DualNum, DualSVec64};
@@ -25,6 +26,32 @@ pub fn variables(params: &V8Params<f64>) -> V8Params<Dual15> {
     V8Params::from_array(core::array::from_fn(|i| {
         Dual15::from_re(values[i]).derivative(i)
     }))
+}
+
+/// A variant's parameters as the `N` independent variables of a gradient (parameter `i` seeds
+/// direction `i`); `N` is the variant's parameter count (15 for V8, 13 for V8-13, 12 for V9, 17 for
+/// V7), so the dual-number width follows the variant.
+///
+/// ```
+/// use galling::family::{AnyModel, ModelId, ModelParams};
+/// use galling::{Kernel, Scalar, dual};
+/// let p = ModelParams::<f64>::start(ModelId::V9);
+/// let x = dual::model_variables::<12>(&p).expect("V9 has 12 parameters");
+/// let lp = AnyModel::new(&x)?.landscape(Scalar::from_f64(165.0)).log_prob(Scalar::from_f64(0.2), Scalar::from_f64(0.01));
+/// assert_eq!(dual::gradient(&lp).len(), 12);
+/// # Ok::<(), galling::ParamError>(())
+/// ```
+///
+/// `None` unless `N` is the variant's parameter count.
+pub fn model_variables<const N: usize>(
+    params: &ModelParams<f64>,
+) -> Option<ModelParams<DualSVec64<N>>> {
+    if params.len() != N {
+        return None;
+    }
+    let values: [DualSVec64<N>; N] =
+        core::array::from_fn(|i| DualSVec64::from_re(params.values()[i]).derivative(i));
+    ModelParams::new(params.model(), &values)
 }
 
 /// The derivatives of `x` with respect to the seeded variables (zeros where none flowed).

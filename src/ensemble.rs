@@ -2,12 +2,12 @@
 //! in structure-of-arrays form so the compiler can run the lanes in SIMD registers on the host.
 //!
 //! Lane `i` is exactly the scalar simulator driven by its own generator: advancing an [`Ensemble`]
-//! gives, bit for bit, what [`Landscape::step`] gives with that lane's `Xoshiro128PlusPlus`. The
+//! gives, bit for bit, what [`Kernel::step`] gives with that lane's `Xoshiro128PlusPlus`. The
 //! lanes' generators start from one seed and are `jump()`ed apart (2^64 draws between lanes), so
 //! the streams never overlap.
 //!
 //! ```
-//! use galling::{Model, V8Params, ensemble::Ensemble};
+//! use galling::{Kernel, Model, V8Params, ensemble::Ensemble};
 //! let model = Model::new(&V8Params::PUBLISHED_FIT)?;
 //! let land = model.landscape(170.0);
 //! let mut ens = Ensemble::<f32, 16>::new(0.2, 7);
@@ -19,7 +19,8 @@
 //! # Ok::<(), galling::ParamError>(())
 //! ```
 
-use crate::model::{Landscape, consts};
+use crate::kernel::Kernel;
+use crate::model::consts;
 use crate::normal::{P_LOW, inverse_normal_cdf, inverse_normal_cdf_central, uniform_from_bits};
 use crate::scalar::{Scalar, clamp};
 use rand_core::SeedableRng;
@@ -120,30 +121,30 @@ impl<S: Scalar, const P: usize> Ensemble<S, P> {
     }
 }
 
-impl<S: Scalar> Landscape<S> {
-    /// Advances every lane of `ensemble` by one stroke; lane `i` gets exactly
-    /// [`step`](Self::step) with its own generator.
-    #[inline]
-    pub fn advance_lanes<const P: usize>(&self, ensemble: &mut Ensemble<S, P>) {
-        let stay_bits = ensemble.rng.next_u32s();
-        let normal_bits = ensemble.rng.next_u32s();
-        let before = ensemble.cof;
-        let central = |p: S| p >= S::from_f64(P_LOW) && p <= S::from_f64(1.0 - P_LOW);
-        // All lanes through the central branch of the normal quantile: no calls and no branches,
-        // so the loop runs in SIMD registers.
-        for i in 0..P {
+/// [`Kernel::advance_lanes`]: advances every lane of `ensemble` by one stroke of `kernel`.
+#[inline(always)]
+pub(crate) fn advance_lanes<S: Scalar, K: Kernel<S> + ?Sized, const P: usize>(
+    kernel: &K,
+    ensemble: &mut Ensemble<S, P>,
+) {
+    let stay_bits = ensemble.rng.next_u32s();
+    let normal_bits = ensemble.rng.next_u32s();
+    let before = ensemble.cof;
+    let central = |p: S| p >= S::from_f64(P_LOW) && p <= S::from_f64(1.0 - P_LOW);
+    // All lanes through the central branch of the normal quantile: no calls and no branches,
+    // so the loop runs in SIMD registers.
+    for i in 0..P {
+        let u = S::from_f32(uniform_from_bits(stay_bits[i]));
+        let p = S::from_f32(uniform_from_bits(normal_bits[i]));
+        let z = inverse_normal_cdf_central(if central(p) { p } else { S::from_f64(0.5) });
+        ensemble.cof[i] = kernel.next_cof(before[i], u, z);
+    }
+    // The ~5% of lanes whose normal draw lies in a tail: redo them with the full quantile.
+    for i in 0..P {
+        let p = S::from_f32(uniform_from_bits(normal_bits[i]));
+        if !central(p) {
             let u = S::from_f32(uniform_from_bits(stay_bits[i]));
-            let p = S::from_f32(uniform_from_bits(normal_bits[i]));
-            let z = inverse_normal_cdf_central(if central(p) { p } else { S::from_f64(0.5) });
-            ensemble.cof[i] = self.next_cof(before[i], u, z);
-        }
-        // The ~5% of lanes whose normal draw lies in a tail: redo them with the full quantile.
-        for i in 0..P {
-            let p = S::from_f32(uniform_from_bits(normal_bits[i]));
-            if !central(p) {
-                let u = S::from_f32(uniform_from_bits(stay_bits[i]));
-                ensemble.cof[i] = self.next_cof(before[i], u, inverse_normal_cdf(p));
-            }
+            ensemble.cof[i] = kernel.next_cof(before[i], u, inverse_normal_cdf(p));
         }
     }
 }

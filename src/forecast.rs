@@ -1,7 +1,7 @@
 //! Galling risk forecast: how likely the COF is to cross a galling threshold within the next strokes.
 //!
 //! # What is forecast
-//! From the current stroke's COF `mu_0` at one die temperature (one [`Landscape`]), the model's
+//! From the current stroke's COF `mu_0` at one die temperature (one [`Kernel`]), the model's
 //! Markov chain gives future strokes `mu_1, mu_2, ...`. Let `tau` be the first stroke `n >= 1` with
 //! `mu_n > threshold`. For a horizon of `k` strokes, a [`GallingRisk`] holds
 //!
@@ -17,12 +17,13 @@
 //! # Methods
 //! The monitor's forecast is the exact discretisation of [`crate::risk`] (a host-built table plus one
 //! exact transition row per stroke). This module keeps the independent check of it:
-//! [`MonteCarloForecaster`], `P` simulated trajectories ([`Landscape::step`]) in a fixed buffer, an
+//! [`MonteCarloForecaster`], `P` simulated trajectories ([`Kernel::step`]) in a fixed buffer, an
 //! exceeding trajectory absorbed (no longer stepped). Every forecast restarts the same seeded
 //! generator (common random numbers), so it is a deterministic function of temperature and COF.
 //! `tests/risk_table.rs` compares the two.
 
-use crate::model::{Landscape, consts};
+use crate::kernel::Kernel;
+use crate::model::consts;
 use crate::scalar::{Scalar, clamp};
 use core::fmt;
 use rand_core::{Rng, SeedableRng};
@@ -192,7 +193,7 @@ pub trait RiskForecaster<S: Scalar> {
     fn settings(&self) -> ForecastSettings<S>;
 
     /// Forecast from COF `cof` (finite) at the die temperature of `landscape`.
-    fn forecast(&mut self, landscape: &Landscape<S>, cof: S) -> GallingRisk<S>;
+    fn forecast<K: Kernel<S>>(&mut self, landscape: &K, cof: S) -> GallingRisk<S>;
 }
 
 /// Monte Carlo forecast with `P` trajectories in a fixed buffer (on the stack during a forecast).
@@ -240,7 +241,7 @@ impl<S: Scalar, const P: usize, R: Rng + Clone> RiskForecaster<S>
         self.settings
     }
 
-    fn forecast(&mut self, landscape: &Landscape<S>, cof: S) -> GallingRisk<S> {
+    fn forecast<K: Kernel<S>>(&mut self, landscape: &K, cof: S) -> GallingRisk<S> {
         let threshold = self.settings.threshold;
         if cof > threshold {
             return GallingRisk::already_exceeded();

@@ -37,7 +37,9 @@ pub mod dataset;
 #[cfg(feature = "dual")]
 pub mod dual;
 pub mod ensemble;
+pub mod family;
 pub mod forecast;
+mod kernel;
 mod model;
 pub mod monitor;
 mod normal;
@@ -45,10 +47,10 @@ mod params;
 pub mod risk;
 mod scalar;
 pub mod signals;
-mod sim;
 
 pub use forecast::{GallingRisk, RiskForecaster, normal_cdf};
-pub use model::{Landscape, Mixture, Model, TransitionScore, consts};
+pub use kernel::{Kernel, Kernels, Mixture, TransitionScore};
+pub use model::{Landscape, Model, consts};
 pub use monitor::{Monitor, Package, StrokeReport};
 pub use normal::{inverse_normal_cdf, standard_normal, uniform_open01};
 pub use params::{

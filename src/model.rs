@@ -6,6 +6,7 @@
 //! [`Landscape::jump_posterior`], [`Landscape::step`](crate::Landscape::step)) only do the COF-dependent work.
 //! The formulas and their order are those of `shared/docs/MODEL.md`.
 
+use crate::kernel::{Kernel, Mixture, Normaliser, TransitionScore, combine};
 use crate::params::{ParamError, V8Params};
 use crate::scalar::{Scalar, clamp, max};
 
@@ -74,10 +75,15 @@ impl<S: Scalar> Model<S> {
     /// Validates `params` (see [`V8Params::validate`]) and applies positivity.
     pub fn new(params: &V8Params<S>) -> Result<Self, ParamError> {
         params.validate()?;
+        Ok(Self::prepare(params))
+    }
+
+    /// The model of parameters already validated (over any box): positivity applied.
+    pub(crate) fn prepare(params: &V8Params<S>) -> Self {
         let p = params;
         let l = p.mu_h - p.mu_l;
         let l2 = l * l;
-        Ok(Self {
+        Self {
             raw: *p,
             mu_l: p.mu_l,
             mu_h: p.mu_h,
@@ -90,7 +96,7 @@ impl<S: Scalar> Model<S> {
             tau: p.tau.abs(),
             sigma_up: p.sigma_jump_up.abs(),
             sigma_down: p.sigma_jump_down.abs(),
-        })
+        }
     }
 
     /// The parameters as given (signs kept).
@@ -138,67 +144,17 @@ impl<S: Scalar> Model<S> {
             stay_norm: Normaliser::new(stay_spread),
             up_norm: Normaliser::new(self.sigma_up),
             down_norm: Normaliser::new(self.sigma_down),
+            initial_cof: self.initial_cof(),
         };
         land.potential_at_mid = land.potential(self.mu_mid);
         land
     }
 }
 
-/// `-0.5 ln(2 pi) - ln(s + eps)` and `1 / (s + eps)` of one Gaussian spread.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Normaliser<S> {
-    log_norm: S,
-    inv_spread: S,
-}
-
-impl<S: Scalar> Normaliser<S> {
-    fn new(spread: S) -> Self {
-        let s = spread + c(EPS);
-        Self {
-            log_norm: -c::<S>(LN_SQRT_2PI) - s.ln(),
-            inv_spread: c::<S>(1.0) / s,
-        }
-    }
-
-    /// `logN(x; mean, s)` of MODEL.md.
-    #[inline(always)]
-    fn log_density(&self, x: S, mean: S) -> S {
-        let z = (x - mean) * self.inv_spread;
-        self.log_norm - c::<S>(0.5) * z * z
-    }
-}
-
-/// The five quantities of the transition mixture at one COF and temperature.
-#[derive(Debug, Clone, Copy, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct Mixture<S = f32> {
-    /// `pi`: probability that the next stroke stays in the current regime (Kramers escape), in `[0.01, 0.99]`.
-    pub stay_probability: S,
-    /// `d1 = -V'(mu) dt`: mean COF change when staying.
-    pub stay_drift: S,
-    /// `s1 = sqrt(2D + eps)`: spread of the COF change when staying.
-    pub stay_spread: S,
-    /// `d2 = -V'(mu) |tau| + j_mu mu + j_T dT`: mean COF change of a jump.
-    pub jump_drift: S,
-    /// `s2`: `|sigma_jump_up|` below the well midpoint, `|sigma_jump_down|` at or above it.
-    pub jump_spread: S,
-}
-
-/// What one observed transition says under the model.
-#[derive(Debug, Clone, Copy, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct TransitionScore<S = f32> {
-    /// `log p(delta | T, mu)`.
-    pub log_prob: S,
-    /// Posterior probability that the transition came from the jump component.
-    pub jump_posterior: S,
-}
-
 /// The model at one die temperature: the potential landscape and everything temperature-only.
 ///
 /// ```
-/// use galling::{Model, V8Params};
+/// use galling::{Kernel, Model, V8Params};
 /// let land = Model::new(&V8Params::PUBLISHED_FIT.map(f64::from))?.landscape(165.0);
 /// let m = land.mixture(0.25);
 /// assert!((0.01..=0.99).contains(&m.stay_probability));
@@ -233,6 +189,7 @@ pub struct Landscape<S = f32> {
     stay_norm: Normaliser<S>,
     up_norm: Normaliser<S>,
     down_norm: Normaliser<S>,
+    initial_cof: S,
 }
 
 impl<S: Scalar> Landscape<S> {
@@ -305,11 +262,8 @@ impl<S: Scalar> Landscape<S> {
         }
     }
 
-    /// Log-probability and jump posterior of the COF change `delta` from `mu`.
-    ///
-    /// `log p = logsumexp(ln(pi + eps) + logN(delta; d1, s1), ln(1 - pi + eps) + logN(delta; d2, s2))`,
-    /// evaluated as `k + ln(w_k + w_o exp(k_o - k))` around the larger Gaussian term, which is the same
-    /// number with one exponential and one logarithm instead of two of each.
+    /// Log-probability and jump posterior of the COF change `delta` from `mu`
+    /// ([`Kernel::score`]), with the Gaussian normalisers evaluated once per temperature.
     #[inline]
     pub fn score(&self, mu: S, delta: S) -> TransitionScore<S> {
         let m = self.mixture(mu);
@@ -320,57 +274,25 @@ impl<S: Scalar> Landscape<S> {
         };
         let stay_term = self.stay_norm.log_density(delta, m.stay_drift);
         let jump_term = jump_norm.log_density(delta, m.jump_drift);
-        let w_stay = m.stay_probability + c(EPS);
-        let w_jump = c::<S>(1.0) - m.stay_probability + c(EPS);
-        if stay_term >= jump_term {
-            let other = w_jump * (jump_term - stay_term).exp();
-            let total = w_stay + other;
-            TransitionScore {
-                log_prob: stay_term + total.ln(),
-                jump_posterior: other / total,
-            }
-        } else {
-            let other = w_stay * (stay_term - jump_term).exp();
-            let total = w_jump + other;
-            TransitionScore {
-                log_prob: jump_term + total.ln(),
-                jump_posterior: w_jump / total,
-            }
-        }
+        combine(m.stay_probability, stay_term, jump_term)
+    }
+}
+
+/// V8's transition kernel: [`Landscape::mixture`], and its score with precomputed normalisers.
+impl<S: Scalar> Kernel<S> for Landscape<S> {
+    #[inline(always)]
+    fn mixture(&self, mu: S) -> Mixture<S> {
+        Landscape::mixture(self, mu)
     }
 
-    /// `log p(delta | T, mu)`: log-density of the observed COF change `delta` from `mu`.
-    #[inline]
-    pub fn log_prob(&self, mu: S, delta: S) -> S {
-        self.score(mu, delta).log_prob
+    #[inline(always)]
+    fn initial_cof(&self) -> S {
+        self.initial_cof
     }
 
-    /// Posterior probability that the COF change `delta` from `mu` was a jump (regime transition).
-    #[inline]
-    pub fn jump_posterior(&self, mu: S, delta: S) -> S {
-        self.score(mu, delta).jump_posterior
-    }
-
-    /// Log-likelihood of a series of per-stroke COF values observed at this temperature: the sum of
-    /// `log p(mu[n+1] - mu[n] | mu[n])` over consecutive strokes (`len - 1` transitions).
-    ///
-    /// ```
-    /// use galling::{Model, V8Params};
-    /// let land = Model::new(&V8Params::PUBLISHED_FIT.map(f64::from))?.landscape(160.0);
-    /// let ll = land.series_log_likelihood([0.20, 0.21, 0.20]);
-    /// assert_eq!(ll, land.log_prob(0.20, 0.21 - 0.20) + land.log_prob(0.21, 0.20 - 0.21));
-    /// # Ok::<(), galling::ParamError>(())
-    /// ```
-    pub fn series_log_likelihood(&self, cof: impl IntoIterator<Item = S>) -> S {
-        let mut it = cof.into_iter();
-        let mut total = c(0.0);
-        if let Some(mut prev) = it.next() {
-            for next in it {
-                total = total + self.log_prob(prev, next - prev);
-                prev = next;
-            }
-        }
-        total
+    #[inline(always)]
+    fn score(&self, mu: S, delta: S) -> TransitionScore<S> {
+        Landscape::score(self, mu, delta)
     }
 }
 

@@ -57,8 +57,9 @@
 //! ```
 
 use crate::averager::StrokeStats;
-use crate::model::{Landscape, Model, TransitionScore};
-use crate::params::{OperatingBox, ParamError, V8Params};
+use crate::family::{AnyKernel, AnyModel, ModelParams};
+use crate::kernel::{Kernel, TransitionScore};
+use crate::params::{OperatingBox, ParamError};
 use crate::risk::{Hazard, RiskTable, TableError, TemperatureAdvice};
 use crate::signals::{AlarmSignal, SettingsError, SignalSettings, SignalState, excess};
 use core::fmt;
@@ -158,7 +159,7 @@ impl From<SettingsError> for PackageError {
 /// blob carries ([`crate::blob`]) and what the trainer validated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Package {
-    params: V8Params<f32>,
+    params: ModelParams<f32>,
     settings: SignalSettings,
     table: RiskTable,
 }
@@ -169,14 +170,15 @@ impl Package {
     /// # Errors
     /// [`PackageError`] naming the first invalid part.
     pub fn new(
-        params: V8Params<f32>,
+        params: impl Into<ModelParams<f32>>,
         settings: SignalSettings,
         table: RiskTable,
     ) -> Result<Self, PackageError> {
+        let params = params.into();
         table.validate()?;
         settings.validate(table.threshold())?;
         params.validate_within(&Self::operating_box(&settings, table.spec()))?;
-        Model::new(&params)?;
+        AnyModel::new(&params)?;
         Ok(Self {
             params,
             settings,
@@ -186,7 +188,7 @@ impl Package {
 
     /// Where the monitor evaluates the model: the trained temperature range (it clamps the die
     /// temperature into it) and the accepted COF bounds. The parameters must give finite values over
-    /// all of it ([`V8Params::validate_within`]).
+    /// all of it ([`ModelParams::validate_within`]).
     pub fn operating_box(settings: &SignalSettings, spec: &crate::risk::TableSpec) -> OperatingBox {
         OperatingBox {
             temperature_low: spec.temperature_low,
@@ -197,7 +199,7 @@ impl Package {
     }
 
     /// The model parameters.
-    pub fn params(&self) -> &V8Params<f32> {
+    pub fn params(&self) -> &ModelParams<f32> {
         &self.params
     }
 
@@ -215,7 +217,7 @@ impl Package {
     /// published fit), default settings and an unfilled table. Not valid: never run it.
     pub(crate) const fn unfilled() -> Self {
         Self {
-            params: V8Params::PUBLISHED_FIT,
+            params: ModelParams::PUBLISHED_V8,
             settings: SignalSettings::DEFAULT,
             table: RiskTable::unfilled(crate::risk::TableSpec::new(160.0, 170.0)),
         }
@@ -224,7 +226,7 @@ impl Package {
     /// The parts, mutable, for the blob decoder's in-place fill.
     pub(crate) fn parts_mut(
         &mut self,
-    ) -> (&mut V8Params<f32>, &mut SignalSettings, &mut RiskTable) {
+    ) -> (&mut ModelParams<f32>, &mut SignalSettings, &mut RiskTable) {
         (&mut self.params, &mut self.settings, &mut self.table)
     }
 
@@ -323,12 +325,12 @@ struct LastStroke {
 /// The per-stroke galling monitor (see the [module documentation](self)). Fixed size, no heap.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Monitor {
-    model: Model<f32>,
+    model: AnyModel<f32>,
     package: Package,
     advice: TemperatureAdvice,
     /// Model temperature of the cached landscape (`None` before the first stroke).
     temperature: Option<f32>,
-    landscape: Landscape<f32>,
+    landscape: AnyKernel<f32>,
     last: Option<LastStroke>,
     signals: SignalState,
 }
@@ -339,7 +341,7 @@ impl Monitor {
     /// # Errors
     /// [`PackageError`] if the package's model cannot be built (a validated package always can).
     pub fn new(package: Package) -> Result<Self, PackageError> {
-        let model = Model::new(&package.params)?;
+        let model = AnyModel::new(&package.params)?;
         let (low, _) = package.table.temperature_range();
         Ok(Self {
             model,
@@ -472,7 +474,7 @@ impl Monitor {
     }
 
     /// The model.
-    pub fn model(&self) -> &Model<f32> {
+    pub fn model(&self) -> &AnyModel<f32> {
         &self.model
     }
 
@@ -497,6 +499,7 @@ mod tests {
     use super::*;
     use crate::risk::TableSpec;
     use crate::signals::Event;
+    use crate::{Model, V8Params};
 
     fn package() -> Package {
         let params = V8Params::PUBLISHED_FIT;

@@ -1,5 +1,6 @@
 //! The 15 parameters of the V8 model and their validation.
 
+use crate::family::{KernelKind, ModelId};
 use crate::scalar::Scalar;
 use core::fmt;
 
@@ -205,8 +206,16 @@ pub enum Quantity {
     StayDrift,
     /// The escape rate `|omega0| exp(...)` inside the stay probability.
     EscapeRate,
-    /// The jump drift `d2 = -V'(mu) |tau| + j_mu mu + j_T dT`.
+    /// The jump drift `d2` (V8: `-V'(mu) |tau| + j_mu mu + j_T dT`; V7: `j0 + j_mu mu + j_T dT`).
     JumpDrift,
+    /// V7's stay logit `a0 + a_T dT + a_mu mu + a_mu2 mu^2`.
+    StayLogit,
+    /// V7's stay spread pre-activation `s0 + s_mu mu + s_T dT`.
+    StaySpread,
+    /// V7's jump spread pre-activation `v0 + v_mu mu`.
+    JumpSpread,
+    /// V7's simulation start `mu0_base + mu0_T dT`.
+    InitialCof,
     /// The standardised COF change `(delta - d1) / s1` of the stay component (its square enters the
     /// log-probability).
     StayResidual,
@@ -225,35 +234,54 @@ impl Quantity {
             Self::StayDrift => "stay drift d1",
             Self::EscapeRate => "escape rate |omega0| exp(-dV/D)",
             Self::JumpDrift => "jump drift d2",
+            Self::StayLogit => "stay logit",
+            Self::StaySpread => "stay spread pre-activation",
+            Self::JumpSpread => "jump spread pre-activation",
+            Self::InitialCof => "simulation start mu0",
             Self::StayResidual => "standardised stay residual (delta - d1)/s1",
             Self::JumpResidual => "standardised jump residual (delta - d2)/s2",
         }
     }
 
-    /// The parameters the quantity depends on (the ones to change to bring it back in range).
-    pub const fn fields(self) -> &'static [ParamField] {
-        use ParamField::*;
+    /// The kernel parameters the quantity depends on (the ones to change to bring it back in
+    /// range), by their names in the kernel of `model` (V8's for the double-well variants, V7's for
+    /// V7). A variant names them its own way: see [`ParamError`]'s `Display`.
+    pub const fn fields(self, model: ModelId) -> &'static [&'static str] {
+        if let ModelId::V7 = model {
+            return match self {
+                Self::StayLogit => &["a0", "a_T", "a_mu", "a_mu2"],
+                Self::StayDrift | Self::StayResidual => &["c0", "c_mu", "c_T"],
+                Self::StaySpread => &["s0", "s_mu", "s_T"],
+                Self::JumpDrift | Self::JumpResidual => &["j0", "j_mu", "j_T"],
+                Self::JumpSpread => &["v0", "v_mu"],
+                Self::InitialCof => &["mu0_base", "mu0_T"],
+                _ => &[],
+            };
+        }
         match self {
-            Self::BarrierScale => &[H0, AlphaH],
-            Self::Tilt => &[G0, GT],
-            Self::NoiseIntensity => &[D0, DT],
-            Self::Potential | Self::StayDrift => &[H0, AlphaH, MuL, MuH, G0, GT],
-            Self::EscapeRate => &[Omega0],
-            Self::JumpDrift => &[H0, AlphaH, MuL, MuH, G0, GT, Tau, JMu, JT],
-            Self::StayResidual => &[H0, AlphaH, MuL, MuH, G0, GT, D0, DT],
-            Self::JumpResidual => &[
-                H0,
-                AlphaH,
-                MuL,
-                MuH,
-                G0,
-                GT,
-                Tau,
-                JMu,
-                JT,
-                SigmaJumpUp,
-                SigmaJumpDown,
+            Self::BarrierScale => &["h0", "alpha_h"],
+            Self::Tilt => &["g0", "g_T"],
+            Self::NoiseIntensity => &["D0", "D_T"],
+            Self::Potential | Self::StayDrift => &["h0", "alpha_h", "mu_L", "mu_H", "g0", "g_T"],
+            Self::EscapeRate => &["omega0"],
+            Self::JumpDrift => &[
+                "h0", "alpha_h", "mu_L", "mu_H", "g0", "g_T", "tau", "j_mu", "j_T",
             ],
+            Self::StayResidual => &["h0", "alpha_h", "mu_L", "mu_H", "g0", "g_T", "D0", "D_T"],
+            Self::JumpResidual => &[
+                "h0",
+                "alpha_h",
+                "mu_L",
+                "mu_H",
+                "g0",
+                "g_T",
+                "tau",
+                "j_mu",
+                "j_T",
+                "sigma_jump_up",
+                "sigma_jump_down",
+            ],
+            Self::StayLogit | Self::StaySpread | Self::JumpSpread | Self::InitialCof => &[],
         }
     }
 }
@@ -278,16 +306,16 @@ pub const RESIDUAL_SQUARED_LIMIT: f32 = 1e37;
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum ParamError {
-    /// The field is NaN or infinite.
-    NotFinite(ParamField),
+    /// The named parameter is NaN or infinite.
+    NotFinite(&'static str),
     /// The field is finite (in `f64`) but too large in magnitude for `f32`, which the firmware
     /// evaluates in (beyond 3.4e38).
-    BeyondF32(ParamField),
+    BeyondF32(&'static str),
     /// `mu_L < mu_H` does not hold: the clean well must lie below the galled well.
     WellsNotOrdered,
     /// A jump spread (`sigma_jump_up` or `sigma_jump_down`) is zero: the jump component would have no
     /// spread (`s2 > 0` is required).
-    ZeroSpread(ParamField),
+    ZeroSpread(&'static str),
     /// Over the operating box, `quantity` can exceed [`QUANTITY_LIMIT`] (for the residuals: their
     /// square can exceed [`RESIDUAL_SQUARED_LIMIT`]): `f32` evaluation could overflow to infinity or
     /// NaN.
@@ -297,6 +325,8 @@ pub enum ParamError {
         /// Decimal exponent of its worst case (`31` means about `1e31`; for the residuals, of the
         /// square); `i16::MAX` when the bound itself overflows `f32`.
         exponent: i16,
+        /// The variant whose parameters these are (the message names its parameters).
+        model: ModelId,
     },
     /// The operating box is not two finite, ordered intervals.
     InvalidBox,
@@ -317,17 +347,34 @@ impl fmt::Display for ParamError {
                 f,
                 "parameter {field} is zero: the jump component needs a positive spread"
             ),
-            Self::Unbounded { quantity, exponent } => {
+            Self::Unbounded {
+                quantity,
+                exponent,
+                model,
+            } => {
                 let (what, limit) = match quantity {
                     Quantity::StayResidual | Quantity::JumpResidual => ("the square of the ", 37),
                     _ => ("the ", 30),
                 };
                 f.write_str("parameters ")?;
-                for (i, field) in quantity.fields().iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
+                let variant = model.variant();
+                let kernel = match variant.kernel {
+                    KernelKind::DoubleWell => &crate::family::V8_TABLE,
+                    KernelKind::Linear => &crate::family::V7_TABLE,
+                };
+                let mut first = true;
+                for name in quantity.fields(*model) {
+                    // the variant's own name of the kernel parameter; held-fixed ones are left out
+                    let own = kernel
+                        .index_of(name)
+                        .and_then(|j| variant.name_of_kernel_param(j));
+                    if let Some(own) = own {
+                        if !first {
+                            f.write_str(", ")?;
+                        }
+                        first = false;
+                        f.write_str(own)?;
                     }
-                    write!(f, "{field}")?;
                 }
                 write!(f, ": {what}{quantity} reaches ")?;
                 if *exponent == i16::MAX {
@@ -349,6 +396,22 @@ impl fmt::Display for ParamError {
 }
 
 impl core::error::Error for ParamError {}
+
+impl ParamError {
+    /// The same error, attributed to `model`'s parameters (for an error found in its kernel).
+    pub(crate) fn for_model(self, model: ModelId) -> Self {
+        match self {
+            Self::Unbounded {
+                quantity, exponent, ..
+            } => Self::Unbounded {
+                quantity,
+                exponent,
+                model,
+            },
+            other => other,
+        }
+    }
+}
 
 impl<S> V8Params<S> {
     /// Parameters from values in storage order (see [`ParamField::ALL`]).
@@ -443,7 +506,7 @@ impl<S: Scalar> V8Params<S> {
     /// use galling::{ParamError, ParamField, Quantity, V8Params};
     /// let mut p = V8Params::PUBLISHED_FIT;
     /// p.tau = f32::NAN;
-    /// assert_eq!(p.validate(), Err(ParamError::NotFinite(ParamField::Tau)));
+    /// assert_eq!(p.validate(), Err(ParamError::NotFinite(ParamField::Tau.name())));
     /// let mut p = V8Params::PUBLISHED_FIT;
     /// p.g0 = -2.1e35; // finite, but the tilt alone is beyond what f32 evaluation survives
     /// assert!(matches!(p.validate(), Err(ParamError::Unbounded { quantity: Quantity::Tilt, .. })));
@@ -469,10 +532,10 @@ impl<S: Scalar> V8Params<S> {
     pub fn validate_within(&self, bounds: &OperatingBox) -> Result<(), ParamError> {
         for (field, value) in ParamField::ALL.into_iter().zip(self.to_array()) {
             if !value.is_finite() {
-                return Err(ParamError::NotFinite(field));
+                return Err(ParamError::NotFinite(field.name()));
             }
             if !(value.to_f64() as f32).is_finite() {
-                return Err(ParamError::BeyondF32(field));
+                return Err(ParamError::BeyondF32(field.name()));
             }
         }
         // the values are finite here, so `>=` is the negation of `<`; the f32 rounding must keep
@@ -485,7 +548,7 @@ impl<S: Scalar> V8Params<S> {
             (ParamField::SigmaJumpDown, self.sigma_jump_down),
         ] {
             if value.to_f64() as f32 == 0.0 {
-                return Err(ParamError::ZeroSpread(field));
+                return Err(ParamError::ZeroSpread(field.name()));
             }
         }
         worst_case(&self.map(|v| v.to_f64() as f32), bounds)
@@ -495,7 +558,7 @@ impl<S: Scalar> V8Params<S> {
 /// `floor(log10(x))` of a value above the limits (so at least 1e30), by counting; `i16::MAX` when it
 /// is not finite. A loop of at most 9 steps instead of libm's log10f and floorf, whose bit arithmetic
 /// carries overflow checks into a build that keeps them (the link-time panic proof).
-fn decimal_exponent(x: f32) -> i16 {
+pub(crate) fn decimal_exponent(x: f32) -> i16 {
     if !x.is_finite() {
         return i16::MAX;
     }
@@ -526,7 +589,11 @@ fn worst_case(p: &V8Params<f32>, b: &OperatingBox) -> Result<(), ParamError> {
             Ok(bound)
         } else {
             let exponent = decimal_exponent(bound);
-            Err(ParamError::Unbounded { quantity, exponent })
+            Err(ParamError::Unbounded {
+                quantity,
+                exponent,
+                model: ModelId::V8,
+            })
         }
     };
     // largest magnitude of a linear function of the box variable x in [lo, hi]
@@ -641,7 +708,7 @@ mod tests {
             v[field.index()] = f32::INFINITY;
             assert_eq!(
                 V8Params::from_array(v).validate(),
-                Err(ParamError::NotFinite(field))
+                Err(ParamError::NotFinite(field.name()))
             );
         }
     }

@@ -50,9 +50,10 @@
 #[cfg(all(test, feature = "std"))]
 use crate::forecast::normal_cdf;
 use crate::forecast::normal_cdf_with_gauss;
+use crate::kernel::Kernel;
 #[cfg(feature = "std")]
-use crate::model::Model;
-use crate::model::{Landscape, consts};
+use crate::kernel::Kernels;
+use crate::model::consts;
 use crate::scalar::Scalar;
 use core::fmt;
 
@@ -273,9 +274,9 @@ impl<S: Scalar> Cells<S> {
     /// This is the one definition of a transition row, used by the host's exact computation and by
     /// the per-stroke lookup alike.
     #[inline]
-    pub(crate) fn for_each_mass(
+    pub(crate) fn for_each_mass<K: Kernel<S>>(
         &self,
-        land: &Landscape<S>,
+        land: &K,
         source: S,
         mut f: impl FnMut(usize, S),
     ) {
@@ -422,7 +423,7 @@ impl RiskTable {
     /// `2 TABLE_CELLS` normal CDFs), no panic; a non-finite input gives NaN (the monitor turns that
     /// into a fault).
     #[inline]
-    pub fn risk(&self, landscape: &Landscape<f32>, temperature: f32, cof: f32) -> f32 {
+    pub fn risk<K: Kernel<f32>>(&self, landscape: &K, temperature: f32, cof: f32) -> f32 {
         if cof > self.spec.threshold {
             return 1.0;
         }
@@ -641,8 +642,8 @@ pub(crate) fn check_row(
 /// is built from and tested against.
 #[cfg(feature = "std")]
 #[derive(Debug, Clone)]
-pub struct ExactForecast {
-    land: Landscape<f64>,
+pub struct ExactForecast<K = crate::family::AnyKernel<f64>> {
+    land: K,
     cells: Cells<f64>,
     /// `q[j]`: the transition row from the centre of cell `j`.
     q: std::vec::Vec<std::vec::Vec<f64>>,
@@ -652,17 +653,17 @@ pub struct ExactForecast {
 }
 
 #[cfg(feature = "std")]
-impl ExactForecast {
+impl<K: Kernel<f64>> ExactForecast<K> {
     /// Discretises the chain of `model` at `temperature` on `cells` cells from 0.1 up to `threshold`
     /// and precomputes the survival up to `horizon` strokes.
-    pub fn new(
-        model: &Model<f64>,
+    pub fn new<M: Kernels<f64, Kernel = K>>(
+        model: &M,
         temperature: f64,
         threshold: f64,
         horizon: u16,
         cells: usize,
     ) -> Self {
-        let land = model.landscape(temperature);
+        let land = model.kernel_at(temperature);
         let cells = Cells::new(threshold, cells);
         let q: std::vec::Vec<std::vec::Vec<f64>> = (0..cells.cells)
             .map(|j| row(&cells, &land, cells.centre(j)))
@@ -775,8 +776,8 @@ impl ExactForecast {
 /// # Ok::<(), galling::ParamError>(())
 /// ```
 #[cfg(feature = "std")]
-pub fn exact_risks<S: Scalar>(
-    land: &Landscape<S>,
+pub fn exact_risks<S: Scalar, K: Kernel<S>>(
+    land: &K,
     threshold: S,
     horizon: u16,
     cells: usize,
@@ -835,7 +836,7 @@ pub fn exact_risks<S: Scalar>(
 }
 
 #[cfg(feature = "std")]
-fn row(cells: &Cells<f64>, land: &Landscape<f64>, source: f64) -> std::vec::Vec<f64> {
+fn row<K: Kernel<f64>>(cells: &Cells<f64>, land: &K, source: f64) -> std::vec::Vec<f64> {
     let mut r = std::vec![0.0; cells.cells];
     cells.for_each_mass(land, source, |j, p| r[j] += p);
     r
@@ -902,7 +903,7 @@ impl RiskTable {
     ///
     /// # Panics
     /// If `spec` is invalid ([`TableSpec::validate`]); validate it first.
-    pub fn build(model: &Model<f64>, spec: &TableSpec) -> Self {
+    pub fn build<M: Kernels<f64>>(model: &M, spec: &TableSpec) -> Self {
         if let Err(e) = spec.validate() {
             panic!("invalid risk table specification: {e}");
         }
@@ -948,6 +949,7 @@ impl RiskTable {
 mod tests {
     use super::*;
     use crate::V8Params;
+    use crate::{Landscape, Model};
 
     #[test]
     fn the_written_out_cap_is_the_cap() {

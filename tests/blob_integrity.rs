@@ -41,7 +41,13 @@ fn kind_matches(region: &str, err: &BlobError) -> bool {
     match region {
         "magic" => matches!(err, BlobError::BadMagic { .. }),
         "version" => matches!(err, BlobError::UnsupportedVersion { .. }),
-        "model" => matches!(err, BlobError::UnknownModel { .. }),
+        "model" => matches!(
+            err,
+            // another variant's id: its parameter count or layout does not match
+            BlobError::UnknownModel { .. }
+                | BlobError::ParamCount { .. }
+                | BlobError::LayoutMismatch { .. }
+        ),
         "count" => matches!(err, BlobError::ParamCount { .. }),
         "layout" => matches!(err, BlobError::LayoutMismatch { .. }),
         "length" => matches!(err, BlobError::LengthMismatch { .. }),

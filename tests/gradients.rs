@@ -2,7 +2,7 @@
 
 mod common;
 use galling::dual::{self, Dual15 as D15};
-use galling::{Model, Scalar, V8Params};
+use galling::{Kernel, Model, Scalar, V8Params};
 use proptest::prelude::*;
 
 /// Log-likelihood of `data` and its gradient with respect to the 15 parameters.

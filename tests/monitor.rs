@@ -7,7 +7,7 @@ use galling::forecast::{ForecastSettings, MonteCarloForecaster, RiskForecaster};
 use galling::monitor::{Monitor, Package, StrokeError, TemperatureRange};
 use galling::risk::{ExactForecast, RiskTable, TableSpec};
 use galling::signals::SignalSettings;
-use galling::{Model, V8Params};
+use galling::{Kernel, Model, V8Params};
 use proptest::prelude::*;
 
 /// The published fit's package, built once (a table build takes a fraction of a second).

@@ -164,7 +164,8 @@ fn the_issue_blob_with_a_huge_tilt_is_refused() {
         err,
         ParamError::Unbounded {
             quantity: Quantity::Tilt,
-            exponent: 35
+            exponent: 35,
+            model: galling::family::ModelId::V8,
         }
     );
     let msg = err.to_string();
@@ -180,7 +181,7 @@ fn zero_jump_spread_and_bad_boxes_are_refused() {
     p.sigma_jump_down = -0.0;
     assert_eq!(
         p.validate(),
-        Err(ParamError::ZeroSpread(ParamField::SigmaJumpDown))
+        Err(ParamError::ZeroSpread(ParamField::SigmaJumpDown.name()))
     );
     let mut bad = OperatingBox::MONITOR_DEFAULT;
     bad.cof_high = f32::NAN;
@@ -220,5 +221,8 @@ fn each_quantity_bound_is_reachable() {
 fn f64_values_beyond_f32_are_refused() {
     let mut p = V8Params::PUBLISHED_FIT.map(f64::from);
     p.tau = 1e39;
-    assert_eq!(p.validate(), Err(ParamError::BeyondF32(ParamField::Tau)));
+    assert_eq!(
+        p.validate(),
+        Err(ParamError::BeyondF32(ParamField::Tau.name()))
+    );
 }

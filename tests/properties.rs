@@ -1,6 +1,6 @@
 //! Invariants of evaluation and simulation, over random inputs.
 
-use galling::{DefaultRng, Model, V8Params};
+use galling::{DefaultRng, Kernel, Model, V8Params};
 use proptest::prelude::*;
 use rand_xoshiro::rand_core::SeedableRng;
 

@@ -1,7 +1,7 @@
 //! Golden test: the published V8 fit evaluated on the real data gives the published log-likelihoods.
 
 mod common;
-use galling::{Model, V8Params};
+use galling::{Kernel, Model, V8Params};
 
 fn key(t: f64) -> String {
     if t.fract() == 0.0 {

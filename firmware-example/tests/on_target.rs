@@ -15,7 +15,7 @@ use galling::monitor::{Monitor, StrokeReport, TemperatureRange};
 use galling::rand_core::SeedableRng;
 use galling::risk::{TABLE_CELLS, TABLE_TEMPERATURES, TableError};
 use galling::signals::SettingsError;
-use galling::{DefaultRng, Model, ParamError, ParamField, V8Params};
+use galling::{Kernel, DefaultRng, Model, ParamError, ParamField, V8Params};
 use galling_firmware_example::golden::{
     GoldenSample, GoldenStroke, GoldenTrajectory, GoldenTransition,
 };

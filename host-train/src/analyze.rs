@@ -20,7 +20,7 @@ use crate::fit::objective::{N_PARAMS, Point};
 use crate::fit::strategy::SCALE;
 use galling::dataset::Dataset;
 use galling::dual::num_dual::{Dual2SVec64, DualNum};
-use galling::{Model, ParamField, Scalar, V8Params};
+use galling::{Kernel, Model, ParamField, Scalar, V8Params};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::ops::{Add, Div, Mul, Neg, Sub};

@@ -8,7 +8,7 @@
 
 use crate::averaging::format_e18;
 use galling::dataset::TemperatureMap;
-use galling::{Model, V8Params};
+use galling::{Kernel, Model, V8Params};
 use std::path::{Path, PathBuf};
 
 /// `(recorded temperature degC, strokes)` of the real data set, which the demo copies in shape.

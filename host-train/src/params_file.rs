@@ -94,7 +94,18 @@ pub fn load(path: &Path) -> Result<(V8Params<f64>, ParamsFormat), ParamsFileErro
     let is_json = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
     let (params, format) = if !is_json {
         match blob::decode(&bytes) {
-            Ok(package) => (package.params().map(f64::from), ParamsFormat::Blob),
+            Ok(package) => match package.params().to_v8() {
+                // TODO(model family): the trainer reads V8 blobs only until `--model` lands
+                Some(p) => (p.map(f64::from), ParamsFormat::Blob),
+                None => {
+                    return Err(ParamsFileError::Blob {
+                        path: path.to_path_buf(),
+                        source: BlobError::UnknownModel {
+                            found: package.params().model().to_u8(),
+                        },
+                    });
+                }
+            },
             Err(BlobError::Version1) => match decode_v1(&bytes) {
                 Some(p) => (p.map(f64::from), ParamsFormat::BlobV1),
                 None => {

@@ -6,7 +6,7 @@
 
 use galling::dataset::Dataset;
 use galling::rand_core::SeedableRng;
-use galling::{DefaultRng, Landscape, Model, V8Params};
+use galling::{DefaultRng, Kernel, Landscape, Model, V8Params};
 use std::path::Path;
 
 /// SplitMix64 finaliser: spreads nearby inputs over the whole 64-bit range.

@@ -2,7 +2,7 @@
 
 use crate::simulation::SimulationRow;
 use galling::dataset::Dataset;
-use galling::{Model, ParamError, V8Params};
+use galling::{Kernel, Model, ParamError, V8Params};
 use std::fmt::Write as _;
 
 /// Log-likelihood of the series recorded at one temperature.

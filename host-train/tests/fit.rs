@@ -7,7 +7,7 @@
 mod common;
 use galling::dataset::{Dataset, TemperatureMap};
 use galling::dual::{self, Dual15};
-use galling::{Model, ParamField, Scalar, V8Params};
+use galling::{Kernel, Model, ParamField, Scalar, V8Params};
 use host_train::fit::objective::Objective;
 use host_train::fit::{self, AdamSettings, FitError, FitOptions, Method, Progress, physical_flags};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -90,7 +90,7 @@ fn a_version_1_blob_is_refused_with_how_to_re_export_it_and_re_exports() {
         s(&new),
     ]);
     let package = host_train::params_file::load_package(&new).unwrap();
-    assert_eq!(*package.params(), V8Params::PUBLISHED_FIT);
+    assert_eq!(package.params().to_v8(), Some(V8Params::PUBLISHED_FIT));
 }
 
 fn good_blob() -> Vec<u8> {

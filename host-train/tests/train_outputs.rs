@@ -26,13 +26,16 @@ fn check_outputs(out: &Path, transitions: u64, temperatures: usize) -> serde_jso
     assert_eq!(blob.len(), galling::blob::BLOB_LEN);
     let decoded = galling::blob::decode(&blob).unwrap();
     assert_eq!(
-        *decoded.params(),
-        params.map(|v| v as f32),
+        decoded.params().to_v8(),
+        Some(params.map(|v| v as f32)),
         "the blob holds the f32-rounded params"
     );
     let (from_blob, format) = host_train::params_file::load(&out.join("params.bin")).unwrap();
     assert_eq!(format, host_train::params_file::ParamsFormat::Blob);
-    assert_eq!(from_blob, decoded.params().map(f64::from));
+    assert_eq!(
+        Some(from_blob),
+        decoded.params().to_v8().map(|p| p.map(f64::from))
+    );
     // The blob carries the monitor: one galling threshold, the data's temperature range, the
     // calibrated onset warning; summary.json says the same.
     let table = decoded.table();

@@ -7,7 +7,7 @@
 
 use galling::dataset::Dataset;
 use galling::dual::{self, Dual15};
-use galling::{Model, Scalar, V8Params};
+use galling::{Kernel, Model, Scalar, V8Params};
 
 use super::lbfgs::Problem;
 
