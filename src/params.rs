@@ -4,128 +4,150 @@ use crate::family::{KernelKind, ModelId};
 use crate::scalar::Scalar;
 use core::fmt;
 
-/// The 15 raw parameters of the V8 double-well model, as stored by the trainer and in the blob.
-///
-/// Values keep their stored sign: positivity is applied at evaluation with `abs()` to `h0, alpha_h,
-/// D0, omega0, tau, sigma_jump_up, sigma_jump_down` (the published fit stores `D0 < 0`). Build a
-/// [`Model`](crate::Model) from them to evaluate; that is where they are validated.
-///
-/// With the `serde` feature the field names are the model's (`mu_L`, `D0`, `g_T`, ...).
-///
-/// ```
-/// use galling::{Model, V8Params};
-/// let p = V8Params::PUBLISHED_FIT;
-/// assert!(p.d0 < 0.0); // stored negative, used as |D0|
-/// let model = Model::new(&p).expect("the published fit is valid");
-/// assert!(model.landscape(160.0).noise_intensity() > 0.0);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
-pub struct V8Params<S = f32> {
-    /// Clean-state well position (COF).
-    #[cfg_attr(feature = "serde", serde(rename = "mu_L"))]
-    pub mu_l: S,
-    /// Galled-state well position (COF).
-    #[cfg_attr(feature = "serde", serde(rename = "mu_H"))]
-    pub mu_h: S,
-    /// Barrier height at the reference temperature (used as `|h0|`).
-    pub h0: S,
-    /// Barrier temperature sensitivity, 1/degC (used as `|alpha_h|`).
-    pub alpha_h: S,
-    /// Tilt of the potential at the reference temperature.
-    pub g0: S,
-    /// Temperature sensitivity of the tilt, 1/degC.
-    #[cfg_attr(feature = "serde", serde(rename = "g_T"))]
-    pub g_t: S,
-    /// Noise intensity at the reference temperature (used as `|D0|`).
-    #[cfg_attr(feature = "serde", serde(rename = "D0"))]
-    pub d0: S,
-    /// Temperature scaling of the noise intensity, 1/degC (no abs).
-    #[cfg_attr(feature = "serde", serde(rename = "D_T"))]
-    pub d_t: S,
-    /// Kramers escape attempt frequency (used as `|omega0|`).
-    pub omega0: S,
-    /// Jump time multiplier on the potential force (used as `|tau|`).
-    pub tau: S,
-    /// COF dependence of the jump drift.
-    pub j_mu: S,
-    /// Temperature dependence of the jump drift, 1/degC.
-    #[cfg_attr(feature = "serde", serde(rename = "j_T"))]
-    pub j_t: S,
-    /// Landing spread of jumps from below the midpoint (galling onset), used as `|sigma_jump_up|`.
-    pub sigma_jump_up: S,
-    /// Landing spread of jumps from above the midpoint (detachment), used as `|sigma_jump_down|`.
-    pub sigma_jump_down: S,
-    /// Starting COF of simulations (clamped to the COF range); not part of the likelihood.
-    pub mu0_base: S,
+/// Generates, from one list, the V8 parameter struct, the [`ParamField`] names and the V8 parameter
+/// table's fields (`crate::family::v8`): name, documentation, `abs()`, physical box, scale, start.
+macro_rules! v8_params {
+    ($(
+        $(#[$serde:meta])?
+        $field:ident, $variant:ident, $konst:ident = $name:literal, abs: $abs:literal,
+        physical: $physical:expr, scale: $scale:literal, start: $start:literal, $doc:literal;
+    )*) => {
+        /// The 15 raw parameters of the V8 double-well model, as stored by the trainer and in the blob.
+        ///
+        /// Values keep their stored sign: positivity is applied at evaluation with `abs()` to `h0,
+        /// alpha_h, D0, omega0, tau, sigma_jump_up, sigma_jump_down` (the published fit stores
+        /// `D0 < 0`). Build a [`Model`](crate::Model) from them to evaluate; that is where they are
+        /// validated. The list is written once (`src/params.rs`) and generates this struct,
+        /// [`ParamField`] and V8's parameter table ([`V8_TABLE`](crate::family::V8_TABLE)).
+        ///
+        /// With the `serde` feature the field names are the model's (`mu_L`, `D0`, `g_T`, ...).
+        ///
+        /// ```
+        /// use galling::{Model, V8Params};
+        /// let p = V8Params::PUBLISHED_FIT;
+        /// assert!(p.d0 < 0.0); // stored negative, used as |D0|
+        /// let model = Model::new(&p).expect("the published fit is valid");
+        /// assert!(model.landscape(160.0).noise_intensity() > 0.0);
+        /// ```
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+        #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+        pub struct V8Params<S = f32> {
+            $(
+                #[doc = $doc]
+                #[cfg_attr(feature = "serde", serde(rename = $name))]
+                pub $field: S,
+            )*
+        }
+
+        /// Names one of the 15 parameters, in storage order.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+        pub enum ParamField {
+            $(
+                #[doc = $doc]
+                $variant,
+            )*
+        }
+
+        impl ParamField {
+            /// All fields in storage order (the order of [`V8Params::to_array`] and of the blob).
+            pub const ALL: [ParamField; 15] = [$(Self::$variant),*];
+        }
+
+        impl<S> V8Params<S> {
+            /// Parameters from values in storage order (see [`ParamField::ALL`]).
+            ///
+            /// ```
+            /// use galling::V8Params;
+            /// let p = V8Params::PUBLISHED_FIT;
+            /// assert_eq!(V8Params::from_array(p.to_array()), p);
+            /// ```
+            pub fn from_array(v: [S; 15]) -> Self {
+                let [$($field),*] = v;
+                Self { $($field),* }
+            }
+        }
+
+        impl<S: Copy> V8Params<S> {
+            /// The parameters in storage order (see [`ParamField::ALL`]).
+            pub fn to_array(&self) -> [S; 15] {
+                [$(self.$field),*]
+            }
+        }
+
+        /// V8's parameter table entries, one per parameter (the double-well variants' tables pick
+        /// from these).
+        pub(crate) mod v8_fields {
+            use crate::family::Field;
+            #[allow(unused_imports)]
+            use super::{FREE, WELL, PROBABILITY};
+            $(
+                pub(crate) const $konst: Field = Field {
+                    name: $name,
+                    doc: $doc,
+                    used_as_abs: $abs,
+                    physical: $physical,
+                    scale: $scale,
+                    start: $start,
+                };
+            )*
+        }
+    };
 }
 
-/// Names one of the 15 parameters, in storage order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[allow(missing_docs)] // the variants are the model's own names, documented on `V8Params`
-pub enum ParamField {
-    MuL,
-    MuH,
-    H0,
-    AlphaH,
-    G0,
-    GT,
-    D0,
-    DT,
-    Omega0,
-    Tau,
-    JMu,
-    JT,
-    SigmaJumpUp,
-    SigmaJumpDown,
-    Mu0Base,
+/// No bound.
+const FREE: (f64, f64) = (f64::NEG_INFINITY, f64::INFINITY);
+/// The physical range of a well position: the model's COF range.
+const WELL: (f64, f64) = (0.1, 1.3);
+/// `omega0` in `[0, 1]` keeps `1 - omega0 exp(..)` a probability before its clamp.
+const PROBABILITY: (f64, f64) = (0.0, 1.0);
+
+// The starts are the published training's default start (MODEL.md); the scales are the typical
+// magnitudes the optimiser divides by.
+v8_params! {
+    mu_l, MuL, MU_L = "mu_L", abs: false, physical: WELL, scale: 0.1, start: 0.18,
+        "Clean-state well position (COF).";
+    mu_h, MuH, MU_H = "mu_H", abs: false, physical: WELL, scale: 0.1, start: 0.90,
+        "Galled-state well position (COF).";
+    h0, H0, H0 = "h0", abs: true, physical: FREE, scale: 0.1, start: 0.1,
+        "Barrier height at the reference temperature (used as `|h0|`).";
+    alpha_h, AlphaH, ALPHA_H = "alpha_h", abs: true, physical: FREE, scale: 0.1, start: 0.1,
+        "Barrier temperature sensitivity, 1/degC (used as `|alpha_h|`).";
+    g0, G0, G0 = "g0", abs: false, physical: FREE, scale: 0.01, start: -0.01,
+        "Tilt of the potential at the reference temperature.";
+    g_t, GT, G_T = "g_T", abs: false, physical: FREE, scale: 0.001, start: 0.005,
+        "Temperature sensitivity of the tilt, 1/degC.";
+    d0, D0, D0 = "D0", abs: true, physical: FREE, scale: 0.001, start: 0.001,
+        "Noise intensity at the reference temperature (used as `|D0|`).";
+    d_t, DT, D_T = "D_T", abs: false, physical: FREE, scale: 0.1, start: 0.1,
+        "Temperature scaling of the noise intensity, 1/degC (no abs).";
+    omega0, Omega0, OMEGA0 = "omega0", abs: true, physical: PROBABILITY, scale: 0.1, start: 0.1,
+        "Kramers escape attempt frequency (used as `|omega0|`).";
+    tau, Tau, TAU = "tau", abs: true, physical: FREE, scale: 1.0, start: 3.0,
+        "Jump time multiplier on the potential force (used as `|tau|`).";
+    j_mu, JMu, J_MU = "j_mu", abs: false, physical: FREE, scale: 0.1, start: -0.3,
+        "COF dependence of the jump drift.";
+    j_t, JT, J_T = "j_T", abs: false, physical: FREE, scale: 0.01, start: 0.03,
+        "Temperature dependence of the jump drift, 1/degC.";
+    sigma_jump_up, SigmaJumpUp, SIGMA_UP = "sigma_jump_up", abs: true, physical: FREE, scale: 0.1,
+        start: 0.15,
+        "Landing spread of jumps from below the midpoint (galling onset), used as `|sigma_jump_up|`.";
+    sigma_jump_down, SigmaJumpDown, SIGMA_DOWN = "sigma_jump_down", abs: true, physical: FREE,
+        scale: 0.1, start: 0.10,
+        "Landing spread of jumps from above the midpoint (detachment), used as `|sigma_jump_down|`.";
+    mu0_base, Mu0Base, MU0_BASE = "mu0_base", abs: false, physical: FREE, scale: 1.0, start: 0.15,
+        "Starting COF of simulations (clamped to the COF range); not part of the likelihood.";
 }
 
 impl ParamField {
-    /// All fields in storage order (the order of [`V8Params::to_array`] and of the blob).
-    pub const ALL: [ParamField; 15] = [
-        Self::MuL,
-        Self::MuH,
-        Self::H0,
-        Self::AlphaH,
-        Self::G0,
-        Self::GT,
-        Self::D0,
-        Self::DT,
-        Self::Omega0,
-        Self::Tau,
-        Self::JMu,
-        Self::JT,
-        Self::SigmaJumpUp,
-        Self::SigmaJumpDown,
-        Self::Mu0Base,
-    ];
-
     /// The model's name for the field, as in MODEL.md and the JSON files.
     ///
     /// ```
     /// assert_eq!(galling::ParamField::D0.name(), "D0");
     /// ```
     pub const fn name(self) -> &'static str {
-        match self {
-            Self::MuL => "mu_L",
-            Self::MuH => "mu_H",
-            Self::H0 => "h0",
-            Self::AlphaH => "alpha_h",
-            Self::G0 => "g0",
-            Self::GT => "g_T",
-            Self::D0 => "D0",
-            Self::DT => "D_T",
-            Self::Omega0 => "omega0",
-            Self::Tau => "tau",
-            Self::JMu => "j_mu",
-            Self::JT => "j_T",
-            Self::SigmaJumpUp => "sigma_jump_up",
-            Self::SigmaJumpDown => "sigma_jump_down",
-            Self::Mu0Base => "mu0_base",
-        }
+        crate::family::V8_TABLE.fields[self as usize].name
     }
 
     /// Position of the field in storage order.
@@ -135,16 +157,7 @@ impl ParamField {
 
     /// Whether the model uses the absolute value of this field.
     pub const fn is_used_as_abs(self) -> bool {
-        matches!(
-            self,
-            Self::H0
-                | Self::AlphaH
-                | Self::D0
-                | Self::Omega0
-                | Self::Tau
-                | Self::SigmaJumpUp
-                | Self::SigmaJumpDown
-        )
+        crate::family::V8_TABLE.fields[self as usize].used_as_abs
     }
 }
 
@@ -413,74 +426,7 @@ impl ParamError {
     }
 }
 
-impl<S> V8Params<S> {
-    /// Parameters from values in storage order (see [`ParamField::ALL`]).
-    ///
-    /// ```
-    /// use galling::V8Params;
-    /// let p = V8Params::PUBLISHED_FIT;
-    /// assert_eq!(V8Params::from_array(p.to_array()), p);
-    /// ```
-    pub fn from_array(v: [S; 15]) -> Self {
-        let [
-            mu_l,
-            mu_h,
-            h0,
-            alpha_h,
-            g0,
-            g_t,
-            d0,
-            d_t,
-            omega0,
-            tau,
-            j_mu,
-            j_t,
-            sigma_jump_up,
-            sigma_jump_down,
-            mu0_base,
-        ] = v;
-        Self {
-            mu_l,
-            mu_h,
-            h0,
-            alpha_h,
-            g0,
-            g_t,
-            d0,
-            d_t,
-            omega0,
-            tau,
-            j_mu,
-            j_t,
-            sigma_jump_up,
-            sigma_jump_down,
-            mu0_base,
-        }
-    }
-}
-
 impl<S: Copy> V8Params<S> {
-    /// The parameters in storage order (see [`ParamField::ALL`]).
-    pub fn to_array(&self) -> [S; 15] {
-        [
-            self.mu_l,
-            self.mu_h,
-            self.h0,
-            self.alpha_h,
-            self.g0,
-            self.g_t,
-            self.d0,
-            self.d_t,
-            self.omega0,
-            self.tau,
-            self.j_mu,
-            self.j_t,
-            self.sigma_jump_up,
-            self.sigma_jump_down,
-            self.mu0_base,
-        ]
-    }
-
     /// The value of one field.
     pub fn get(&self, field: ParamField) -> S {
         self.to_array()[field.index()]

@@ -16,7 +16,7 @@
 //! the model from the current COF over [`TABLE_CELLS`] equal cells up to `c` (normal CDFs at the
 //! cell edges; mass below 0.1 is clamped into the lowest cell as the simulator does, mass above `c`
 //! is galling). The remaining `k - 1` strokes come from a table: the probability of staying at or
-//! below `c` for `k - 1` strokes from each cell, computed on the host in `f64` ([`RiskTable::build`],
+//! below `c` for `k - 1` strokes from each cell, computed on the host in `f64` (`RiskTable::build`,
 //! `std` feature) by an exact discretisation of the chain on cells [`BUILD_REFINEMENT`] times finer
 //! and averaged per cell, at [`TABLE_TEMPERATURES`] equally spaced temperatures over the trained
 //! range (linear in between). The hazard and expected strokes are tabulated per temperature. So a
