@@ -75,13 +75,14 @@ impl ModelId {
     /// assert_eq!(ModelId::from_u8(9), None);
     /// ```
     pub const fn from_u8(id: u8) -> Option<Self> {
-        match id {
-            1 => Some(Self::V8),
-            2 => Some(Self::V8_13),
-            3 => Some(Self::V9),
-            4 => Some(Self::V7),
-            _ => None,
+        let mut i = 0;
+        while i < Self::ALL.len() {
+            if Self::ALL[i] as u8 == id {
+                return Some(Self::ALL[i]);
+            }
+            i += 1;
         }
+        None
     }
 
     /// The variant's parameter table.
@@ -200,7 +201,15 @@ impl Variant {
 }
 
 /// Every variant's table, in id order.
-pub const VARIANTS: [&Variant; 4] = [&V8_TABLE, &V8_13_TABLE, &V9_TABLE, &V7_TABLE];
+pub const VARIANTS: [&Variant; ModelId::ALL.len()] = {
+    let mut out = [&V8_TABLE; ModelId::ALL.len()];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = ModelId::ALL[i].variant();
+        i += 1;
+    }
+    out
+};
 
 /// The values of one variant's parameters, in its storage order (no heap: at most
 /// [`MAX_PARAMS`]; the slots past [`len`](Self::len) are zero).
@@ -255,7 +264,9 @@ impl<S: Scalar> ModelParams<S> {
             return None;
         }
         let mut all = [S::from_f64(0.0); MAX_PARAMS];
-        all[..values.len()].copy_from_slice(values);
+        for (slot, v) in all.iter_mut().zip(values) {
+            *slot = *v;
+        }
         Some(Self { model, values: all })
     }
 
@@ -290,18 +301,21 @@ impl<S: Scalar> ModelParams<S> {
 
     /// The values in storage order.
     pub fn values(&self) -> &[S] {
-        &self.values[..self.len()]
+        let n = self.len();
+        self.values.get(..n).unwrap_or(&self.values)
     }
 
     /// The values in storage order, to change in place.
     pub fn values_mut(&mut self) -> &mut [S] {
-        let n = self.len();
+        let n = self.len().min(MAX_PARAMS);
         &mut self.values[..n]
     }
 
     /// The value of the parameter named `name`.
     pub fn get(&self, name: &str) -> Option<S> {
-        self.variant().index_of(name).map(|i| self.values[i])
+        self.variant()
+            .index_of(name)
+            .and_then(|i| self.values.get(i).copied())
     }
 
     /// The same parameters in another number type.
@@ -313,10 +327,16 @@ impl<S: Scalar> ModelParams<S> {
     }
 
     /// The kernel parameter `kernel_index` (see [`Variant::sources`]).
+    /// Total: the tables are checked by tests, and a missing entry reads as 0.
     fn kernel_value(&self, kernel_index: usize) -> S {
-        match self.variant().sources[kernel_index] {
-            Source::Free(i) => self.values[usize::from(i)],
-            Source::Fixed(x) => S::from_f64(x),
+        match self.variant().sources.get(kernel_index) {
+            Some(Source::Free(i)) => self
+                .values
+                .get(usize::from(*i))
+                .copied()
+                .unwrap_or(S::from_f64(0.0)),
+            Some(Source::Fixed(x)) => S::from_f64(*x),
+            None => S::from_f64(0.0),
         }
     }
 
@@ -354,15 +374,16 @@ impl<S: Scalar> ModelParams<S> {
                 return Err(ParamError::BeyondF32(field.name));
             }
         }
+        let kernel = |j| self.kernel_value(j);
         let result = match self.variant().kernel {
-            KernelKind::DoubleWell => self.to_v8().map(|p| p.validate_within(bounds)),
-            KernelKind::Linear => self.to_v7().map(|p| p.validate_within(bounds)),
+            KernelKind::DoubleWell => {
+                V8Params::from_array(core::array::from_fn(kernel)).validate_within(bounds)
+            }
+            KernelKind::Linear => {
+                V7Params::from_array(core::array::from_fn(kernel)).validate_within(bounds)
+            }
         };
-        match result {
-            Some(Ok(())) => Ok(()),
-            Some(Err(e)) => Err(e.for_model(self.model)),
-            None => Ok(()),
-        }
+        result.map_err(|e| e.for_model(self.model))
     }
 }
 
@@ -370,7 +391,9 @@ impl<S: Scalar> From<V8Params<S>> for ModelParams<S> {
     fn from(p: V8Params<S>) -> Self {
         let v = p.to_array();
         let mut values = [S::from_f64(0.0); MAX_PARAMS];
-        values[..v.len()].copy_from_slice(&v);
+        for (slot, x) in values.iter_mut().zip(v) {
+            *slot = x;
+        }
         Self {
             model: ModelId::V8,
             values,
@@ -414,10 +437,16 @@ impl<S: Scalar> AnyModel<S> {
 
     /// Prepares the kernel of parameters already validated (over any box).
     pub(crate) fn new_unchecked_box(params: &ModelParams<S>) -> Self {
-        match (params.to_v8(), params.to_v7()) {
-            (Some(p), _) => Self::DoubleWell(params.model(), Model::prepare(&p)),
-            (None, Some(p)) => Self::Linear(params.model(), V7Model::prepare(&p)),
-            (None, None) => unreachable!("every variant has a kernel"),
+        let kernel = |j| params.kernel_value(j);
+        match params.variant().kernel {
+            KernelKind::DoubleWell => Self::DoubleWell(
+                params.model(),
+                Model::prepare(&V8Params::from_array(core::array::from_fn(kernel))),
+            ),
+            KernelKind::Linear => Self::Linear(
+                params.model(),
+                V7Model::prepare(&V7Params::from_array(core::array::from_fn(kernel))),
+            ),
         }
     }
 
