@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Firmware CI: installs what it needs (idempotently), then checks, builds and runs everything of
 # firmware-example on QEMU's emulated Cortex-M4F:
-#   1. host: the checked-in golden vectors equal the generator's output (tests/golden_vectors.rs)
+#   1. host: the checked-in golden vectors equal the generator's output (host-train/tests/golden_vectors.rs)
 #   2. fmt and clippy -D warnings (QEMU and STM32F407 feature sets); the STM32F407 build links
 #   3. on-target tests (cargo test): the run must end with "N passed, 0 failed" and exit 0
 #   4. the example program: exits 0 with the shipped blob, 4 (safe stop) with a corrupted blob or none
@@ -42,7 +42,7 @@ host="$(rustc -vV | sed -n 's/^host: //p')"
 
 step "host: golden vectors are up to date"
 (cd "$root" && CARGO_TARGET_DIR="${CARGO_TARGET_DIR_HOST:-$root/target}" \
-    cargo test --quiet --test golden_vectors)
+    cargo test --quiet -p host-train --test golden_vectors)
 
 cd "$here"
 step "fmt and clippy"

@@ -32,8 +32,6 @@ extern crate std;
 
 pub mod averager;
 pub mod blob;
-#[cfg(feature = "std")]
-pub mod dataset;
 #[cfg(feature = "dual")]
 pub mod dual;
 pub mod ensemble;

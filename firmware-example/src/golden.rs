@@ -1,5 +1,5 @@
 //! Types of the golden vectors in `golden/*.rs`, written by the host generator
-//! (`cargo run --example golden_vectors --features std` in the repository root) and checked in.
+//! (`cargo run -p host-train --example golden_vectors` in the repository root) and checked in.
 //!
 //! Every float is stored as its bit pattern, so the target sees exactly the host's `f32` values.
 

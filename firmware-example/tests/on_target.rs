@@ -1,5 +1,5 @@
 //! On-target tests: run on the emulated Cortex-M4F (QEMU mps2-an386) by `cargo test`, against golden
-//! vectors computed on the host (`golden/*.rs`, from `examples/golden_vectors.rs`).
+//! vectors computed on the host (`golden/*.rs`, from `host-train/examples/golden_vectors.rs`).
 //!
 //! Ends with the line `N passed, M failed` and exit status 0 only when every test passed; a panic
 //! or hard fault exits non-zero, a hang is ended by the runner's timeout.
@@ -29,7 +29,7 @@ mod golden {
 }
 
 /// The per-stroke monitor's golden reports, shared with the host test `tests/monitor_golden.rs`
-/// (written by `cargo run --example monitor_golden --features std` in the repository root).
+/// (written by `cargo run -p host-train --example monitor_golden` in the repository root).
 mod monitor_golden {
     use galling::monitor::StrokeError;
     include!("../../tests/golden/monitor_golden.rs");

@@ -9,7 +9,7 @@
 //! Reads `../shared/galling-data` (or `$GALLING_DATA`). Wall times depend on the machine's load:
 //! the table also prints the process CPU time per fit where the OS reports it.
 
-use galling::dataset::{Dataset, TemperatureMap};
+use host_train::dataset::{Dataset, TemperatureMap};
 use host_train::fit::{self, AdamSettings, FitOptions, FitReport, Method};
 use std::path::PathBuf;
 

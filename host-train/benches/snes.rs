@@ -8,7 +8,7 @@
 //! Reads `../shared/galling-data` (or `$GALLING_DATA`). Wall times depend on the machine's load;
 //! CPU seconds per fit are printed too.
 
-use galling::dataset::{Dataset, TemperatureMap};
+use host_train::dataset::{Dataset, TemperatureMap};
 use host_train::fit::{self, FitOptions, FitReport, Method, SnesSettings};
 use std::path::PathBuf;
 

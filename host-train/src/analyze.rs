@@ -16,9 +16,9 @@
 //!
 //! `mu0_base` does not enter the likelihood and is left out.
 
+use crate::dataset::Dataset;
 use crate::fit::objective::{N_PARAMS, Point};
 use crate::fit::strategy::SCALE;
-use galling::dataset::Dataset;
 use galling::dual::num_dual::{Dual2SVec64, DualNum};
 use galling::{Kernel, Model, ParamField, Scalar, V8Params};
 use rayon::prelude::*;
@@ -704,7 +704,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use galling::dataset::Series;
+    use crate::dataset::Series;
 
     fn data() -> Dataset {
         let cof = |base: f64, n: usize| -> Vec<f64> {

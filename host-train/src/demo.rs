@@ -7,7 +7,7 @@
 //! [`trajectory_rng`](crate::simulation::trajectory_rng)`(seed, recorded temperature, 0)`.
 
 use crate::averaging::format_e18;
-use galling::dataset::TemperatureMap;
+use crate::dataset::TemperatureMap;
 use galling::{Kernel, Model, V8Params};
 use std::path::{Path, PathBuf};
 

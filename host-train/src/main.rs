@@ -5,7 +5,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use galling::V8Params;
 use galling::averager::StrokeWindow;
-use galling::dataset::{Dataset, TemperatureMap};
+use host_train::dataset::{Dataset, TemperatureMap};
 use host_train::fit::{self, FitOptions, Method, Progress};
 use host_train::simulation::StartRule;
 use host_train::summary::LlTable;
@@ -741,7 +741,7 @@ const MAX_SIMULATED: usize = 20_000_000;
 
 fn simulate(a: &SimulateArgs, quiet: bool) -> Result<()> {
     let (params, _) = host_train::params_file::load(&a.params)?;
-    let (t_lo, t_hi) = galling::dataset::TEMPERATURE_RANGE;
+    let (t_lo, t_hi) = host_train::dataset::TEMPERATURE_RANGE;
     if !(t_lo..=t_hi).contains(&a.temperature) {
         bail!(
             "--temperature {} is outside [{t_lo}, {t_hi}] degC, the range the monitor accepts",
@@ -768,12 +768,13 @@ fn simulate(a: &SimulateArgs, quiet: bool) -> Result<()> {
     let model = galling::Model::new(&params)?;
     let start = match a.start {
         Some(s)
-            if !(galling::dataset::COF_RANGE.0..=galling::dataset::COF_RANGE.1).contains(&s) =>
+            if !(host_train::dataset::COF_RANGE.0..=host_train::dataset::COF_RANGE.1)
+                .contains(&s) =>
         {
             bail!(
                 "--start {s} is outside [{}, {}], the COF range the monitor accepts",
-                galling::dataset::COF_RANGE.0,
-                galling::dataset::COF_RANGE.1
+                host_train::dataset::COF_RANGE.0,
+                host_train::dataset::COF_RANGE.1
             )
         }
         Some(s) => s,

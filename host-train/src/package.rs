@@ -14,8 +14,8 @@
 //! the off-delay of the settings. The same function tunes the baselines of `validate`, so the model
 //! and the charts are judged under one budget.
 
+use crate::dataset::Dataset;
 use crate::params_file::to_f32;
-use galling::dataset::Dataset;
 use galling::monitor::{Monitor, Package, PackageError};
 use galling::risk::{RiskTable, TableSpec};
 use galling::signals::{SignalSettings, SignalState};

@@ -10,10 +10,10 @@
 //! [`StrokeAverager`](galling::averager::StrokeAverager) through [`crate::averaging`].
 
 use crate::averaging::{AverageError, average_folder};
+use crate::dataset::Series;
 use crate::validation::figure::{DrawResult, FONT, PlotError, palette, render};
 use galling::StrokeReport;
 use galling::averager::StrokeWindow;
-use galling::dataset::Series;
 use galling::monitor::{Monitor, Package, PackageError, TemperatureRange};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -371,8 +371,8 @@ where
 
 /// Command-line interface of `host-train replay`.
 pub mod cli {
+    use crate::dataset::{Dataset, TemperatureMap};
     use anyhow::{Context, Result, bail};
-    use galling::dataset::{Dataset, TemperatureMap};
     use std::path::PathBuf;
 
     /// Arguments of `host-train replay`.

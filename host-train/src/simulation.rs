@@ -4,7 +4,7 @@
 //! Every trajectory has its own generator, seeded from `(seed, temperature, run)`, so results do not
 //! depend on how many runs or temperatures are simulated alongside, nor on threads.
 
-use galling::dataset::Dataset;
+use crate::dataset::Dataset;
 use galling::rand_core::SeedableRng;
 use galling::{DefaultRng, Kernel, Landscape, Model, V8Params};
 use std::path::Path;

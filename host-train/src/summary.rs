@@ -1,7 +1,7 @@
 //! Log-likelihood tables and the `summary.json` document of a training run.
 
+use crate::dataset::Dataset;
 use crate::simulation::SimulationRow;
-use galling::dataset::Dataset;
 use galling::{Kernel, Model, ParamError, V8Params};
 use std::fmt::Write as _;
 
@@ -383,7 +383,7 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use galling::dataset::Series;
+    use crate::dataset::Series;
 
     #[test]
     fn rows_group_by_temperature_and_sum() {

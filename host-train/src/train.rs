@@ -12,11 +12,11 @@
 //!   logged iteration or generation;
 //! - `training_curve`, `potential`, `mixture`, `barrier`, `simulation` as `.png` and `.svg`.
 
+use crate::dataset::{DataError, Dataset, TemperatureMap};
 use crate::fit::{self, FitError, FitOptions, FitReport, Progress};
 use crate::simulation::{StartRule, simulation_quality};
 use crate::summary::{LlTable, OptimizerInfo, OptimumRow, SimulationInfo, Summary};
 use galling::ParamError;
-use galling::dataset::{DataError, Dataset, TemperatureMap};
 use std::path::PathBuf;
 
 /// Everything a training run needs.

@@ -40,10 +40,10 @@
 //! (e.g. the SNES population is swept with `method = snes`). Missing top-level fields take the
 //! values of [`Plan::default`]; unknown fields are refused.
 
+use crate::dataset::{DataError, Dataset, TemperatureMap};
 use crate::fit::{
     self, AdamSettings, FitError, FitOptions, LossRow, Method, ModelVariant, SnesSettings,
 };
-use galling::dataset::{DataError, Dataset, TemperatureMap};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 

@@ -5,9 +5,9 @@
 //! set, where they fail.
 
 mod common;
-use galling::dataset::{Dataset, TemperatureMap};
 use galling::dual::{self, Dual15};
 use galling::{Kernel, Model, ParamField, Scalar, V8Params};
+use host_train::dataset::{Dataset, TemperatureMap};
 use host_train::fit::objective::Objective;
 use host_train::fit::{self, AdamSettings, FitError, FitOptions, Method, Progress, physical_flags};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -4,8 +4,8 @@
 
 mod common;
 use common::{repo_root, run_err, run_ok, s};
-use galling::dataset::{Dataset, TemperatureMap};
 use galling::{ParamField, V8Params};
+use host_train::dataset::{Dataset, TemperatureMap};
 use host_train::fit::{self, FitOptions, Method, ModelVariant, SnesSettings};
 use std::path::{Path, PathBuf};
 

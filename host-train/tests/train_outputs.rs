@@ -148,7 +148,7 @@ fn train_on_demo_data_writes_every_output() {
     // The demo data was simulated from the published fit: the fit explains it at least as well.
     let published = host_train::summary::LlTable::new(
         &V8Params::PUBLISHED_FIT.map(f64::from),
-        &galling::dataset::Dataset::load(&data, &Default::default()).unwrap(),
+        &host_train::dataset::Dataset::load(&data, &Default::default()).unwrap(),
     )
     .unwrap();
     let total = sum["log_likelihood"]["total"].as_f64().unwrap();

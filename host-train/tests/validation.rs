@@ -6,7 +6,7 @@ mod common;
 
 use common::{leftover_temp_files, repo_root, run_err, run_ok, s, shared_path};
 use galling::Monitor;
-use galling::dataset::{Dataset, TemperatureMap};
+use host_train::dataset::{Dataset, TemperatureMap};
 use host_train::package::{count, lead_time};
 use host_train::validation::folds::{blocked_folds, subset, temporal_split};
 use host_train::validation::metrics::{

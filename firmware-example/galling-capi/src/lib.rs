@@ -434,7 +434,7 @@ mod tests {
     use core::mem::MaybeUninit;
     use core::ptr;
 
-    /// The published fit's blob (`firmware-example/blob`, from `examples/golden_vectors.rs`).
+    /// The published fit's blob (`firmware-example/blob`, from `host-train/examples/golden_vectors.rs`).
     fn published_blob() -> [u8; blob::BLOB_LEN] {
         *include_bytes!("../../blob/published_fit.glng")
     }

@@ -147,7 +147,7 @@ fn recorded_strokes() -> Result<Vec<Stroke>, String> {
 }
 
 /// The host's f32 computation: the path the firmware's interrupt and monitor task take.
-/// The published fit's blob, as checked in (`examples/golden_vectors.rs` keeps it current).
+/// The published fit's blob, as checked in (`host-train/examples/golden_vectors.rs` keeps it current).
 fn published_blob() -> Result<Vec<u8>, String> {
     let path = firmware_dir().join("blob/published_fit.glng");
     fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))

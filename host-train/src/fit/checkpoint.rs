@@ -11,7 +11,7 @@
 use super::objective::Point;
 use super::snes::SnesState;
 use super::{FitError, FitOptions, PathPoint};
-use galling::dataset::Dataset;
+use crate::dataset::Dataset;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 

@@ -14,7 +14,7 @@ use super::bounds::Bounds;
 use super::lbfgs::{self, Problem};
 use super::objective::{N_PARAMS, Objective, Point};
 use super::strategy::{SCALE, scale_bounds};
-use galling::dataset::Dataset;
+use crate::dataset::Dataset;
 use galling::dual::{self, Dual15};
 use galling::risk::exact_risks;
 use galling::{Model, Scalar, V8Params};
@@ -259,7 +259,7 @@ pub fn polish(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use galling::dataset::Series;
+    use crate::dataset::Series;
 
     /// A small synthetic set: a cool clean series and a hot one that galls twice.
     fn data() -> Dataset {

@@ -45,7 +45,7 @@ pub use checkpoint::Checkpointing;
 pub use snes::SnesSettings;
 pub use strategy::LbfgsSettings;
 
-use galling::dataset::Dataset;
+use crate::dataset::Dataset;
 use galling::{ParamField, V8Params};
 use objective::{N_PARAMS, Objective, Point};
 use serde::{Serialize, Serializer};
@@ -218,7 +218,7 @@ pub fn loss_csv(rows: &[LossRow]) -> String {
 /// `fraction = 1` gives an empty test set.
 ///
 /// ```
-/// use galling::dataset::{Dataset, Series};
+/// use host_train::dataset::{Dataset, Series};
 /// use host_train::fit::temporal_split;
 /// let s = Series { label: "a".into(), recorded_temperature: 165.0, temperature: 165.0,
 ///     cof: (0..11).map(|i| 0.2 + 0.01 * i as f64).collect() };

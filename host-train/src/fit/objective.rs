@@ -5,7 +5,7 @@
 //! [`Dual15`] (forward-mode dual numbers, one direction per parameter) for the gradient. No model
 //! formula is written here.
 
-use galling::dataset::Dataset;
+use crate::dataset::Dataset;
 use galling::dual::{self, Dual15};
 use galling::{Kernel, Model, Scalar, V8Params};
 
@@ -194,7 +194,7 @@ impl Problem<N_PARAMS> for ScaledProblem<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use galling::dataset::Series;
+    use crate::dataset::Series;
 
     fn data() -> Dataset {
         Dataset {

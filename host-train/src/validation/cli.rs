@@ -1,9 +1,9 @@
 //! Command-line interface of `host-train validate`.
 
 use super::{ValidateConfig, validate, write_outputs};
+use crate::dataset::{Dataset, TemperatureMap};
 use crate::fit::{LbfgsSettings, Method};
 use anyhow::{Result, bail};
-use galling::dataset::{Dataset, TemperatureMap};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use std::time::Duration;

@@ -8,7 +8,7 @@
 //!
 //! Everything here is deterministic (no shuffling).
 
-use galling::dataset::{Dataset, Series};
+use crate::dataset::{Dataset, Series};
 use std::ops::Range;
 
 /// A contiguous stretch of one series.

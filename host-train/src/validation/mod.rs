@@ -37,11 +37,11 @@ pub mod metrics;
 pub mod operator;
 pub mod report;
 
+use crate::dataset::{Dataset, Series};
 use crate::fit::{FitOptions, fit, log_likelihood};
 use crate::package::CalibrationTarget;
 use crate::replay::{ReplayRow, replay_series};
 use folds::{Piece, Split, blocked_folds, subset, temporal_split};
-use galling::dataset::{Dataset, Series};
 use galling::forecast::{ForecastSettings, MonteCarloForecaster, RiskForecaster};
 use galling::{Model, Package, V8Params};
 use metrics::{

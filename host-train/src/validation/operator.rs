@@ -28,13 +28,13 @@
 //! [`WARNING_WINDOW`] strokes) is the precision a warning raised at random would have.
 
 use super::folds::Split;
+use crate::dataset::Dataset;
 use crate::package::{
     AlarmCounts, CLEAN_LIMIT, CalibrationTarget, WARNING_WINDOW, choose_level, count, lead_time,
     onsets,
 };
 use crate::replay::ReplayRow;
 use galling::Package;
-use galling::dataset::Dataset;
 use galling::signals::{SignalSettings, SignalState};
 use serde::Serialize;
 

@@ -1,6 +1,8 @@
 //! Helpers shared by the host-train integration tests.
 #![allow(dead_code)]
 
+use galling::{ParamField, V8Params};
+use host_train::dataset::{Dataset, TemperatureMap};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -28,6 +30,25 @@ pub fn shared_path(rel: &str) -> Option<PathBuf> {
         p.display()
     ));
     None
+}
+
+/// The real galling data with 25 C evaluated as 160 C.
+pub fn real_data() -> Option<Dataset> {
+    let dir = shared_path("galling-data")?;
+    Some(Dataset::load(&dir, &TemperatureMap::default()).expect("real data loads"))
+}
+
+/// The published fit's parameters and its expected per-temperature log-likelihoods.
+pub fn reference_fit() -> Option<(V8Params<f64>, serde_json::Value)> {
+    let path = shared_path("reference/v8-published-fit.json")?;
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let values = ParamField::ALL.map(|f| {
+        json["params"][f.name()]
+            .as_f64()
+            .unwrap_or_else(|| panic!("reference lacks {f}"))
+    });
+    Some((V8Params::from_array(values), json))
 }
 
 /// The repository root.

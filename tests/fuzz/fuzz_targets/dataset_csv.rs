@@ -2,7 +2,7 @@
 //! least two strokes with COF and temperatures in the monitor's ranges; an error names the source.
 #![no_main]
 
-use galling::dataset::{COF_RANGE, Dataset, TEMPERATURE_RANGE, TemperatureMap};
+use host_train::dataset::{COF_RANGE, Dataset, TEMPERATURE_RANGE, TemperatureMap};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,13 +1,13 @@
-//! Per-stroke COF data sets on the host (`std` feature): the `<T>/mean.txt` folder layout of the
+//! Per-stroke COF data sets on the host: the `<T>/mean.txt` folder layout of the
 //! galling test data and a plain CSV (`temperature,series,stroke,cof`) for a user's own press data.
 //!
 //! Every error names the file and, where it applies, the line.
 //!
 //! ```no_run
-//! use galling::dataset::{Dataset, TemperatureMap};
+//! use host_train::dataset::{Dataset, TemperatureMap};
 //! let data = Dataset::load("../shared/galling-data", &TemperatureMap::default())?;
 //! println!("{} transitions", data.transitions());
-//! # Ok::<(), galling::dataset::DataError>(())
+//! # Ok::<(), host_train::dataset::DataError>(())
 //! ```
 
 use std::fmt;
@@ -40,7 +40,7 @@ impl TemperatureMap {
     /// Parses `"25:160,30:161"` (recorded:model pairs, comma separated; empty for identity).
     ///
     /// ```
-    /// let m = galling::dataset::TemperatureMap::parse("25:160")?;
+    /// let m = host_train::dataset::TemperatureMap::parse("25:160")?;
     /// assert_eq!(m.apply(25.0), 160.0);
     /// assert_eq!(m.apply(170.0), 170.0);
     /// # Ok::<(), String>(())
@@ -135,18 +135,18 @@ fn err(path: &Path, line: Option<usize>, message: impl Into<String>) -> DataErro
 }
 
 /// COF values a data set may hold: the range the monitor accepts by default
-/// ([`OperatingBox::MONITOR_DEFAULT`](crate::OperatingBox::MONITOR_DEFAULT), the stroke averager's
+/// ([`OperatingBox::MONITOR_DEFAULT`](galling::OperatingBox::MONITOR_DEFAULT), the stroke averager's
 /// clamp). A model trained on values the monitor would refuse describes nothing it will see.
 pub const COF_RANGE: (f64, f64) = (
-    crate::OperatingBox::MONITOR_DEFAULT.cof_low as f64,
-    crate::OperatingBox::MONITOR_DEFAULT.cof_high as f64,
+    galling::OperatingBox::MONITOR_DEFAULT.cof_low as f64,
+    galling::OperatingBox::MONITOR_DEFAULT.cof_high as f64,
 );
 
 /// Die temperatures (degC) a data set may hold, recorded and after the [`TemperatureMap`]: the range
 /// the monitor accepts by default.
 pub const TEMPERATURE_RANGE: (f64, f64) = (
-    crate::OperatingBox::MONITOR_DEFAULT.temperature_low as f64,
-    crate::OperatingBox::MONITOR_DEFAULT.temperature_high as f64,
+    galling::OperatingBox::MONITOR_DEFAULT.temperature_low as f64,
+    galling::OperatingBox::MONITOR_DEFAULT.temperature_high as f64,
 );
 
 /// Checks that a value lies in `range` (inclusive); `what` names it, `shown` is how it was written.
@@ -306,13 +306,13 @@ impl Dataset {
     /// in errors.
     ///
     /// ```
-    /// use galling::dataset::{Dataset, TemperatureMap};
+    /// use host_train::dataset::{Dataset, TemperatureMap};
     /// let text = "temperature,series,stroke,cof\n170,a,1,0.2\n170,a,2,0.3\n";
     /// let d = Dataset::parse_csv("press.csv".as_ref(), text, &TemperatureMap::default())?;
     /// assert_eq!(d.transitions(), 1);
     /// let e = Dataset::parse_csv("press.csv".as_ref(), "temperature,series,stroke,cof\n170,a,1,-1\n", &TemperatureMap::default());
     /// assert!(e.unwrap_err().to_string().starts_with("press.csv:2: cof -1 is outside"));
-    /// # Ok::<(), galling::dataset::DataError>(())
+    /// # Ok::<(), host_train::dataset::DataError>(())
     /// ```
     pub fn parse_csv(path: &Path, text: &str, map: &TemperatureMap) -> Result<Self, DataError> {
         let mut lines = text.lines().enumerate();
