@@ -1,11 +1,13 @@
 //! Exhaustive integrity check of the parameter blob (issue 11): every single-bit flip and every
-//! truncation of a valid blob is refused, with the error kind of the region the damage is in.
+//! truncation of a valid blob is refused, with the error kind of the region the damage is in, for
+//! blobs of V8, V7 and V9 (issue 9).
 //!
 //! The expectations come from the layout constants of `galling::blob` (magic, version, model,
 //! parameter count, layout hash, length, content, CRC), not from hard-coded offsets, so the test
 //! follows a format change that keeps those regions.
 
 use galling::blob::{self, BLOB_LEN, BlobError, CRC_OFFSET, HEADER_LEN, MAGIC, decode, encode};
+use galling::family::{AnyModel, ModelParams};
 use galling::monitor::Package;
 use galling::risk::{RiskTable, TableSpec};
 use galling::signals::SignalSettings;
@@ -56,8 +58,9 @@ fn kind_matches(region: &str, err: &BlobError) -> bool {
     }
 }
 
-/// Valid blobs to damage: the published fit with the default settings, with other settings, and
-/// over another trained range.
+/// Valid blobs to damage: the published V8 fit with the default settings, with other settings, and
+/// over another trained range; the upstream V7 and V9 fits (other model ids, parameter counts and
+/// layout hashes, V9 with unused parameter slots).
 fn blobs() -> Vec<[u8; BLOB_LEN]> {
     let model = Model::new(&V8Params::PUBLISHED_FIT.map(f64::from)).unwrap();
     let narrow = RiskTable::build(&model, &TableSpec::new(162.0, 168.0));
@@ -68,21 +71,33 @@ fn blobs() -> Vec<[u8; BLOB_LEN]> {
         hot_die_target: 0.35,
         ..SignalSettings::default()
     };
-    [
-        (SignalSettings::default(), wide.clone()),
-        (other, wide),
-        (SignalSettings::default(), narrow),
+    let v8 = ModelParams::PUBLISHED_V8;
+    let mut blobs: Vec<_> = [
+        (v8, SignalSettings::default(), wide.clone()),
+        (v8, other, wide),
+        (v8, SignalSettings::default(), narrow),
     ]
     .into_iter()
-    .map(|(settings, table)| {
-        encode(&Package::new(V8Params::PUBLISHED_FIT, settings, table).expect("a valid package"))
+    .map(|(params, settings, table)| {
+        encode(&Package::new(params, settings, table).expect("a valid package"))
     })
-    .collect()
+    .collect();
+    for params in [ModelParams::UPSTREAM_V7, ModelParams::UPSTREAM_V9] {
+        let model = AnyModel::new(&params.map(f64::from)).unwrap();
+        let table = RiskTable::build(&model, &TableSpec::new(160.0, 170.0));
+        let package = Package::new(params, SignalSettings::default(), table).expect("valid");
+        blobs.push(encode(&package));
+    }
+    blobs
 }
 
 #[test]
 fn the_layout_constants_describe_the_encoded_bytes() {
-    let b = blobs()[0];
+    let all = blobs();
+    // three V8 blobs, then V7 and V9: other ids, counts and layout hashes are damaged too
+    let ids: Vec<u8> = all.iter().map(|b| b[6]).collect();
+    assert_eq!(ids, [1, 1, 1, 4, 3]);
+    let b = all[0];
     assert_eq!(b.len(), BLOB_LEN);
     assert_eq!(b[..MAGIC.len()], MAGIC);
     assert_eq!(
@@ -118,7 +133,7 @@ fn every_single_bit_flip_is_refused_with_the_error_of_its_region() {
             }
         }
     }
-    assert_eq!(checked, 3 * 8 * BLOB_LEN);
+    assert_eq!(checked, 5 * 8 * BLOB_LEN);
 }
 
 #[test]
