@@ -9,11 +9,11 @@
 //! |---|---|---|
 //! | 0 | 4 | magic `b"GLNG"` |
 //! | 4 | 2 | format version ([`FORMAT_VERSION`] = 2) |
-//! | 6 | 1 | model id ([`MODEL_V8`]) |
-//! | 7 | 1 | parameter count (15) |
-//! | 8 | 4 | layout hash ([`LAYOUT_HASH`]: FNV-1a of every field name, type and table size) |
-//! | 12 | 4 | blob length ([`BLOB_LEN`], CRC included) |
-//! | 16 | 60 | the 15 parameters, `f32`, in [`ParamField::ALL`] order |
+//! | 6 | 1 | model id ([`ModelId`]: V8 = 1, V8-13 = 2, V9 = 3, V7 = 4) |
+//! | 7 | 1 | the model's parameter count (15, 13, 12, 17) |
+//! | 8 | 4 | layout hash ([`layout_hash`] of the model: FNV-1a of every field name, type and table size) |
+//! | 12 | 4 | blob length ([`BLOB_LEN`], CRC included; the same for every model) |
+//! | 16 | 68 | [`PARAM_SLOTS`] `f32` slots: the model's parameters in its table's order ([`Variant::fields`]), then `0.0` in every unused slot |
 //! | [`SETTINGS_OFFSET`] | 36 | [`SignalSettings`]: `hot_die_target, onset_raise, onset_clear` (`f32`), `onset_confirm, onset_window, onset_clear_strokes, recover_strokes` (`u8`), `recover_cof, cof_low, cof_high, temperature_low, temperature_high` (`f32`) |
 //! | [`TABLE_OFFSET`] | 24 | [`TableSpec`]: `temperature_low, temperature_high, threshold, clean_limit` (`f32`), `horizon, temperatures, cells, 0` (`u16`) |
 //! | [`TABLE_OFFSET`] + 24 | `4 x 21 x 3` | hazard, expected strokes, typical clean COF per table temperature (`f32`) |
