@@ -2,7 +2,8 @@
 //! (`../shared/reference/{v7,v9}-upstream-fit.json`) evaluated by [`AnyModel`] give the reference
 //! log-likelihoods, total and per temperature (1e-6 in f64, 0.02 in f32); the built-in constants are
 //! the reference values; V8-13 and V9 are V8 with parameters held fixed, exactly; and the upstream
-//! fits simulate means per temperature near the observed ones.
+//! fits simulate means per temperature near the observed ones, and their dual-number gradients on
+//! the real data match central differences.
 //!
 //! The data are loaded as `tests/published_fit.rs` of the core does: 25 C evaluated as 160 C.
 
@@ -364,4 +365,49 @@ fn upstream_fits_simulate_means_near_the_observed_ones() {
             params.model()
         );
     }
+}
+
+/// The dual-number gradient of the log-likelihood of `data` at `p` against central differences,
+/// with the tolerance of the core's `tests/gradients.rs`.
+fn check_gradient<const N: usize>(p: &ModelParams<f64>, data: &Dataset) {
+    let ll64 = |q: &ModelParams<f64>| -> f64 {
+        ll_per_temperature(&AnyModel::new(q).unwrap(), data)
+            .iter()
+            .map(|(_, ll)| ll)
+            .sum()
+    };
+    let x = galling::dual::model_variables::<N>(p).expect("N is the variant's count");
+    let model = AnyModel::new(&x).unwrap();
+    let mut total = galling::dual::num_dual::DualSVec64::<N>::from_f64(0.0);
+    for s in &data.series {
+        total += model
+            .landscape(Scalar::from_f64(s.temperature))
+            .series_log_likelihood(s.cof.iter().map(|&c| Scalar::from_f64(c)));
+    }
+    let (value, grad) = (total.re, galling::dual::gradient(&total));
+    assert!((value - ll64(p)).abs() <= 1e-9 * value.abs());
+    for (i, f) in p.variant().fields.iter().enumerate() {
+        let h = 1e-6 * p.values()[i].abs().max(1e-2);
+        let (mut up, mut down) = (*p, *p);
+        up.values_mut()[i] += h;
+        down.values_mut()[i] -= h;
+        let fd = (ll64(&up) - ll64(&down)) / (2.0 * h);
+        let tol = 1e-4 * fd.abs().max(grad[i].abs()).max(1.0) + 1e-13 * value.abs() / h;
+        assert!(
+            (fd - grad[i]).abs() <= tol,
+            "{} d/d{}: dual {} vs finite difference {fd}",
+            p.model(),
+            f.name,
+            grad[i]
+        );
+    }
+}
+
+#[test]
+fn upstream_fits_have_exact_gradients_on_the_real_data() {
+    let Some(data) = real_data() else {
+        return;
+    };
+    check_gradient::<17>(&ModelParams::UPSTREAM_V7.map(f64::from), &data);
+    check_gradient::<12>(&ModelParams::UPSTREAM_V9.map(f64::from), &data);
 }
