@@ -10,7 +10,10 @@
 //! - [`Landscape`]: the model at one die temperature: potential, [`Mixture`], log-probability and jump
 //!   posterior of an observed stroke-to-stroke change, and forward simulation ([`Landscape::step`],
 //!   [`Landscape::simulate_into`]).
-//! - [`blob`]: the flashable parameter blob shared by trainer and firmware.
+//! - [`family`]: the model family (V8, V8-13, V9, V7): each variant's parameter table
+//!   ([`family::ModelParams`]) and [`family::AnyModel`], whose [`Kernel`] at a die temperature gives
+//!   the score, likelihood and simulation of any variant.
+//! - [`blob`]: the flashable parameter blob shared by trainer and firmware (any variant).
 //! - [`averager`]: the streaming per-stroke COF averager (raw samples in, stroke mean and std out).
 //! - [`Monitor`]: the per-stroke monitor with its three signals ([`signals`]: hot die, onset warning,
 //!   galling detected), running a [`Package`] (parameters, [`risk`] table, settings) from the blob.

@@ -1,15 +1,18 @@
 //! Exhaustive integrity check of the parameter blob (issue 11): every single-bit flip and every
-//! truncation of a valid blob is refused, with the error kind of the region the damage is in.
+//! truncation of a valid blob is refused, with the error kind of the region the damage is in, for
+//! blobs of V8, V7 and V9 (issue 9).
 //!
 //! The expectations come from the layout constants of `galling::blob` (magic, version, model,
 //! parameter count, layout hash, length, content, CRC), not from hard-coded offsets, so the test
 //! follows a format change that keeps those regions.
 
 use galling::blob::{self, BLOB_LEN, BlobError, CRC_OFFSET, HEADER_LEN, MAGIC, decode, encode};
+use galling::family::{AnyModel, ModelParams};
 use galling::monitor::Package;
 use galling::risk::{RiskTable, TableSpec};
 use galling::signals::SignalSettings;
 use galling::{Model, V8Params};
+use std::sync::OnceLock;
 
 /// The header regions, derived from the constants: magic, u16 version, u8 model, u8 parameter
 /// count, u32 layout hash, u32 length; then the content and the CRC.
@@ -56,9 +59,15 @@ fn kind_matches(region: &str, err: &BlobError) -> bool {
     }
 }
 
-/// Valid blobs to damage: the published fit with the default settings, with other settings, and
-/// over another trained range.
-fn blobs() -> Vec<[u8; BLOB_LEN]> {
+/// Valid blobs to damage (built once per test binary): the published V8 fit with the default settings, with other settings, and
+/// over another trained range; the upstream V7 and V9 fits (other model ids, parameter counts and
+/// layout hashes, V9 with unused parameter slots).
+fn blobs() -> &'static [[u8; BLOB_LEN]] {
+    static BLOBS: OnceLock<Vec<[u8; BLOB_LEN]>> = OnceLock::new();
+    BLOBS.get_or_init(make_blobs)
+}
+
+fn make_blobs() -> Vec<[u8; BLOB_LEN]> {
     let model = Model::new(&V8Params::PUBLISHED_FIT.map(f64::from)).unwrap();
     let narrow = RiskTable::build(&model, &TableSpec::new(162.0, 168.0));
     let wide = RiskTable::build(&model, &TableSpec::new(160.0, 170.0));
@@ -68,21 +77,33 @@ fn blobs() -> Vec<[u8; BLOB_LEN]> {
         hot_die_target: 0.35,
         ..SignalSettings::default()
     };
-    [
-        (SignalSettings::default(), wide.clone()),
-        (other, wide),
-        (SignalSettings::default(), narrow),
+    let v8 = ModelParams::PUBLISHED_V8;
+    let mut blobs: Vec<_> = [
+        (v8, SignalSettings::default(), wide.clone()),
+        (v8, other, wide),
+        (v8, SignalSettings::default(), narrow),
     ]
     .into_iter()
-    .map(|(settings, table)| {
-        encode(&Package::new(V8Params::PUBLISHED_FIT, settings, table).expect("a valid package"))
+    .map(|(params, settings, table)| {
+        encode(&Package::new(params, settings, table).expect("a valid package"))
     })
-    .collect()
+    .collect();
+    for params in [ModelParams::UPSTREAM_V7, ModelParams::UPSTREAM_V9] {
+        let model = AnyModel::new(&params.map(f64::from)).unwrap();
+        let table = RiskTable::build(&model, &TableSpec::new(160.0, 170.0));
+        let package = Package::new(params, SignalSettings::default(), table).expect("valid");
+        blobs.push(encode(&package));
+    }
+    blobs
 }
 
 #[test]
 fn the_layout_constants_describe_the_encoded_bytes() {
-    let b = blobs()[0];
+    let all = blobs();
+    // three V8 blobs, then V7 and V9: other ids, counts and layout hashes are damaged too
+    let ids: Vec<u8> = all.iter().map(|b| b[6]).collect();
+    assert_eq!(ids, [1, 1, 1, 4, 3]);
+    let b = all[0];
     assert_eq!(b.len(), BLOB_LEN);
     assert_eq!(b[..MAGIC.len()], MAGIC);
     assert_eq!(
@@ -97,14 +118,15 @@ fn the_layout_constants_describe_the_encoded_bytes() {
     assert_eq!(CRC_OFFSET + 4, BLOB_LEN);
 }
 
-#[test]
-fn every_single_bit_flip_is_refused_with_the_error_of_its_region() {
+/// Flips every bit of each of `blobs`, one at a time: each flip is refused with the error of its
+/// region.
+fn check_every_single_bit_flip(blobs: &[[u8; BLOB_LEN]]) {
     let mut checked = 0;
-    for good in blobs() {
-        assert!(decode(&good).is_ok());
+    for good in blobs {
+        assert!(decode(good).is_ok());
         for byte in 0..BLOB_LEN {
             for bit in 0..8 {
-                let mut bad = good;
+                let mut bad = *good;
                 bad[byte] ^= 1 << bit;
                 let region = region_of(byte);
                 match decode(&bad) {
@@ -118,7 +140,18 @@ fn every_single_bit_flip_is_refused_with_the_error_of_its_region() {
             }
         }
     }
-    assert_eq!(checked, 3 * 8 * BLOB_LEN);
+    assert_eq!(checked, blobs.len() * 8 * BLOB_LEN);
+}
+
+// Two tests, so that the harness runs them on two cores.
+#[test]
+fn every_single_bit_flip_of_a_v8_blob_is_refused_with_the_error_of_its_region() {
+    check_every_single_bit_flip(&blobs()[..3]);
+}
+
+#[test]
+fn every_single_bit_flip_of_a_v7_or_v9_blob_is_refused_with_the_error_of_its_region() {
+    check_every_single_bit_flip(&blobs()[3..]);
 }
 
 #[test]
@@ -143,12 +176,12 @@ fn bytes_after_the_blob_are_ignored() {
     // a flash region is larger than the blob: whatever follows (erased 0xFF, any bit) is not read
     for good in blobs() {
         let mut region = [0xFF_u8; BLOB_LEN + 16];
-        region[..BLOB_LEN].copy_from_slice(&good);
+        region[..BLOB_LEN].copy_from_slice(good);
         for byte in BLOB_LEN..region.len() {
             for bit in 0..8 {
                 let mut r = region;
                 r[byte] ^= 1 << bit;
-                assert_eq!(decode(&r), decode(&good));
+                assert_eq!(decode(&r), decode(good));
             }
         }
     }

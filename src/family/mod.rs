@@ -27,6 +27,7 @@
 //! # Ok::<(), galling::ParamError>(())
 //! ```
 
+pub mod reference;
 mod v7;
 mod v8;
 

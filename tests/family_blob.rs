@@ -1,0 +1,298 @@
+//! The blob and the monitor for every variant of the family (issue 9): round trips, the header
+//! fields of each variant, the unused parameter slots, and decode errors that name the variant's
+//! parameters at their bytes. The exhaustive bit-flip and truncation checks of V8, V7 and V9 blobs
+//! are in `tests/blob_integrity.rs`.
+
+use galling::blob::{BLOB_LEN, BlobError, CRC_OFFSET, PARAM_SLOTS, PARAMS_OFFSET, crc32, decode};
+use galling::blob::{encode, layout_hash};
+use galling::family::{AnyModel, ModelId, ModelParams, V7Model};
+use galling::monitor::Package;
+use galling::risk::{RiskTable, TableSpec};
+use galling::signals::SignalSettings;
+use galling::{Model, Monitor, ParamError, V8Params};
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+/// The published V8 fit without its tilt, as V8-13 values.
+fn v8_13_fit() -> ModelParams<f32> {
+    let v8 = ModelParams::PUBLISHED_V8;
+    let values: Vec<f32> = ModelId::V8_13
+        .variant()
+        .fields
+        .iter()
+        .map(|f| v8.get(f.name).unwrap())
+        .collect();
+    ModelParams::new(ModelId::V8_13, &values).unwrap()
+}
+
+/// One fit of each variant, in id order.
+fn fits() -> [ModelParams<f32>; 4] {
+    [
+        ModelParams::PUBLISHED_V8,
+        v8_13_fit(),
+        ModelParams::UPSTREAM_V9,
+        ModelParams::UPSTREAM_V7,
+    ]
+}
+
+fn spec() -> TableSpec {
+    TableSpec::new(160.0, 170.0)
+}
+
+/// A package of `params` with the default settings and its risk table built from [`AnyModel`].
+fn package(params: ModelParams<f32>) -> Package {
+    let model = AnyModel::new(&params.map(f64::from)).expect("a valid fit");
+    let table = RiskTable::build(&model, &spec());
+    Package::new(params, SignalSettings::default(), table).expect("a valid package")
+}
+
+/// [`package`] of each of [`fits`], built once for the whole test binary (a risk table takes a
+/// moment to build).
+fn packages() -> &'static [Package; 4] {
+    static PACKAGES: OnceLock<[Package; 4]> = OnceLock::new();
+    PACKAGES.get_or_init(|| fits().map(package))
+}
+
+/// The package of `model` from [`packages`].
+fn package_of(model: ModelId) -> &'static Package {
+    packages()
+        .iter()
+        .find(|p| p.params().model() == model)
+        .expect("one package per variant")
+}
+
+/// Re-seals a modified blob so that only the intended check fails.
+fn reseal(mut b: [u8; BLOB_LEN]) -> [u8; BLOB_LEN] {
+    let crc = crc32(&b[..CRC_OFFSET]);
+    b[CRC_OFFSET..].copy_from_slice(&crc.to_le_bytes());
+    b
+}
+
+fn slot_bytes(b: &[u8; BLOB_LEN], slot: usize) -> [u8; 4] {
+    let at = PARAMS_OFFSET + 4 * slot;
+    b[at..at + 4].try_into().unwrap()
+}
+
+#[test]
+fn every_variant_round_trips_with_its_header_and_parameter_slots() {
+    for (params, id) in fits().into_iter().zip(ModelId::ALL) {
+        assert_eq!(params.model(), id);
+        let p = package_of(id).clone();
+        let b = encode(&p);
+        assert_eq!(b.len(), BLOB_LEN, "{id}: one blob length for every variant");
+        assert_eq!(b[6], id.to_u8(), "{id}: model id at byte 6");
+        assert_eq!(usize::from(b[7]), id.param_count(), "{id}: count at byte 7");
+        assert_eq!(b[8..12], layout_hash(id).to_le_bytes(), "{id}: layout hash");
+        for slot in 0..PARAM_SLOTS {
+            let want = params.values().get(slot).copied().unwrap_or(0.0);
+            assert_eq!(
+                slot_bytes(&b, slot),
+                want.to_le_bytes(),
+                "{id}: parameter slot {slot}"
+            );
+        }
+        let back = decode(&b).unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_eq!(back, p, "{id}: round trip");
+        assert_eq!(back.params(), &params);
+        let monitor = Monitor::new(back).unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_eq!(monitor.model().model(), id);
+    }
+}
+
+#[test]
+fn a_risk_table_from_any_model_is_the_one_of_the_variants_own_kernel() {
+    for params in fits() {
+        let p64 = params.map(f64::from);
+        let any = RiskTable::build(&AnyModel::new(&p64).unwrap(), &spec());
+        let own = match (p64.to_v8(), p64.to_v7()) {
+            (Some(v8), _) => RiskTable::build(&Model::new(&v8).unwrap(), &spec()),
+            (None, Some(v7)) => RiskTable::build(&V7Model::new(&v7).unwrap(), &spec()),
+            (None, None) => unreachable!("every variant has a kernel"),
+        };
+        assert_eq!(any, own, "{}", params.model());
+    }
+    // and the variants differ: the table depends on the model
+    let table = |id| package_of(id).table();
+    assert_ne!(table(ModelId::V8), table(ModelId::V9));
+    assert_ne!(table(ModelId::V8), table(ModelId::V7));
+}
+
+#[test]
+fn a_nonzero_slot_past_the_count_is_refused_at_its_byte() {
+    for params in fits() {
+        let id = params.model();
+        let good = encode(package_of(id));
+        for slot in id.param_count()..PARAM_SLOTS {
+            // -0.0 and the smallest subnormal are not the required bits of 0.0 either
+            for value in [1.0_f32, -0.0, f32::from_bits(1), f32::NAN] {
+                let mut b = good;
+                let at = PARAMS_OFFSET + 4 * slot;
+                b[at..at + 4].copy_from_slice(&value.to_le_bytes());
+                let err = decode(&reseal(b)).unwrap_err();
+                assert_eq!(
+                    err,
+                    BlobError::UnusedParamSlot { slot: slot as u8 },
+                    "{id} slot {slot} = {value:?}"
+                );
+                assert_eq!(err.offset(), at);
+                let msg = err.to_string();
+                assert!(
+                    msg.contains(&format!("slot {slot}")) && msg.contains(&format!("byte {at}")),
+                    "{msg}"
+                );
+            }
+        }
+    }
+    // V7 uses every slot; V9 leaves five unused
+    assert_eq!(ModelId::V7.param_count(), PARAM_SLOTS);
+    assert_eq!(PARAM_SLOTS - ModelId::V9.param_count(), 5);
+}
+
+#[test]
+fn an_invalid_parameter_is_named_by_the_variant_at_its_byte() {
+    for (params, name) in [
+        (ModelParams::UPSTREAM_V9, "k"),
+        (ModelParams::UPSTREAM_V9, "sigma_jump_down"),
+        (ModelParams::UPSTREAM_V7, "a_mu2"),
+        (ModelParams::UPSTREAM_V7, "mu0_T"),
+        (v8_13_fit(), "D0"),
+    ] {
+        let id = params.model();
+        let index = id.variant().index_of(name).unwrap();
+        let mut b = encode(package_of(id));
+        let at = PARAMS_OFFSET + 4 * index;
+        b[at..at + 4].copy_from_slice(&f32::INFINITY.to_le_bytes());
+        let err = decode(&reseal(b)).unwrap_err();
+        assert_eq!(
+            err,
+            BlobError::InvalidParams(id, ParamError::NotFinite(name))
+        );
+        assert_eq!(err.offset(), at, "{id} {name}");
+        let msg = err.to_string();
+        assert!(
+            msg.contains(&format!("byte {at}")) && msg.contains(&format!("{id} parameters")),
+            "{msg}"
+        );
+    }
+}
+
+#[test]
+fn a_blob_of_one_variant_relabelled_as_another_is_refused() {
+    let v9 = encode(package_of(ModelId::V9));
+    // V9's id with V8's count: the count does not match the model
+    let mut b = v9;
+    b[7] = ModelId::V8.param_count() as u8;
+    assert_eq!(
+        decode(&reseal(b)),
+        Err(BlobError::ParamCount {
+            found: 15,
+            expected: 12
+        })
+    );
+    // V8's id and count on V9's layout: the layout hash does not match
+    let mut b = v9;
+    b[6] = ModelId::V8.to_u8();
+    b[7] = ModelId::V8.param_count() as u8;
+    assert_eq!(
+        decode(&reseal(b)),
+        Err(BlobError::LayoutMismatch {
+            found: layout_hash(ModelId::V9),
+            expected: layout_hash(ModelId::V8)
+        })
+    );
+}
+
+#[test]
+fn a_v8_package_from_v8_params_is_the_family_v8_package() {
+    let table = RiskTable::build(
+        &Model::new(&V8Params::PUBLISHED_FIT.map(f64::from)).unwrap(),
+        &spec(),
+    );
+    let a = Package::new(V8Params::PUBLISHED_FIT, SignalSettings::default(), table).unwrap();
+    assert_eq!(&a, package_of(ModelId::V8));
+}
+
+#[test]
+fn every_model_id_is_listed_once_and_round_trips_through_its_byte() {
+    // Exhaustive: a new variant does not compile here until it is named, and then fails below until
+    // it is in `ModelId::ALL`, `ModelId::from_u8` and `VARIANTS` (and has a fit in this file).
+    let listed = |id: ModelId| match id {
+        ModelId::V8 | ModelId::V8_13 | ModelId::V9 | ModelId::V7 => id,
+    };
+    for (i, id) in ModelId::ALL.into_iter().enumerate() {
+        assert_eq!(listed(id), id);
+        assert_eq!(galling::family::VARIANTS[i].id, id);
+        assert_eq!(fits()[i].model(), id, "a fit per variant, in id order");
+    }
+    for byte in 0..=u8::MAX {
+        if let Some(id) = ModelId::from_u8(byte) {
+            assert_eq!(id.to_u8(), byte);
+            assert!(
+                ModelId::ALL.contains(&id),
+                "{id} is missing from ModelId::ALL"
+            );
+        }
+    }
+    let known = (0..=u8::MAX)
+        .filter(|&b| ModelId::from_u8(b).is_some())
+        .count();
+    assert_eq!(known, ModelId::ALL.len());
+}
+
+/// The demo series (`data/demo`, 25 C evaluated as 160 C) as (model temperature, COF values).
+fn demo_series() -> Vec<(f32, Vec<f32>)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/demo");
+    [
+        ("25", 160.0),
+        ("165", 165.0),
+        ("167.5", 167.5),
+        ("170", 170.0),
+    ]
+    .into_iter()
+    .map(|(folder, t)| {
+        let path = dir.join(folder).join("mean.txt");
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let cof = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                l.trim()
+                    .parse::<f64>()
+                    .unwrap_or_else(|e| panic!("{}:{}: {e}", path.display(), i + 1))
+                    as f32
+            })
+            .collect();
+        (t, cof)
+    })
+    .collect()
+}
+
+#[test]
+fn every_variants_monitor_runs_the_demo_series_from_its_blob() {
+    let series = demo_series();
+    for p in packages() {
+        let id = p.params().model();
+        let mut monitor = Monitor::new(decode(&encode(p)).unwrap()).unwrap();
+        let mut galled = 0;
+        for (t, cof) in &series {
+            monitor.restart_series();
+            monitor.reset_alarms();
+            for (n, &mu) in cof.iter().enumerate() {
+                let r = monitor
+                    .update(n as u32, *t, mu)
+                    .unwrap_or_else(|e| panic!("{id} at {t} C stroke {n}: {e}"));
+                assert!(
+                    r.fault.is_none() && (0.0..=1.0).contains(&r.risk),
+                    "{id} at {t} C stroke {n}: {r:?}"
+                );
+                // galling detected is the COF against the blob's threshold, whatever the variant
+                if mu > 0.5 {
+                    assert!(r.galling.active, "{id} at {t} C stroke {n}: COF {mu}");
+                    galled += 1;
+                }
+            }
+        }
+        assert!(galled > 100, "{id}: the demo data gall at 170 C");
+    }
+}

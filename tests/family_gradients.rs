@@ -1,0 +1,199 @@
+//! Exact gradients for every variant of the family: the log-likelihood evaluated in dual numbers of
+//! the variant's own width ([`dual::model_variables`]) agrees with central finite differences, at
+//! the variant's default start, at its reference fit and at seeded random points around the fit.
+//!
+//! The data are the project's synthetic demo series (`data/demo`, 862 transitions, 25 C evaluated as
+//! 160 C) and a short hand-written series covering both wells; no real data is needed.
+
+use galling::dual;
+use galling::family::{AnyModel, ModelId, ModelParams};
+use galling::rand_xoshiro::Xoshiro256PlusPlus;
+use galling::rand_xoshiro::rand_core::{Rng, SeedableRng};
+use galling::{Kernel, Scalar, V8Params};
+use std::path::PathBuf;
+
+type Data = Vec<(f64, Vec<f64>)>;
+
+/// The demo series of `data/demo` (`<T>/mean.txt`, one COF a line), 25 C mapped to 160 C.
+fn demo_data() -> Data {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/demo");
+    [
+        ("25", 160.0),
+        ("165", 165.0),
+        ("167.5", 167.5),
+        ("170", 170.0),
+    ]
+    .into_iter()
+    .map(|(folder, t)| {
+        let path = dir.join(folder).join("mean.txt");
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let cof = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                l.trim()
+                    .parse()
+                    .unwrap_or_else(|e| panic!("{}:{}: {e}", path.display(), i + 1))
+            })
+            .collect();
+        (t, cof)
+    })
+    .collect()
+}
+
+/// A short synthetic data set covering both wells and all four temperatures.
+fn small_data() -> Data {
+    vec![
+        (160.0, vec![0.2, 0.21, 0.19, 0.23, 0.22, 0.2]),
+        (165.0, vec![0.22, 0.3, 0.55, 0.8, 0.78, 0.4, 0.25]),
+        (167.5, vec![0.25, 0.7, 0.85, 0.82, 0.9, 0.6]),
+        (170.0, vec![0.3, 0.8, 0.84, 0.86, 0.83, 1.0]),
+    ]
+}
+
+/// Log-likelihood of `data` in `S`.
+fn ll<S: Scalar>(model: &AnyModel<S>, data: &Data) -> S {
+    let mut total = S::from_f64(0.0);
+    for (t, cof) in data {
+        total = total
+            + model
+                .landscape(S::from_f64(*t))
+                .series_log_likelihood(cof.iter().map(|&c| S::from_f64(c)));
+    }
+    total
+}
+
+fn ll64(p: &ModelParams<f64>, data: &Data) -> f64 {
+    ll(&AnyModel::new(p).expect("valid parameters"), data)
+}
+
+/// The dual-number gradient of `p`'s log-likelihood against central differences, with the
+/// tolerance of `tests/gradients.rs` (relative, plus the rounding noise of a difference quotient).
+fn check_n<const N: usize>(p: &ModelParams<f64>, data: &Data, what: &str) {
+    let x = dual::model_variables::<N>(p).expect("N is the variant's count");
+    let total = ll(&AnyModel::new(&x).expect("valid parameters"), data);
+    let (value, grad) = (total.re, dual::gradient(&total));
+    assert!(
+        (value - ll64(p, data)).abs() <= 1e-9 * value.abs().max(1.0),
+        "{what}: dual value {value} differs from f64"
+    );
+    let fields = p.variant().fields;
+    for i in 0..N {
+        let h = 1e-6 * p.values()[i].abs().max(1e-2);
+        let (mut up, mut down) = (*p, *p);
+        up.values_mut()[i] += h;
+        down.values_mut()[i] -= h;
+        let fd = (ll64(&up, data) - ll64(&down, data)) / (2.0 * h);
+        let tol = 1e-4 * fd.abs().max(grad[i].abs()).max(1.0) + 1e-13 * value.abs() / h;
+        assert!(
+            (fd - grad[i]).abs() <= tol,
+            "{what}: d/d{}: dual {} vs finite difference {fd}",
+            fields[i].name,
+            grad[i]
+        );
+    }
+    // the width follows the variant: the wrong width is refused
+    assert!(dual::model_variables::<16>(p).is_none());
+}
+
+/// [`check_n`] at the variant's own width.
+fn check(p: &ModelParams<f64>, data: &Data, what: &str) {
+    match p.model() {
+        ModelId::V8 => check_n::<15>(p, data, what),
+        ModelId::V8_13 => check_n::<13>(p, data, what),
+        ModelId::V9 => check_n::<12>(p, data, what),
+        ModelId::V7 => check_n::<17>(p, data, what),
+    }
+}
+
+/// The published V8 fit without its tilt, as V8-13 values.
+fn v8_13_fit() -> ModelParams<f64> {
+    let v8 = ModelParams::from(V8Params::PUBLISHED_FIT.map(f64::from));
+    let values: Vec<f64> = ModelId::V8_13
+        .variant()
+        .fields
+        .iter()
+        .map(|f| v8.get(f.name).unwrap())
+        .collect();
+    ModelParams::new(ModelId::V8_13, &values).unwrap()
+}
+
+/// Each variant's reference point: the published V8 fit, it without the tilt (V8-13), the
+/// upstream V9 and V7 fits.
+fn fits() -> [ModelParams<f64>; 4] {
+    [
+        ModelParams::PUBLISHED_V8.map(f64::from),
+        v8_13_fit(),
+        ModelParams::UPSTREAM_V9.map(f64::from),
+        ModelParams::UPSTREAM_V7.map(f64::from),
+    ]
+}
+
+#[test]
+fn every_variant_has_exact_gradients_at_its_default_start() {
+    for model in ModelId::ALL {
+        let p = ModelParams::<f64>::start(model);
+        check(&p, &demo_data(), &format!("{model} start, demo data"));
+        check(&p, &small_data(), &format!("{model} start, small data"));
+    }
+}
+
+#[test]
+fn every_variant_has_exact_gradients_at_its_reference_fit() {
+    for p in fits() {
+        check(&p, &demo_data(), &format!("{} fit, demo data", p.model()));
+        check(&p, &small_data(), &format!("{} fit, small data", p.model()));
+    }
+}
+
+#[test]
+fn every_variant_has_exact_gradients_around_its_fit() {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(9);
+    let data = small_data();
+    for fit in fits() {
+        let mut checked = 0;
+        while checked < 12 {
+            // every value scaled by a factor in [0.7, 1.3], away from the kinks of abs() at 0
+            let mut p = fit;
+            for v in p.values_mut() {
+                let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+                *v *= 0.7 + 0.6 * u;
+            }
+            if p.validate().is_err() {
+                continue;
+            }
+            check(
+                &p,
+                &data,
+                &format!("{} near its fit: {:?}", p.model(), p.values()),
+            );
+            checked += 1;
+        }
+    }
+}
+
+#[test]
+fn gradients_of_held_parameters_do_not_exist_and_free_ones_match_v8() {
+    // V8-13's gradient is V8's gradient without the g0, g_T components (at g0 = g_T = 0)
+    let data = demo_data();
+    let v8_13 = v8_13_fit();
+    let v8 = ModelParams::from(v8_13.to_v8().unwrap());
+    let g13 = {
+        let x = dual::model_variables::<13>(&v8_13).unwrap();
+        dual::gradient(&ll(&AnyModel::new(&x).unwrap(), &data))
+    };
+    let g8 = {
+        let x = dual::model_variables::<15>(&v8).unwrap();
+        dual::gradient(&ll(&AnyModel::new(&x).unwrap(), &data))
+    };
+    let kept: Vec<f64> = ModelId::V8
+        .variant()
+        .fields
+        .iter()
+        .zip(g8)
+        .filter(|(f, _)| f.name != "g0" && f.name != "g_T")
+        .map(|(_, g)| g)
+        .collect();
+    assert_eq!(kept, g13.to_vec());
+}
