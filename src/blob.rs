@@ -251,6 +251,10 @@ impl BlobError {
                 | ParamError::BeyondF32(name)
                 | ParamError::ZeroSpread(name),
             ) => PARAMS_OFFSET + 4 * model.variant().index_of(name).unwrap_or(0),
+            // the first parameter the quantity depends on
+            Self::InvalidParams(model, ParamError::Unbounded { quantity, .. }) => {
+                PARAMS_OFFSET + 4 * quantity.own_fields(*model).next().map_or(0, |(i, _)| i)
+            }
             Self::InvalidParams(..) => PARAMS_OFFSET,
             Self::InvalidSettings(e) => SETTINGS_OFFSET + settings_offset(*e),
             Self::InvalidTable(e) => table_offset(*e),
@@ -905,6 +909,40 @@ mod tests {
         for len in [0, 1, 2, 3, 17, 1000] {
             assert_eq!(crc32(&data[..len]), bitwise(&data[..len]), "len {len}");
         }
+    }
+
+    #[test]
+    fn unbounded_parameters_point_at_their_first_parameter() {
+        use crate::Quantity;
+        let unbounded = |model, quantity| {
+            BlobError::InvalidParams(
+                model,
+                ParamError::Unbounded {
+                    quantity,
+                    exponent: 35,
+                    model,
+                },
+            )
+            .offset()
+        };
+        // V9's barrier is its third parameter, k
+        assert_eq!(
+            unbounded(ModelId::V9, Quantity::BarrierScale),
+            PARAMS_OFFSET + 8
+        );
+        // V8-13 has no tilt: its stay drift's first own parameter is h0
+        assert_eq!(
+            unbounded(ModelId::V8_13, Quantity::StayDrift),
+            PARAMS_OFFSET + 8
+        );
+        assert_eq!(
+            unbounded(ModelId::V8, Quantity::EscapeRate),
+            PARAMS_OFFSET + 4 * 8
+        );
+        assert_eq!(
+            unbounded(ModelId::V7, Quantity::JumpSpread),
+            PARAMS_OFFSET + 4 * 13
+        );
     }
 
     #[test]

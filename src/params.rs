@@ -299,6 +299,31 @@ impl Quantity {
     }
 }
 
+impl Quantity {
+    /// The parameters of `model` the quantity depends on, as `(index, name)` in the variant's own
+    /// storage order and naming (V9's `k` for the kernel's `h0`); parameters the variant holds fixed
+    /// are left out.
+    ///
+    /// ```
+    /// use galling::{Quantity, family::ModelId};
+    /// let v9: Vec<_> = Quantity::BarrierScale.own_fields(ModelId::V9).collect();
+    /// assert_eq!(v9, [(2, "k")]);
+    /// ```
+    pub fn own_fields(self, model: ModelId) -> impl Iterator<Item = (usize, &'static str)> {
+        let variant = model.variant();
+        let kernel = match variant.kernel {
+            KernelKind::DoubleWell => &crate::family::V8_TABLE,
+            KernelKind::Linear => &crate::family::V7_TABLE,
+        };
+        self.fields(model).iter().filter_map(move |name| {
+            let own = kernel
+                .index_of(name)
+                .and_then(|j| variant.name_of_kernel_param(j))?;
+            variant.index_of(own).map(|i| (i, own))
+        })
+    }
+}
+
 impl fmt::Display for Quantity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -370,24 +395,11 @@ impl fmt::Display for ParamError {
                     _ => ("the ", 30),
                 };
                 f.write_str("parameters ")?;
-                let variant = model.variant();
-                let kernel = match variant.kernel {
-                    KernelKind::DoubleWell => &crate::family::V8_TABLE,
-                    KernelKind::Linear => &crate::family::V7_TABLE,
-                };
-                let mut first = true;
-                for name in quantity.fields(*model) {
-                    // the variant's own name of the kernel parameter; held-fixed ones are left out
-                    let own = kernel
-                        .index_of(name)
-                        .and_then(|j| variant.name_of_kernel_param(j));
-                    if let Some(own) = own {
-                        if !first {
-                            f.write_str(", ")?;
-                        }
-                        first = false;
-                        f.write_str(own)?;
+                for (i, (_, own)) in quantity.own_fields(*model).enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
                     }
+                    f.write_str(own)?;
                 }
                 write!(f, ": {what}{quantity} reaches ")?;
                 if *exponent == i16::MAX {

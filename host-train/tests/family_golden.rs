@@ -9,11 +9,11 @@
 
 mod common;
 
-use host_train::dataset::{Dataset, TemperatureMap};
 use galling::family::{AnyModel, ModelId, ModelParams, V7Params, reference::V9_UPSTREAM_FIT};
 use galling::rand_xoshiro::Xoshiro128PlusPlus;
 use galling::rand_xoshiro::rand_core::SeedableRng;
 use galling::{Kernel, Model, Scalar, V8Params};
+use host_train::dataset::{Dataset, TemperatureMap};
 
 /// The real galling data with 25 C evaluated as 160 C, or `None` to skip (outside CI only).
 fn real_data() -> Option<Dataset> {
