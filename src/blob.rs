@@ -250,7 +250,12 @@ impl BlobError {
                 ParamError::NotFinite(name)
                 | ParamError::BeyondF32(name)
                 | ParamError::ZeroSpread(name),
-            ) => PARAMS_OFFSET + 4 * model.variant().index_of(name).unwrap_or(0),
+            ) => {
+                // A parameter index is below MAX_PARAMS; saturating keeps the overflow-checked
+                // profile free of a panic path (the link proof).
+                let index = model.variant().index_of(name).unwrap_or(0);
+                PARAMS_OFFSET.saturating_add(index.saturating_mul(4))
+            }
             Self::InvalidParams(..) => PARAMS_OFFSET,
             Self::InvalidSettings(e) => SETTINGS_OFFSET + settings_offset(*e),
             Self::InvalidTable(e) => table_offset(*e),

@@ -11,7 +11,7 @@ use core::hint::black_box;
 use cortex_m_rt::entry;
 use galling::averager::{StrokeAverager, StrokeWindow};
 use galling::rand_core::SeedableRng;
-use galling::{DefaultRng, Model, Monitor, V8Params, blob};
+use galling::{DefaultRng, Kernel, Model, Monitor, V8Params, blob};
 
 unsafe extern "C" {
     /// Defined nowhere: referencing it is the proof's failure.

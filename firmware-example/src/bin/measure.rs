@@ -294,8 +294,9 @@ fn main() -> ! {
             stop(ExitCode::BadParameters)
         }
     };
-    let Ok(model) = Model::new(package.params()) else {
-        defmt::error!("parameters refused");
+    // The per-function rows use the double-well kernel of the flashed blob (V8, V8-13 or V9).
+    let Some(model) = package.params().to_v8().and_then(|p| Model::new(&p).ok()) else {
+        defmt::error!("the flashed blob is not a valid double-well variant (V8, V8-13, V9)");
         stop(ExitCode::BadParameters)
     };
     let table = package.table();
