@@ -16,7 +16,9 @@ use galling::averager::{COUNTS_PER_MM, StrokeAverager};
 use galling::rand_core::SeedableRng;
 use galling::risk::{Hazard, RiskTable};
 use galling::signals::excess;
-use galling::{Kernel, DefaultRng, Landscape, Model, Monitor, Package, TransitionScore, blob, normal_cdf};
+use galling::{
+    DefaultRng, Kernel, Landscape, Model, Monitor, Package, TransitionScore, blob, normal_cdf,
+};
 use galling_firmware_example::demo::{DEMO_STROKES, DemoStroke};
 use galling_firmware_example::timer::{self, INSTRUCTIONS_PER_TICK};
 use galling_firmware_example::{ExitCode, model_temperature, params_region, stop};
