@@ -8,11 +8,16 @@
 //! Inputs are the demo strokes, so the branches taken are the ones real data takes. The worst case of
 //! `Monitor::update` is also searched directly: single calls, each timed alone, over a grid of COFs
 //! (every 0.005 from 0.10 to 0.52) with the temperature changing on every call.
+//!
+//! A second table repeats the figures that depend on the variant for every variant's blob
+//! (`blob/*.glng`: V8, V8-13, V9, V7): `blob::decode`, the kernel's `log_prob` and per-temperature
+//! set-up, and `Monitor::update` running the blob.
 #![no_std]
 #![no_main]
 
 use core::hint::black_box;
 use galling::averager::{COUNTS_PER_MM, StrokeAverager};
+use galling::family::{AnyModel, V7Landscape, V7Model};
 use galling::rand_core::SeedableRng;
 use galling::risk::{Hazard, RiskTable};
 use galling::signals::excess;
@@ -261,6 +266,136 @@ fn monitor_worst_case(monitor: &mut Monitor, temperatures: &[f32]) -> (u32, f32,
         monitor.reset_alarms();
     }
     (worst, total as f32 / calls as f32, calls)
+}
+
+/// The blob of every variant (`blob/*.glng`, from `cargo run -p host-train --example
+/// family_golden`; V8's is the shipped published fit).
+const FAMILY_BLOBS: [(&str, &[u8]); 4] = [
+    (
+        "V8 (published fit)",
+        include_bytes!("../../blob/published_fit.glng"),
+    ),
+    ("V8-13 (test set)", include_bytes!("../../blob/v8_13.glng")),
+    ("V9 (upstream fit)", include_bytes!("../../blob/v9.glng")),
+    ("V7 (upstream fit)", include_bytes!("../../blob/v7.glng")),
+];
+
+/// `Kernel::log_prob` of any kernel, not inlined into the measuring loop.
+#[inline(never)]
+fn kernel_log_prob<K: Kernel<f32>>(k: &K, mu: f32, delta: f32) -> f32 {
+    k.log_prob(mu, delta)
+}
+
+/// Baseline of [`kernel_log_prob`]: same arguments, trivial body.
+#[inline(never)]
+fn kernel_baseline<K: Kernel<f32>>(k: &K, mu: f32, delta: f32) -> f32 {
+    black_box(k);
+    mu + delta
+}
+
+/// `V7Model::landscape`, not inlined into the measuring loop.
+#[inline(never)]
+fn v7_landscape(model: &V7Model<f32>, temperature: f32, out: &mut V7Landscape<f32>) {
+    *out = model.landscape(temperature);
+}
+
+/// Baseline of [`v7_landscape`].
+#[inline(never)]
+fn baseline_v7_landscape(model: &V7Model<f32>, temperature: f32, out: &mut V7Landscape<f32>) {
+    black_box((model, temperature, out));
+}
+
+/// Instructions per `log_prob` of the kernel `land(t)` at each demo temperature, over the demo
+/// transitions.
+fn time_kernel<K: Kernel<f32> + Copy>(
+    inputs: &[Input],
+    temperatures: &[f32],
+    land: impl Fn(f32) -> K,
+) -> f32 {
+    let first = land(temperatures[0]);
+    let mut lands = [first; MAX_TEMPERATURES];
+    for (l, &t) in lands.iter_mut().zip(temperatures) {
+        *l = land(t);
+    }
+    let lands = black_box(&lands[..temperatures.len()]);
+    let base = time_over(inputs, |x| {
+        kernel_baseline(&lands[x.landscape], x.mu, x.delta)
+    });
+    let t = time_over(inputs, |x| {
+        kernel_log_prob(&lands[x.landscape], x.mu, x.delta)
+    });
+    per_call(t, base, REPEATS * inputs.len() as u32)
+}
+
+/// Per variant: `blob::decode` of its blob, `log_prob` and the per-temperature set-up of its kernel,
+/// and `Monitor::update` running it (steady temperature, a new temperature every stroke, the worst
+/// single call).
+fn family_table(inputs: &[Input], temperatures: &[f32]) {
+    defmt::println!("per variant (the blob of each, blob/*.glng):");
+    defmt::println!(
+        "| variant | blob::decode | kernel log_prob | kernel set-up (landscape) | Monitor::update steady | changing every stroke | worst single call |"
+    );
+    defmt::println!("|---|---|---|---|---|---|---|");
+    for (name, bytes) in FAMILY_BLOBS {
+        const DECODES: u32 = 4;
+        let base = timer::ticks(|| {
+            for _ in 0..DECODES {
+                black_box(baseline_decode(black_box(bytes)));
+            }
+        });
+        let t = timer::ticks(|| {
+            for _ in 0..DECODES {
+                black_box(decode(black_box(bytes)));
+            }
+        });
+        let decode_ipc = per_call(t, base, DECODES);
+        let Ok(package) = blob::decode(bytes) else {
+            defmt::error!("{=str}: blob refused", name);
+            stop(ExitCode::BadParameters)
+        };
+        let Ok(mut monitor) = Monitor::new(package) else {
+            defmt::error!("{=str}: monitor refused the package", name);
+            stop(ExitCode::BadParameters)
+        };
+        let (log_prob_ipc, landscape_ipc) = match *monitor.model() {
+            AnyModel::DoubleWell(_, m) => {
+                let mut out = m.landscape(temperatures[0]);
+                let base = time_over(temperatures, |t| baseline_landscape(&m, t, &mut out));
+                let t = time_over(temperatures, |t| landscape(&m, t, &mut out));
+                (
+                    time_kernel(inputs, temperatures, |t| m.landscape(t)),
+                    per_call(t, base, REPEATS * temperatures.len() as u32),
+                )
+            }
+            AnyModel::Linear(_, m) => {
+                let mut out = m.landscape(temperatures[0]);
+                let base = time_over(temperatures, |t| baseline_v7_landscape(&m, t, &mut out));
+                let t = time_over(temperatures, |t| v7_landscape(&m, t, &mut out));
+                (
+                    time_kernel(inputs, temperatures, |t| m.landscape(t)),
+                    per_call(t, base, REPEATS * temperatures.len() as u32),
+                )
+            }
+        };
+        let steady = time_monitor(&mut monitor, inputs, temperatures, false);
+        let changing = time_monitor(&mut monitor, inputs, temperatures, true);
+        let (worst, _, _) = monitor_worst_case(&mut monitor, temperatures);
+        defmt::println!(
+            "| {=str} | {=f32} | {=f32} | {=f32} | {=f32} | {=f32} | {=u32} ({=str}) |",
+            name,
+            decode_ipc,
+            log_prob_ipc,
+            landscape_ipc,
+            steady,
+            changing,
+            worst,
+            if worst <= 10_000 && steady <= 10_000.0 && changing <= 10_000.0 {
+                "10,000 goal met"
+            } else {
+                "10,000 goal MISSED"
+            }
+        );
+    }
 }
 
 /// Instructions per call, baseline subtracted.
@@ -530,10 +665,12 @@ fn main() -> ! {
         }
     });
     row(
-        "blob::decode (5,432-byte blob: CRC-32 and validation)",
+        "blob::decode (5,440-byte blob: CRC-32 and validation)",
         per_call(t, base, DECODES),
         None,
     );
+
+    family_table(inputs, temperatures);
 
     let empty = time_over(inputs, |x| baseline2(&lands[x.landscape], x.mu, x.delta));
     defmt::println!(
