@@ -72,7 +72,12 @@ fn main() -> ! {
         black_box(land.step(black_box(cof), &mut rng));
         let _ = black_box(monitor.update(stroke, black_box(temperature), cof));
         black_box(monitor.advice());
-        black_box(monitor.package().table().advised_temperature(black_box(0.1)));
+        black_box(
+            monitor
+                .package()
+                .table()
+                .advised_temperature(black_box(0.1)),
+        );
         stroke = stroke.wrapping_add(1);
     }
 }
