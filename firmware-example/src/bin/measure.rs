@@ -233,7 +233,7 @@ fn baseline_decode(region: &[u8]) -> bool {
 /// 0.005 from 0.10 to 0.52 with the temperature stepping through `temperatures` on every call (so the
 /// landscape is rebuilt on every call). One timer tick is 40 instructions: the figures are resolved
 /// to 40 instructions.
-fn monitor_worst_case(monitor: &mut Monitor, temperatures: &[f32]) -> (u32, f32, u32) {
+fn monitor_worst_case(monitor: &mut Monitor, temperatures: &[f32]) -> Worst {
     const COFS: u32 = 85;
     let mut stroke = monitor.expected_stroke().unwrap_or(0);
     // The baseline of a single timed call: the trivial wrapper, averaged over many calls.
@@ -246,6 +246,7 @@ fn monitor_worst_case(monitor: &mut Monitor, temperatures: &[f32]) -> (u32, f32,
     }
     let base = (base_total * INSTRUCTIONS_PER_TICK) / COFS;
     let (mut worst, mut total, mut calls) = (0u32, 0u32, 0u32);
+    let (mut worst_cof, mut worst_temperature) = (0.0_f32, 0.0_f32);
     for pass in 0..temperatures.len() as u32 {
         for k in 0..COFS {
             let cof = 0.10 + 0.005 * k as f32;
@@ -258,14 +259,36 @@ fn monitor_worst_case(monitor: &mut Monitor, temperatures: &[f32]) -> (u32, f32,
             }
             stroke = stroke.wrapping_add(1);
             let instructions = (ticks * INSTRUCTIONS_PER_TICK).saturating_sub(base);
-            worst = worst.max(instructions);
+            if instructions > worst {
+                (worst, worst_cof, worst_temperature) = (instructions, cof, t);
+            }
             total += instructions;
             calls += 1;
         }
         // Each pass starts from a clean state (the sweep ends galled).
         monitor.reset_alarms();
     }
-    (worst, total as f32 / calls as f32, calls)
+    Worst {
+        instructions: worst,
+        cof: worst_cof,
+        temperature: worst_temperature,
+        mean: total as f32 / calls as f32,
+        calls,
+    }
+}
+
+/// The result of [`monitor_worst_case`].
+struct Worst {
+    /// Instructions of the costliest single call.
+    instructions: u32,
+    /// Its COF.
+    cof: f32,
+    /// Its temperature.
+    temperature: f32,
+    /// Mean instructions over all calls.
+    mean: f32,
+    /// Number of calls.
+    calls: u32,
 }
 
 /// The blob of every variant (`blob/*.glng`, from `cargo run -p host-train --example
@@ -379,9 +402,10 @@ fn family_table(inputs: &[Input], temperatures: &[f32]) {
         };
         let steady = time_monitor(&mut monitor, inputs, temperatures, false);
         let changing = time_monitor(&mut monitor, inputs, temperatures, true);
-        let (worst, _, _) = monitor_worst_case(&mut monitor, temperatures);
+        let w = monitor_worst_case(&mut monitor, temperatures);
+        let worst = w.instructions;
         defmt::println!(
-            "| {=str} | {=f32} | {=f32} | {=f32} | {=f32} | {=f32} | {=u32} ({=str}) |",
+            "| {=str} | {=f32} | {=f32} | {=f32} | {=f32} | {=f32} | {=u32} at COF {=f32}, {=f32} C ({=str}) |",
             name,
             decode_ipc,
             log_prob_ipc,
@@ -389,6 +413,8 @@ fn family_table(inputs: &[Input], temperatures: &[f32]) {
             steady,
             changing,
             worst,
+            w.cof,
+            w.temperature,
             if worst <= 10_000 && steady <= 10_000.0 && changing <= 10_000.0 {
                 "10,000 goal met"
             } else {
@@ -640,7 +666,12 @@ fn main() -> ! {
         row(name, ipc, Some(10_000));
     }
     // The worst single call over a COF grid, the temperature changing on every call.
-    let (worst, mean, n) = monitor_worst_case(&mut monitor, temperatures);
+    let Worst {
+        instructions: worst,
+        mean,
+        calls: n,
+        ..
+    } = monitor_worst_case(&mut monitor, temperatures);
     row(
         "Monitor::update, worst single call (COF grid 0.10-0.52, new temperature every call)",
         worst as f32,
