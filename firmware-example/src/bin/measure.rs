@@ -17,7 +17,7 @@
 
 use core::hint::black_box;
 use galling::averager::{COUNTS_PER_MM, StrokeAverager};
-use galling::family::{AnyModel, V7Landscape, V7Model};
+use galling::family::{AnyKernel, AnyModel, V7Landscape, V7Model};
 use galling::rand_core::SeedableRng;
 use galling::risk::{Hazard, RiskTable};
 use galling::signals::excess;
@@ -350,15 +350,52 @@ fn time_kernel<K: Kernel<f32> + Copy>(
     per_call(t, base, REPEATS * inputs.len() as u32)
 }
 
+/// `RiskTable::risk` with the monitor's kernel type, not inlined into the measuring loop.
+#[inline(never)]
+fn any_risk(table: &RiskTable, land: &AnyKernel<f32>, temperature: f32, cof: f32) -> f32 {
+    table.risk(land, temperature, cof)
+}
+
+/// Baseline of [`any_risk`].
+#[inline(never)]
+fn baseline_any_risk(table: &RiskTable, land: &AnyKernel<f32>, temperature: f32, cof: f32) -> f32 {
+    black_box((table, land));
+    temperature + cof
+}
+
+/// Mean instructions of one risk-table transition row (`RiskTable::risk` at a COF at or below the
+/// threshold) over the worst-case search's COF grid (0.10 to 0.50 every 0.005) at every demo
+/// temperature, the kernel cached.
+fn time_risk_rows(monitor: &Monitor, temperatures: &[f32]) -> f32 {
+    let table = monitor.package().table();
+    let (mut t_total, mut b_total, mut calls) = (0u32, 0u32, 0u32);
+    for &t in temperatures {
+        let land = black_box(monitor.model().landscape(t));
+        let cofs = (0..81u32).map(|k| 0.10 + 0.005 * k as f32);
+        b_total += timer::ticks(|| {
+            for c in cofs.clone() {
+                black_box(baseline_any_risk(table, &land, t, black_box(c)));
+            }
+        });
+        t_total += timer::ticks(|| {
+            for c in cofs.clone() {
+                black_box(any_risk(table, &land, t, black_box(c)));
+            }
+        });
+        calls += 81;
+    }
+    per_call(t_total, b_total, calls)
+}
+
 /// Per variant: `blob::decode` of its blob, `log_prob` and the per-temperature set-up of its kernel,
 /// and `Monitor::update` running it (steady temperature, a new temperature every stroke, the worst
 /// single call).
 fn family_table(inputs: &[Input], temperatures: &[f32]) {
     defmt::println!("per variant (the blob of each, blob/*.glng):");
     defmt::println!(
-        "| variant | blob::decode | kernel log_prob | kernel set-up (landscape) | Monitor::update steady | changing every stroke | worst single call |"
+        "| variant | blob::decode | kernel log_prob | kernel set-up (landscape) | risk row (COF grid mean) | Monitor::update steady | changing every stroke | worst single call |"
     );
-    defmt::println!("|---|---|---|---|---|---|---|");
+    defmt::println!("|---|---|---|---|---|---|---|---|");
     for (name, bytes) in FAMILY_BLOBS {
         const DECODES: u32 = 4;
         let base = timer::ticks(|| {
@@ -400,16 +437,18 @@ fn family_table(inputs: &[Input], temperatures: &[f32]) {
                 )
             }
         };
+        let risk_row = time_risk_rows(&monitor, temperatures);
         let steady = time_monitor(&mut monitor, inputs, temperatures, false);
         let changing = time_monitor(&mut monitor, inputs, temperatures, true);
         let w = monitor_worst_case(&mut monitor, temperatures);
         let worst = w.instructions;
         defmt::println!(
-            "| {=str} | {=f32} | {=f32} | {=f32} | {=f32} | {=f32} | {=u32} at COF {=f32}, {=f32} C ({=str}) |",
+            "| {=str} | {=f32} | {=f32} | {=f32} | {=f32} | {=f32} | {=f32} | {=u32} at COF {=f32}, {=f32} C ({=str}) |",
             name,
             decode_ipc,
             log_prob_ipc,
             landscape_ipc,
+            risk_row,
             steady,
             changing,
             worst,
