@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Firmware CI: installs what it needs (idempotently), then checks, builds and runs everything of
 # firmware-example on QEMU's emulated Cortex-M4F:
-#   1. host: the checked-in golden vectors equal the generator's output (host-train/tests/golden_vectors.rs)
+#   1. host: the checked-in golden vectors and the family's blobs and goldens equal their generators'
+#      output (host-train/tests/golden_vectors.rs, host-train/tests/family_files.rs)
 #   2. fmt and clippy -D warnings (QEMU and STM32F407 feature sets); the STM32F407 build links
 #   3. on-target tests (cargo test): the run must end with "N passed, 0 failed" and exit 0
-#   4. the example program: exits 0 with the shipped blob, 4 (safe stop) with a corrupted blob or none
+#   4. the example program: exits 0 with the shipped blob and with the V7 blob (another variant),
+#      4 (safe stop) with a corrupted blob or none
 #   5. measurements: instructions per call (measure binary) and flash / static RAM (footprint.sh)
 #   6. every on-target test function is in its TESTS table (check-test-tables.sh)
 #   7. host-tools: the replay data, its golden results and the C header are current
@@ -42,7 +44,7 @@ host="$(rustc -vV | sed -n 's/^host: //p')"
 
 step "host: golden vectors are up to date"
 (cd "$root" && CARGO_TARGET_DIR="${CARGO_TARGET_DIR_HOST:-$root/target}" \
-    cargo test --quiet -p host-train --test golden_vectors)
+    cargo test --quiet -p host-train --test golden_vectors --test family_files)
 
 cd "$here"
 step "fmt and clippy"
@@ -79,6 +81,12 @@ expect_refusal() { # <description> <cargo args...>
     fi
     echo "ok: $what refused, exit 4"
 }
+step "example program: replay with another variant's blob (V7)"
+# Shares the target dir of the corrupted-blob build below (only the example crate is rebuilt there).
+GALLING_BLOB=blob/v7.glng cargo run --release --target-dir target/corrupt-blob 2>&1 | tee "$log"
+grep -q '^parameter blob OK.*model V7' "$log" || { echo "the V7 blob was not run"; exit 1; }
+grep -q '^replayed [0-9]* strokes' "$log" || { echo "replay with the V7 blob did not finish"; exit 1; }
+
 step "example program: refuses a corrupted blob and erased flash"
 GALLING_BLOB=blob/corrupt_crc.glng expect_refusal "a corrupted blob" --target-dir target/corrupt-blob
 expect_refusal "no blob" --no-default-features --features qemu --target-dir target/no-blob

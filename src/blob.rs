@@ -250,10 +250,16 @@ impl BlobError {
                 ParamError::NotFinite(name)
                 | ParamError::BeyondF32(name)
                 | ParamError::ZeroSpread(name),
-            ) => PARAMS_OFFSET + 4 * model.variant().index_of(name).unwrap_or(0),
+            ) => {
+                // A parameter index is below MAX_PARAMS; saturating keeps the overflow-checked
+                // profile free of a panic path (the link proof).
+                let index = model.variant().index_of(name).unwrap_or(0);
+                PARAMS_OFFSET.saturating_add(index.saturating_mul(4))
+            }
             // the first parameter the quantity depends on
             Self::InvalidParams(model, ParamError::Unbounded { quantity, .. }) => {
-                PARAMS_OFFSET + 4 * quantity.own_fields(*model).next().map_or(0, |(i, _)| i)
+                let index = quantity.own_fields(*model).next().map_or(0, |(i, _)| i);
+                PARAMS_OFFSET.saturating_add(index.saturating_mul(4))
             }
             Self::InvalidParams(..) => PARAMS_OFFSET,
             Self::InvalidSettings(e) => SETTINGS_OFFSET + settings_offset(*e),

@@ -1,5 +1,6 @@
-//! Types of the golden vectors in `golden/*.rs`, written by the host generator
-//! (`cargo run -p host-train --example golden_vectors` in the repository root) and checked in.
+//! Types of the golden vectors in `golden/*.rs`, written by the host generators
+//! (`cargo run -p host-train --example golden_vectors` and
+//! `cargo run -p host-train --example family_golden` in the repository root) and checked in.
 //!
 //! Every float is stored as its bit pattern, so the target sees exactly the host's `f32` values.
 
@@ -60,4 +61,60 @@ pub struct GoldenStroke {
     pub mean: f64,
     /// Sample standard deviation of the kept samples, host f64.
     pub std: f64,
+}
+
+/// One variant of the model family and what the host computed with its blob
+/// (`golden/family.rs`, from `cargo run -p host-train --example family_golden`).
+#[derive(Debug, Clone, Copy)]
+pub struct FamilyGolden {
+    /// The variant's key (`v8`, `v8-13`, `v9`, `v7`).
+    pub key: &'static str,
+    /// Its model id (byte 6 of the blob).
+    pub model_id: u8,
+    /// The blob file (`blob/*.glng`).
+    pub blob: &'static [u8],
+    /// The parameters the blob decodes to, `f32::to_bits`, in the variant's storage order.
+    pub params: &'static [u32],
+    /// Transitions scored by the variant's kernel on the host in f32.
+    pub transitions: &'static [GoldenTransition],
+    /// A stroke sequence fed to the `Monitor` running the blob, with the host's answers.
+    pub strokes: &'static [FamilyStroke],
+}
+
+/// One input stroke of a variant's monitor sequence and the host monitor's answer.
+#[derive(Debug, Clone, Copy)]
+pub struct FamilyStroke {
+    /// Stroke counter.
+    pub stroke: u32,
+    /// Die temperature, degC.
+    pub temperature: f32,
+    /// COF.
+    pub cof: f32,
+    /// The report, or the rejection.
+    pub expected: Result<FamilyReport, galling::monitor::StrokeError>,
+}
+
+/// What the host's f32 monitor reported for one accepted stroke.
+#[derive(Debug, Clone, Copy)]
+pub struct FamilyReport {
+    /// Transition log-likelihood (`None` on the first stroke of a series).
+    pub log_prob: Option<f32>,
+    /// Transition jump posterior.
+    pub jump_posterior: Option<f32>,
+    /// Temperature the model evaluated.
+    pub model_temperature: f32,
+    /// Galling risk within the horizon.
+    pub risk: f32,
+    /// Log-odds excess of the risk over the hot-die hazard.
+    pub excess: f32,
+    /// Hot-die hazard.
+    pub hazard: f32,
+    /// Expected strokes to galling from a typical clean stroke.
+    pub expected_strokes: f32,
+    /// Hot-die status.
+    pub hot_die: bool,
+    /// Onset warning after the stroke.
+    pub onset_warning: bool,
+    /// Galling detected after the stroke.
+    pub galling: bool,
 }

@@ -103,11 +103,11 @@ fn main() -> ! {
     let spec = package.table().spec();
     let settings = package.settings();
     defmt::println!(
-        "parameter blob OK ({=usize} bytes at {=u32:#010x}): wells {=f32} / {=f32}; galling threshold COF {=f32}, horizon {=u16} strokes, trained {=f32} to {=f32} C; hot die above hazard {=f32}, advice {}; onset warning at excess {=f32}, cleared below {=f32}",
+        "parameter blob OK ({=usize} bytes at {=u32:#010x}): model {} ({=usize} parameters); galling threshold COF {=f32}, horizon {=u16} strokes, trained {=f32} to {=f32} C; hot die above hazard {=f32}, advice {}; onset warning at excess {=f32}, cleared below {=f32}",
         blob::BLOB_LEN,
         region.as_ptr() as u32,
-        package.params().mu_l,
-        package.params().mu_h,
+        package.params().model(),
+        package.params().len(),
         spec.threshold,
         spec.horizon,
         spec.temperature_low,

@@ -9,15 +9,17 @@
 use galling::averager::{SampleError, StrokeAverager, StrokeError};
 use galling::blob::{
     self, BLOB_LEN, BlobError, CRC_OFFSET, FORMAT_VERSION, HEADER_LEN, LAYOUT_HASH, MODEL_V8,
-    PARAM_COUNT, PARAMS_OFFSET, SETTINGS_OFFSET, TABLE_OFFSET,
+    PARAM_SLOTS, PARAMS_OFFSET, SETTINGS_OFFSET, TABLE_OFFSET,
 };
+use galling::family::{ModelId, ModelParams};
 use galling::monitor::{Monitor, StrokeReport, TemperatureRange};
 use galling::rand_core::SeedableRng;
 use galling::risk::{TABLE_CELLS, TABLE_TEMPERATURES, TableError};
 use galling::signals::SettingsError;
-use galling::{Kernel, DefaultRng, Model, ParamError, ParamField, V8Params};
+use galling::{DefaultRng, Kernel, Model, ParamError, ParamField, V8Params};
 use galling_firmware_example::golden::{
-    GoldenSample, GoldenStroke, GoldenTrajectory, GoldenTransition,
+    FamilyGolden, FamilyReport, FamilyStroke, GoldenSample, GoldenStroke, GoldenTrajectory,
+    GoldenTransition,
 };
 use galling_firmware_example::harness::{self, Test};
 
@@ -26,6 +28,14 @@ mod golden {
     include!("../golden/transitions.rs");
     include!("../golden/trajectories.rs");
     include!("../golden/strokes.rs");
+}
+
+/// Every variant's blob and goldens (`golden/family.rs`, from
+/// `cargo run -p host-train --example family_golden` in the repository root).
+mod family {
+    use super::*;
+    use galling::monitor::StrokeError;
+    include!("../golden/family.rs");
 }
 
 /// The per-stroke monitor's golden reports, shared with the host test `tests/monitor_golden.rs`
@@ -185,11 +195,11 @@ fn flashed_blob_decodes_to_the_published_fit() -> Result<(), &'static str> {
     let package = blob::decode(region).map_err(|_| "the flashed blob was refused")?;
     let same = package
         .params()
-        .to_array()
+        .values()
         .iter()
         .zip(V8Params::PUBLISHED_FIT.to_array())
         .all(|(a, b)| a.to_bits() == b.to_bits());
-    if !same {
+    if package.params().model() != ModelId::V8 || !same {
         return Err("decoded parameters differ from the published fit");
     }
     let spec = package.table().spec();
@@ -262,22 +272,21 @@ fn header_mismatches_are_refused() -> Result<(), &'static str> {
         },
         4,
     )?;
+    // Ids 1 to 4 are the family (V8, V8-13, V9, V7); the next one is unknown.
+    let unknown = ModelId::V7.to_u8() + 1;
     let mut b = good_blob();
-    b[6] = MODEL_V8 + 1;
-    expect_error(
-        &reseal(b),
-        BlobError::UnknownModel {
-            found: MODEL_V8 + 1,
-        },
-        6,
-    )?;
+    if b[6] != MODEL_V8 {
+        return Err("the shipped blob is not a V8 blob");
+    }
+    b[6] = unknown;
+    expect_error(&reseal(b), BlobError::UnknownModel { found: unknown }, 6)?;
     let mut b = good_blob();
-    b[7] = PARAM_COUNT as u8 - 1;
+    b[7] = 14;
     expect_error(
         &reseal(b),
         BlobError::ParamCount {
-            found: PARAM_COUNT as u8 - 1,
-            expected: PARAM_COUNT as u8,
+            found: 14,
+            expected: 15,
         },
         7,
     )?;
@@ -329,7 +338,16 @@ fn invalid_params_are_refused() -> Result<(), &'static str> {
     let at = PARAMS_OFFSET + 4 * ParamField::Tau.index();
     expect_error(
         &with_f32(at, f32::NAN),
-        BlobError::InvalidParams(ParamError::NotFinite(ParamField::Tau)),
+        BlobError::InvalidParams(ModelId::V8, ParamError::NotFinite("tau")),
+        at,
+    )?;
+    // The slots past V8's 15 parameters must hold 0.0.
+    let at = PARAMS_OFFSET + 4 * (PARAM_SLOTS - 1);
+    expect_error(
+        &with_f32(at, 1.0),
+        BlobError::UnusedParamSlot {
+            slot: PARAM_SLOTS as u8 - 1,
+        },
         at,
     )?;
     let mut b = good_blob();
@@ -340,7 +358,7 @@ fn invalid_params_are_refused() -> Result<(), &'static str> {
     b[h..h + 4].copy_from_slice(&mu_l);
     expect_error(
         &reseal(b),
-        BlobError::InvalidParams(ParamError::WellsNotOrdered),
+        BlobError::InvalidParams(ModelId::V8, ParamError::WellsNotOrdered),
         PARAMS_OFFSET,
     )
 }
@@ -583,7 +601,246 @@ fn monitor_reports_match_the_host() -> Result<(), &'static str> {
     }
 }
 
+/// The family entry of `model` (every variant has one).
+fn family_entry(model: ModelId) -> Result<&'static FamilyGolden, &'static str> {
+    family::FAMILY
+        .iter()
+        .find(|f| f.model_id == model.to_u8())
+        .ok_or("golden/family.rs lacks a variant: regenerate it")
+}
+
+/// Every variant's blob (V8, V8-13, V9, V7) decodes to its variant, its parameters bit for bit and a
+/// table over 160-170 C, and re-encodes to the same bytes.
+fn every_variant_blob_decodes_to_its_parameters() -> Result<(), &'static str> {
+    for model in ModelId::ALL {
+        let f = family_entry(model)?;
+        let package = blob::decode(f.blob).map_err(|e| {
+            defmt::error!("{=str}: {}", f.key, e);
+            "a variant's blob was refused"
+        })?;
+        let params: &ModelParams<f32> = package.params();
+        let same = params.values().len() == f.params.len()
+            && params
+                .values()
+                .iter()
+                .zip(f.params)
+                .all(|(a, b)| a.to_bits() == *b);
+        if params.model() != model || model.key() != f.key || !same {
+            defmt::error!(
+                "{=str}: decoded {} with {=usize} parameters",
+                f.key,
+                params.model(),
+                params.len()
+            );
+            return Err("a variant's blob decodes to other parameters than the host's");
+        }
+        if package.table().temperature_range() != (160.0, 170.0) {
+            return Err("a variant's table is not over 160-170 C");
+        }
+        if blob::encode(&package)[..] != f.blob[..] {
+            return Err("re-encoding a variant's package does not give its blob");
+        }
+        defmt::println!(
+            "  {} ({=usize} parameters, layout {=u32:#010x}): decoded and re-encoded bit for bit",
+            model,
+            params.len(),
+            blob::layout_hash(model)
+        );
+    }
+    Ok(())
+}
+
+/// Every variant's kernel, built from its decoded blob, scores the golden transitions bit for bit as
+/// the host's f32 did (log-probability and jump posterior).
+fn every_variant_log_probability_is_bit_identical() -> Result<(), &'static str> {
+    for f in family::FAMILY {
+        let package = blob::decode(f.blob).map_err(|_| "a variant's blob was refused")?;
+        let monitor = Monitor::new(package).map_err(|_| "the monitor refused a variant")?;
+        let model = monitor.model();
+        let mut bad = 0u32;
+        for g in f.transitions {
+            let s = model.landscape(g.temperature).score(g.mu, g.delta);
+            if s.log_prob.to_bits() != g.log_prob.to_bits()
+                || s.jump_posterior.to_bits() != g.jump_posterior.to_bits()
+            {
+                bad += 1;
+                defmt::error!(
+                    "{=str} {=str}: log_prob {=f32} (host {=f32}), jump posterior {=f32} (host {=f32})",
+                    f.key,
+                    g.label,
+                    s.log_prob,
+                    g.log_prob,
+                    s.jump_posterior,
+                    g.jump_posterior
+                );
+            }
+        }
+        defmt::println!(
+            "  {=str}: {=usize} transitions, {=u32} differ from the host",
+            f.key,
+            f.transitions.len(),
+            bad
+        );
+        if f.transitions.len() < 40 {
+            return Err("too few golden transitions for a variant: regenerate them");
+        }
+        if bad != 0 {
+            return Err("a variant's log-probability differs from the host f32 value");
+        }
+    }
+    Ok(())
+}
+
+/// Every report field of a variant's golden stroke, bit for bit (and the temperature range of the
+/// 160-170 C table, no fault).
+fn same_as_family(r: &StrokeReport, g: &FamilyStroke, want: &FamilyReport) -> bool {
+    let bits = |x: Option<f32>| x.map(f32::to_bits);
+    let t = r.transition;
+    let range = if g.temperature < 160.0 {
+        TemperatureRange::BelowTrained
+    } else if g.temperature > 170.0 {
+        TemperatureRange::AboveTrained
+    } else {
+        TemperatureRange::Inside
+    };
+    bits(t.map(|t| t.log_prob)) == bits(want.log_prob)
+        && bits(t.map(|t| t.jump_posterior)) == bits(want.jump_posterior)
+        && r.model_temperature.to_bits() == want.model_temperature.to_bits()
+        && r.risk.to_bits() == want.risk.to_bits()
+        && r.excess.to_bits() == want.excess.to_bits()
+        && r.hot_die.hazard.risk.to_bits() == want.hazard.to_bits()
+        && r.hot_die.hazard.expected_strokes.to_bits() == want.expected_strokes.to_bits()
+        && r.hot_die.active == want.hot_die
+        && r.onset_warning.active == want.onset_warning
+        && r.galling.active == want.galling
+        && r.temperature_range == range
+        && r.fault.is_none()
+}
+
+/// The monitor running each variant's blob replays the variant's golden stroke sequence and reports
+/// bit for bit what the host's f32 monitor reported; both rejections match and leave the monitor
+/// unchanged.
+fn every_variant_monitor_matches_the_host() -> Result<(), &'static str> {
+    for f in family::FAMILY {
+        let package = blob::decode(f.blob).map_err(|_| "a variant's blob was refused")?;
+        let mut monitor = Monitor::new(package).map_err(|_| "the monitor refused a variant")?;
+        let (mut bad, mut rejected, mut galled) = (0u32, 0u32, false);
+        for (i, g) in f.strokes.iter().enumerate() {
+            let before = monitor.clone();
+            let ok = match (monitor.update(g.stroke, g.temperature, g.cof), g.expected) {
+                (Ok(r), Ok(want)) => {
+                    galled |= r.galling.active;
+                    same_as_family(&r, g, &want)
+                }
+                (Err(e), Err(want)) => {
+                    rejected += 1;
+                    e == want && monitor == before
+                }
+                _ => false,
+            };
+            if !ok {
+                bad += 1;
+                defmt::error!(
+                    "{=str}: stroke row {=usize} differs from the host",
+                    f.key,
+                    i
+                );
+            }
+        }
+        defmt::println!(
+            "  {=str}: {=usize} strokes, {=u32} rejected as on the host, galling detected {=bool}, {=u32} differ",
+            f.key,
+            f.strokes.len(),
+            rejected,
+            galled,
+            bad
+        );
+        if rejected != 2 || f.strokes.len() < 25 {
+            return Err("a variant's golden sequence lost its rejections: regenerate it");
+        }
+        if bad != 0 {
+            return Err("a variant's monitor reports differ from the host");
+        }
+    }
+    Ok(())
+}
+
+/// Blob errors that depend on the variant: V7's parameter names and offsets, V9's unused slots, and
+/// a header that names another variant than the layout.
+fn variant_blob_errors_name_the_variant() -> Result<(), &'static str> {
+    let with = |model: ModelId, at: usize, value: f32| -> Result<[u8; BLOB_LEN], &'static str> {
+        let mut b: [u8; BLOB_LEN] = family_entry(model)?
+            .blob
+            .try_into()
+            .map_err(|_| "a variant's blob is not BLOB_LEN long")?;
+        b[at..at + 4].copy_from_slice(&value.to_le_bytes());
+        Ok(reseal(b))
+    };
+    // V7: a NaN in its 5th coefficient (c0) is named by V7's name and offset.
+    let at = PARAMS_OFFSET + 4 * 4;
+    let name = ModelId::V7.variant().fields[4].name;
+    expect_error(
+        &with(ModelId::V7, at, f32::NAN)?,
+        BlobError::InvalidParams(ModelId::V7, ParamError::NotFinite(name)),
+        at,
+    )?;
+    // V9 (12 parameters): slot 12 must hold 0.0.
+    let at = PARAMS_OFFSET + 4 * 12;
+    expect_error(
+        &with(ModelId::V9, at, 0.5)?,
+        BlobError::UnusedParamSlot { slot: 12 },
+        at,
+    )?;
+    // V9's `k` (index 2) infinite: named "k".
+    let at = PARAMS_OFFSET + 4 * 2;
+    expect_error(
+        &with(ModelId::V9, at, f32::INFINITY)?,
+        BlobError::InvalidParams(ModelId::V9, ParamError::NotFinite("k")),
+        at,
+    )?;
+    // A V9 blob whose header says V8 (id 1): the count 12 is not V8's 15; with the count changed
+    // too, the layout hash (V9's) is not V8's.
+    let mut b: [u8; BLOB_LEN] = family_entry(ModelId::V9)?
+        .blob
+        .try_into()
+        .map_err(|_| "a variant's blob is not BLOB_LEN long")?;
+    b[6] = ModelId::V8.to_u8();
+    expect_error(
+        &reseal(b),
+        BlobError::ParamCount {
+            found: 12,
+            expected: 15,
+        },
+        7,
+    )?;
+    b[7] = 15;
+    expect_error(
+        &reseal(b),
+        BlobError::LayoutMismatch {
+            found: blob::layout_hash(ModelId::V9),
+            expected: blob::layout_hash(ModelId::V8),
+        },
+        8,
+    )
+}
+
 const TESTS: &[Test] = &[
+    Test {
+        name: "every_variant_blob_decodes_to_its_parameters",
+        run: every_variant_blob_decodes_to_its_parameters,
+    },
+    Test {
+        name: "every_variant_log_probability_is_bit_identical",
+        run: every_variant_log_probability_is_bit_identical,
+    },
+    Test {
+        name: "every_variant_monitor_matches_the_host",
+        run: every_variant_monitor_matches_the_host,
+    },
+    Test {
+        name: "variant_blob_errors_name_the_variant",
+        run: variant_blob_errors_name_the_variant,
+    },
     Test {
         name: "monitor_reports_match_the_host",
         run: monitor_reports_match_the_host,

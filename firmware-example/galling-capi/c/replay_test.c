@@ -2,7 +2,9 @@
  * raw samples of replay_data.h sample by sample through galling_averager_push/_finish and
  * galling_monitor_update, as the Rust press application does, and compares every stroke's mean and
  * report with the host's f32 computation bit for bit. Also checks refusals (corrupt blob, null and
- * uninitialised storage, bad samples). Prints "N passed, M failed" last. */
+ * uninitialised storage, bad samples). Then a second variant: decodes the V7 blob, checks its model
+ * id and replays the same stroke means through its monitor, risk and log-likelihood bit-identical to
+ * the host. Prints "N passed, M failed" last. */
 #include "galling.h"
 #include "platform.h"
 #include "replay_types.h"
@@ -116,9 +118,43 @@ static void replay(void) {
     out_str(" mismatched\n");
 }
 
+/* The V7 blob through the C API: model id 4, and the monitor running it reports the host's risk and
+ * transition log-likelihood for the replay's stroke means (bit patterns). */
+static void replay_v7(void) {
+    static GallingParams v7_params;
+    static GallingMonitor v7_monitor;
+    uint8_t model = 0;
+    unsigned matched = 0, reports = 0;
+    expect(galling_params_decode(V7_BLOB, sizeof V7_BLOB, &v7_params) == GALLING_STATUS_OK,
+           "the V7 blob decodes", 0);
+    expect(galling_params_model(&v7_params, &model) == GALLING_STATUS_OK && model == 4,
+           "the decoded blob is model 4 (V7)", 0);
+    expect(galling_monitor_init(&v7_monitor, &v7_params) == GALLING_STATUS_OK, "V7 monitor init",
+           0);
+    const unsigned n = sizeof REPLAY_STROKES / sizeof REPLAY_STROKES[0];
+    for (uint32_t i = 0; i < n; i++) {
+        const replay_stroke_t *e = &REPLAY_STROKES[i];
+        if (!e->has_report) continue;
+        reports++;
+        if (e->new_series || e->restarted) galling_monitor_restart_series(&v7_monitor);
+        GallingReport r;
+        GallingStatus st =
+            galling_monitor_update(&v7_monitor, i, flt(e->temperature), flt(e->mean), &r);
+        matched += expect(st == GALLING_STATUS_OK && bits(r.risk) == V7_RISK[i] &&
+                              bits(r.log_prob) == V7_LOG_PROB[i],
+                          "V7 report bit-identical to the host", i);
+    }
+    out_str("V7 blob: ");
+    out_u32(matched);
+    out_str(" of ");
+    out_u32(reports);
+    out_str(" strokes bit-identical to the host\n");
+}
+
 unsigned run_replay(void) {
     refusals();
     replay();
+    replay_v7();
     out_u32(passed);
     out_str(" passed, ");
     out_u32(failed);

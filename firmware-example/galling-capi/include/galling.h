@@ -72,6 +72,8 @@ enum GallingStatus
   GALLING_STATUS_BLOB_INVALID_SETTINGS = 24,
   // Blob: intact, but its risk table is invalid.
   GALLING_STATUS_BLOB_INVALID_TABLE = 25,
+  // Blob: a parameter slot past the model's parameter count is not 0.0.
+  GALLING_STATUS_BLOB_UNUSED_PARAM_SLOT = 26,
   // Sample: a force is NaN or infinite; the sample was ignored.
   GALLING_STATUS_SAMPLE_NOT_FINITE = 20,
   // Sample: the normal force is zero (COF undefined); the sample was ignored.
@@ -176,6 +178,13 @@ extern "C" {
 // # Safety
 // `bytes` points to `len` readable bytes; `out` is null or points to a writable `GallingParams`.
 GallingStatus galling_params_decode(const uint8_t *bytes, size_t len, struct GallingParams *out);
+
+// Writes the model id of the decoded blob in `params` to `out`: 1 V8, 2 V8-13, 3 V9, 4 V7 (byte 6
+// of the blob).
+//
+// # Safety
+// `params` is null or points to a `GallingParams`; `out` is null or points to a writable byte.
+GallingStatus galling_params_model(const struct GallingParams *params, uint8_t *out);
 
 // Creates a monitor in `out` that runs the decoded blob in `params` (its parameters, signal
 // settings and risk table).

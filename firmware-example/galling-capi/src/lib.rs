@@ -71,6 +71,8 @@ pub enum GallingStatus {
     BlobInvalidSettings = 24,
     /// Blob: intact, but its risk table is invalid.
     BlobInvalidTable = 25,
+    /// Blob: a parameter slot past the model's parameter count is not 0.0.
+    BlobUnusedParamSlot = 26,
     /// Sample: a force is NaN or infinite; the sample was ignored.
     SampleNotFinite = 20,
     /// Sample: the normal force is zero (COF undefined); the sample was ignored.
@@ -239,7 +241,8 @@ pub fn blob_status(e: &BlobError) -> GallingStatus {
         BlobError::UnsupportedVersion { .. } => GallingStatus::BlobUnsupportedVersion,
         BlobError::LayoutMismatch { .. } => GallingStatus::BlobLayoutMismatch,
         BlobError::CrcMismatch { .. } => GallingStatus::BlobCrcMismatch,
-        BlobError::InvalidParams(_) => GallingStatus::BlobInvalidParams,
+        BlobError::InvalidParams(..) => GallingStatus::BlobInvalidParams,
+        BlobError::UnusedParamSlot { .. } => GallingStatus::BlobUnusedParamSlot,
         BlobError::Version1 => GallingStatus::BlobVersion1,
         BlobError::UnknownModel { .. } => GallingStatus::BlobUnknownModel,
         BlobError::ParamCount { .. } => GallingStatus::BlobParamCount,
@@ -283,6 +286,28 @@ pub unsafe extern "C" fn galling_params_decode(
         let params = blob::decode(slice).map_err(|e| blob_status(&e))?;
         // SAFETY: checked above.
         unsafe { init(out, params) };
+        Ok(())
+    })())
+}
+
+/// Writes the model id of the decoded blob in `params` to `out`: 1 V8, 2 V8-13, 3 V9, 4 V7 (byte 6
+/// of the blob).
+///
+/// # Safety
+/// `params` is null or points to a `GallingParams`; `out` is null or points to a writable byte.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn galling_params_model(
+    params: *const GallingParams,
+    out: *mut u8,
+) -> GallingStatus {
+    status((|| {
+        if out.is_null() {
+            return Err(GallingStatus::NullPointer);
+        }
+        // SAFETY: caller's contract; only read.
+        let params = unsafe { get(params.cast_mut())? };
+        // SAFETY: `out` is not null and the caller promises it is writable.
+        unsafe { out.write(params.params().model().to_u8()) };
         Ok(())
     })())
 }
@@ -506,6 +531,58 @@ mod tests {
             assert_eq!(
                 galling_params_decode(erased.as_ptr(), 3, params.as_mut_ptr()),
                 GallingStatus::BlobTruncated
+            );
+        }
+    }
+
+    #[test]
+    fn every_variant_blob_decodes_and_names_its_model() {
+        let blobs: [(&[u8], u8); 4] = [
+            (include_bytes!("../../blob/published_fit.glng"), 1),
+            (include_bytes!("../../blob/v8_13.glng"), 2),
+            (include_bytes!("../../blob/v9.glng"), 3),
+            (include_bytes!("../../blob/v7.glng"), 4),
+        ];
+        for (b, id) in blobs {
+            let mut params = MaybeUninit::<GallingParams>::zeroed();
+            let mut monitor = MaybeUninit::<GallingMonitor>::zeroed();
+            let mut model = 0u8;
+            let mut report = GallingReport::EMPTY;
+            unsafe {
+                assert_eq!(
+                    galling_params_decode(b.as_ptr(), b.len(), params.as_mut_ptr()),
+                    GallingStatus::Ok
+                );
+                assert_eq!(
+                    galling_params_model(params.as_ptr(), &mut model),
+                    GallingStatus::Ok
+                );
+                assert_eq!(model, id);
+                assert_eq!(
+                    galling_monitor_init(monitor.as_mut_ptr(), params.as_ptr()),
+                    GallingStatus::Ok
+                );
+                assert_eq!(
+                    galling_monitor_update(monitor.as_mut_ptr(), 0, 165.0, 0.2, &mut report),
+                    GallingStatus::Ok
+                );
+                assert_eq!(
+                    galling_params_model(params.as_ptr(), ptr::null_mut()),
+                    GallingStatus::NullPointer
+                );
+            }
+        }
+        // V9 has 12 parameters: slot 12 must hold 0.0.
+        let mut b = *include_bytes!("../../blob/v9.glng");
+        let at = blob::PARAMS_OFFSET + 4 * 12;
+        b[at..at + 4].copy_from_slice(&1.0_f32.to_le_bytes());
+        let crc = blob::crc32(&b[..blob::CRC_OFFSET]);
+        b[blob::CRC_OFFSET..].copy_from_slice(&crc.to_le_bytes());
+        let mut params = MaybeUninit::<GallingParams>::zeroed();
+        unsafe {
+            assert_eq!(
+                galling_params_decode(b.as_ptr(), b.len(), params.as_mut_ptr()),
+                GallingStatus::BlobUnusedParamSlot
             );
         }
     }

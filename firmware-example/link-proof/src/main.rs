@@ -11,7 +11,7 @@ use core::hint::black_box;
 use cortex_m_rt::entry;
 use galling::averager::{StrokeAverager, StrokeWindow};
 use galling::rand_core::SeedableRng;
-use galling::{DefaultRng, Model, Monitor, V8Params, blob};
+use galling::{DefaultRng, Kernel, Model, Monitor, V8Params, blob};
 
 unsafe extern "C" {
     /// Defined nowhere: referencing it is the proof's failure.
@@ -72,7 +72,12 @@ fn main() -> ! {
         black_box(land.step(black_box(cof), &mut rng));
         let _ = black_box(monitor.update(stroke, black_box(temperature), cof));
         black_box(monitor.advice());
-        black_box(monitor.package().table().advised_temperature(black_box(0.1)));
+        black_box(
+            monitor
+                .package()
+                .table()
+                .advised_temperature(black_box(0.1)),
+        );
         stroke = stroke.wrapping_add(1);
     }
 }

@@ -4,8 +4,9 @@
 #![no_std]
 #![no_main]
 
-use galling::Package;
 use galling::blob::{self, BlobError};
+use galling::family::ModelId;
+use galling::{Monitor, Package};
 use galling_press_app::blob_store::{BlobStore, MAX_BLOB_LEN, Slot, StoreError, format};
 use galling_press_app::harness::{self, Test};
 use galling_press_app::ram_flash::{MappedFlash, RamFlash, RamFlashError};
@@ -39,6 +40,10 @@ fn retrained() -> Option<(Package, [u8; blob::BLOB_LEN])> {
     let b = blob::encode(&p);
     Some((p, b))
 }
+
+/// A blob of another variant: the upstream V7 fit (`../blob/v7.glng`, from
+/// `cargo run -p host-train --example family_golden`).
+static V7: [u8; blob::BLOB_LEN] = *include_bytes!("../../blob/v7.glng");
 
 fn same(a: &Package, b: &Package) -> bool {
     a == b
@@ -127,6 +132,57 @@ fn updates_alternate_slots_and_keep_the_previous_blob() -> Result<(), &'static s
         return Err("the third update goes back to slot A with sequence 3");
     }
     Ok(())
+}
+
+/// An update from the V8 blob to the V7 blob (another variant, another parameter layout): it goes to
+/// slot B, is active after a reboot, and the press's monitor runs it (the V7 kernel scores the
+/// strokes; risks are probabilities).
+fn a_second_variant_installs_and_runs() -> Result<(), &'static str> {
+    let v7 = blob::decode(&V7).map_err(|_| "the V7 blob decodes")?;
+    let [flash, ..] = flashes();
+    let mut s = store(flash)?;
+    s.install(published()).map_err(|_| "first install (V8)")?;
+    let b = s.install(&V7).map_err(|_| "second install (V7)")?;
+    if b.slot != Slot::B || b.sequence != 2 || !same(&b.params, &v7) {
+        return Err("the V7 update goes to slot B with sequence 2");
+    }
+    let Some((Slot::B, 2, params)) = active(flash) else {
+        return Err("after a reboot slot B (V7) is active");
+    };
+    if params.params().model() != ModelId::V7 {
+        return Err("the active package is not V7");
+    }
+    let mut monitor = Monitor::new(params).map_err(|_| "the monitor takes the V7 package")?;
+    if monitor.model().model() != ModelId::V7 {
+        return Err("the monitor does not run V7");
+    }
+    let mut scored = 0u32;
+    for (n, cof) in [0.18_f32, 0.19, 0.21, 0.35, 0.62, 0.7]
+        .into_iter()
+        .enumerate()
+    {
+        let r = monitor
+            .update(n as u32, 168.0, cof)
+            .map_err(|_| "the V7 monitor refused a stroke")?;
+        if !(0.0..=1.0).contains(&r.risk) || r.fault.is_some() {
+            return Err("the V7 monitor's risk is not a probability");
+        }
+        if let Some(t) = r.transition {
+            if !t.log_prob.is_finite() {
+                return Err("the V7 transition log-likelihood is not finite");
+            }
+            scored += 1;
+        }
+    }
+    defmt::println!(
+        "  V7 blob installed in slot B, active after reboot, {=u32} transitions scored",
+        scored
+    );
+    if scored == 5 {
+        Ok(())
+    } else {
+        Err("the V7 monitor did not score every transition")
+    }
 }
 
 /// Cuts the power after every possible number of changed bytes during an update (erase, header,
@@ -324,6 +380,10 @@ const TESTS: &[Test] = &[
     Test {
         name: "sequence_numbers_compare_across_the_wrap",
         run: sequence_numbers_compare_across_the_wrap,
+    },
+    Test {
+        name: "a_second_variant_installs_and_runs",
+        run: a_second_variant_installs_and_runs,
     },
     Test {
         name: "simulated_flash_follows_nor_rules",

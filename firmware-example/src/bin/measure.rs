@@ -8,15 +8,22 @@
 //! Inputs are the demo strokes, so the branches taken are the ones real data takes. The worst case of
 //! `Monitor::update` is also searched directly: single calls, each timed alone, over a grid of COFs
 //! (every 0.005 from 0.10 to 0.52) with the temperature changing on every call.
+//!
+//! A second table repeats the figures that depend on the variant for every variant's blob
+//! (`blob/*.glng`: V8, V8-13, V9, V7): `blob::decode`, the kernel's `log_prob` and per-temperature
+//! set-up, and `Monitor::update` running the blob.
 #![no_std]
 #![no_main]
 
 use core::hint::black_box;
 use galling::averager::{COUNTS_PER_MM, StrokeAverager};
+use galling::family::{AnyKernel, AnyModel, V7Landscape, V7Model};
 use galling::rand_core::SeedableRng;
 use galling::risk::{Hazard, RiskTable};
 use galling::signals::excess;
-use galling::{Kernel, DefaultRng, Landscape, Model, Monitor, Package, TransitionScore, blob, normal_cdf};
+use galling::{
+    DefaultRng, Kernel, Landscape, Model, Monitor, Package, TransitionScore, blob, normal_cdf,
+};
 use galling_firmware_example::demo::{DEMO_STROKES, DemoStroke};
 use galling_firmware_example::timer::{self, INSTRUCTIONS_PER_TICK};
 use galling_firmware_example::{ExitCode, model_temperature, params_region, stop};
@@ -226,7 +233,7 @@ fn baseline_decode(region: &[u8]) -> bool {
 /// 0.005 from 0.10 to 0.52 with the temperature stepping through `temperatures` on every call (so the
 /// landscape is rebuilt on every call). One timer tick is 40 instructions: the figures are resolved
 /// to 40 instructions.
-fn monitor_worst_case(monitor: &mut Monitor, temperatures: &[f32]) -> (u32, f32, u32) {
+fn monitor_worst_case(monitor: &mut Monitor, temperatures: &[f32]) -> Worst {
     const COFS: u32 = 85;
     let mut stroke = monitor.expected_stroke().unwrap_or(0);
     // The baseline of a single timed call: the trivial wrapper, averaged over many calls.
@@ -239,6 +246,7 @@ fn monitor_worst_case(monitor: &mut Monitor, temperatures: &[f32]) -> (u32, f32,
     }
     let base = (base_total * INSTRUCTIONS_PER_TICK) / COFS;
     let (mut worst, mut total, mut calls) = (0u32, 0u32, 0u32);
+    let (mut worst_cof, mut worst_temperature) = (0.0_f32, 0.0_f32);
     for pass in 0..temperatures.len() as u32 {
         for k in 0..COFS {
             let cof = 0.10 + 0.005 * k as f32;
@@ -251,14 +259,208 @@ fn monitor_worst_case(monitor: &mut Monitor, temperatures: &[f32]) -> (u32, f32,
             }
             stroke = stroke.wrapping_add(1);
             let instructions = (ticks * INSTRUCTIONS_PER_TICK).saturating_sub(base);
-            worst = worst.max(instructions);
+            if instructions > worst {
+                (worst, worst_cof, worst_temperature) = (instructions, cof, t);
+            }
             total += instructions;
             calls += 1;
         }
         // Each pass starts from a clean state (the sweep ends galled).
         monitor.reset_alarms();
     }
-    (worst, total as f32 / calls as f32, calls)
+    Worst {
+        instructions: worst,
+        cof: worst_cof,
+        temperature: worst_temperature,
+        mean: total as f32 / calls as f32,
+        calls,
+    }
+}
+
+/// The result of [`monitor_worst_case`].
+struct Worst {
+    /// Instructions of the costliest single call.
+    instructions: u32,
+    /// Its COF.
+    cof: f32,
+    /// Its temperature.
+    temperature: f32,
+    /// Mean instructions over all calls.
+    mean: f32,
+    /// Number of calls.
+    calls: u32,
+}
+
+/// The blob of every variant (`blob/*.glng`, from `cargo run -p host-train --example
+/// family_golden`; V8's is the shipped published fit).
+const FAMILY_BLOBS: [(&str, &[u8]); 4] = [
+    (
+        "V8 (published fit)",
+        include_bytes!("../../blob/published_fit.glng"),
+    ),
+    ("V8-13 (test set)", include_bytes!("../../blob/v8_13.glng")),
+    ("V9 (upstream fit)", include_bytes!("../../blob/v9.glng")),
+    ("V7 (upstream fit)", include_bytes!("../../blob/v7.glng")),
+];
+
+/// `Kernel::log_prob` of any kernel, not inlined into the measuring loop.
+#[inline(never)]
+fn kernel_log_prob<K: Kernel<f32>>(k: &K, mu: f32, delta: f32) -> f32 {
+    k.log_prob(mu, delta)
+}
+
+/// Baseline of [`kernel_log_prob`]: same arguments, trivial body.
+#[inline(never)]
+fn kernel_baseline<K: Kernel<f32>>(k: &K, mu: f32, delta: f32) -> f32 {
+    black_box(k);
+    mu + delta
+}
+
+/// `V7Model::landscape`, not inlined into the measuring loop.
+#[inline(never)]
+fn v7_landscape(model: &V7Model<f32>, temperature: f32, out: &mut V7Landscape<f32>) {
+    *out = model.landscape(temperature);
+}
+
+/// Baseline of [`v7_landscape`].
+#[inline(never)]
+fn baseline_v7_landscape(model: &V7Model<f32>, temperature: f32, out: &mut V7Landscape<f32>) {
+    black_box((model, temperature, out));
+}
+
+/// Instructions per `log_prob` of the kernel `land(t)` at each demo temperature, over the demo
+/// transitions.
+fn time_kernel<K: Kernel<f32> + Copy>(
+    inputs: &[Input],
+    temperatures: &[f32],
+    land: impl Fn(f32) -> K,
+) -> f32 {
+    let first = land(temperatures[0]);
+    let mut lands = [first; MAX_TEMPERATURES];
+    for (l, &t) in lands.iter_mut().zip(temperatures) {
+        *l = land(t);
+    }
+    let lands = black_box(&lands[..temperatures.len()]);
+    let base = time_over(inputs, |x| {
+        kernel_baseline(&lands[x.landscape], x.mu, x.delta)
+    });
+    let t = time_over(inputs, |x| {
+        kernel_log_prob(&lands[x.landscape], x.mu, x.delta)
+    });
+    per_call(t, base, REPEATS * inputs.len() as u32)
+}
+
+/// `RiskTable::risk` with the monitor's kernel type, not inlined into the measuring loop.
+#[inline(never)]
+fn any_risk(table: &RiskTable, land: &AnyKernel<f32>, temperature: f32, cof: f32) -> f32 {
+    table.risk(land, temperature, cof)
+}
+
+/// Baseline of [`any_risk`].
+#[inline(never)]
+fn baseline_any_risk(table: &RiskTable, land: &AnyKernel<f32>, temperature: f32, cof: f32) -> f32 {
+    black_box((table, land));
+    temperature + cof
+}
+
+/// Mean instructions of one risk-table transition row (`RiskTable::risk` at a COF at or below the
+/// threshold) over the worst-case search's COF grid (0.10 to 0.50 every 0.005) at every demo
+/// temperature, the kernel cached.
+fn time_risk_rows(monitor: &Monitor, temperatures: &[f32]) -> f32 {
+    let table = monitor.package().table();
+    let (mut t_total, mut b_total, mut calls) = (0u32, 0u32, 0u32);
+    for &t in temperatures {
+        let land = black_box(monitor.model().landscape(t));
+        let cofs = (0..81u32).map(|k| 0.10 + 0.005 * k as f32);
+        b_total += timer::ticks(|| {
+            for c in cofs.clone() {
+                black_box(baseline_any_risk(table, &land, t, black_box(c)));
+            }
+        });
+        t_total += timer::ticks(|| {
+            for c in cofs.clone() {
+                black_box(any_risk(table, &land, t, black_box(c)));
+            }
+        });
+        calls += 81;
+    }
+    per_call(t_total, b_total, calls)
+}
+
+/// Per variant: `blob::decode` of its blob, `log_prob` and the per-temperature set-up of its kernel,
+/// and `Monitor::update` running it (steady temperature, a new temperature every stroke, the worst
+/// single call).
+fn family_table(inputs: &[Input], temperatures: &[f32]) {
+    defmt::println!("per variant (the blob of each, blob/*.glng):");
+    defmt::println!(
+        "| variant | blob::decode | kernel log_prob | kernel set-up (landscape) | risk row (COF grid mean) | Monitor::update steady | changing every stroke | worst single call |"
+    );
+    defmt::println!("|---|---|---|---|---|---|---|---|");
+    for (name, bytes) in FAMILY_BLOBS {
+        const DECODES: u32 = 4;
+        let base = timer::ticks(|| {
+            for _ in 0..DECODES {
+                black_box(baseline_decode(black_box(bytes)));
+            }
+        });
+        let t = timer::ticks(|| {
+            for _ in 0..DECODES {
+                black_box(decode(black_box(bytes)));
+            }
+        });
+        let decode_ipc = per_call(t, base, DECODES);
+        let Ok(package) = blob::decode(bytes) else {
+            defmt::error!("{=str}: blob refused", name);
+            stop(ExitCode::BadParameters)
+        };
+        let Ok(mut monitor) = Monitor::new(package) else {
+            defmt::error!("{=str}: monitor refused the package", name);
+            stop(ExitCode::BadParameters)
+        };
+        let (log_prob_ipc, landscape_ipc) = match *monitor.model() {
+            AnyModel::DoubleWell(_, m) => {
+                let mut out = m.landscape(temperatures[0]);
+                let base = time_over(temperatures, |t| baseline_landscape(&m, t, &mut out));
+                let t = time_over(temperatures, |t| landscape(&m, t, &mut out));
+                (
+                    time_kernel(inputs, temperatures, |t| m.landscape(t)),
+                    per_call(t, base, REPEATS * temperatures.len() as u32),
+                )
+            }
+            AnyModel::Linear(_, m) => {
+                let mut out = m.landscape(temperatures[0]);
+                let base = time_over(temperatures, |t| baseline_v7_landscape(&m, t, &mut out));
+                let t = time_over(temperatures, |t| v7_landscape(&m, t, &mut out));
+                (
+                    time_kernel(inputs, temperatures, |t| m.landscape(t)),
+                    per_call(t, base, REPEATS * temperatures.len() as u32),
+                )
+            }
+        };
+        let risk_row = time_risk_rows(&monitor, temperatures);
+        let steady = time_monitor(&mut monitor, inputs, temperatures, false);
+        let changing = time_monitor(&mut monitor, inputs, temperatures, true);
+        let w = monitor_worst_case(&mut monitor, temperatures);
+        let worst = w.instructions;
+        defmt::println!(
+            "| {=str} | {=f32} | {=f32} | {=f32} | {=f32} | {=f32} | {=f32} | {=u32} at COF {=f32}, {=f32} C ({=str}) |",
+            name,
+            decode_ipc,
+            log_prob_ipc,
+            landscape_ipc,
+            risk_row,
+            steady,
+            changing,
+            worst,
+            w.cof,
+            w.temperature,
+            if worst <= 10_000 && steady <= 10_000.0 && changing <= 10_000.0 {
+                "10,000 goal met"
+            } else {
+                "10,000 goal MISSED"
+            }
+        );
+    }
 }
 
 /// Instructions per call, baseline subtracted.
@@ -294,8 +496,9 @@ fn main() -> ! {
             stop(ExitCode::BadParameters)
         }
     };
-    let Ok(model) = Model::new(package.params()) else {
-        defmt::error!("parameters refused");
+    // The per-function rows use the double-well kernel of the flashed blob (V8, V8-13 or V9).
+    let Some(model) = package.params().to_v8().and_then(|p| Model::new(&p).ok()) else {
+        defmt::error!("the flashed blob is not a valid double-well variant (V8, V8-13, V9)");
         stop(ExitCode::BadParameters)
     };
     let table = package.table();
@@ -502,7 +705,12 @@ fn main() -> ! {
         row(name, ipc, Some(10_000));
     }
     // The worst single call over a COF grid, the temperature changing on every call.
-    let (worst, mean, n) = monitor_worst_case(&mut monitor, temperatures);
+    let Worst {
+        instructions: worst,
+        mean,
+        calls: n,
+        ..
+    } = monitor_worst_case(&mut monitor, temperatures);
     row(
         "Monitor::update, worst single call (COF grid 0.10-0.52, new temperature every call)",
         worst as f32,
@@ -527,10 +735,12 @@ fn main() -> ! {
         }
     });
     row(
-        "blob::decode (5,432-byte blob: CRC-32 and validation)",
+        "blob::decode (5,440-byte blob: CRC-32 and validation)",
         per_call(t, base, DECODES),
         None,
     );
+
+    family_table(inputs, temperatures);
 
     let empty = time_over(inputs, |x| baseline2(&lands[x.landscape], x.mu, x.delta));
     defmt::println!(
