@@ -107,6 +107,30 @@ const fn fnv(mut hash: u32, bytes: &[u8]) -> u32 {
 /// assert_ne!(blob::layout_hash(ModelId::V8), blob::layout_hash(ModelId::V9));
 /// ```
 pub const fn layout_hash(model: ModelId) -> u32 {
+    // Evaluated at compile time for every variant: the firmware looks the hash up and links
+    // neither the hashing nor the field names it hashes.
+    let mut i = 0;
+    while i < ModelId::ALL.len() {
+        if ModelId::ALL[i] as u8 == model as u8 {
+            return LAYOUT_HASHES[i];
+        }
+        i += 1;
+    }
+    0
+}
+
+/// [`layout_hash`] of every variant, in [`ModelId::ALL`] order, computed by the compiler.
+const LAYOUT_HASHES: [u32; ModelId::ALL.len()] = {
+    let mut out = [0; ModelId::ALL.len()];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = compute_layout_hash(ModelId::ALL[i]);
+        i += 1;
+    }
+    out
+};
+
+const fn compute_layout_hash(model: ModelId) -> u32 {
     let variant: &Variant = model.variant();
     let mut hash: u32 = 0x811c_9dc5;
     let mut f = 0;
@@ -955,6 +979,9 @@ mod tests {
     fn layout_hash_depends_on_names() {
         assert_ne!(LAYOUT_HASH, 0x811c_9dc5);
         assert_eq!(LAYOUT_HASH, layout_hash(ModelId::V8));
+        for m in ModelId::ALL {
+            assert_eq!(layout_hash(m), compute_layout_hash(m));
+        }
         for (i, a) in ModelId::ALL.iter().enumerate() {
             for b in &ModelId::ALL[..i] {
                 assert_ne!(layout_hash(*a), layout_hash(*b), "{a} {b}");

@@ -26,12 +26,12 @@
 //! parameters (bit patterns), the log-probability and jump posterior of chosen demo transitions
 //! (`data/demo`) and COF edge cases, and the monitor's reports over a short stroke sequence.
 
-use host_train::dataset::{Dataset, TemperatureMap};
 use galling::family::{AnyModel, ModelId, ModelParams, V7Params};
 use galling::monitor::{Monitor, Package, StrokeError};
 use galling::risk::{RiskTable, TableSpec};
 use galling::signals::SignalSettings;
 use galling::{Kernel, V8Params, blob};
+use host_train::dataset::{Dataset, TemperatureMap};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 

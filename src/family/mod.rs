@@ -125,21 +125,22 @@ impl fmt::Display for ModelId {
     }
 }
 
-/// One parameter of a variant's table.
+/// One parameter of a variant's table. (What each parameter means is documented on the fields of
+/// [`V8Params`] and [`V7Params`], generated from the same lists; the table carries no text beyond the
+/// names, so the firmware links no documentation strings.)
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Field {
     /// The model's name for it (as in the JSON files and MODEL.md / VARIANTS.md).
     pub name: &'static str,
-    /// What it is.
-    pub doc: &'static str,
     /// Whether the model uses `abs()` of the stored value.
     pub used_as_abs: bool,
-    /// Bounds of the physical box of a fit (infinite where there is none).
-    pub physical: (f64, f64),
+    /// Bounds of the physical box of a fit (infinite where there is none). The fit metadata is
+    /// stored in `f32` (exact in `f64`): it is flashed with the table, and `f32` halves it.
+    pub physical: (f32, f32),
     /// Typical magnitude (the optimiser works on `value / scale`).
-    pub scale: f64,
+    pub scale: f32,
     /// The default starting value of a fit.
-    pub start: f64,
+    pub start: f32,
 }
 
 /// Which kernel a variant runs.
@@ -158,7 +159,7 @@ pub enum Source {
     /// The variant's parameter at this index.
     Free(u8),
     /// Held at this value.
-    Fixed(f64),
+    Fixed(f32),
 }
 
 /// A variant's parameter table: written once per variant, it generates the parameter lists, the
@@ -174,7 +175,7 @@ pub struct Variant {
     /// The kernel it runs.
     pub kernel: KernelKind,
     /// Its parameters, in storage order.
-    pub fields: &'static [Field],
+    pub fields: &'static [&'static Field],
     /// How the kernel's parameters (in the kernel's storage order) are filled.
     pub sources: &'static [Source],
     /// `(lower, upper)`: indices of two parameters a fit keeps ordered (the two wells), if any.
@@ -275,7 +276,7 @@ impl<S: Scalar> ModelParams<S> {
     pub fn start(model: ModelId) -> Self {
         let mut values = [S::from_f64(0.0); MAX_PARAMS];
         for (v, f) in values.iter_mut().zip(model.variant().fields) {
-            *v = S::from_f64(f.start);
+            *v = S::from_f32(f.start);
         }
         Self { model, values }
     }
@@ -336,7 +337,7 @@ impl<S: Scalar> ModelParams<S> {
                 .get(usize::from(*i))
                 .copied()
                 .unwrap_or(S::from_f64(0.0)),
-            Some(Source::Fixed(x)) => S::from_f64(*x),
+            Some(Source::Fixed(x)) => S::from_f32(*x),
             None => S::from_f64(0.0),
         }
     }

@@ -72,11 +72,10 @@ macro_rules! v7_params {
             key: "v7",
             title: "V7",
             kernel: KernelKind::Linear,
-            fields: &[$(Field {
+            fields: &[$(&Field {
                 name: $name,
-                doc: $doc,
                 used_as_abs: false,
-                physical: (f64::NEG_INFINITY, f64::INFINITY),
+                physical: (f32::NEG_INFINITY, f32::INFINITY),
                 scale: $scale,
                 start: $start,
             }),*],

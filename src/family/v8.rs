@@ -6,12 +6,8 @@ use super::{Field, KernelKind, ModelId, Source, Variant};
 
 use crate::params::v8_fields::*;
 
-/// V9's name for its temperature-independent barrier, `h0` of the V8 kernel.
-const K: Field = Field {
-    name: "k",
-    doc: "Barrier height, temperature independent (used as `|k|`; `h0` of the V8 kernel).",
-    ..H0
-};
+/// V9's `k`: the barrier height, temperature independent (used as `|k|`; `h0` of the V8 kernel).
+static K: Field = Field { name: "k", ..H0 };
 
 const fn free(i: u8) -> Source {
     Source::Free(i)
@@ -26,8 +22,21 @@ pub const V8_TABLE: Variant = Variant {
     title: "V8",
     kernel: KernelKind::DoubleWell,
     fields: &[
-        MU_L, MU_H, H0, ALPHA_H, G0, G_T, D0, D_T, OMEGA0, TAU, J_MU, J_T, SIGMA_UP, SIGMA_DOWN,
-        MU0_BASE,
+        &MU_L,
+        &MU_H,
+        &H0,
+        &ALPHA_H,
+        &G0,
+        &G_T,
+        &D0,
+        &D_T,
+        &OMEGA0,
+        &TAU,
+        &J_MU,
+        &J_T,
+        &SIGMA_UP,
+        &SIGMA_DOWN,
+        &MU0_BASE,
     ],
     sources: &[
         free(0),
@@ -56,7 +65,19 @@ pub const V8_13_TABLE: Variant = Variant {
     title: "V8-13",
     kernel: KernelKind::DoubleWell,
     fields: &[
-        MU_L, MU_H, H0, ALPHA_H, D0, D_T, OMEGA0, TAU, J_MU, J_T, SIGMA_UP, SIGMA_DOWN, MU0_BASE,
+        &MU_L,
+        &MU_H,
+        &H0,
+        &ALPHA_H,
+        &D0,
+        &D_T,
+        &OMEGA0,
+        &TAU,
+        &J_MU,
+        &J_T,
+        &SIGMA_UP,
+        &SIGMA_DOWN,
+        &MU0_BASE,
     ],
     sources: &[
         free(0),
@@ -86,7 +107,18 @@ pub const V9_TABLE: Variant = Variant {
     title: "V9",
     kernel: KernelKind::DoubleWell,
     fields: &[
-        MU_L, MU_H, K, D0, D_T, OMEGA0, TAU, J_MU, J_T, SIGMA_UP, SIGMA_DOWN, MU0_BASE,
+        &MU_L,
+        &MU_H,
+        &K,
+        &D0,
+        &D_T,
+        &OMEGA0,
+        &TAU,
+        &J_MU,
+        &J_T,
+        &SIGMA_UP,
+        &SIGMA_DOWN,
+        &MU0_BASE,
     ],
     sources: &[
         free(0),
