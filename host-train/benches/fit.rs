@@ -160,14 +160,21 @@ fn main() {
         let optima: Vec<String> = r
             .optima
             .iter()
-            .map(|o| format!("{:.2} @ {:.3}/{:.3}", o.log_likelihood, o.mu_l, o.mu_h))
+            .map(|o| {
+                format!(
+                    "{:.2} @ {:.3}/{:.3}",
+                    o.log_likelihood,
+                    o.mu_l.unwrap_or(f64::NAN),
+                    o.mu_h.unwrap_or(f64::NAN)
+                )
+            })
             .collect();
         println!(
             "| {seed} | {:.4} | {:.4} | {:.4} | {:.4} | {:.2} s | {} + {} value | {} |",
             r.log_likelihood,
-            r.params.mu_l,
-            r.params.mu_h,
-            r.params.omega0,
+            r.params.get("mu_L").unwrap_or(f64::NAN),
+            r.params.get("mu_H").unwrap_or(f64::NAN),
+            r.params.get("omega0").unwrap_or(f64::NAN),
             r.wall_time.as_secs_f64(),
             r.evaluations,
             r.value_evaluations,

@@ -154,11 +154,27 @@ enum MethodArg {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum VariantArg {
-    /// All 15 parameters.
+    /// V8, the double-well model (15 parameters).
     V8,
     /// V8 with the tilt terms g0 = g_T = 0 held fixed (13 parameters).
     #[value(name = "v8-13")]
     V813,
+    /// V9: V8 with a fixed potential, h0 = k, alpha_h = 0, g0 = g_T = 0 (12 parameters).
+    V9,
+    /// V7: the 17-coefficient linear kernel.
+    V7,
+}
+
+impl VariantArg {
+    fn id(self) -> galling::family::ModelId {
+        use galling::family::ModelId;
+        match self {
+            Self::V8 => ModelId::V8,
+            Self::V813 => ModelId::V8_13,
+            Self::V9 => ModelId::V9,
+            Self::V7 => ModelId::V7,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -204,9 +220,10 @@ struct TrainArgs {
     /// temporal split per series; the test loss is never optimised). Default: no split.
     #[arg(long, value_name = "F")]
     split: Option<f64>,
-    /// Model variant: v8 (15 parameters) or v8-13 (g0 = g_T = 0 held fixed).
-    #[arg(long, value_enum, default_value_t = VariantArg::V8)]
-    variant: VariantArg,
+    /// Model variant of the family: v8 (15 parameters), v8-13 (g0 = g_T = 0, 13), v9 (fixed
+    /// potential, 12) or v7 (linear kernel, 17). `--variant` is the older name of this flag.
+    #[arg(long, value_enum, default_value_t = VariantArg::V8, alias = "variant")]
+    model: VariantArg,
     /// Weight of an L2 penalty per transition on the scaled parameters (0: none).
     #[arg(long, default_value_t = 0.0)]
     l2: f64,
@@ -627,9 +644,7 @@ fn train(a: &TrainArgs, quiet: bool) -> Result<()> {
             stop_after: a.stop_after,
         });
     }
-    if let VariantArg::V813 = a.variant {
-        options.fixed = fit::ModelVariant::V8_13.fixed();
-    }
+    options.model = a.model.id();
     options.l2 = a.l2;
     if let Some(seed) = a.seed {
         options.seed = seed;
@@ -640,7 +655,7 @@ fn train(a: &TrainArgs, quiet: bool) -> Result<()> {
     options.threads = a.threads;
     options.physical = !a.unconstrained;
     if let Some(path) = &a.start {
-        options.start = Some(host_train::params_file::load(path)?.0);
+        options.start = Some(host_train::params_file::load_model(path, options.model)?.0);
     }
     if a.sim_runs == 0 {
         bail!("--sim-runs must be at least 1");
@@ -765,7 +780,8 @@ fn simulate(a: &SimulateArgs, quiet: bool) -> Result<()> {
             a.strokes.saturating_mul(a.runs)
         );
     }
-    let model = galling::Model::new(&params)?;
+    let model = galling::family::AnyModel::new(&params)?;
+    let land = model.landscape(a.temperature);
     let start = match a.start {
         Some(s)
             if !(galling::dataset::COF_RANGE.0..=galling::dataset::COF_RANGE.1).contains(&s) =>
@@ -777,9 +793,8 @@ fn simulate(a: &SimulateArgs, quiet: bool) -> Result<()> {
             )
         }
         Some(s) => s,
-        None => model.initial_cof(),
+        None => galling::Kernel::initial_cof(&land),
     };
-    let land = model.landscape(a.temperature);
     let runs = host_train::simulation::simulate_runs(
         &land,
         a.temperature,

@@ -133,7 +133,7 @@ impl Config {
             seed: self.seed,
             starts: self.starts,
             threads: Some(1),
-            fixed: self.variant.fixed(),
+            model: self.variant.id(),
             l2: self.l2,
             ..FitOptions::default()
         }

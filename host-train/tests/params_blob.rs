@@ -22,7 +22,10 @@ fn published_json_and_blob_files_evaluate_alike() {
     let dir = tempfile::tempdir().unwrap();
     let json = repo_root().join("data/v8-published-fit.json");
     let (p, _) = host_train::params_file::load(&json).unwrap();
-    assert_eq!(p, V8Params::PUBLISHED_FIT.map(f64::from));
+    assert_eq!(
+        p,
+        galling::family::ModelParams::from(V8Params::PUBLISHED_FIT.map(f64::from))
+    );
     let bin = dir.path().join("published.bin");
     let out = run_ok(&[
         "blob",
