@@ -2,6 +2,7 @@
 pub mod analyze;
 pub mod atomic;
 pub mod averaging;
+pub mod compare;
 pub mod demo;
 pub mod fit;
 pub mod package;

@@ -60,6 +60,43 @@ enum Command {
     /// Hessian), correlations, undetermined directions, worst transitions; writes analysis.json,
     /// analysis.md, parameters.{png,svg} and correlation.{png,svg}.
     Analyze(AnalyzeArgs),
+    /// Fit (or load) every variant of the model family on the same data and compare them: LL in
+    /// total and per temperature, parameter count, AIC and BIC, parameters, simulated against
+    /// observed mean COF; writes comparison.{md,csv,json} and <variant>.json.
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, Args)]
+struct CompareArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Output folder (created if missing; replaced as one set).
+    #[arg(long, default_value = "out/compare")]
+    out: PathBuf,
+    /// The variants to compare, in table order.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [VariantArg::V8, VariantArg::V813, VariantArg::V9, VariantArg::V7])]
+    models: Vec<VariantArg>,
+    /// A parameter file (JSON or blob) to use for its variant instead of fitting it (repeatable).
+    #[arg(long)]
+    params: Vec<PathBuf>,
+    /// Seed of the fits' random starts.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Number of multistart starting points of each fit (default: the fitting engine's).
+    #[arg(long)]
+    starts: Option<usize>,
+    /// Worker threads of the fits (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Fit without the physical boxes.
+    #[arg(long)]
+    unconstrained: bool,
+    /// Simulated trajectories per series for the simulated means.
+    #[arg(long, default_value_t = 200)]
+    sim_runs: usize,
+    /// Seed of the simulations.
+    #[arg(long, default_value_t = 1)]
+    sim_seed: u64,
 }
 
 #[derive(Debug, Args)]
@@ -416,6 +453,7 @@ fn run(cli: &Cli) -> Result<()> {
         Command::Blob(a) => blob(a, cli.quiet),
         Command::Tune(a) => tune(a, cli.quiet),
         Command::Analyze(a) => analyze(a, cli.quiet),
+        Command::Compare(a) => compare(a, cli.quiet),
     }
 }
 
@@ -868,6 +906,43 @@ fn demo(a: &DemoArgs, quiet: bool) -> Result<()> {
                 s.cof.len(),
                 f.display()
             );
+        }
+    }
+    Ok(())
+}
+
+fn compare(a: &CompareArgs, quiet: bool) -> Result<()> {
+    let (data, _) = a.data.load()?;
+    let mut params = Vec::new();
+    for path in &a.params {
+        params.push(host_train::params_file::load(path)?.0);
+    }
+    let mut fit = fit::FitOptions {
+        seed: a.seed,
+        threads: a.threads,
+        physical: !a.unconstrained,
+        ..fit::FitOptions::default()
+    };
+    if let Some(starts) = a.starts {
+        fit.starts = starts;
+    }
+    let config = host_train::compare::CompareConfig {
+        models: a.models.iter().map(|m| m.id()).collect(),
+        params,
+        fit,
+        sim_runs: a.sim_runs,
+        sim_seed: a.sim_seed,
+    };
+    let progress = bar(quiet, config.models.len() as u64, "comparing");
+    let comparison = host_train::compare::compare(&data, &config);
+    progress.finish_and_clear();
+    let comparison = comparison?;
+    let files = comparison.write(&a.out, &a.data.data.display().to_string())?;
+    if !quiet {
+        print!("{}", comparison.markdown());
+        println!("\nwrote:");
+        for f in &files {
+            println!("  {}", f.display());
         }
     }
     Ok(())

@@ -135,7 +135,11 @@ fn every_blob_error_names_the_file_and_offset() {
     let at = PARAMS_OFFSET + 4 * ParamField::Tau.index();
     b[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
     fix_crc(&mut b);
-    cases.push(("nan", b, "at byte 52: parameter tau is not a finite number"));
+    cases.push((
+        "nan",
+        b,
+        "at byte 52 (V8 parameters): parameter tau is not a finite number",
+    ));
     let mut b = good.to_vec();
     let at = blob::SETTINGS_OFFSET;
     b[at..at + 4].copy_from_slice(&2.0_f32.to_le_bytes());
