@@ -101,7 +101,7 @@ struct CompareArgs {
 
 #[derive(Debug, Args)]
 struct AnalyzeArgs {
-    /// Parameter file: params.json (or any JSON with the 15 names) or a params.bin blob.
+    /// Parameter file of any variant: params.json (or any JSON with a variant's names) or a params.bin blob.
     #[arg(long)]
     params: PathBuf,
     #[command(flatten)]
@@ -354,7 +354,7 @@ struct BlobArgs {
 
 #[derive(Debug, Args)]
 struct EvaluateArgs {
-    /// Parameter file: params.json (or any JSON with the 15 names) or a params.bin blob.
+    /// Parameter file of any variant: params.json (or any JSON with a variant's names) or a params.bin blob.
     #[arg(long)]
     params: PathBuf,
     #[command(flatten)]
@@ -366,7 +366,7 @@ struct EvaluateArgs {
 
 #[derive(Debug, Args)]
 struct SimulateArgs {
-    /// Parameter file: params.json (or any JSON with the 15 names) or a params.bin blob.
+    /// Parameter file of any variant: params.json (or any JSON with a variant's names) or a params.bin blob.
     #[arg(long)]
     params: PathBuf,
     /// Die temperature the model is evaluated at, degC (no mapping is applied).
