@@ -1,4 +1,4 @@
-//! Seeded simulation of COF trajectories with the core's [`Landscape::simulate_into`], and the
+//! Seeded simulation of COF trajectories with the core's [`Kernel::simulate_into`], and the
 //! simulation-quality table (simulated against observed mean and spread per temperature).
 //!
 //! Every trajectory has its own generator, seeded from `(seed, temperature, run)`, so results do not

@@ -251,7 +251,7 @@ fn every_command_reads_every_variant() {
         std::fs::write(&json, host_train::params_file::to_json(&params, key)).unwrap();
         let want = host_train::summary::LlTable::new(
             &params,
-            &galling::dataset::Dataset::load(&repo_root().join("data/demo"), &Default::default())
+            &galling::dataset::Dataset::load(repo_root().join("data/demo"), &Default::default())
                 .unwrap(),
         )
         .unwrap()
