@@ -13,7 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Fit, evaluate and simulate the V8 double-well galling model, and prepare its firmware blob.
+/// Fit, compare, evaluate and simulate the galling model family (V8, V8-13, V9, V7), and prepare the firmware blob.
 #[derive(Debug, Parser)]
 #[command(version, about, long_about = None)]
 struct Cli {
