@@ -96,11 +96,11 @@ macro_rules! v8_params {
 }
 
 /// No bound.
-const FREE: (f32, f32) = (f32::NEG_INFINITY, f32::INFINITY);
+const FREE: (f64, f64) = (f64::NEG_INFINITY, f64::INFINITY);
 /// The physical range of a well position: the model's COF range.
-const WELL: (f32, f32) = (0.1, 1.3);
+const WELL: (f64, f64) = (0.1, 1.3);
 /// `omega0` in `[0, 1]` keeps `1 - omega0 exp(..)` a probability before its clamp.
-const PROBABILITY: (f32, f32) = (0.0, 1.0);
+const PROBABILITY: (f64, f64) = (0.0, 1.0);
 
 // The starts are the published training's default start (MODEL.md); the scales are the typical
 // magnitudes the optimiser divides by.

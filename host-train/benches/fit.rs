@@ -1,6 +1,7 @@
 //! Benchmark of the fitting engine on the real galling data: time to the published 1310.16 and
 //! best log-likelihood for the published Adam recipe (from the published default start) and for
-//! the default strategy (physical multistart L-BFGS) over several seeds.
+//! the default strategy (physical multistart L-BFGS) over several seeds; then the default fit of
+//! every variant of the model family over the same seeds (wall time and best log-likelihood).
 //!
 //! ```text
 //! cargo bench -p host-train --bench fit            # Adam once, L-BFGS seeds 0..10
@@ -10,7 +11,7 @@
 //! the table also prints the process CPU time per fit where the OS reports it.
 
 use host_train::dataset::{Dataset, TemperatureMap};
-use host_train::fit::{self, AdamSettings, FitOptions, FitReport, Method};
+use host_train::fit::{self, AdamSettings, FitOptions, FitReport, Method, ModelId};
 use std::path::PathBuf;
 
 const PUBLISHED_ADAM_LL: f64 = 1310.16;
@@ -160,18 +161,53 @@ fn main() {
         let optima: Vec<String> = r
             .optima
             .iter()
-            .map(|o| format!("{:.2} @ {:.3}/{:.3}", o.log_likelihood, o.mu_l, o.mu_h))
+            .map(|o| {
+                format!(
+                    "{:.2} @ {:.3}/{:.3}",
+                    o.log_likelihood,
+                    o.mu_l.unwrap_or(f64::NAN),
+                    o.mu_h.unwrap_or(f64::NAN)
+                )
+            })
             .collect();
         println!(
             "| {seed} | {:.4} | {:.4} | {:.4} | {:.4} | {:.2} s | {} + {} value | {} |",
             r.log_likelihood,
-            r.params.mu_l,
-            r.params.mu_h,
-            r.params.omega0,
+            r.params.get("mu_L").unwrap_or(f64::NAN),
+            r.params.get("mu_H").unwrap_or(f64::NAN),
+            r.params.get("omega0").unwrap_or(f64::NAN),
             r.wall_time.as_secs_f64(),
             r.evaluations,
             r.value_evaluations,
             optima.join(", ")
+        );
+    }
+
+    println!("\nevery variant, default fit (physical box), min / median / max over {seeds} seeds:");
+    println!("| variant | parameters | wall time | best LL |");
+    println!("|---|---|---|---|");
+    for model in ModelId::ALL {
+        let mut wall = Vec::new();
+        let mut best = Vec::new();
+        for seed in 0..seeds {
+            let r = fit::fit(
+                &data,
+                &FitOptions {
+                    model,
+                    seed,
+                    ..FitOptions::default()
+                },
+                &|_| {},
+            )
+            .expect("fit runs");
+            wall.push(r.wall_time.as_secs_f64());
+            best.push(r.log_likelihood);
+        }
+        println!(
+            "| {model} | {} | {} | {} |",
+            model.param_count(),
+            stats(&mut wall, " s", 2),
+            stats(&mut best, "", 4)
         );
     }
 }

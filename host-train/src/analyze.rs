@@ -2,9 +2,10 @@
 //!
 //! - The **observed information** is minus the Hessian of the log-likelihood at the fitted
 //!   parameters, computed exactly by evaluating the core model in second-order dual numbers
-//!   (num-dual's `Dual2SVec64<15>`, through the [`Hess`] wrapper implementing [`galling::Scalar`]);
-//!   no model formula is written here.
-//! - It is analysed in the scaled coordinates `x / SCALE` of the fit ([`crate::fit::strategy::SCALE`]),
+//!   (num-dual's `Dual2SVec64<N>`, `N` the variant's parameter count, through the [`Hess`] wrapper
+//!   implementing [`galling::Scalar`]); no model formula is written here. Every variant of the
+//!   family is analysed.
+//! - It is analysed in the scaled coordinates `x / scale` of the fit ([`crate::fit::scale`]),
 //!   where parameters of six orders of magnitude are comparable: eigen-decomposition (Jacobi), the
 //!   covariance as its (pseudo-)inverse, **standard errors** and the **correlation matrix** in model
 //!   units.
@@ -14,25 +15,26 @@
 //!   the physical-bound flags of the fit.
 //! - The **worst transitions**: the lowest log-probabilities of the data under the parameters.
 //!
-//! `mu0_base` does not enter the likelihood and is left out.
+//! The start-only parameters (`mu0_base`, V7's `mu0_T`) do not enter the likelihood and are left out.
 
 use crate::dataset::Dataset;
 use crate::fit::objective::{N_PARAMS, Point};
-use crate::fit::strategy::SCALE;
 use galling::dual::num_dual::{Dual2SVec64, DualNum};
-use galling::{Kernel, Model, ParamField, Scalar, V8Params};
+use galling::family::{AnyModel, ModelParams};
+use galling::{Kernel, Scalar};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::ops::{Add, Div, Mul, Neg, Sub};
 use std::path::{Path, PathBuf};
 
-/// A second-order dual number over the 15 parameters: value, gradient and Hessian.
+/// A second-order dual number over the `N` parameters of a variant (15 for V8, 13 for V8-13, 12
+/// for V9, 17 for V7): value, gradient and Hessian.
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
-pub struct Hess(pub Dual2SVec64<N_PARAMS>);
+pub struct Hess<const N: usize>(pub Dual2SVec64<N>);
 
 macro_rules! op {
     ($tr:ident, $f:ident) => {
-        impl $tr for Hess {
+        impl<const N: usize> $tr for Hess<N> {
             type Output = Self;
             #[inline]
             fn $f(self, o: Self) -> Self {
@@ -46,7 +48,7 @@ op!(Sub, sub);
 op!(Mul, mul);
 op!(Div, div);
 
-impl Neg for Hess {
+impl<const N: usize> Neg for Hess<N> {
     type Output = Self;
     #[inline]
     fn neg(self) -> Self {
@@ -54,7 +56,7 @@ impl Neg for Hess {
     }
 }
 
-impl Scalar for Hess {
+impl<const N: usize> Scalar for Hess<N> {
     fn from_f64(x: f64) -> Self {
         Self(Dual2SVec64::from_re(x))
     }
@@ -81,36 +83,51 @@ impl Scalar for Hess {
     }
 }
 
-impl Hess {
-    /// The gradient part.
+impl<const N: usize> Hess<N> {
+    /// The gradient part, in the first `N` slots of a [`Point`] (0 in the others).
     pub fn gradient(&self) -> Point {
         match &self.0.v1.0 {
-            Some(v) => std::array::from_fn(|i| v[(0, i)]),
+            Some(v) => std::array::from_fn(|i| if i < N { v[(0, i)] } else { 0.0 }),
             None => [0.0; N_PARAMS],
         }
     }
 
-    /// The Hessian part.
+    /// The Hessian part, in the first `N` rows and columns (0 in the others).
     pub fn hessian(&self) -> [[f64; N_PARAMS]; N_PARAMS] {
         match &self.0.v2.0 {
-            Some(m) => std::array::from_fn(|i| std::array::from_fn(|j| m[(i, j)])),
+            Some(m) => std::array::from_fn(|i| {
+                std::array::from_fn(|j| if i < N && j < N { m[(i, j)] } else { 0.0 })
+            }),
             None => [[0.0; N_PARAMS]; N_PARAMS],
         }
     }
 }
 
-/// Log-likelihood of `data` at `params`, its gradient and its Hessian (exact, second-order duals);
+/// Log-likelihood of `data` at `params` (any variant), its gradient and its Hessian (exact,
+/// second-order duals as wide as the variant's parameter count; in the first slots of a [`Point`]);
 /// `None` when the parameters are not a valid model or a value is not finite.
 pub fn log_likelihood_hessian(
     data: &Dataset,
-    params: &V8Params<f64>,
+    params: &ModelParams<f64>,
 ) -> Option<(f64, Point, [[f64; N_PARAMS]; N_PARAMS])> {
-    let x = params.to_array();
-    let vars: V8Params<Hess> = V8Params::from_array(std::array::from_fn(|i| {
-        Hess(Dual2SVec64::from_re(x[i]).derivative(i))
-    }));
-    let model = Model::new(&vars).ok()?;
-    let parts: Vec<Hess> = data
+    match params.len() {
+        15 => hessian_at::<15>(data, params),
+        13 => hessian_at::<13>(data, params),
+        12 => hessian_at::<12>(data, params),
+        17 => hessian_at::<17>(data, params),
+        n => unreachable!("no variant has {n} parameters"),
+    }
+}
+
+fn hessian_at<const N: usize>(
+    data: &Dataset,
+    params: &ModelParams<f64>,
+) -> Option<(f64, Point, [[f64; N_PARAMS]; N_PARAMS])> {
+    let x = params.values();
+    let vars: [Hess<N>; N] =
+        std::array::from_fn(|i| Hess(Dual2SVec64::from_re(x[i]).derivative(i)));
+    let model = AnyModel::new(&ModelParams::new(params.model(), &vars)?).ok()?;
+    let parts: Vec<Hess<N>> = data
         .series
         .par_iter()
         .filter(|s| s.cof.len() >= 2)
@@ -297,28 +314,27 @@ pub enum AnalyzeError {
 /// [`AnalyzeError`] when the data is empty or the derivatives are not finite.
 pub fn analyze(
     data: &Dataset,
-    params: &V8Params<f64>,
+    params: &ModelParams<f64>,
     worst: usize,
 ) -> Result<Analysis, AnalyzeError> {
     if data.transitions() == 0 {
         return Err(AnalyzeError::NoTransitions);
     }
     let (ll, g, h) = log_likelihood_hessian(data, params).ok_or(AnalyzeError::NotFinite)?;
-    let x = params.to_array();
-    let idx: Vec<usize> = (0..N_PARAMS)
-        .filter(|&i| i != ParamField::Mu0Base.index())
+    let x = crate::fit::objective::point_of(params);
+    let fields = params.variant().fields;
+    let idx: Vec<usize> = (0..fields.len())
+        .filter(|&i| !crate::fit::START_ONLY.contains(&fields[i].name))
         .collect();
-    let names: Vec<String> = idx
-        .iter()
-        .map(|&i| ParamField::ALL[i].name().to_string())
-        .collect();
+    let names: Vec<String> = idx.iter().map(|&i| fields[i].name.to_string()).collect();
+    let scale = crate::fit::scale(params.model());
     let n = idx.len();
     // Observed information in scaled coordinates: -S H S.
     let info: Vec<Vec<f64>> = idx
         .iter()
         .map(|&i| {
             idx.iter()
-                .map(|&j| -h[i][j] * SCALE[i] * SCALE[j])
+                .map(|&j| -h[i][j] * scale[i] * scale[j])
                 .collect()
         })
         .collect();
@@ -351,7 +367,7 @@ pub fn analyze(
         .collect();
     let mut parameters = Vec::new();
     for (k, &i) in idx.iter().enumerate() {
-        let se = se_scaled[k].map(|s| s * SCALE[i]);
+        let se = se_scaled[k].map(|s| s * scale[i]);
         let mut flags = Vec::new();
         if se.is_none() {
             flags.push(format!(
@@ -426,7 +442,7 @@ pub fn analyze(
     }
     let max_scaled_gradient = idx
         .iter()
-        .map(|&i| (g[i] * SCALE[i]).abs())
+        .map(|&i| (g[i] * scale[i]).abs())
         .fold(0.0, f64::max);
     Ok(Analysis {
         log_likelihood: ll,
@@ -442,8 +458,12 @@ pub fn analyze(
 }
 
 /// The `n` transitions with the lowest log-probability under `params`, lowest first.
-pub fn worst_transitions(data: &Dataset, params: &V8Params<f64>, n: usize) -> Vec<TransitionRow> {
-    let Ok(model) = Model::new(params) else {
+pub fn worst_transitions(
+    data: &Dataset,
+    params: &ModelParams<f64>,
+    n: usize,
+) -> Vec<TransitionRow> {
+    let Ok(model) = AnyModel::new(params) else {
         return Vec::new();
     };
     let mut rows = Vec::new();
@@ -734,18 +754,43 @@ mod tests {
     #[allow(clippy::needless_range_loop)]
     fn hessian_matches_finite_differences_of_the_dual_gradient() {
         let d = data();
-        let p = V8Params::PUBLISHED_FIT.map(f64::from);
-        let (ll, g, h) = log_likelihood_hessian(&d, &p).unwrap();
-        let obj = crate::fit::objective::Objective::new(&d);
-        let (ll1, g1) = obj.value_and_gradient(&p.to_array()).unwrap();
+        // The restrictions at the published V8 fit's values of their parameters (a smooth point:
+        // the default starts sit on clamps of the test data).
+        let v8 = ModelParams::from(galling::V8Params::PUBLISHED_FIT.map(f64::from));
+        let restrict = |model: galling::family::ModelId| {
+            let values: Vec<f64> = model
+                .variant()
+                .fields
+                .iter()
+                .map(|f| v8.get(if f.name == "k" { "h0" } else { f.name }).unwrap())
+                .collect();
+            ModelParams::new(model, &values).unwrap()
+        };
+        for p in [
+            v8,
+            restrict(galling::family::ModelId::V8_13),
+            restrict(galling::family::ModelId::V9),
+            ModelParams::from(galling::family::V7Params::UPSTREAM_FIT.map(f64::from)),
+        ] {
+            hessian_of(&d, &p);
+        }
+    }
+
+    #[allow(clippy::needless_range_loop)]
+    fn hessian_of(d: &Dataset, p: &ModelParams<f64>) {
+        let model = p.model();
+        let (ll, g, h) = log_likelihood_hessian(d, p).unwrap();
+        let obj = crate::fit::objective::Objective::new(d, model);
+        let x = crate::fit::objective::point_of(p);
+        let (ll1, g1) = obj.value_and_gradient(&x).unwrap();
         assert!((ll - ll1).abs() < 1e-9 * ll.abs().max(1.0));
         for i in 0..N_PARAMS {
             assert!((g[i] - g1[i]).abs() <= 1e-9 * g1[i].abs().max(1.0));
         }
-        let x = p.to_array();
+        let scale = crate::fit::scale(model);
         let mut worst: f64 = 0.0;
-        for j in 0..N_PARAMS {
-            let step = 1e-5 * SCALE[j];
+        for j in 0..p.len() {
+            let step = 1e-5 * scale[j];
             let at = |s: f64| {
                 let mut y = x;
                 y[j] += s;
@@ -755,19 +800,22 @@ mod tests {
             for i in 0..N_PARAMS {
                 let fd = (gp[i] - gm[i]) / (2.0 * step);
                 // Compare in scaled units, where entries are of comparable size.
-                let err = (fd - h[i][j]).abs() * SCALE[i] * SCALE[j];
-                let size = h[i][j].abs() * SCALE[i] * SCALE[j];
+                let err = (fd - h[i][j]).abs() * scale[i] * scale[j];
+                let size = h[i][j].abs() * scale[i] * scale[j];
                 worst = worst.max(err / size.max(1.0));
             }
         }
         assert!(
             worst < 1e-4,
-            "dual Hessian and finite differences differ by {worst}"
+            "{model}: dual Hessian and finite differences differ by {worst}"
         );
-        // Symmetric.
+        // Symmetric, and zero outside the variant's parameters.
         for i in 0..N_PARAMS {
             for j in 0..N_PARAMS {
                 assert!((h[i][j] - h[j][i]).abs() <= 1e-9 * h[i][j].abs().max(1.0));
+                if i >= p.len() || j >= p.len() {
+                    assert_eq!(h[i][j], 0.0);
+                }
             }
         }
     }

@@ -1,7 +1,8 @@
-//! host-train: fits the V8 galling model to press stroke data and prepares it for the firmware.
+//! host-train: fits the galling model family (V8, V8-13, V9, V7) to press stroke data, compares the variants and prepares the chosen one for the firmware.
 pub mod analyze;
 pub mod atomic;
 pub mod averaging;
+pub mod compare;
 pub mod dataset;
 pub mod demo;
 pub mod fit;

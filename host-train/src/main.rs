@@ -13,7 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Fit, evaluate and simulate the V8 double-well galling model, and prepare its firmware blob.
+/// Fit, compare, evaluate and simulate the galling model family (V8, V8-13, V9, V7), and prepare the firmware blob.
 #[derive(Debug, Parser)]
 #[command(version, about, long_about = None)]
 struct Cli {
@@ -60,11 +60,48 @@ enum Command {
     /// Hessian), correlations, undetermined directions, worst transitions; writes analysis.json,
     /// analysis.md, parameters.{png,svg} and correlation.{png,svg}.
     Analyze(AnalyzeArgs),
+    /// Fit (or load) every variant of the model family on the same data and compare them: LL in
+    /// total and per temperature, parameter count, AIC and BIC, parameters, simulated against
+    /// observed mean COF; writes comparison.{md,csv,json} and <variant>.json.
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, Args)]
+struct CompareArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Output folder (created if missing; replaced as one set).
+    #[arg(long, default_value = "out/compare")]
+    out: PathBuf,
+    /// The variants to compare, in table order.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [VariantArg::V8, VariantArg::V813, VariantArg::V9, VariantArg::V7])]
+    models: Vec<VariantArg>,
+    /// A parameter file (JSON or blob) to use for its variant instead of fitting it (repeatable).
+    #[arg(long)]
+    params: Vec<PathBuf>,
+    /// Seed of the fits' random starts.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Number of multistart starting points of each fit (default: the fitting engine's).
+    #[arg(long)]
+    starts: Option<usize>,
+    /// Worker threads of the fits (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Fit without the physical boxes.
+    #[arg(long)]
+    unconstrained: bool,
+    /// Simulated trajectories per series for the simulated means.
+    #[arg(long, default_value_t = 200)]
+    sim_runs: usize,
+    /// Seed of the simulations.
+    #[arg(long, default_value_t = 1)]
+    sim_seed: u64,
 }
 
 #[derive(Debug, Args)]
 struct AnalyzeArgs {
-    /// Parameter file: params.json (or any JSON with the 15 names) or a params.bin blob.
+    /// Parameter file of any variant: params.json (or any JSON with a variant's names) or a params.bin blob.
     #[arg(long)]
     params: PathBuf,
     #[command(flatten)]
@@ -154,11 +191,27 @@ enum MethodArg {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum VariantArg {
-    /// All 15 parameters.
+    /// V8, the double-well model (15 parameters).
     V8,
     /// V8 with the tilt terms g0 = g_T = 0 held fixed (13 parameters).
     #[value(name = "v8-13")]
     V813,
+    /// V9: V8 with a fixed potential, h0 = k, alpha_h = 0, g0 = g_T = 0 (12 parameters).
+    V9,
+    /// V7: the 17-coefficient linear kernel.
+    V7,
+}
+
+impl VariantArg {
+    fn id(self) -> galling::family::ModelId {
+        use galling::family::ModelId;
+        match self {
+            Self::V8 => ModelId::V8,
+            Self::V813 => ModelId::V8_13,
+            Self::V9 => ModelId::V9,
+            Self::V7 => ModelId::V7,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -204,9 +257,10 @@ struct TrainArgs {
     /// temporal split per series; the test loss is never optimised). Default: no split.
     #[arg(long, value_name = "F")]
     split: Option<f64>,
-    /// Model variant: v8 (15 parameters) or v8-13 (g0 = g_T = 0 held fixed).
-    #[arg(long, value_enum, default_value_t = VariantArg::V8)]
-    variant: VariantArg,
+    /// Model variant of the family: v8 (15 parameters), v8-13 (g0 = g_T = 0, 13), v9 (fixed
+    /// potential, 12) or v7 (linear kernel, 17). `--variant` is the older name of this flag.
+    #[arg(long, value_enum, default_value_t = VariantArg::V8, alias = "variant")]
+    model: VariantArg,
     /// Weight of an L2 penalty per transition on the scaled parameters (0: none).
     #[arg(long, default_value_t = 0.0)]
     l2: f64,
@@ -300,7 +354,7 @@ struct BlobArgs {
 
 #[derive(Debug, Args)]
 struct EvaluateArgs {
-    /// Parameter file: params.json (or any JSON with the 15 names) or a params.bin blob.
+    /// Parameter file of any variant: params.json (or any JSON with a variant's names) or a params.bin blob.
     #[arg(long)]
     params: PathBuf,
     #[command(flatten)]
@@ -312,7 +366,7 @@ struct EvaluateArgs {
 
 #[derive(Debug, Args)]
 struct SimulateArgs {
-    /// Parameter file: params.json (or any JSON with the 15 names) or a params.bin blob.
+    /// Parameter file of any variant: params.json (or any JSON with a variant's names) or a params.bin blob.
     #[arg(long)]
     params: PathBuf,
     /// Die temperature the model is evaluated at, degC (no mapping is applied).
@@ -399,6 +453,7 @@ fn run(cli: &Cli) -> Result<()> {
         Command::Blob(a) => blob(a, cli.quiet),
         Command::Tune(a) => tune(a, cli.quiet),
         Command::Analyze(a) => analyze(a, cli.quiet),
+        Command::Compare(a) => compare(a, cli.quiet),
     }
 }
 
@@ -627,9 +682,7 @@ fn train(a: &TrainArgs, quiet: bool) -> Result<()> {
             stop_after: a.stop_after,
         });
     }
-    if let VariantArg::V813 = a.variant {
-        options.fixed = fit::ModelVariant::V8_13.fixed();
-    }
+    options.model = a.model.id();
     options.l2 = a.l2;
     if let Some(seed) = a.seed {
         options.seed = seed;
@@ -640,7 +693,7 @@ fn train(a: &TrainArgs, quiet: bool) -> Result<()> {
     options.threads = a.threads;
     options.physical = !a.unconstrained;
     if let Some(path) = &a.start {
-        options.start = Some(host_train::params_file::load(path)?.0);
+        options.start = Some(host_train::params_file::load_model(path, options.model)?.0);
     }
     if a.sim_runs == 0 {
         bail!("--sim-runs must be at least 1");
@@ -765,7 +818,8 @@ fn simulate(a: &SimulateArgs, quiet: bool) -> Result<()> {
             a.strokes.saturating_mul(a.runs)
         );
     }
-    let model = galling::Model::new(&params)?;
+    let model = galling::family::AnyModel::new(&params)?;
+    let land = model.landscape(a.temperature);
     let start = match a.start {
         Some(s)
             if !(host_train::dataset::COF_RANGE.0..=host_train::dataset::COF_RANGE.1)
@@ -778,9 +832,8 @@ fn simulate(a: &SimulateArgs, quiet: bool) -> Result<()> {
             )
         }
         Some(s) => s,
-        None => model.initial_cof(),
+        None => galling::Kernel::initial_cof(&land),
     };
-    let land = model.landscape(a.temperature);
     let runs = host_train::simulation::simulate_runs(
         &land,
         a.temperature,
@@ -854,6 +907,43 @@ fn demo(a: &DemoArgs, quiet: bool) -> Result<()> {
                 s.cof.len(),
                 f.display()
             );
+        }
+    }
+    Ok(())
+}
+
+fn compare(a: &CompareArgs, quiet: bool) -> Result<()> {
+    let (data, _) = a.data.load()?;
+    let mut params = Vec::new();
+    for path in &a.params {
+        params.push(host_train::params_file::load(path)?.0);
+    }
+    let mut fit = fit::FitOptions {
+        seed: a.seed,
+        threads: a.threads,
+        physical: !a.unconstrained,
+        ..fit::FitOptions::default()
+    };
+    if let Some(starts) = a.starts {
+        fit.starts = starts;
+    }
+    let config = host_train::compare::CompareConfig {
+        models: a.models.iter().map(|m| m.id()).collect(),
+        params,
+        fit,
+        sim_runs: a.sim_runs,
+        sim_seed: a.sim_seed,
+    };
+    let progress = bar(quiet, config.models.len() as u64, "comparing");
+    let comparison = host_train::compare::compare(&data, &config);
+    progress.finish_and_clear();
+    let comparison = comparison?;
+    let files = comparison.write(&a.out, &a.data.data.display().to_string())?;
+    if !quiet {
+        print!("{}", comparison.markdown());
+        println!("\nwrote:");
+        for f in &files {
+            println!("  {}", f.display());
         }
     }
     Ok(())

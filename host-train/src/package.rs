@@ -16,10 +16,11 @@
 
 use crate::dataset::Dataset;
 use crate::params_file::to_f32;
+use galling::ParamError;
+use galling::family::{AnyModel, ModelParams};
 use galling::monitor::{Monitor, Package, PackageError};
 use galling::risk::{RiskTable, TableSpec};
 use galling::signals::{SignalSettings, SignalState};
-use galling::{Model, ParamError, V8Params};
 
 /// Log-odds between the raise and the clear level of the onset warning (hysteresis): odds
 /// `e^0.5 = 1.65` times lower than at the raise.
@@ -89,7 +90,7 @@ pub fn trained_range(data: &Dataset) -> Result<(f32, f32), PackageBuildError> {
 /// # Errors
 /// [`PackageBuildError`] for invalid parameters or an empty data set.
 pub fn table(
-    params: &V8Params<f64>,
+    params: &ModelParams<f64>,
     data: &Dataset,
     threshold: f32,
     horizon: u16,
@@ -102,7 +103,7 @@ pub fn table(
         ..TableSpec::new(low, high)
     };
     spec.validate()?;
-    Ok(RiskTable::build(&Model::new(params)?, &spec))
+    Ok(RiskTable::build(&AnyModel::new(params)?, &spec))
 }
 
 /// One stroke of a continuous replay, as an alarm rule sees it.
@@ -371,7 +372,7 @@ pub fn calibrate(
 /// # Errors
 /// [`PackageBuildError`] for invalid parameters or data.
 pub fn build(
-    params: &V8Params<f64>,
+    params: &ModelParams<f64>,
     data: &Dataset,
     threshold: f32,
     horizon: u16,

@@ -3,17 +3,20 @@
 //!
 //! - `training_curve`: train and test loss (NLL per transition) of the winning run against iteration,
 //!   drawn from the loss log (`loss.csv`).
-//! - `potential`: `V(mu)` and the force `-V'(mu)` at 160, 165, 167.5 and 170 C, with the wells marked.
+//! - `potential`: `V(mu)` and the force `-V'(mu)` at 160, 165, 167.5 and 170 C, with the wells marked
+//!   (double-well variants only: V7 has no potential).
 //! - `mixture`: per temperature, the stay probability and both components' next-stroke COF
 //!   (`mu + drift`, shaded +/- one spread) against the current COF.
-//! - `barrier`: barrier height from each well and the escape probability `1 - pi` against temperature.
+//! - `barrier`: barrier height from each well and the escape probability `1 - pi` against temperature
+//!   (double-well variants only).
 //! - `simulation`: per series, simulated trajectories, their 10-90 % envelope and median, and the
 //!   observed series.
 //!
 //! Every file is written atomically (temporary file, fsync, rename).
 
 use crate::simulation::{SeriesSimulation, envelope};
-use galling::{Model, V8Params};
+use galling::family::{AnyModel, ModelParams};
+use galling::{Kernel, Model};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::error::Error;
@@ -74,8 +77,9 @@ macro_rules! render {
 /// What the figures show.
 #[derive(Debug, Clone, Copy)]
 pub struct PlotInput<'a> {
-    /// The fitted parameters.
-    pub params: &'a V8Params<f64>,
+    /// The fitted parameters (any variant; the potential and barrier figures only for the
+    /// double-well variants, which have them).
+    pub params: &'a ModelParams<f64>,
     /// The loss log of the winning run (train and test NLL per transition).
     pub loss: &'a [crate::fit::LossRow],
     /// Observed series with their simulations.
@@ -90,7 +94,7 @@ pub struct PlotInput<'a> {
 /// [`PlotError`] naming the first figure that failed.
 pub fn draw_all(dir: &Path, input: &PlotInput<'_>) -> Result<Vec<PathBuf>, PlotError> {
     register_font();
-    let model = Model::new(input.params).map_err(|e| PlotError {
+    let any = AnyModel::new(input.params).map_err(|e| PlotError {
         path: dir.to_path_buf(),
         message: e.to_string(),
     })?;
@@ -99,15 +103,23 @@ pub fn draw_all(dir: &Path, input: &PlotInput<'_>) -> Result<Vec<PathBuf>, PlotE
     files.extend(render!(dir, "training_curve", (900, 560), |a| {
         draw_training_curve(a, input.loss)
     }));
-    files.extend(render!(dir, "potential", (1400, 640), |a| draw_potential(
-        a, &model
-    )));
+    let double_well = match any {
+        AnyModel::DoubleWell(_, m) => Some(m),
+        _ => None,
+    };
+    if let Some(model) = &double_well {
+        files.extend(render!(dir, "potential", (1400, 640), |a| draw_potential(
+            a, model
+        )));
+    }
     files.extend(render!(dir, "mixture", (1200, 300 * 4), |a| draw_mixture(
-        a, &model
+        a, &any
     )));
-    files.extend(render!(dir, "barrier", (1200, 520), |a| draw_barrier(
-        a, &model
-    )));
+    if let Some(model) = &double_well {
+        files.extend(render!(dir, "barrier", (1200, 520), |a| draw_barrier(
+            a, model
+        )));
+    }
     files.extend(render!(dir, "simulation", (1200, 300 * rows), |a| {
         draw_simulation(a, input.simulations, input.observed)
     }));
@@ -390,7 +402,10 @@ where
     Ok(())
 }
 
-fn draw_mixture<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, model: &Model<f64>) -> DrawResult
+fn draw_mixture<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    model: &AnyModel<f64>,
+) -> DrawResult
 where
     DB::ErrorType: 'static,
 {
@@ -666,7 +681,7 @@ mod tests {
 
     #[test]
     fn published_fit_has_two_wells_at_160_and_none_at_170() {
-        let model = Model::new(&V8Params::PUBLISHED_FIT.map(f64::from)).unwrap();
+        let model = Model::new(&galling::V8Params::PUBLISHED_FIT.map(f64::from)).unwrap();
         let grid = cof_grid(600);
         let w160 = wells(&model.landscape(160.0), &grid);
         assert_eq!(w160.len(), 2, "{w160:?}");

@@ -1,12 +1,13 @@
-//! Seeded simulation of COF trajectories with the core's [`Landscape::simulate_into`], and the
+//! Seeded simulation of COF trajectories with the core's [`Kernel::simulate_into`], and the
 //! simulation-quality table (simulated against observed mean and spread per temperature).
 //!
 //! Every trajectory has its own generator, seeded from `(seed, temperature, run)`, so results do not
 //! depend on how many runs or temperatures are simulated alongside, nor on threads.
 
 use crate::dataset::Dataset;
+use galling::family::{AnyModel, ModelParams};
 use galling::rand_core::SeedableRng;
-use galling::{DefaultRng, Kernel, Landscape, Model, V8Params};
+use galling::{DefaultRng, Kernel};
 use std::path::Path;
 
 /// SplitMix64 finaliser: spreads nearby inputs over the whole 64-bit range.
@@ -32,7 +33,7 @@ pub fn trajectory_rng(seed: u64, temperature: f64, run: u64) -> DefaultRng {
 /// Simulates `runs` trajectories of `strokes` strokes at `temperature`, each starting at `start`
 /// (clamped to the COF range by the core).
 pub fn simulate_runs(
-    landscape: &Landscape<f64>,
+    landscape: &impl Kernel<f64>,
     temperature: f64,
     start: f64,
     strokes: usize,
@@ -55,7 +56,7 @@ pub fn simulate_runs(
 pub enum StartRule {
     /// The first observed COF of the series being compared against.
     Observed,
-    /// The model's initial COF, `clamp(mu0_base, 0.1, 1.3)`.
+    /// The model's initial COF at the series' temperature (V8: `clamp(mu0_base, 0.1, 1.3)`).
     Model,
 }
 
@@ -130,20 +131,20 @@ pub struct SeriesSimulation {
 /// # Errors
 /// [`galling::ParamError`] when the parameters are not a valid model.
 pub fn simulation_quality(
-    params: &V8Params<f64>,
+    params: &ModelParams<f64>,
     data: &Dataset,
     runs: usize,
     seed: u64,
     start: StartRule,
 ) -> Result<Vec<SeriesSimulation>, galling::ParamError> {
-    let model = Model::new(params)?;
+    let model = AnyModel::new(params)?;
     Ok(data
         .series
         .iter()
         .map(|s| {
             let start_cof = match start {
                 StartRule::Observed => s.cof[0],
-                StartRule::Model => model.initial_cof(),
+                StartRule::Model => model.landscape(s.temperature).initial_cof(),
             }
             .clamp(galling::consts::COF_MIN, galling::consts::COF_MAX);
             let land = model.landscape(s.temperature);
@@ -229,7 +230,7 @@ mod tests {
 
     #[test]
     fn runs_are_reproducible_and_independent_of_run_count() {
-        let model = Model::new(&V8Params::PUBLISHED_FIT.map(f64::from)).unwrap();
+        let model = galling::Model::new(&galling::V8Params::PUBLISHED_FIT.map(f64::from)).unwrap();
         let land = model.landscape(167.5);
         let a = simulate_runs(&land, 167.5, 0.2, 50, 3, 11);
         let b = simulate_runs(&land, 167.5, 0.2, 50, 5, 11);

@@ -2,7 +2,8 @@
 
 use crate::dataset::Dataset;
 use crate::simulation::SimulationRow;
-use galling::{Kernel, Model, ParamError, V8Params};
+use galling::family::{AnyModel, ModelParams};
+use galling::{Kernel, ParamError};
 use std::fmt::Write as _;
 
 /// Log-likelihood of the series recorded at one temperature.
@@ -27,11 +28,11 @@ pub struct TemperatureLl {
 /// # Errors
 /// [`ParamError`] when the parameters (or their float32 rounding) are not a valid model.
 pub fn per_temperature(
-    params: &V8Params<f64>,
+    params: &ModelParams<f64>,
     data: &Dataset,
 ) -> Result<Vec<TemperatureLl>, ParamError> {
-    let m64 = Model::new(params)?;
-    let m32 = Model::new(&params.map(|v| v as f32))?;
+    let m64 = AnyModel::new(params)?;
+    let m32 = AnyModel::new(&params.map(|v| v as f32))?;
     let mut rows: Vec<TemperatureLl> = Vec::new();
     for s in &data.series {
         let ll = m64
@@ -82,7 +83,7 @@ impl LlTable {
     ///
     /// # Errors
     /// [`ParamError`] when the parameters are not a valid model.
-    pub fn new(params: &V8Params<f64>, data: &Dataset) -> Result<Self, ParamError> {
+    pub fn new(params: &ModelParams<f64>, data: &Dataset) -> Result<Self, ParamError> {
         let per_temperature = per_temperature(params, data)?;
         Ok(Self {
             total: per_temperature.iter().map(|r| r.log_likelihood).sum(),
@@ -143,12 +144,12 @@ pub struct OptimizerInfo {
 pub struct OptimumRow {
     /// Its log-likelihood.
     pub log_likelihood: f64,
-    /// Clean well.
-    pub mu_l: f64,
-    /// Galled well.
-    pub mu_h: f64,
-    /// Escape attempt frequency.
-    pub omega0: f64,
+    /// Clean well (`None` for a variant without wells).
+    pub mu_l: Option<f64>,
+    /// Galled well (`None` for a variant without wells).
+    pub mu_h: Option<f64>,
+    /// Escape attempt frequency (`None` for a variant without it).
+    pub omega0: Option<f64>,
     /// How many starts ended there.
     pub starts: usize,
 }
@@ -186,6 +187,10 @@ pub struct SplitInfo {
 /// Everything `summary.json` holds.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Summary {
+    /// The variant fitted (`"v8"`, `"v8-13"`, `"v9"`, `"v7"`).
+    pub model: String,
+    /// Its number of parameters.
+    pub parameters: usize,
     /// The data the fit used.
     pub data: String,
     /// `(recorded, model)` temperature pairs applied to the data.
@@ -331,11 +336,16 @@ impl Summary {
                 "{:>14} {:>8} {:>8} {:>12} {:>7}",
                 "LL", "mu_L", "mu_H", "omega0", "starts"
             );
+            let or_dash = |v: Option<f64>, f: fn(f64) -> String| v.map_or("-".to_string(), f);
             for r in &self.optima {
                 let _ = writeln!(
                     s,
-                    "{:>14.4} {:>8.4} {:>8.4} {:>12.4e} {:>7}",
-                    r.log_likelihood, r.mu_l, r.mu_h, r.omega0, r.starts
+                    "{:>14.4} {:>8} {:>8} {:>12} {:>7}",
+                    r.log_likelihood,
+                    or_dash(r.mu_l, |v| format!("{v:.4}")),
+                    or_dash(r.mu_h, |v| format!("{v:.4}")),
+                    or_dash(r.omega0, |v| format!("{v:.4e}")),
+                    r.starts
                 );
             }
         }
@@ -400,12 +410,12 @@ mod tests {
                 series("c", 170.0, vec![0.8, 0.82]),
             ],
         };
-        let p = V8Params::PUBLISHED_FIT.map(f64::from);
-        let t = LlTable::new(&p, &data).unwrap();
+        let p = galling::V8Params::PUBLISHED_FIT.map(f64::from);
+        let t = LlTable::new(&ModelParams::from(p), &data).unwrap();
         assert_eq!(t.per_temperature.len(), 2);
         assert_eq!(t.per_temperature[0].series, 2);
         assert_eq!(t.transitions, 4);
-        let land = Model::new(&p).unwrap().landscape(165.0);
+        let land = galling::Model::new(&p).unwrap().landscape(165.0);
         let want =
             land.series_log_likelihood([0.2, 0.21, 0.22]) + land.series_log_likelihood([0.3, 0.25]);
         assert!((t.per_temperature[0].log_likelihood - want).abs() < 1e-12);

@@ -2,7 +2,7 @@
 //!
 //! Outputs in the output folder (each written atomically, so a failed run never leaves a
 //! half-written file):
-//! - `params.json`: the 15 fitted parameters (float64) with the model's names;
+//! - `params.json`: the variant and its fitted parameters (float64) with the variant's names;
 //! - `params.bin`: the firmware's blob ([`galling::blob`]): the float32-rounded parameters, the risk
 //!   table over the trained temperature range and the signal settings calibrated on the training
 //!   strokes ([`crate::package`]);
@@ -120,6 +120,8 @@ pub fn summarize(
         config.sim_start,
     )?;
     let summary = Summary {
+        model: report.model.key().to_string(),
+        parameters: report.model.param_count(),
         data: config.data.display().to_string(),
         temperature_map: config.map.pairs.clone(),
         log_likelihood,
@@ -143,7 +145,10 @@ pub fn summarize(
             })
             .collect(),
         physical_flags: report.flags.clone(),
-        blob_params_valid: galling::Model::new(&crate::params_file::to_f32(&report.params)).is_ok(),
+        blob_params_valid: galling::family::AnyModel::new(&crate::params_file::to_f32(
+            &report.params,
+        ))
+        .is_ok(),
         simulation: SimulationInfo {
             runs: config.sim_runs,
             seed: config.sim_seed,
@@ -202,7 +207,8 @@ pub fn train(
     // that fails or is killed leaves the previous set as it was.
     let mut set = crate::atomic::OutputSet::begin(&config.out)?;
     let description = format!(
-        "V8 parameters fitted by host-train ({}, seed {}) on {}: log-likelihood {:.6} over {} transitions",
+        "{} parameters fitted by host-train ({}, seed {}) on {}: log-likelihood {:.6} over {} transitions",
+        report.model,
         report.method,
         report.seed,
         config.data.display(),

@@ -66,7 +66,7 @@ pub enum Optimizer {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
-    /// Model variant (`"v8"`, `"v8-13"`).
+    /// Model variant (`"v8"`, `"v8-13"`, `"v9"`, `"v7"`).
     pub variant: ModelVariant,
     /// Optimiser.
     pub method: Optimizer,
@@ -133,7 +133,7 @@ impl Config {
             seed: self.seed,
             starts: self.starts,
             threads: Some(1),
-            fixed: self.variant.fixed(),
+            model: self.variant.id(),
             l2: self.l2,
             ..FitOptions::default()
         }

@@ -6,6 +6,7 @@
 
 mod common;
 use galling::dual::{self, Dual15};
+use galling::family::{ModelId, ModelParams};
 use galling::{Kernel, Model, ParamField, Scalar, V8Params};
 use host_train::dataset::{Dataset, TemperatureMap};
 use host_train::fit::objective::Objective;
@@ -24,7 +25,13 @@ fn real_data() -> Option<Dataset> {
 
 fn quiet(_: Progress) {}
 
-fn assert_physical(p: &V8Params<f64>) {
+/// The V8 parameters of a V8 fit.
+fn v8(p: &ModelParams<f64>) -> V8Params<f64> {
+    p.to_v8().expect("a V8 fit")
+}
+
+fn assert_physical(p: &ModelParams<f64>) {
+    let p = &v8(p);
     for (name, v) in [("mu_L", p.mu_l), ("mu_H", p.mu_h)] {
         assert!((0.1..=1.3).contains(&v), "{name} = {v} outside [0.1, 1.3]");
     }
@@ -81,7 +88,11 @@ fn default_fit_reaches_the_best_physical_basin() {
     // The report serialises with the wall time in seconds.
     let json = serde_json::to_value(&report).unwrap();
     assert!(json["wall_time"].as_f64().unwrap() > 0.0);
-    assert_eq!(json["params"]["mu_H"].as_f64().unwrap(), report.params.mu_h);
+    assert_eq!(
+        json["params"]["mu_H"].as_f64().unwrap(),
+        v8(&report.params).mu_h
+    );
+    assert_eq!(json["model"], "v8");
 }
 
 #[test]
@@ -98,7 +109,7 @@ fn same_seed_gives_bit_identical_parameters_whatever_the_threads() {
     let a = run(7, None);
     let b = run(7, Some(1));
     let c = run(7, Some(2));
-    let bits = |p: &V8Params<f64>| p.to_array().map(f64::to_bits);
+    let bits = |p: &ModelParams<f64>| p.values().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
     assert_eq!(bits(&a.params), bits(&b.params));
     assert_eq!(bits(&a.params), bits(&c.params));
     assert_eq!(a.log_likelihood.to_bits(), c.log_likelihood.to_bits());
@@ -126,7 +137,7 @@ fn adam_published_recipe_from_the_default_start_passes_the_published_fit() {
     assert_physical(&report.params);
     // mu0_base does not enter the likelihood and is not trained.
     assert_eq!(
-        report.params.mu0_base,
+        v8(&report.params).mu0_base,
         f64::from(V8Params::PUBLISHED_DEFAULT_START.mu0_base)
     );
     assert!(report.curve.len() <= AdamSettings::default().epochs);
@@ -162,12 +173,12 @@ fn unconstrained_fit_exceeds_the_physical_optimum_and_is_flagged() {
 #[test]
 fn flags_name_out_of_bounds_and_bound_parameters() {
     let mut p = V8Params::PUBLISHED_FIT.map(f64::from);
-    assert!(physical_flags(&p).is_empty());
+    assert!(physical_flags(&ModelParams::from(p)).is_empty());
     // The degenerate unconstrained optimum: galled well outside the COF range, huge omega0.
     p.mu_h = 1.55;
     p.omega0 = 1.0e6;
     p.mu_l = 0.1;
-    let flags = physical_flags(&p);
+    let flags = physical_flags(&ModelParams::from(p));
     assert_eq!(flags.len(), 3, "{flags:?}");
     assert!(
         flags
@@ -188,7 +199,7 @@ fn flags_name_out_of_bounds_and_bound_parameters() {
     let mut q = V8Params::PUBLISHED_FIT.map(f64::from);
     q.mu_l = -0.2;
     q.omega0 = 1.0;
-    let flags = physical_flags(&q);
+    let flags = physical_flags(&ModelParams::from(q));
     assert!(
         flags
             .iter()
@@ -203,7 +214,7 @@ fn flags_name_out_of_bounds_and_bound_parameters() {
     let mut r = V8Params::PUBLISHED_FIT.map(f64::from);
     r.mu_l = 0.9;
     r.tau = f64::NAN;
-    let flags = physical_flags(&r);
+    let flags = physical_flags(&ModelParams::from(r));
     assert!(flags.iter().any(|f| f.contains("not ordered")));
     assert!(flags.iter().any(|f| f.starts_with("tau")));
 }
@@ -211,7 +222,7 @@ fn flags_name_out_of_bounds_and_bound_parameters() {
 #[test]
 fn objective_gradient_is_galling_dual_gradient() {
     let Some(data) = real_data() else { return };
-    let objective = Objective::new(&data);
+    let objective = Objective::new(&data, ModelId::V8);
     assert_eq!(objective.transitions(), 862);
     for p in [
         V8Params::PUBLISHED_FIT.map(f64::from),
@@ -226,11 +237,13 @@ fn objective_gradient_is_galling_dual_gradient() {
                 .series_log_likelihood(s.cof.iter().map(|&c| Dual15::from_f64(c)));
         }
         let want = dual::gradient(&total);
-        let (value, grad) = objective.value_and_gradient(&p.to_array()).unwrap();
+        let x = host_train::fit::objective::point_of(&ModelParams::from(p));
+        let (value, grad) = objective.value_and_gradient(&x).unwrap();
         assert_eq!(value, total.re);
-        assert_eq!(grad, want);
+        assert_eq!(grad[..15], want);
+        assert_eq!(grad[15..], [0.0; 2]);
         assert_eq!(
-            objective.value_and_gradient_parallel(&p.to_array()),
+            objective.value_and_gradient_parallel(&x),
             Some((value, grad))
         );
         // mu0_base does not enter the likelihood; every other parameter does.
@@ -238,7 +251,10 @@ fn objective_gradient_is_galling_dual_gradient() {
         assert!(grad[..14].iter().all(|g| *g != 0.0), "{grad:?}");
     }
     // The f64 value is the published figure.
-    let ll = fit::log_likelihood(&data, &V8Params::PUBLISHED_FIT.map(f64::from));
+    let ll = fit::log_likelihood(
+        &data,
+        &ModelParams::from(V8Params::PUBLISHED_FIT.map(f64::from)),
+    );
     assert!((ll - 1307.848912).abs() < 1e-5, "{ll}");
 }
 
@@ -255,7 +271,7 @@ fn bad_input_gives_clear_errors() {
     let err = fit::fit(
         &data,
         &FitOptions {
-            start: Some(start),
+            start: Some(ModelParams::from(start)),
             ..FitOptions::default()
         },
         &quiet,
@@ -267,7 +283,7 @@ fn bad_input_gives_clear_errors() {
     let err = fit::fit(
         &data,
         &FitOptions {
-            start: Some(start),
+            start: Some(ModelParams::from(start)),
             ..FitOptions::default()
         },
         &quiet,
@@ -299,5 +315,120 @@ fn bad_input_gives_clear_errors() {
     assert_eq!(
         fit::fit(&bad, &FitOptions::default(), &quiet).unwrap_err(),
         FitError::NonFiniteData
+    );
+}
+
+/// The upstream V7 fit's log-likelihood on the real data (`v7-upstream-fit.json`).
+const V7_UPSTREAM_LL: f64 = 1328.609444;
+/// The upstream V9 fit's log-likelihood (`v9-upstream-fit.json`; its omega0 = 1.24 lies outside
+/// the physical box [0, 1]).
+const V9_UPSTREAM_LL: f64 = 1219.860687;
+
+fn fit_model(data: &Dataset, model: ModelId, physical: bool) -> fit::FitReport {
+    let options = FitOptions {
+        model,
+        physical,
+        ..FitOptions::default()
+    };
+    let report = fit::fit(data, &options, &quiet).unwrap();
+    assert_eq!(report.model, model);
+    assert_eq!(report.params.model(), model);
+    // The reported LL is the LL of the reported parameters.
+    let ll = fit::log_likelihood(data, &report.params);
+    assert!((ll - report.log_likelihood).abs() < 1e-9 * ll.abs());
+    report
+}
+
+#[test]
+fn default_v7_fit_passes_the_upstream_fit() {
+    let Some(data) = real_data() else { return };
+    let r = fit_model(&data, ModelId::V7, true);
+    assert!(
+        r.log_likelihood >= V7_UPSTREAM_LL,
+        "V7 reached only {}",
+        r.log_likelihood
+    );
+    // Our own best V7 basin (stay drift pulling towards a COF; 10 of 10 seeds find it).
+    assert!(
+        r.log_likelihood >= 1368.7,
+        "V7 reached only {}",
+        r.log_likelihood
+    );
+    // V7 has no wells and no physical box: nothing to flag; the start-only parameters are kept.
+    assert!(r.flags.is_empty(), "{:?}", r.flags);
+    assert_eq!(r.optima[0].mu_h, None);
+    let start = fit::default_start(ModelId::V7);
+    assert_eq!(r.params.get("mu0_base"), start.get("mu0_base"));
+    assert_eq!(r.params.get("mu0_T"), start.get("mu0_T"));
+}
+
+#[test]
+fn v9_fits_inside_the_box_and_pass_upstream_without_it() {
+    let Some(data) = real_data() else { return };
+    let physical = fit_model(&data, ModelId::V9, true);
+    let p = &physical.params;
+    assert_eq!(p.len(), 12);
+    assert!((0.1..=1.3).contains(&p.get("mu_H").unwrap()));
+    assert!((0.0..=1.0).contains(&p.get("omega0").unwrap()));
+    // The best physical V9 optimum found: omega0 on its bound (the upstream fit has 1.24).
+    assert!(
+        physical.log_likelihood >= 1212.8,
+        "V9 reached only {}",
+        physical.log_likelihood
+    );
+    let free = fit_model(&data, ModelId::V9, false);
+    assert!(
+        free.log_likelihood >= V9_UPSTREAM_LL,
+        "unconstrained V9 reached only {}",
+        free.log_likelihood
+    );
+}
+
+#[test]
+fn v8_13_fit_holds_no_tilt_and_reports_its_best() {
+    let Some(data) = real_data() else { return };
+    let r = fit_model(&data, ModelId::V8_13, true);
+    assert_eq!(r.params.len(), 13);
+    assert_eq!(r.params.get("g0"), None);
+    let kernel = r.params.to_v8().unwrap();
+    assert_eq!((kernel.g0, kernel.g_t), (0.0, 0.0));
+    // Our own best for V8-13 (seed 0): 1261.18 on the real data.
+    assert!(
+        r.log_likelihood >= 1261.1,
+        "V8-13 reached only {}",
+        r.log_likelihood
+    );
+}
+
+#[test]
+fn a_start_of_another_variant_is_refused() {
+    let Some(data) = real_data() else { return };
+    let err = fit::fit(
+        &data,
+        &FitOptions {
+            model: ModelId::V7,
+            start: Some(ModelParams::start(ModelId::V9)),
+            ..FitOptions::default()
+        },
+        &quiet,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("V9 parameters, the fit is of V7"),
+        "{err}"
+    );
+    let err = fit::fit(
+        &data,
+        &FitOptions {
+            model: ModelId::V9,
+            fixed: vec![("g0".into(), 0.0)],
+            ..FitOptions::default()
+        },
+        &quiet,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("`g0` is not a parameter of V9"),
+        "{err}"
     );
 }

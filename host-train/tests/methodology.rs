@@ -4,9 +4,10 @@
 
 mod common;
 use common::{repo_root, run_err, run_ok, s};
-use galling::{ParamField, V8Params};
+use galling::V8Params;
+use galling::family::{ModelId, ModelParams};
 use host_train::dataset::{Dataset, TemperatureMap};
-use host_train::fit::{self, FitOptions, Method, ModelVariant, SnesSettings};
+use host_train::fit::{self, FitOptions, Method, SnesSettings};
 use std::path::{Path, PathBuf};
 
 fn demo_dir() -> PathBuf {
@@ -248,22 +249,22 @@ fn v8_13_holds_the_tilt_at_zero_and_l2_is_logged() {
         &data,
         &FitOptions {
             starts: 4,
-            fixed: ModelVariant::V8_13.fixed(),
+            model: ModelId::V8_13,
             l2: 1e-3,
             ..FitOptions::default()
         },
         &|_| {},
     )
     .unwrap();
-    assert_eq!(r.params.g0, 0.0);
-    assert_eq!(r.params.g_t, 0.0);
+    let kernel = r.params.to_v8().unwrap();
+    assert_eq!((kernel.g0, kernel.g_t), (0.0, 0.0));
     assert!(r.loss.iter().all(|l| l.regularization > 0.0));
     // The penalty pulls the trained parameters towards zero: the unpenalised fit has higher LL.
     let free = fit::fit(
         &data,
         &FitOptions {
             starts: 4,
-            fixed: ModelVariant::V8_13.fixed(),
+            model: ModelId::V8_13,
             ..FitOptions::default()
         },
         &|_| {},
@@ -284,14 +285,14 @@ fn v8_13_holds_the_tilt_at_zero_and_l2_is_logged() {
             &data,
             &FitOptions {
                 method,
-                start: Some(start),
-                fixed: vec![(ParamField::G0, -0.01)],
+                start: Some(ModelParams::from(start)),
+                fixed: vec![("g0".into(), -0.01)],
                 ..FitOptions::default()
             },
             &|_| {},
         )
         .unwrap();
-        assert_eq!(r.params.g0, -0.01);
+        assert_eq!(r.params.get("g0"), Some(-0.01));
     }
 }
 
@@ -540,8 +541,17 @@ fn a_resumed_adam_run_is_bit_identical_and_methods_do_not_mix() {
     )
     .unwrap();
     assert_eq!(
-        full.params.to_array().map(f64::to_bits),
-        resumed.params.to_array().map(f64::to_bits)
+        full.params
+            .values()
+            .iter()
+            .map(|v| v.to_bits())
+            .collect::<Vec<_>>(),
+        resumed
+            .params
+            .values()
+            .iter()
+            .map(|v| v.to_bits())
+            .collect::<Vec<_>>()
     );
     let rows = |r: &fit::FitReport| {
         r.loss

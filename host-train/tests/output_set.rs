@@ -63,8 +63,8 @@ fn complete_set_seed(out: &Path) -> u64 {
     let (params, _) = host_train::params_file::load(&out.join("params.json")).unwrap();
     let blob = galling::blob::decode(&std::fs::read(out.join("params.bin")).unwrap()).unwrap();
     assert_eq!(
-        blob.params().to_v8(),
-        Some(params.map(|v| v as f32)),
+        *blob.params(),
+        params.map(|v| v as f32),
         "params.bin is from another run"
     );
     seed

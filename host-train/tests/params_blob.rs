@@ -22,7 +22,10 @@ fn published_json_and_blob_files_evaluate_alike() {
     let dir = tempfile::tempdir().unwrap();
     let json = repo_root().join("data/v8-published-fit.json");
     let (p, _) = host_train::params_file::load(&json).unwrap();
-    assert_eq!(p, V8Params::PUBLISHED_FIT.map(f64::from));
+    assert_eq!(
+        p,
+        galling::family::ModelParams::from(V8Params::PUBLISHED_FIT.map(f64::from))
+    );
     let bin = dir.path().join("published.bin");
     let out = run_ok(&[
         "blob",
@@ -132,7 +135,11 @@ fn every_blob_error_names_the_file_and_offset() {
     let at = PARAMS_OFFSET + 4 * ParamField::Tau.index();
     b[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
     fix_crc(&mut b);
-    cases.push(("nan", b, "at byte 52: parameter tau is not a finite number"));
+    cases.push((
+        "nan",
+        b,
+        "at byte 52 (V8 parameters): parameter tau is not a finite number",
+    ));
     let mut b = good.to_vec();
     let at = blob::SETTINGS_OFFSET;
     b[at..at + 4].copy_from_slice(&2.0_f32.to_le_bytes());
@@ -219,4 +226,110 @@ fn simulate_writes_reproducible_csv() {
         s(&dir.path().join("c.csv")),
     ]);
     assert!(e.contains("--strokes"), "{e}");
+}
+
+/// Every command that reads a parameter file takes any variant's: evaluate, blob (and the blob back
+/// through evaluate), simulate, analyze and replay, for V7 (another kernel) and V9 (a restriction).
+#[test]
+fn every_command_reads_every_variant() {
+    use galling::family::{ModelId, ModelParams, V7Params};
+    let dir = tempfile::tempdir().unwrap();
+    let v8 = ModelParams::from(V8Params::PUBLISHED_FIT.map(f64::from));
+    // V9 at the published V8 fit's values of its parameters (k = h0).
+    let v9_values: Vec<f64> = ModelId::V9
+        .variant()
+        .fields
+        .iter()
+        .map(|f| v8.get(if f.name == "k" { "h0" } else { f.name }).unwrap())
+        .collect();
+    for params in [
+        ModelParams::from(V7Params::UPSTREAM_FIT.map(f64::from)),
+        ModelParams::new(ModelId::V9, &v9_values).unwrap(),
+    ] {
+        let key = params.model().key();
+        let json = dir.path().join(format!("{key}.json"));
+        std::fs::write(&json, host_train::params_file::to_json(&params, key)).unwrap();
+        let want = host_train::summary::LlTable::new(
+            &params,
+            &host_train::dataset::Dataset::load(repo_root().join("data/demo"), &Default::default())
+                .unwrap(),
+        )
+        .unwrap()
+        .total;
+        let out = run_ok(&[
+            "evaluate",
+            "--params",
+            s(&json),
+            "--data",
+            &demo(),
+            "--json",
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert!(
+            (v["total"].as_f64().unwrap() - want).abs() < 1e-9,
+            "{key}: {out}"
+        );
+        let bin = dir.path().join(format!("{key}.bin"));
+        run_ok(&[
+            "blob",
+            "--params",
+            s(&json),
+            "--data",
+            &demo(),
+            "--out",
+            s(&bin),
+        ]);
+        let package = host_train::params_file::load_package(&bin).unwrap();
+        assert_eq!(package.params().model(), params.model(), "{key}");
+        let (back, _) = host_train::params_file::load(&bin).unwrap();
+        assert_eq!(back, params.map(|v| v as f32 as f64));
+        let csv = dir.path().join(format!("{key}-sim.csv"));
+        run_ok(&[
+            "--quiet",
+            "simulate",
+            "--params",
+            s(&bin),
+            "--temperature",
+            "165",
+            "--strokes",
+            "20",
+            "--out",
+            s(&csv),
+        ]);
+        assert_eq!(std::fs::read_to_string(&csv).unwrap().lines().count(), 21);
+        let analysis = dir.path().join(format!("{key}-analysis"));
+        run_ok(&[
+            "--quiet",
+            "analyze",
+            "--params",
+            s(&json),
+            "--data",
+            &demo(),
+            "--out",
+            s(&analysis),
+        ]);
+        let a: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(analysis.join("analysis.json")).unwrap())
+                .unwrap();
+        // The start-only parameters are left out of the information.
+        let trained = params
+            .variant()
+            .fields
+            .iter()
+            .filter(|f| !host_train::fit::START_ONLY.contains(&f.name))
+            .count();
+        assert_eq!(a["parameters"].as_array().unwrap().len(), trained, "{key}");
+        let replay = dir.path().join(format!("{key}-replay"));
+        run_ok(&[
+            "--quiet",
+            "replay",
+            "--params",
+            s(&bin),
+            "--data",
+            &demo(),
+            "--out",
+            s(&replay),
+        ]);
+        assert!(replay.join("replay.csv").is_file(), "{key}");
+    }
 }

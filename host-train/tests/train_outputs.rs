@@ -5,6 +5,7 @@
 mod common;
 use common::{leftover_temp_files, repo_root, run_ok, s, shared_path};
 use galling::V8Params;
+use galling::family::ModelId;
 use std::path::Path;
 
 const FIGURES: [&str; 5] = [
@@ -26,16 +27,13 @@ fn check_outputs(out: &Path, transitions: u64, temperatures: usize) -> serde_jso
     assert_eq!(blob.len(), galling::blob::BLOB_LEN);
     let decoded = galling::blob::decode(&blob).unwrap();
     assert_eq!(
-        decoded.params().to_v8(),
-        Some(params.map(|v| v as f32)),
+        *decoded.params(),
+        params.map(|v| v as f32),
         "the blob holds the f32-rounded params"
     );
     let (from_blob, format) = host_train::params_file::load(&out.join("params.bin")).unwrap();
     assert_eq!(format, host_train::params_file::ParamsFormat::Blob);
-    assert_eq!(
-        Some(from_blob),
-        decoded.params().to_v8().map(|p| p.map(f64::from))
-    );
+    assert_eq!(from_blob, decoded.params().map(f64::from));
     // The blob carries the monitor: one galling threshold, the data's temperature range, the
     // calibrated onset warning; summary.json says the same.
     let table = decoded.table();
@@ -51,9 +49,14 @@ fn check_outputs(out: &Path, transitions: u64, temperatures: usize) -> serde_jso
     assert_eq!(monitor["trained_range"][1].as_f64().unwrap() as f32, hi);
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("params.json")).unwrap()).unwrap();
-    assert_eq!(json["params"].as_object().unwrap().len(), 15);
-    for f in galling::ParamField::ALL {
-        assert!(json["params"][f.name()].is_f64(), "params.json lacks {f}");
+    assert_eq!(json["params"].as_object().unwrap().len(), params.len());
+    assert_eq!(json["model"], params.model().key());
+    for f in params.variant().fields {
+        assert!(
+            json["params"][f.name].is_f64(),
+            "params.json lacks {}",
+            f.name
+        );
     }
     let sum = summary(out);
     let ll = &sum["log_likelihood"];
@@ -93,7 +96,12 @@ fn check_outputs(out: &Path, transitions: u64, temperatures: usize) -> serde_jso
             assert!(r[k].as_f64().is_some_and(f64::is_finite), "{k} in {r}");
         }
     }
-    for f in FIGURES {
+    // V7 has no potential, so neither the potential nor the barrier figure.
+    let figures: Vec<&str> = FIGURES
+        .into_iter()
+        .filter(|f| params.model() != ModelId::V7 || !["potential", "barrier"].contains(f))
+        .collect();
+    for &f in &figures {
         let png = std::fs::read(out.join(format!("{f}.png"))).unwrap();
         assert!(
             png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10_000,
@@ -113,7 +121,7 @@ fn check_outputs(out: &Path, transitions: u64, temperatures: usize) -> serde_jso
         .filter_map(|f| f.as_str())
         .collect();
     // params.json, params.bin, loss.csv, summary.json and the figures.
-    assert_eq!(listed.len(), 4 + 2 * FIGURES.len());
+    assert_eq!(listed.len(), 4 + 2 * figures.len());
     assert!(listed.contains(&"loss.csv"));
     assert!(
         leftover_temp_files(out).is_empty(),
@@ -147,7 +155,7 @@ fn train_on_demo_data_writes_every_output() {
     let sum = check_outputs(out.path(), 862, 4);
     // The demo data was simulated from the published fit: the fit explains it at least as well.
     let published = host_train::summary::LlTable::new(
-        &V8Params::PUBLISHED_FIT.map(f64::from),
+        &galling::family::ModelParams::from(V8Params::PUBLISHED_FIT.map(f64::from)),
         &host_train::dataset::Dataset::load(&data, &Default::default()).unwrap(),
     )
     .unwrap();
@@ -217,4 +225,31 @@ fn train_on_real_data_reaches_the_published_training() {
         .map(|r| r["transitions"].as_u64().unwrap())
         .collect();
     assert_eq!(counts, [331, 111, 279, 141]);
+}
+
+#[test]
+fn train_fits_every_variant_of_the_family_on_demo_data() {
+    let data = repo_root().join("data/demo");
+    for model in ["v8-13", "v9", "v7"] {
+        let out = tempfile::tempdir().unwrap();
+        run_ok(&[
+            "--quiet",
+            "train",
+            "--data",
+            s(&data),
+            "--out",
+            s(out.path()),
+            "--model",
+            model,
+            "--starts",
+            "4",
+            "--sim-runs",
+            "5",
+        ]);
+        let sum = check_outputs(out.path(), 862, 4);
+        assert_eq!(sum["model"], model);
+        let (params, _) = host_train::params_file::load(&out.path().join("params.json")).unwrap();
+        assert_eq!(params.model().key(), model);
+        assert_eq!(sum["parameters"], params.len());
+    }
 }

@@ -567,3 +567,23 @@ fn bad_input_is_named() {
         "{err}"
     );
 }
+
+#[test]
+fn the_event_objective_refuses_a_variant_other_than_v8() {
+    let data = Dataset::load(repo_root().join("data/demo"), &TemperatureMap::default()).unwrap();
+    let config = host_train::validation::ValidateConfig {
+        fit: host_train::fit::FitOptions {
+            model: host_train::fit::ModelId::V7,
+            ..Default::default()
+        },
+        event: Some(host_train::fit::event::EventSettings::default()),
+        ..Default::default()
+    };
+    let e = host_train::validation::validate(&data, &config, &|_, _, _| {})
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("--objective event is written for V8 only; the fit is V7"),
+        "{e}"
+    );
+}

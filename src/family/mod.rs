@@ -134,12 +134,11 @@ pub struct Field {
     pub name: &'static str,
     /// Whether the model uses `abs()` of the stored value.
     pub used_as_abs: bool,
-    /// Bounds of the physical box of a fit (infinite where there is none). The fit metadata is
-    /// stored in `f32` (exact in `f64`): it is flashed with the table, and `f32` halves it.
-    pub physical: (f32, f32),
+    /// Bounds of the physical box of a fit (infinite where there is none).
+    pub physical: (f64, f64),
     /// Typical magnitude (the optimiser works on `value / scale`).
-    pub scale: f32,
-    /// The default starting value of a fit.
+    pub scale: f64,
+    /// The default starting value of a fit, in `f32` (the values a blob would hold).
     pub start: f32,
 }
 
@@ -531,7 +530,7 @@ mod tests {
             for f in v.fields {
                 assert!(f.physical.0 < f.physical.1 && f.scale > 0.0, "{}", f.name);
                 assert!(
-                    f.start >= f.physical.0 && f.start <= f.physical.1,
+                    f64::from(f.start) >= f.physical.0 && f64::from(f.start) <= f.physical.1,
                     "{}",
                     f.name
                 );

@@ -75,7 +75,7 @@ macro_rules! v7_params {
             fields: &[$(&Field {
                 name: $name,
                 used_as_abs: false,
-                physical: (f32::NEG_INFINITY, f32::INFINITY),
+                physical: (f64::NEG_INFINITY, f64::INFINITY),
                 scale: $scale,
                 start: $start,
             }),*],

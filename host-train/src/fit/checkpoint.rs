@@ -122,21 +122,17 @@ pub fn data_hash(sets: &[Option<&Dataset>]) -> String {
 
 /// The fingerprint of a fit of `train` (and `test`) with `options`.
 pub fn fingerprint(train: &Dataset, test: Option<&Dataset>, options: &FitOptions) -> Fingerprint {
-    let fixed: Vec<(String, f64)> = options
-        .fixed
-        .iter()
-        .map(|(f, v)| (f.to_string(), *v))
-        .collect();
     Fingerprint {
         data_hash: data_hash(&[Some(train), test]),
         settings: serde_json::json!({
+            "model": options.model.key(),
             "method": options.method,
             "seed": options.seed,
             "physical": options.physical,
             "starts": options.starts,
-            "fixed": fixed,
+            "fixed": options.fixed,
             "l2": options.l2,
-            "start": options.start.map(|s| s.to_array().to_vec()),
+            "start": options.start.map(|s| s.values().to_vec()),
         }),
     }
 }

@@ -9,13 +9,17 @@
 //! projected L-BFGS inside the fit's feasible region from a maximum-likelihood fit
 //! ([`polish`]). Values in `f64`, gradients in [`Dual15`] through the core's generic model and
 //! forecast: no model formula is written here.
+//!
+//! This objective is written for V8 (the 15 parameters in the first slots of a [`Point`]); the
+//! validation study refuses `--objective event` for the other variants.
 
 use super::bounds::Bounds;
 use super::lbfgs::{self, Problem};
 use super::objective::{N_PARAMS, Objective, Point};
-use super::strategy::{SCALE, scale_bounds};
+use super::strategy::scale_bounds;
 use crate::dataset::Dataset;
 use galling::dual::{self, Dual15};
+use galling::family::{ModelId, ModelParams};
 use galling::risk::exact_risks;
 use galling::{Model, Scalar, V8Params};
 use rayon::prelude::*;
@@ -113,7 +117,7 @@ impl EventObjective {
     /// The event loss at `params` in `f64`, or `None` where the model refuses the parameters or
     /// the loss is not finite.
     pub fn value(&self, params: &Point) -> Option<f64> {
-        let model = Model::new(&V8Params::from_array(*params)).ok()?;
+        let model = Model::new(&v8(params)).ok()?;
         let total: f64 = self
             .groups
             .par_iter()
@@ -127,7 +131,7 @@ impl EventObjective {
     /// The event loss at `params` and its exact gradient (dual numbers), or `None` where the model
     /// refuses the parameters or the result is not finite.
     pub fn value_and_gradient(&self, params: &Point) -> Option<(f64, Point)> {
-        let model = Model::new(&dual::variables(&V8Params::from_array(*params))).ok()?;
+        let model = Model::new(&dual::variables(&v8(params))).ok()?;
         let total = self
             .groups
             .par_iter()
@@ -136,8 +140,15 @@ impl EventObjective {
             .into_iter()
             .fold(Dual15::from_f64(0.0), |a, b| a + b);
         let grad = dual::gradient(&total);
-        (total.re.is_finite() && grad.iter().all(|g| g.is_finite())).then_some((total.re, grad))
+        let mut g = [0.0; N_PARAMS];
+        g[..15].copy_from_slice(&grad);
+        (total.re.is_finite() && grad.iter().all(|g| g.is_finite())).then_some((total.re, g))
     }
+}
+
+/// The V8 parameters in the first 15 slots of `x`.
+fn v8(x: &Point) -> V8Params<f64> {
+    V8Params::from_array(std::array::from_fn(|i| x[i]))
 }
 
 /// The event loss of one temperature's strokes.
@@ -172,29 +183,30 @@ fn group_loss<S: Scalar>(model: &Model<S>, g: &Group, settings: &EventSettings) 
 struct Combined<'a> {
     ll: &'a Objective,
     event: &'a EventObjective,
+    scale: Point,
 }
 
 impl Combined<'_> {
-    fn unscale(y: &Point) -> Point {
-        std::array::from_fn(|i| y[i] * SCALE[i])
+    fn unscale(&self, y: &Point) -> Point {
+        std::array::from_fn(|i| y[i] * self.scale[i])
     }
 }
 
 impl Problem<N_PARAMS> for Combined<'_> {
     fn value(&mut self, y: &Point) -> Option<f64> {
-        let x = Self::unscale(y);
+        let x = self.unscale(y);
         let w = self.event.settings.weight;
         Some(-self.ll.value(&x)? + w * self.event.value(&x)?)
     }
 
     fn value_and_gradient(&mut self, y: &Point) -> Option<(f64, Point)> {
-        let x = Self::unscale(y);
+        let x = self.unscale(y);
         let w = self.event.settings.weight;
         let (ll, gl) = self.ll.value_and_gradient_parallel(&x)?;
         let (ev, ge) = self.event.value_and_gradient(&x)?;
         Some((
             -ll + w * ev,
-            std::array::from_fn(|i| (-gl[i] + w * ge[i]) * SCALE[i]),
+            std::array::from_fn(|i| (-gl[i] + w * ge[i]) * self.scale[i]),
         ))
     }
 }
@@ -215,30 +227,32 @@ pub struct Polished {
 }
 
 /// Minimises `-LL + weight * event_loss` on `train` from `start` (typically the maximum-likelihood
-/// fit) inside `bounds` (parameter coordinates, e.g. [`super::region`]), or `None` when the start is
-/// not a valid model or the training data label no stroke.
+/// fit) inside `bounds` (parameter coordinates, e.g. [`super::region`] of V8), or `None` when the
+/// start is not a valid model or the training data label no stroke.
 pub fn polish(
     train: &Dataset,
     start: &V8Params<f64>,
     settings: &EventSettings,
     bounds: &Bounds<N_PARAMS>,
 ) -> Option<Polished> {
-    let ll = Objective::new(train);
+    let ll = Objective::new(train, ModelId::V8);
     let event = EventObjective::new(train, *settings);
     if event.strokes() == 0 {
         return None;
     }
-    let x0 = start.to_array();
+    let x0 = super::objective::point_of(&ModelParams::from(*start));
     let before = (event.value(&x0)?, ll.value(&x0)?);
+    let scale = super::scale(ModelId::V8);
     let mut problem = Combined {
         ll: &ll,
         event: &event,
+        scale,
     };
-    let y0: Point = std::array::from_fn(|i| x0[i] / SCALE[i]);
+    let y0: Point = std::array::from_fn(|i| x0[i] / scale[i]);
     let result = lbfgs::minimize(
         &mut problem,
         &y0,
-        &scale_bounds(bounds),
+        &scale_bounds(bounds, &scale),
         &lbfgs::Settings {
             max_iterations: settings.max_iterations,
             ..lbfgs::Settings::default()
@@ -246,9 +260,9 @@ pub fn polish(
         |_, _, _| {},
     )
     .ok()?;
-    let x = Combined::unscale(&result.x);
+    let x = problem.unscale(&result.x);
     Some(Polished {
-        params: V8Params::from_array(x),
+        params: v8(&x),
         event_loss: (before.0, event.value(&x)?),
         log_likelihood: (before.1, ll.value(&x)?),
         strokes: (event.strokes(), event.events()),
@@ -260,6 +274,21 @@ pub fn polish(
 mod tests {
     use super::*;
     use crate::dataset::Series;
+
+    const SCALE: Point = {
+        let mut s = [1.0; N_PARAMS];
+        let f = ModelId::V8.variant().fields;
+        let mut i = 0;
+        while i < f.len() {
+            s[i] = f[i].scale;
+            i += 1;
+        }
+        s
+    };
+
+    fn pt(p: &V8Params<f64>) -> Point {
+        super::super::objective::point_of(&ModelParams::from(*p))
+    }
 
     /// A small synthetic set: a cool clean series and a hot one that galls twice.
     fn data() -> Dataset {
@@ -309,10 +338,10 @@ mod tests {
     #[test]
     fn dual_gradient_matches_central_differences() {
         let obj = EventObjective::new(&data(), settings());
-        let x = V8Params::PUBLISHED_FIT.map(f64::from).to_array();
+        let x = pt(&V8Params::PUBLISHED_FIT.map(f64::from));
         let (v, g) = obj.value_and_gradient(&x).unwrap();
         assert!((v - obj.value(&x).unwrap()).abs() < 1e-9 * v.abs().max(1.0));
-        for i in 0..N_PARAMS {
+        for i in 0..15 {
             let h = 1e-5 * SCALE[i];
             let (mut up, mut down) = (x, x);
             up[i] += h;
@@ -329,33 +358,40 @@ mod tests {
 
     /// The maximum-likelihood fit of `data` from the published fit (projected L-BFGS in the box).
     fn mle(data: &Dataset) -> V8Params<f64> {
-        let obj = Objective::new(data);
+        let obj = Objective::new(data, ModelId::V8);
         let mut problem = super::super::objective::ScaledProblem::new(&obj, SCALE);
-        let y0 = problem.to_scaled(&V8Params::PUBLISHED_FIT.map(f64::from).to_array());
+        let y0 = problem.to_scaled(&pt(&V8Params::PUBLISHED_FIT.map(f64::from)));
         let r = lbfgs::minimize(
             &mut problem,
             &y0,
-            &scale_bounds(&super::super::region(true)),
+            &scale_bounds(&super::super::region(ModelId::V8, true), &SCALE),
             &lbfgs::Settings::default(),
             |_, _, _| {},
         )
         .unwrap();
-        V8Params::from_array(problem.unscale(&r.x))
+        v8(&problem.unscale(&r.x))
     }
 
     #[test]
     fn polishing_lowers_the_event_loss_from_the_mle_fit() {
         let start = mle(&data());
         assert!(
-            Objective::new(&data()).value(&start.to_array())
-                > Objective::new(&data()).value(&V8Params::PUBLISHED_FIT.map(f64::from).to_array())
+            Objective::new(&data(), ModelId::V8).value(&pt(&start))
+                > Objective::new(&data(), ModelId::V8)
+                    .value(&pt(&V8Params::PUBLISHED_FIT.map(f64::from)))
         );
         let s = EventSettings {
             weight: 10.0,
             max_iterations: 30,
             ..settings()
         };
-        let p = polish(&data(), &start, &s, &super::super::region(true)).unwrap();
+        let p = polish(
+            &data(),
+            &start,
+            &s,
+            &super::super::region(ModelId::V8, true),
+        )
+        .unwrap();
         assert!(p.iterations > 0);
         assert!(
             p.event_loss.1 < p.event_loss.0,

@@ -1,7 +1,10 @@
-//! The fitting engine: maximum-likelihood fits of the V8 model to per-stroke COF data.
+//! The fitting engine: maximum-likelihood fits of any variant of the model family (V8, V8-13, V9,
+//! V7; [`FitOptions::model`]) to per-stroke COF data.
 //!
 //! The objective and its exact gradient come from the core crate's generic model evaluated in dual
-//! numbers ([`objective::Objective`]); nothing of the model is written here.
+//! numbers whose width follows the variant ([`objective::Objective`]); nothing of the model is
+//! written here. The feasible region, the scales of the coordinates, the default start and the
+//! ordered pair of wells come from the variant's table ([`galling::family::Variant`]).
 //!
 //! Three methods ([`Method`]):
 //! - [`Method::Lbfgs`] (default): projected L-BFGS ([`lbfgs`]) driven by a basin search
@@ -19,12 +22,13 @@
 //! Methodology shared by all methods: an optional temporal train/test split ([`temporal_split`],
 //! [`fit_split`]) whose test loss is logged, never optimised; a loss log of the winning run
 //! ([`FitReport::loss`], written as `loss.csv` by [`loss_csv`]); an optional L2 penalty
-//! ([`FitOptions::l2`]); parameters held fixed ([`FitOptions::fixed`], e.g. [`ModelVariant::V8_13`]);
+//! ([`FitOptions::l2`]); parameters held fixed ([`FitOptions::fixed`]);
 //! checkpoints and resume for the generation-based methods ([`checkpoint`]).
 //!
-//! Fits are physical by default ([`FitOptions::physical`]): both wells inside the COF range
-//! `[0.1, 1.3]` with `mu_L < mu_H`, and `omega0` in `[0, 1]`, so the Kramers stay probability is a
-//! probability before its clamp. The unconstrained likelihood has higher but degenerate optima
+//! Fits are physical by default ([`FitOptions::physical`]): every parameter inside the physical box
+//! of its variant's table ([`galling::family::Field::physical`]; for the double-well variants both
+//! wells inside the COF range `[0.1, 1.3]` with `mu_L < mu_H`, and `omega0` in `[0, 1]`, so the
+//! Kramers stay probability is a probability before its clamp; V7 has no such box). The unconstrained likelihood has higher but degenerate optima
 //! (a well outside the data, `omega0` ~ 1e6); [`physical_flags`] names such parameters.
 //!
 //! Results are deterministic for a given seed, whatever the number of threads: every start draws
@@ -46,8 +50,9 @@ pub use snes::SnesSettings;
 pub use strategy::LbfgsSettings;
 
 use crate::dataset::Dataset;
-use galling::{ParamField, V8Params};
-use objective::{N_PARAMS, Objective, Point};
+pub use galling::family::ModelId;
+use galling::family::ModelParams;
+use objective::{N_PARAMS, Objective, Point, params_of, point_of};
 use serde::{Serialize, Serializer};
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -75,42 +80,47 @@ impl Method {
     }
 }
 
-/// Which parameters of the V8 model are trained.
+/// The variant of a fit as written in configuration files (`"v8"`, `"v8-13"`, `"v9"`, `"v7"`): a
+/// serialisable name of a [`ModelId`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum ModelVariant {
-    /// All 15 parameters (`mu0_base` does not enter the likelihood and is never trained).
+    /// V8, 15 parameters (`mu0_base` does not enter the likelihood and is never trained).
     #[default]
     #[serde(rename = "v8")]
     V8,
-    /// V8 without tilt: `g0 = g_T = 0` held fixed (the 13-parameter simplification of the V8
+    /// V8-13: V8 without tilt, `g0 = g_T = 0` (the 13-parameter simplification of the V8
     /// write-up, section 9).
     #[serde(rename = "v8-13")]
     V8_13,
+    /// V9: V8 with a fixed potential (12 parameters).
+    #[serde(rename = "v9")]
+    V9,
+    /// V7: the 17-coefficient linear kernel.
+    #[serde(rename = "v7")]
+    V7,
 }
 
 impl ModelVariant {
-    /// The parameters this variant holds fixed, with their values.
+    /// The variant's id.
     ///
     /// ```
-    /// use galling::ParamField;
-    /// use host_train::fit::ModelVariant;
-    /// assert_eq!(ModelVariant::V8_13.fixed(), vec![(ParamField::G0, 0.0), (ParamField::GT, 0.0)]);
-    /// assert!(ModelVariant::V8.fixed().is_empty());
+    /// use host_train::fit::{ModelId, ModelVariant};
+    /// assert_eq!(ModelVariant::V8_13.id(), ModelId::V8_13);
+    /// assert_eq!(ModelVariant::V8_13.id().param_count(), 13);
     /// ```
-    pub fn fixed(self) -> Vec<(ParamField, f64)> {
+    pub fn id(self) -> ModelId {
         match self {
-            Self::V8 => Vec::new(),
-            Self::V8_13 => vec![(ParamField::G0, 0.0), (ParamField::GT, 0.0)],
+            Self::V8 => ModelId::V8,
+            Self::V8_13 => ModelId::V8_13,
+            Self::V9 => ModelId::V9,
+            Self::V7 => ModelId::V7,
         }
     }
 
-    /// The variant's name (`"v8"`, `"v8-13"`).
+    /// The variant's name (`"v8"`, `"v8-13"`, `"v9"`, `"v7"`).
     pub fn name(self) -> &'static str {
-        match self {
-            Self::V8 => "v8",
-            Self::V8_13 => "v8-13",
-        }
+        self.id().key()
     }
 }
 
@@ -125,8 +135,11 @@ impl Default for Method {
 pub struct FitOptions {
     /// The optimiser and its settings.
     pub method: Method,
-    /// Keep the parameters physical (default `true`): wells in `[0.1, 1.3]` with `mu_L < mu_H`,
-    /// `omega0` in `[0, 1]`. With `false` only `mu_L < mu_H` is kept (the model needs it).
+    /// The variant fitted (default V8).
+    pub model: ModelId,
+    /// Keep the parameters physical (default `true`): inside the physical box of the variant's
+    /// table (wells in `[0.1, 1.3]` with `mu_L < mu_H`, `omega0` in `[0, 1]`). With `false` only
+    /// `mu_L < mu_H` is kept (the model needs it).
     pub physical: bool,
     /// Seed of the random starting points (L-BFGS); the same seed gives the same result.
     pub seed: u64,
@@ -134,12 +147,14 @@ pub struct FitOptions {
     pub starts: usize,
     /// Worker threads; `None` for rayon's default (one per core).
     pub threads: Option<usize>,
-    /// Starting point; `None` for [`V8Params::PUBLISHED_DEFAULT_START`].
-    pub start: Option<V8Params<f64>>,
-    /// Parameters held at a fixed value (not trained), e.g. [`ModelVariant::fixed`].
-    pub fixed: Vec<(ParamField, f64)>,
+    /// Starting point, of the same variant as [`model`](Self::model); `None` for the variant's
+    /// default start ([`default_start`]; for V8 that is
+    /// [`galling::V8Params::PUBLISHED_DEFAULT_START`]).
+    pub start: Option<ModelParams<f64>>,
+    /// Parameters of the variant held at a fixed value (not trained), by name.
+    pub fixed: Vec<(String, f64)>,
     /// Weight of an L2 penalty per transition on the scaled trained parameters
-    /// (`l2 * sum((x_i / SCALE_i)^2)`, see [`strategy::SCALE`]); 0 (default) for none. Logged in
+    /// (`l2 * sum((x_i / scale_i)^2)`, see [`scale`]); 0 (default) for none. Logged in
     /// the `regularization` column of the loss log.
     pub l2: f64,
     /// Write checkpoints and/or resume from one (SNES and Adam).
@@ -150,6 +165,7 @@ impl Default for FitOptions {
     fn default() -> Self {
         Self {
             method: Method::default(),
+            model: ModelId::V8,
             physical: true,
             seed: 0,
             starts: strategy::DEFAULT_STARTS,
@@ -271,24 +287,45 @@ pub struct CurvePoint {
 pub struct Optimum {
     /// Its log-likelihood.
     pub log_likelihood: f64,
-    /// Clean-state well.
-    pub mu_l: f64,
-    /// Galled-state well.
-    pub mu_h: f64,
-    /// Kramers attempt frequency (as stored).
-    pub omega0: f64,
-    /// How many screened starts ended in this optimum's well neighbourhood (`|dmu| < 0.02` for
-    /// both wells); 0 when it was reached only by polishing.
+    /// Clean-state well (`None` for a variant without wells).
+    pub mu_l: Option<f64>,
+    /// Galled-state well (`None` for a variant without wells).
+    pub mu_h: Option<f64>,
+    /// Kramers attempt frequency as stored (`None` for a variant without it).
+    pub omega0: Option<f64>,
+    /// How many screened starts ended in this optimum's neighbourhood (`|dmu| < 0.02` for
+    /// both wells; for V7 within 0.01 in every scaled coordinate); 0 when it was reached only by
+    /// polishing.
     pub starts: usize,
     /// The full parameters.
-    pub params: V8Params<f64>,
+    #[serde(serialize_with = "crate::params_file::serialize_values")]
+    pub params: ModelParams<f64>,
+}
+
+impl Optimum {
+    /// The optimum at point `x` of `model` with log-likelihood `ll`, reached by `starts` starts.
+    pub(crate) fn at(model: ModelId, x: &Point, log_likelihood: f64, starts: usize) -> Self {
+        let params = params_of(model, x);
+        Self {
+            log_likelihood,
+            mu_l: params.get("mu_L"),
+            mu_h: params.get("mu_H"),
+            omega0: params.get("omega0"),
+            starts,
+            params,
+        }
+    }
 }
 
 /// The result of a fit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FitReport {
-    /// The best parameters found.
-    pub params: V8Params<f64>,
+    /// The variant fitted.
+    #[serde(serialize_with = "crate::params_file::serialize_model")]
+    pub model: ModelId,
+    /// The best parameters found (serialised as an object of the variant's names).
+    #[serde(serialize_with = "crate::params_file::serialize_values")]
+    pub params: ModelParams<f64>,
     /// Their log-likelihood (f64, summed over all transitions).
     pub log_likelihood: f64,
     /// Optimiser (`"lbfgs"`, `"adam"`), with `"-unconstrained"` appended for non-physical fits.
@@ -355,6 +392,20 @@ pub enum FitError {
     ThreadPool(String),
     /// A checkpoint could not be written or read, or does not match this run (says what differs).
     Checkpoint(String),
+    /// The start parameters are of another variant than the fit.
+    StartModel {
+        /// The start's variant.
+        start: ModelId,
+        /// The fitted variant.
+        fit: ModelId,
+    },
+    /// A fixed parameter is not a parameter of the fitted variant.
+    UnknownParameter {
+        /// The name given.
+        name: String,
+        /// The fitted variant.
+        model: ModelId,
+    },
     /// The run stopped after this generation or epoch as asked ([`Checkpointing::stop_after`]),
     /// leaving a checkpoint to resume from.
     Interrupted {
@@ -379,6 +430,19 @@ impl fmt::Display for FitError {
             Self::InvalidSetting(what) => write!(f, "invalid fit setting: {what}"),
             Self::ThreadPool(e) => write!(f, "cannot start the worker threads: {e}"),
             Self::Checkpoint(e) => write!(f, "checkpoint: {e}"),
+            Self::StartModel { start, fit } => write!(
+                f,
+                "the start parameters are {start} parameters, the fit is of {fit} (--model {})",
+                fit.key()
+            ),
+            Self::UnknownParameter { name, model } => {
+                let names: Vec<&str> = model.variant().fields.iter().map(|f| f.name).collect();
+                write!(
+                    f,
+                    "`{name}` is not a parameter of {model} (its parameters: {})",
+                    names.join(", ")
+                )
+            }
             Self::Interrupted { generation } => write!(
                 f,
                 "stopped after generation/epoch {generation} as asked; resume from the checkpoint"
@@ -389,7 +453,7 @@ impl fmt::Display for FitError {
 
 impl std::error::Error for FitError {}
 
-/// Fits the V8 model to `data`. `progress` is called from worker threads as work finishes.
+/// Fits the variant [`FitOptions::model`] to `data`. `progress` is called from worker threads as work finishes.
 ///
 /// # Errors
 /// [`FitError`] when the data has no transition or is not finite, the start is invalid, or a
@@ -402,7 +466,7 @@ pub fn fit(
     fit_split(data, None, options, progress)
 }
 
-/// Fits the V8 model to `train`; when `test` is given its loss is computed along the winning run
+/// Fits the variant [`FitOptions::model`] to `train`; when `test` is given its loss is computed along the winning run
 /// and reported ([`FitReport::loss`], [`FitReport::test_log_likelihood`]) but never optimised.
 ///
 /// # Errors
@@ -414,14 +478,17 @@ pub fn fit_split(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<FitReport, FitError> {
     let t0 = Instant::now();
-    let objective = Objective::new(train);
+    let model = options.model;
+    let objective = Objective::new(train, model);
     if objective.transitions() == 0 {
         return Err(FitError::NoTransitions);
     }
     if !objective.is_finite() {
         return Err(FitError::NonFiniteData);
     }
-    let test_objective = test.map(Objective::new).filter(|t| t.transitions() > 0);
+    let test_objective = test
+        .map(|t| Objective::new(t, model))
+        .filter(|t| t.transitions() > 0);
     if test_objective.as_ref().is_some_and(|t| !t.is_finite()) {
         return Err(FitError::NonFiniteData);
     }
@@ -430,33 +497,47 @@ pub fn fit_split(
             "the L2 weight must be finite and non-negative",
         ));
     }
-    let mut start = options
-        .start
-        .unwrap_or(V8Params::PUBLISHED_DEFAULT_START.map(f64::from))
-        .to_array();
-    for &(field, value) in &options.fixed {
+    let start_params = options.start.unwrap_or_else(|| default_start(model));
+    if start_params.model() != model {
+        return Err(FitError::StartModel {
+            start: start_params.model(),
+            fit: model,
+        });
+    }
+    let mut start = point_of(&start_params);
+    let mut fixed: Vec<(usize, f64)> = Vec::new();
+    for (name, value) in &options.fixed {
+        let index = model
+            .variant()
+            .index_of(name)
+            .ok_or_else(|| FitError::UnknownParameter {
+                name: name.clone(),
+                model,
+            })?;
         if !value.is_finite() {
             return Err(FitError::InvalidSetting("a fixed parameter must be finite"));
         }
-        start[field.index()] = value;
+        start[index] = *value;
+        fixed.push((index, *value));
     }
-    galling::Model::new(&V8Params::from_array(start)).map_err(FitError::InvalidStart)?;
+    galling::family::AnyModel::new(&params_of(model, &start)).map_err(FitError::InvalidStart)?;
     if options.threads == Some(0) {
         return Err(FitError::InvalidSetting("threads must be at least 1"));
     }
-    let mut bounds = region(options.physical);
-    for &(field, value) in &options.fixed {
-        bounds.lower[field.index()] = value;
-        bounds.upper[field.index()] = value;
+    let mut bounds = region(model, options.physical);
+    for &(index, value) in &fixed {
+        bounds.lower[index] = value;
+        bounds.upper[index] = value;
     }
     // A start outside the region is moved to its nearest point; it must be finite there.
     if objective.value(&bounds.project(&start)).is_none() {
         return Err(FitError::StartNotFinite);
     }
-    let penalized = trained_mask(&options.fixed);
+    let penalized = trained_mask(model, &fixed);
     let problem = Setup {
         objective: &objective,
         bounds: &bounds,
+        scale: scale(model),
         l2: options.l2,
         penalized,
     };
@@ -503,14 +584,13 @@ pub fn fit_split(
             progress,
         ),
     })?;
-    let params = V8Params::from_array(outcome.best);
+    let params = params_of(model, &outcome.best);
     let mut method = options.method.name().to_string();
     if !options.physical {
         method.push_str("-unconstrained");
     }
     let n_train = objective.transitions() as f64;
-    let scaled =
-        objective::ScaledProblem::new(&objective, strategy::SCALE).with_l2(options.l2, penalized);
+    let scaled = problem.scaled();
     let test_ll = |x: &Point| {
         test_objective
             .as_ref()
@@ -536,6 +616,7 @@ pub fn fit_split(
         .collect();
     let log_likelihood = objective.value(&outcome.best).unwrap_or(f64::NEG_INFINITY);
     Ok(FitReport {
+        model,
         params,
         log_likelihood,
         method,
@@ -563,12 +644,46 @@ pub fn fit_split(
     })
 }
 
-/// Which coordinates are trained: all but `mu0_base` (it does not enter the likelihood) and the
-/// fixed ones.
-pub(crate) fn trained_mask(fixed: &[(ParamField, f64)]) -> [bool; N_PARAMS] {
+/// The default start of a fit of `model`: the variant's table start ([`ModelParams::start`]) as
+/// float32 values, the way the published training recipe stores its start (for V8 this is exactly
+/// [`galling::V8Params::PUBLISHED_DEFAULT_START`]).
+///
+/// ```
+/// use galling::V8Params;
+/// use galling::family::{ModelId, ModelParams};
+/// let v8 = host_train::fit::default_start(ModelId::V8);
+/// assert_eq!(v8, ModelParams::from(V8Params::PUBLISHED_DEFAULT_START.map(f64::from)));
+/// ```
+pub fn default_start(model: ModelId) -> ModelParams<f64> {
+    ModelParams::<f32>::start(model).map(f64::from)
+}
+
+/// Parameters that set only where simulations start and do not enter the likelihood: never
+/// trained (`mu0_base` of the double-well variants, `mu0_base` and `mu0_T` of V7).
+pub const START_ONLY: [&str; 2] = ["mu0_base", "mu0_T"];
+
+/// Which coordinates are trained: the variant's parameters but the [`START_ONLY`] ones and the
+/// fixed ones (indices into the variant's table).
+pub(crate) fn trained_mask(model: ModelId, fixed: &[(usize, f64)]) -> [bool; N_PARAMS] {
+    let fields = model.variant().fields;
     std::array::from_fn(|i| {
-        i != ParamField::Mu0Base.index() && !fixed.iter().any(|(f, _)| f.index() == i)
+        fields.get(i).is_some_and(|f| !START_ONLY.contains(&f.name))
+            && !fixed.iter().any(|(j, _)| *j == i)
     })
+}
+
+/// The typical size of each coordinate of `model` ([`galling::family::Field::scale`]; 1 in the
+/// unused slots): the optimisers work on `x / scale`, which evens out a spread of six orders of
+/// magnitude between the parameters (V8's `g_T` ~ 1e-6, `tau` ~ 2).
+///
+/// ```
+/// use host_train::fit::{ModelId, scale};
+/// assert_eq!(scale(ModelId::V8)[9], 1.0); // tau
+/// assert_eq!(scale(ModelId::V9)[16], 1.0); // unused slot
+/// ```
+pub fn scale(model: ModelId) -> Point {
+    let fields = model.variant().fields;
+    std::array::from_fn(|i| fields.get(i).map_or(1.0, |f| f.scale))
 }
 
 /// What every method gets: the training objective, the feasible region (fixed parameters have
@@ -576,23 +691,25 @@ pub(crate) fn trained_mask(fixed: &[(ParamField, f64)]) -> [bool; N_PARAMS] {
 pub(crate) struct Setup<'a> {
     pub(crate) objective: &'a Objective,
     pub(crate) bounds: &'a bounds::Bounds<N_PARAMS>,
+    /// [`scale`] of the variant.
+    pub(crate) scale: Point,
     pub(crate) l2: f64,
     pub(crate) penalized: [bool; N_PARAMS],
 }
 
 impl Setup<'_> {
-    /// The minimised problem in the scaled coordinates of [`strategy::SCALE`].
+    /// The minimised problem in the scaled coordinates of [`scale`].
     pub(crate) fn scaled(&self) -> objective::ScaledProblem<'_> {
-        objective::ScaledProblem::new(self.objective, strategy::SCALE)
-            .with_l2(self.l2, self.penalized)
+        objective::ScaledProblem::new(self.objective, self.scale).with_l2(self.l2, self.penalized)
     }
 }
 
-/// Log-likelihood of `data` under `params` in f64, through galling's [`galling::Landscape`];
-/// `-inf` when the parameters are not a valid model or the result is not finite.
-pub fn log_likelihood(data: &Dataset, params: &V8Params<f64>) -> f64 {
-    Objective::new(data)
-        .value(&params.to_array())
+/// Log-likelihood of `data` under `params` (any variant) in f64, through galling's
+/// [`galling::family::AnyModel`]; `-inf` when the parameters are not a valid model or the result
+/// is not finite.
+pub fn log_likelihood(data: &Dataset, params: &ModelParams<f64>) -> f64 {
+    Objective::new(data, params.model())
+        .value(&point_of(params))
         .unwrap_or(f64::NEG_INFINITY)
 }
 
@@ -604,79 +721,85 @@ pub const OMEGA0_RANGE: (f64, f64) = (0.0, 1.0);
 /// Smallest distance between the wells the physical fit keeps.
 pub const MIN_WELL_GAP: f64 = 1e-3;
 
-/// The feasible region of a fit in parameter coordinates.
-pub fn region(physical: bool) -> bounds::Bounds<N_PARAMS> {
+/// The feasible region of a fit of `model` in parameter coordinates: with `physical` the box of
+/// the variant's table ([`galling::family::Field::physical`]) and its ordered wells at least
+/// [`MIN_WELL_GAP`] apart; without, only the wells' order (the model needs it; a tiny gap so steps
+/// never land on equality). The unused slots are held at 0.
+///
+/// ```
+/// use host_train::fit::{ModelId, region};
+/// let b = region(ModelId::V9, true);
+/// assert_eq!((b.lower[0], b.upper[0]), (0.1, 1.3)); // mu_L
+/// assert_eq!((b.lower[12], b.upper[12]), (0.0, 0.0)); // unused
+/// assert!(region(ModelId::V7, true).ordered.is_none());
+/// ```
+pub fn region(model: ModelId, physical: bool) -> bounds::Bounds<N_PARAMS> {
+    let variant = model.variant();
     let mut b = bounds::Bounds::free();
-    if physical {
-        for f in [ParamField::MuL, ParamField::MuH] {
-            b.lower[f.index()] = COF_RANGE.0;
-            b.upper[f.index()] = COF_RANGE.1;
+    for (i, f) in variant.fields.iter().enumerate() {
+        if physical {
+            (b.lower[i], b.upper[i]) = f.physical;
         }
-        b.lower[ParamField::Omega0.index()] = OMEGA0_RANGE.0;
-        b.upper[ParamField::Omega0.index()] = OMEGA0_RANGE.1;
-        b.ordered = Some((
-            ParamField::MuL.index(),
-            ParamField::MuH.index(),
-            MIN_WELL_GAP,
-        ));
-    } else {
-        // The model itself needs mu_L < mu_H; keep a tiny gap so steps never land on equality.
-        b.ordered = Some((ParamField::MuL.index(), ParamField::MuH.index(), 1e-9));
     }
+    for i in variant.fields.len()..N_PARAMS {
+        (b.lower[i], b.upper[i]) = (0.0, 0.0);
+    }
+    let gap = if physical { MIN_WELL_GAP } else { 1e-9 };
+    b.ordered = variant.ordered.map(|(lo, hi)| (lo, hi, gap));
     b
 }
 
-/// Parameters that sit on a bound of the physical region or outside it, one human-readable line
-/// each; empty for a fit strictly inside.
+/// Parameters that sit on a bound of the physical box of their variant's table or outside it, and
+/// wells that are not ordered, one human-readable line each; empty for a fit strictly inside.
 ///
 /// ```
 /// use galling::V8Params;
+/// use galling::family::ModelParams;
 /// use host_train::fit::physical_flags;
 /// let mut p = V8Params::PUBLISHED_FIT.map(f64::from);
-/// assert!(physical_flags(&p).is_empty());
+/// assert!(physical_flags(&ModelParams::from(p)).is_empty());
 /// p.mu_h = 1.55;
 /// p.omega0 = 1.0e6;
-/// let flags = physical_flags(&p);
+/// let flags = physical_flags(&ModelParams::from(p));
 /// assert!(flags.iter().any(|f| f.contains("mu_H")));
 /// assert!(flags.iter().any(|f| f.contains("omega0")));
 /// ```
-pub fn physical_flags(params: &V8Params<f64>) -> Vec<String> {
+pub fn physical_flags(params: &ModelParams<f64>) -> Vec<String> {
+    let variant = params.variant();
     let mut flags = Vec::new();
-    for (field, value) in ParamField::ALL.into_iter().zip(params.to_array()) {
-        if !value.is_finite() {
-            flags.push(format!("{field} = {value} is not a finite number"));
+    let on = |v: f64, b: f64| (v - b).abs() <= 1e-9 * b.abs().max(1.0);
+    for (field, &v) in variant.fields.iter().zip(params.values()) {
+        let name = field.name;
+        if !v.is_finite() {
+            flags.push(format!("{name} = {v} is not a finite number"));
+            continue;
+        }
+        let (lo, hi) = field.physical;
+        let what = match name {
+            "mu_L" | "mu_H" => "the COF range",
+            "omega0" => "the physical range (a stay probability before its clamp)",
+            _ => "the physical range",
+        };
+        if v < lo && !on(v, lo) || v > hi && !on(v, hi) {
+            flags.push(format!("{name} = {v:.6} lies outside {what} [{lo}, {hi}]"));
+        } else if lo.is_finite() && on(v, lo) {
+            flags.push(format!(
+                "{name} = {v:.6} sits on the lower bound of {what} [{lo}, {hi}]"
+            ));
+        } else if hi.is_finite() && on(v, hi) {
+            flags.push(format!(
+                "{name} = {v:.6} sits on the upper bound of {what} [{lo}, {hi}]"
+            ));
         }
     }
-    let on = |v: f64, b: f64| (v - b).abs() <= 1e-9 * b.abs().max(1.0);
-    let mut range = |field: ParamField, v: f64, (lo, hi): (f64, f64), what: &str| {
-        if !v.is_finite() {
-            return;
-        }
-        if v < lo && !on(v, lo) || v > hi && !on(v, hi) {
-            flags.push(format!("{field} = {v:.6} lies outside {what} [{lo}, {hi}]"));
-        } else if on(v, lo) {
+    if let Some((lo, hi)) = variant.ordered {
+        let (a, b) = (params.values()[lo], params.values()[hi]);
+        if a.is_finite() && b.is_finite() && a >= b {
             flags.push(format!(
-                "{field} = {v:.6} sits on the lower bound of {what} [{lo}, {hi}]"
-            ));
-        } else if on(v, hi) {
-            flags.push(format!(
-                "{field} = {v:.6} sits on the upper bound of {what} [{lo}, {hi}]"
+                "{} = {a:.6} is not below {} = {b:.6}: the wells are not ordered",
+                variant.fields[lo].name, variant.fields[hi].name
             ));
         }
-    };
-    range(ParamField::MuL, params.mu_l, COF_RANGE, "the COF range");
-    range(ParamField::MuH, params.mu_h, COF_RANGE, "the COF range");
-    range(
-        ParamField::Omega0,
-        params.omega0,
-        OMEGA0_RANGE,
-        "the physical range (a stay probability before its clamp)",
-    );
-    if params.mu_l.is_finite() && params.mu_h.is_finite() && params.mu_l >= params.mu_h {
-        flags.push(format!(
-            "mu_L = {:.6} is not below mu_H = {:.6}: the wells are not ordered",
-            params.mu_l, params.mu_h
-        ));
     }
     flags
 }

@@ -1,34 +1,64 @@
-//! The fitting objective: the log-likelihood of a data set and its exact gradient.
+//! The fitting objective: the log-likelihood of a data set and its exact gradient, for any variant
+//! of the model family.
 //!
-//! Both come from the core crate's generic model: [`galling::Model`] and
-//! [`galling::Landscape::series_log_likelihood`] evaluated in `f64` for the value and in
-//! [`Dual15`] (forward-mode dual numbers, one direction per parameter) for the gradient. No model
-//! formula is written here.
+//! Both come from the core crate's generic model: [`galling::family::AnyModel`] and
+//! [`galling::Kernel::series_log_likelihood`] evaluated in `f64` for the value and in dual numbers
+//! (forward mode, one direction per parameter of the variant: 15 for V8, 13 for V8-13, 12 for V9,
+//! 17 for V7) for the gradient. No model formula is written here.
+//!
+//! A [`Point`] has [`N_PARAMS`] slots, one per parameter of the widest variant: slot `i` is the
+//! variant's parameter `i` in the order of its table ([`galling::family::Variant::fields`]); the
+//! slots past the variant's count are unused and stay 0 (a fit holds them there).
 
 use crate::dataset::Dataset;
-use galling::dual::{self, Dual15};
-use galling::{Kernel, Model, Scalar, V8Params};
+use galling::dual::{self, num_dual::DualSVec64};
+use galling::family::{AnyModel, MAX_PARAMS, ModelId, ModelParams};
+use galling::{Kernel, Scalar};
 
 use super::lbfgs::Problem;
 
-/// Number of model parameters (the length of [`V8Params::to_array`]).
-pub const N_PARAMS: usize = 15;
+/// Number of slots of a [`Point`]: the largest parameter count of a variant (V7's 17).
+pub const N_PARAMS: usize = MAX_PARAMS;
 
-/// A point in parameter space, in storage order (see [`galling::ParamField::ALL`]).
+/// A point in parameter space: the variant's parameters in storage order, unused slots 0.
 pub type Point = [f64; N_PARAMS];
 
-/// The data a fit sees: each series' model temperature and its per-stroke COF values.
+/// The point of `params` (its values, then zeros).
+///
+/// ```
+/// use galling::family::{ModelId, ModelParams};
+/// use host_train::fit::objective::{params_of, point_of};
+/// let p = ModelParams::<f64>::start(ModelId::V9);
+/// let x = point_of(&p);
+/// assert_eq!(x[12..], [0.0; 5]);
+/// assert_eq!(params_of(ModelId::V9, &x), p);
+/// ```
+pub fn point_of(params: &ModelParams<f64>) -> Point {
+    let mut x = [0.0; N_PARAMS];
+    x[..params.len()].copy_from_slice(params.values());
+    x
+}
+
+/// The parameters of `model` at point `x` (its first `model.param_count()` slots).
+pub fn params_of(model: ModelId, x: &Point) -> ModelParams<f64> {
+    ModelParams::new(model, &x[..model.param_count()]).expect("a point has enough slots")
+}
+
+/// The data a fit sees: each series' model temperature and its per-stroke COF values, and the
+/// variant fitted.
 ///
 /// Series with fewer than two strokes carry no transition and are dropped.
 #[derive(Debug, Clone)]
 pub struct Objective {
+    model: ModelId,
     series: Vec<(f64, Vec<f64>)>,
     transitions: usize,
 }
 
 impl Objective {
-    /// The objective of `data` (series temperatures as stored: already mapped to model temperatures).
-    pub fn new(data: &Dataset) -> Self {
+    /// The objective of variant `model` on `data` (series temperatures as stored: already mapped
+    /// to model temperatures).
+    pub fn new(data: &Dataset, model: ModelId) -> Self {
         let series: Vec<(f64, Vec<f64>)> = data
             .series
             .iter()
@@ -37,9 +67,15 @@ impl Objective {
             .collect();
         let transitions = series.iter().map(|(_, c)| c.len() - 1).sum();
         Self {
+            model,
             series,
             transitions,
         }
+    }
+
+    /// The variant fitted.
+    pub fn model(&self) -> ModelId {
+        self.model
     }
 
     /// Number of stroke-to-stroke transitions the likelihood sums over.
@@ -57,7 +93,7 @@ impl Objective {
     /// Log-likelihood at `params` in `f64`, or `None` where the model refuses the parameters
     /// (a non-finite value, or `mu_L >= mu_H`).
     pub fn value(&self, params: &Point) -> Option<f64> {
-        let model = Model::new(&V8Params::from_array(*params)).ok()?;
+        let model = AnyModel::new(&params_of(self.model, params)).ok()?;
         let mut total = 0.0;
         for (t, cof) in &self.series {
             total += model
@@ -67,46 +103,69 @@ impl Objective {
         total.is_finite().then_some(total)
     }
 
-    /// Log-likelihood at `params` and its exact gradient with respect to the 15 parameters, or
-    /// `None` where the model refuses the parameters or the result is not finite.
+    /// Log-likelihood at `params` and its exact gradient with respect to the variant's parameters
+    /// (0 in the unused slots), or `None` where the model refuses the parameters or the result is
+    /// not finite.
     pub fn value_and_gradient(&self, params: &Point) -> Option<(f64, Point)> {
-        let model = Model::new(&dual::variables(&V8Params::from_array(*params))).ok()?;
-        let total = self
-            .series
-            .iter()
-            .fold(Dual15::from_f64(0.0), |acc, s| acc + series_ll(&model, s));
-        finite(total)
+        self.dispatch(params, false)
     }
 
     /// [`Objective::value_and_gradient`] with the series evaluated in parallel (rayon), for a
     /// single optimisation path. Summed in series order, so the result is the same number.
     pub fn value_and_gradient_parallel(&self, params: &Point) -> Option<(f64, Point)> {
-        use rayon::prelude::*;
-        let model = Model::new(&dual::variables(&V8Params::from_array(*params))).ok()?;
-        let parts: Vec<Dual15> = self
-            .series
-            .par_iter()
-            .map(|s| series_ll(&model, s))
-            .collect();
-        finite(
-            parts
-                .into_iter()
-                .fold(Dual15::from_f64(0.0), |acc, part| acc + part),
-        )
+        self.dispatch(params, true)
+    }
+
+    /// The dual-number evaluation at the variant's width.
+    fn dispatch(&self, params: &Point, parallel: bool) -> Option<(f64, Point)> {
+        let p = params_of(self.model, params);
+        match self.model.param_count() {
+            15 => self.gradient_at::<15>(&p, parallel),
+            13 => self.gradient_at::<13>(&p, parallel),
+            12 => self.gradient_at::<12>(&p, parallel),
+            17 => self.gradient_at::<17>(&p, parallel),
+            n => unreachable!("no variant has {n} parameters"),
+        }
+    }
+
+    fn gradient_at<const N: usize>(
+        &self,
+        params: &ModelParams<f64>,
+        parallel: bool,
+    ) -> Option<(f64, Point)> {
+        let model = AnyModel::new(&dual::model_variables::<N>(params)?).ok()?;
+        let zero = DualSVec64::<N>::from_f64(0.0);
+        let total = if parallel {
+            use rayon::prelude::*;
+            let parts: Vec<DualSVec64<N>> = self
+                .series
+                .par_iter()
+                .map(|s| series_ll(&model, s))
+                .collect();
+            parts.into_iter().fold(zero, |acc, part| acc + part)
+        } else {
+            self.series
+                .iter()
+                .fold(zero, |acc, s| acc + series_ll(&model, s))
+        };
+        let grad = dual::gradient(&total);
+        if !(total.re.is_finite() && grad.iter().all(|g| g.is_finite())) {
+            return None;
+        }
+        let mut g = [0.0; N_PARAMS];
+        g[..N].copy_from_slice(&grad);
+        Some((total.re, g))
     }
 }
 
 /// One series' log-likelihood in dual numbers.
-fn series_ll(model: &Model<Dual15>, (t, cof): &(f64, Vec<f64>)) -> Dual15 {
+fn series_ll<const N: usize>(
+    model: &AnyModel<DualSVec64<N>>,
+    (t, cof): &(f64, Vec<f64>),
+) -> DualSVec64<N> {
     model
-        .landscape(Dual15::from_f64(*t))
-        .series_log_likelihood(cof.iter().map(|&c| Dual15::from_f64(c)))
-}
-
-/// Value and gradient of `total` when all are finite.
-fn finite(total: Dual15) -> Option<(f64, Point)> {
-    let grad = dual::gradient(&total);
-    (total.re.is_finite() && grad.iter().all(|g| g.is_finite())).then_some((total.re, grad))
+        .landscape(DualSVec64::from_f64(*t))
+        .series_log_likelihood(cof.iter().map(|&c| DualSVec64::from_f64(c)))
 }
 
 /// The negative log-likelihood in scaled coordinates `y = x / scale`, as a problem to minimise.
@@ -195,6 +254,11 @@ impl Problem<N_PARAMS> for ScaledProblem<'_> {
 mod tests {
     use super::*;
     use crate::dataset::Series;
+    use galling::V8Params;
+
+    fn published() -> Point {
+        point_of(&ModelParams::from(V8Params::PUBLISHED_FIT.map(f64::from)))
+    }
 
     fn data() -> Dataset {
         Dataset {
@@ -217,9 +281,9 @@ mod tests {
 
     #[test]
     fn value_and_dual_value_agree() {
-        let obj = Objective::new(&data());
+        let obj = Objective::new(&data(), ModelId::V8);
         assert_eq!(obj.transitions(), 6);
-        let p = V8Params::PUBLISHED_FIT.map(f64::from).to_array();
+        let p = published();
         let v = obj.value(&p).unwrap();
         let (vd, g) = obj.value_and_gradient(&p).unwrap();
         assert!((v - vd).abs() < 1e-12 * v.abs().max(1.0));
@@ -229,10 +293,10 @@ mod tests {
 
     #[test]
     fn scaled_problem_is_the_negative_log_likelihood_by_the_chain_rule() {
-        let obj = Objective::new(&data());
+        let obj = Objective::new(&data(), ModelId::V8);
         let scale: Point = std::array::from_fn(|i| 0.1 * (i + 1) as f64);
         let mut prob = ScaledProblem::new(&obj, scale);
-        let x = V8Params::PUBLISHED_FIT.map(f64::from).to_array();
+        let x = published();
         let y = prob.to_scaled(&x);
         let (f, gy) = prob.value_and_gradient(&y).unwrap();
         let (v, gx) = obj.value_and_gradient(&x).unwrap();
@@ -245,9 +309,38 @@ mod tests {
     }
 
     #[test]
+    fn every_variant_has_its_gradient_in_its_own_slots() {
+        for model in ModelId::ALL {
+            let obj = Objective::new(&data(), model);
+            let x = point_of(&ModelParams::start(model));
+            let v = obj.value(&x).unwrap();
+            let (vd, g) = obj.value_and_gradient(&x).unwrap();
+            assert!((v - vd).abs() < 1e-12 * v.abs().max(1.0), "{model}");
+            assert_eq!(obj.value_and_gradient_parallel(&x), Some((vd, g)));
+            let n = model.param_count();
+            assert!(g[..n].iter().any(|x| *x != 0.0), "{model}");
+            assert!(g[n..].iter().all(|x| *x == 0.0), "{model}");
+            // The gradient is the derivative: a central difference along each used slot agrees.
+            for i in 0..n {
+                let h = 1e-6 * model.variant().fields[i].scale;
+                let (mut a, mut b) = (x, x);
+                a[i] += h;
+                b[i] -= h;
+                let fd = (obj.value(&a).unwrap() - obj.value(&b).unwrap()) / (2.0 * h);
+                assert!(
+                    (fd - g[i]).abs() <= 1e-4 * g[i].abs().max(1.0),
+                    "{model} {}: {fd} vs {}",
+                    model.variant().fields[i].name,
+                    g[i]
+                );
+            }
+        }
+    }
+
+    #[test]
     fn refused_parameters_give_none() {
-        let obj = Objective::new(&data());
-        let mut p = V8Params::PUBLISHED_FIT.map(f64::from).to_array();
+        let obj = Objective::new(&data(), ModelId::V8);
+        let mut p = published();
         p[0] = p[1];
         assert!(obj.value(&p).is_none());
         assert!(obj.value_and_gradient(&p).is_none());

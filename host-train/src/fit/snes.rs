@@ -9,7 +9,7 @@
 //! The learning rates follow the dimension `d` of the trained coordinates: `eta_mu = 1`,
 //! `eta_sigma = (3 + ln d) / (5 sqrt d)`.
 //!
-//! The search runs on the scaled coordinates `x / SCALE` ([`super::strategy::SCALE`]), where every
+//! The search runs on the scaled coordinates `x / scale` ([`super::scale`] of the variant), where every
 //! parameter is of order one, inside the physical box ([`super::bounds`], scaled). Parameters held
 //! fixed (and `mu0_base`, which does not enter the likelihood) have a zero step size.
 //!
@@ -23,9 +23,8 @@ use super::checkpoint::{self, Fingerprint};
 use super::lbfgs::{self, Evaluations, Problem};
 use super::objective::{N_PARAMS, Point};
 use super::rng::SplitMix64;
-use super::strategy::{SCALE, local_run, scale_bounds};
+use super::strategy::{local_run, scale_bounds};
 use super::{FitError, FitOptions, Optimum, Outcome, PathPoint, Progress, Setup};
-use galling::{ParamField, V8Params};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
@@ -155,10 +154,10 @@ pub(crate) fn run(
     let d = trained.iter().filter(|t| **t).count();
     let eta_sigma = settings.eta_sigma_for(d);
     let utilities = utilities(settings.population);
-    let scaled_bounds = scale_bounds(setup.bounds);
+    let scaled_bounds = scale_bounds(setup.bounds, &setup.scale);
     let n = setup.objective.transitions() as f64;
     let scaled = setup.scaled();
-    let to_x = |y: &Point| -> Point { std::array::from_fn(|i| y[i] * SCALE[i]) };
+    let to_x = |y: &Point| -> Point { std::array::from_fn(|i| y[i] * setup.scale[i]) };
     let ckpt = options.checkpoint.as_ref();
 
     let mut state = match ckpt.and_then(|c| c.resume.as_ref()) {
@@ -311,14 +310,12 @@ pub(crate) fn run(
         best,
         path,
         evaluations,
-        optima: vec![Optimum {
-            log_likelihood: setup.objective.value(&best).unwrap_or(f64::NEG_INFINITY),
-            mu_l: best[ParamField::MuL.index()],
-            mu_h: best[ParamField::MuH.index()],
-            omega0: best[ParamField::Omega0.index()],
-            starts: 1,
-            params: V8Params::from_array(best),
-        }],
+        optima: vec![Optimum::at(
+            setup.objective.model(),
+            &best,
+            setup.objective.value(&best).unwrap_or(f64::NEG_INFINITY),
+            1,
+        )],
     })
 }
 

@@ -27,8 +27,7 @@ use super::checkpoint::{self, AdamState, Checkpointing, Fingerprint, MethodState
 use super::lbfgs::{self, Evaluations, LbfgsResult};
 use super::objective::{N_PARAMS, Point};
 use super::rng::SplitMix64;
-use super::{FitError, Optimum, Outcome, PathPoint, Progress, Setup};
-use galling::{ParamField, V8Params};
+use super::{FitError, ModelId, Optimum, Outcome, PathPoint, Progress, START_ONLY, Setup};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::sync::Mutex;
@@ -36,12 +35,6 @@ use std::time::Instant;
 
 /// Default number of screened starts ([`super::FitOptions::starts`]).
 pub const DEFAULT_STARTS: usize = 16;
-
-/// Typical size of each parameter: L-BFGS works on `x / SCALE`, which evens out a spread of six
-/// orders of magnitude between the parameters (`g_T` ~ 1e-6, `tau` ~ 2).
-pub const SCALE: Point = [
-    0.1, 0.1, 0.1, 0.1, 0.01, 0.001, 0.001, 0.1, 0.1, 1.0, 0.1, 0.01, 0.1, 0.1, 1.0,
-];
 
 /// Settings of the L-BFGS basin search (see the module documentation).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -166,7 +159,7 @@ pub(crate) fn local_run(
             ..*settings
         },
         |_, f, y| {
-            let x: Point = std::array::from_fn(|i| y[i] * SCALE[i]);
+            let x: Point = std::array::from_fn(|i| y[i] * setup.scale[i]);
             let penalty = if setup.l2 == 0.0 {
                 0.0
             } else {
@@ -189,29 +182,28 @@ pub(crate) fn local_run(
     })
 }
 
-/// `bounds` in the scaled coordinates `x / SCALE`.
-pub(crate) fn scale_bounds(bounds: &Bounds<N_PARAMS>) -> Bounds<N_PARAMS> {
+/// `bounds` in the scaled coordinates `x / scale`.
+pub(crate) fn scale_bounds(bounds: &Bounds<N_PARAMS>, scale: &Point) -> Bounds<N_PARAMS> {
     Bounds {
-        lower: std::array::from_fn(|i| bounds.lower[i] / SCALE[i]),
-        upper: std::array::from_fn(|i| bounds.upper[i] / SCALE[i]),
+        lower: std::array::from_fn(|i| bounds.lower[i] / scale[i]),
+        upper: std::array::from_fn(|i| bounds.upper[i] / scale[i]),
         ordered: bounds
             .ordered
-            .map(|(lo, hi, gap)| (lo, hi, gap / SCALE[lo].max(SCALE[hi]))),
+            .map(|(lo, hi, gap)| (lo, hi, gap / scale[lo].max(scale[hi]))),
     }
 }
 
-/// The other parameters of `x` multiplied by `exp(u)`, `u` uniform in `[-jitter, jitter]`.
-fn jitter_others(x: &mut Point, rng: &mut SplitMix64, jitter: f64) {
-    let skip = [
-        ParamField::MuL,
-        ParamField::MuH,
-        ParamField::Omega0,
-        ParamField::Mu0Base,
-    ];
-    for field in ParamField::ALL {
+/// The parameters of `model` the screening grid sets itself (the wells and `omega0`) and the
+/// start-only ones: [`jitter_others`] leaves them alone.
+const NOT_JITTERED: [&str; 3] = ["mu_L", "mu_H", "omega0"];
+
+/// The other parameters of `x` (see [`NOT_JITTERED`]) multiplied by `exp(u)`, `u` uniform in
+/// `[-jitter, jitter]` (one draw per parameter of the variant, used or not).
+fn jitter_others(model: ModelId, x: &mut Point, rng: &mut SplitMix64, jitter: f64) {
+    for (i, field) in model.variant().fields.iter().enumerate() {
         let u = rng.uniform(-jitter, jitter);
-        if !skip.contains(&field) {
-            x[field.index()] *= u.exp();
+        if !NOT_JITTERED.contains(&field.name) && !START_ONLY.contains(&field.name) {
+            x[i] *= u.exp();
         }
     }
 }
@@ -250,9 +242,9 @@ pub(crate) fn run_lbfgs(
         ));
     }
     let bounds = setup.bounds;
-    let scaled = scale_bounds(bounds);
-    let omega = ParamField::Omega0.index();
-    let (mu_l, mu_h) = (ParamField::MuL.index(), ParamField::MuH.index());
+    let model = setup.objective.model();
+    let scaled = scale_bounds(bounds, &setup.scale);
+    let basins = Basins::of(model);
     let tracker = Tracker::new(
         2 + starts + settings.polish + settings.alternatives,
         progress,
@@ -263,6 +255,7 @@ pub(crate) fn run_lbfgs(
     let start = bounds.project(start);
     let mut jittered = start;
     jitter_others(
+        model,
         &mut jittered,
         &mut SplitMix64::for_start(seed, u64::MAX),
         settings.jitter,
@@ -292,21 +285,30 @@ pub(crate) fn run_lbfgs(
     }
     let anchor = best_of(anchors.into_iter().flatten()).ok_or(FitError::StartNotFinite)?;
 
-    // 2. Screen: warm starts on a stratified grid of upper wells.
+    // 2. Screen: warm starts on a stratified grid of upper wells (V7: of the basin coordinate).
     let screened: Vec<Option<Run>> = (0..starts)
         .into_par_iter()
         .map(|k| {
             let mut rng = SplitMix64::for_start(seed, k as u64);
             let mut x = anchor.x;
-            x[mu_h] = h_lo + (h_hi - h_lo) * (k as f64 + rng.unit()) / starts as f64;
-            x[mu_l] += rng.uniform(-0.02, 0.02);
-            // Physical: inside [0.7, 1] (where the optima are); unconstrained: up to 20.
-            x[omega] = if physical {
-                rng.uniform(0.7, 1.0)
-            } else {
-                rng.log_uniform(0.7, 20.0)
-            };
-            jitter_others(&mut x, &mut rng, settings.jitter);
+            let position = k as f64 + rng.unit();
+            match basins {
+                Basins::Wells { mu_l, mu_h, omega } => {
+                    x[mu_h] = h_lo + (h_hi - h_lo) * position / starts as f64;
+                    x[mu_l] += rng.uniform(-0.02, 0.02);
+                    // Physical: inside [0.7, 1] (where the optima are); unconstrained: up to 20.
+                    x[omega] = if physical {
+                        rng.uniform(0.7, 1.0)
+                    } else {
+                        rng.log_uniform(0.7, 20.0)
+                    };
+                    jitter_others(model, &mut x, &mut rng, settings.jitter);
+                }
+                Basins::Coefficients => {
+                    let stratum = position / starts as f64;
+                    coefficient_start(model, &mut x, &setup.scale, stratum, &mut rng, settings);
+                }
+            }
             let run = local_run(
                 started,
                 setup,
@@ -338,7 +340,9 @@ pub(crate) fn run_lbfgs(
     let mut chosen: Vec<&Run> = Vec::new();
     for (_, r) in &candidates {
         if chosen.len() < settings.polish
-            && chosen.iter().all(|c| (c.x[mu_h] - r.x[mu_h]).abs() >= 0.02)
+            && chosen
+                .iter()
+                .all(|c| basins.apart(&c.x, &r.x, &setup.scale, false))
         {
             chosen.push(r);
         }
@@ -346,7 +350,9 @@ pub(crate) fn run_lbfgs(
     let best_count = chosen.len();
     for (_, r) in &candidates {
         if chosen.len() < best_count + settings.alternatives
-            && chosen.iter().all(|c| (c.x[mu_h] - r.x[mu_h]).abs() >= 0.1)
+            && chosen
+                .iter()
+                .all(|c| basins.apart(&c.x, &r.x, &setup.scale, true))
         {
             chosen.push(r);
         }
@@ -364,7 +370,10 @@ pub(crate) fn run_lbfgs(
                 local.max_iterations,
             )?;
             // A physical end stuck on omega0's upper bound: try the interior next to it.
-            if physical && (run.x[omega] - bounds.upper[omega]).abs() <= 1e-9 {
+            if let Basins::Wells { omega, .. } = basins
+                && physical
+                && (run.x[omega] - bounds.upper[omega]).abs() <= 1e-9
+            {
                 let mut x = run.x;
                 x[omega] = 0.95 * bounds.upper[omega];
                 if let Some(hop) =
@@ -410,7 +419,7 @@ pub(crate) fn run_lbfgs(
 
     tracker.complete("polish");
     let ends: Vec<&Run> = polished.iter().flatten().map(|(r, _)| r).collect();
-    let optima = distinct_optima(&ends, &screened);
+    let optima = distinct_optima(model, basins, &setup.scale, &ends, &screened);
     Ok(Outcome {
         best,
         path,
@@ -419,47 +428,139 @@ pub(crate) fn run_lbfgs(
     })
 }
 
-/// Clusters the polished ends (same wells within 0.005 and LL within 0.01) into optima, best
-/// first, and counts the screened ends in each optimum's well neighbourhood.
-fn distinct_optima(ends: &[&Run], screened: &[Option<Run>]) -> Vec<Optimum> {
-    let (mu_l, mu_h, omega) = (
-        ParamField::MuL.index(),
-        ParamField::MuH.index(),
-        ParamField::Omega0.index(),
-    );
+/// How the basins of a variant's likelihood are told apart and searched.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Basins {
+    /// The double-well variants: basins differ mainly by the upper well; the screen sets both
+    /// wells and `omega0` (indices into the point).
+    Wells {
+        mu_l: usize,
+        mu_h: usize,
+        omega: usize,
+    },
+    /// A variant without wells (V7): basins are told apart by the whole scaled point, the screen
+    /// perturbs the coefficients ([`coefficient_start`]).
+    Coefficients,
+}
+
+impl Basins {
+    fn of(model: ModelId) -> Self {
+        let v = model.variant();
+        match (v.index_of("mu_L"), v.index_of("mu_H"), v.index_of("omega0")) {
+            (Some(mu_l), Some(mu_h), Some(omega)) => Self::Wells { mu_l, mu_h, omega },
+            _ => Self::Coefficients,
+        }
+    }
+
+    /// Whether two ends lie in different basins: upper wells at least 0.02 apart (`wide`: 0.1), or
+    /// for [`Basins::Coefficients`] scaled points at least 0.5 apart in some coordinate (`wide`: 2).
+    fn apart(&self, a: &Point, b: &Point, scale: &Point, wide: bool) -> bool {
+        match *self {
+            Self::Wells { mu_h, .. } => (a[mu_h] - b[mu_h]).abs() >= if wide { 0.1 } else { 0.02 },
+            Self::Coefficients => scaled_distance(a, b, scale) >= if wide { 2.0 } else { 0.5 },
+        }
+    }
+
+    /// Whether a screened end `s` lies in the neighbourhood of optimum `o` (both wells within
+    /// 0.02; for coefficients scaled points within 0.5), with the distance used to pick the
+    /// nearest optimum.
+    fn near(&self, o: &Point, s: &Point, scale: &Point) -> (bool, f64) {
+        match *self {
+            Self::Wells { mu_l, mu_h, .. } => {
+                let (dl, dh) = ((o[mu_l] - s[mu_l]).abs(), (o[mu_h] - s[mu_h]).abs());
+                (dl < 0.02 && dh < 0.02, dl + dh)
+            }
+            Self::Coefficients => {
+                let d = scaled_distance(o, s, scale);
+                (d < 0.5, d)
+            }
+        }
+    }
+
+    /// Whether two polished ends are the same optimum (wells within 0.005; for coefficients scaled
+    /// points within 0.05), their log-likelihoods being within 0.01.
+    fn same(&self, a: &Point, b: &Point, scale: &Point) -> bool {
+        match *self {
+            Self::Wells { mu_l, mu_h, .. } => {
+                (a[mu_l] - b[mu_l]).abs() < 0.005 && (a[mu_h] - b[mu_h]).abs() < 0.005
+            }
+            Self::Coefficients => scaled_distance(a, b, scale) < 0.05,
+        }
+    }
+}
+
+/// The largest difference of two points in scaled coordinates.
+fn scaled_distance(a: &Point, b: &Point, scale: &Point) -> f64 {
+    (0..N_PARAMS)
+        .map(|i| ((a[i] - b[i]) / scale[i]).abs())
+        .fold(0.0, f64::max)
+}
+
+/// A screening start of a variant without wells (V7), from the anchor `x`: every trained
+/// coefficient moved by `jitter * 5 * scale * u` (`u` uniform in `[-1, 1]`), the stay logit's
+/// level `a0` set on a stratified grid (`stratum` in `[0, 1)`) over `anchor - 3 .. anchor + 3`
+/// (which component is the stay), and the stay drift redrawn as a pull towards a random COF.
+fn coefficient_start(
+    model: ModelId,
+    x: &mut Point,
+    scale: &Point,
+    stratum: f64,
+    rng: &mut SplitMix64,
+    settings: &LbfgsSettings,
+) {
+    let fields = model.variant().fields;
+    for (i, field) in fields.iter().enumerate() {
+        let u = rng.uniform(-1.0, 1.0);
+        if !START_ONLY.contains(&field.name) {
+            x[i] += settings.jitter * 5.0 * scale[i] * u;
+        }
+    }
+    let v = model.variant();
+    if let Some(a0) = v.index_of("a0") {
+        x[a0] += -3.0 + 6.0 * stratum;
+    }
+    // The stay drift `c0 + c_mu mu` as a pull towards a COF in [0.15, 0.3] of strength up to 0.3:
+    // the basins of the real data differ by it (1349.65 without a pull, 1368.72 with one).
+    if let (Some(c0), Some(c_mu)) = (v.index_of("c0"), v.index_of("c_mu")) {
+        let slope = -0.3 * rng.unit();
+        let centre = rng.uniform(0.15, 0.3);
+        x[c_mu] = slope;
+        x[c0] = -slope * centre;
+    }
+}
+
+/// Clusters the polished ends (the same optimum by [`Basins::same`] and LL within 0.01) into
+/// optima, best first, and counts the screened ends in each optimum's neighbourhood.
+fn distinct_optima(
+    model: ModelId,
+    basins: Basins,
+    scale: &Point,
+    ends: &[&Run],
+    screened: &[Option<Run>],
+) -> Vec<Optimum> {
     let mut sorted: Vec<&Run> = ends.to_vec();
     sorted.sort_by(|a, b| b.ll.total_cmp(&a.ll));
-    let mut optima: Vec<Optimum> = Vec::new();
+    let mut optima: Vec<(Point, Optimum)> = Vec::new();
     for r in sorted {
-        let same = |o: &Optimum| {
-            (o.log_likelihood - r.ll).abs() < 0.01
-                && (o.mu_l - r.x[mu_l]).abs() < 0.005
-                && (o.mu_h - r.x[mu_h]).abs() < 0.005
+        let same = |(x, o): &(Point, Optimum)| {
+            (o.log_likelihood - r.ll).abs() < 0.01 && basins.same(x, &r.x, scale)
         };
         if !optima.iter().any(same) {
-            optima.push(Optimum {
-                log_likelihood: r.ll,
-                mu_l: r.x[mu_l],
-                mu_h: r.x[mu_h],
-                omega0: r.x[omega],
-                starts: 0,
-                params: V8Params::from_array(r.x),
-            });
+            optima.push((r.x, Optimum::at(model, &r.x, r.ll, 0)));
         }
     }
     for s in screened.iter().flatten() {
         let near = optima.iter_mut().min_by(|a, b| {
-            let d = |o: &Optimum| (o.mu_h - s.x[mu_h]).abs() + (o.mu_l - s.x[mu_l]).abs();
+            let d = |(x, _): &(Point, Optimum)| basins.near(x, &s.x, scale).1;
             d(a).total_cmp(&d(b))
         });
-        if let Some(o) = near
-            && (o.mu_h - s.x[mu_h]).abs() < 0.02
-            && (o.mu_l - s.x[mu_l]).abs() < 0.02
+        if let Some((x, o)) = near
+            && basins.near(x, &s.x, scale).0
         {
             o.starts += 1;
         }
     }
-    optima
+    optima.into_iter().map(|(_, o)| o).collect()
 }
 
 /// The run with the highest log-likelihood (the first of equals).
@@ -519,7 +620,7 @@ pub(crate) fn run_adam(
         LossScale::Sum => 1.0,
         LossScale::Mean => 1.0 / objective.transitions() as f64,
     };
-    let frozen = ParamField::Mu0Base.index();
+    let trained = setup.penalized;
     let mut x = bounds.project(start);
     let mut optimizer = Adam::<N_PARAMS>::new(settings);
     let mut scheduler = PlateauScheduler::new(
@@ -562,7 +663,7 @@ pub(crate) fn run_adam(
             step: None,
         });
         // With an L2 weight the score is the penalised log-likelihood (on the scaled coordinates).
-        let y: Point = std::array::from_fn(|i| x[i] / SCALE[i]);
+        let y: Point = std::array::from_fn(|i| x[i] / setup.scale[i]);
         let ll = ll_data - n * setup.scaled().penalty_per_transition(&y);
         if ll > best_ll {
             (best, best_ll, best_epoch) = (x, ll, epoch);
@@ -575,7 +676,7 @@ pub(crate) fn run_adam(
         }
         let mut g: Point = std::array::from_fn(|i| {
             let penalty = if setup.penalized[i] {
-                2.0 * setup.l2 * n * y[i] / SCALE[i]
+                2.0 * setup.l2 * n * y[i] / setup.scale[i]
             } else {
                 0.0
             };
@@ -584,9 +685,11 @@ pub(crate) fn run_adam(
         if let Some(max_norm) = settings.grad_clip {
             adam::clip_grad_norm(&mut g, max_norm);
         }
-        let keep = x[frozen];
+        let keep = x;
         optimizer.step(&mut x, &g, scheduler.lr());
-        x[frozen] = keep;
+        for i in (0..N_PARAMS).filter(|&i| !trained[i]) {
+            x[i] = keep[i];
+        }
         x = bounds.project(&x);
         scheduler.step(-ll * scale);
         if epoch % 50 == 49 {
@@ -637,13 +740,6 @@ pub(crate) fn run_adam(
         best,
         path,
         evaluations,
-        optima: vec![Optimum {
-            log_likelihood: best_ll,
-            mu_l: best[ParamField::MuL.index()],
-            mu_h: best[ParamField::MuH.index()],
-            omega0: best[ParamField::Omega0.index()],
-            starts: 1,
-            params: V8Params::from_array(best),
-        }],
+        optima: vec![Optimum::at(setup.objective.model(), &best, best_ll, 1)],
     })
 }

@@ -42,8 +42,9 @@ use crate::fit::{FitOptions, fit, log_likelihood};
 use crate::package::CalibrationTarget;
 use crate::replay::{ReplayRow, replay_series};
 use folds::{Piece, Split, blocked_folds, subset, temporal_split};
+use galling::Package;
+use galling::family::{AnyModel, ModelId, ModelParams};
 use galling::forecast::{ForecastSettings, MonteCarloForecaster, RiskForecaster};
-use galling::{Model, Package, V8Params};
 use metrics::{
     BlockBootstrap, Isotonic, Platt, ReliabilityBin, brier, event_labels, onsets, percentile,
     reliability, skill,
@@ -317,7 +318,8 @@ pub struct SplitReport {
     /// Wall time of the fit, seconds.
     pub fit_seconds: f64,
     /// The fitted parameters.
-    pub params: V8Params<f64>,
+    #[serde(serialize_with = "crate::params_file::serialize_values")]
+    pub params: ModelParams<f64>,
     /// Physical flags of the fit.
     pub flags: Vec<String>,
     /// COF level the COF-alarm baseline chose on the training strokes, per horizon and subset.
@@ -561,19 +563,26 @@ fn run_split(
                 ..*settings
             };
             let t0 = Instant::now();
-            let p = crate::fit::event::polish(
-                &train_data,
-                &fitted.params,
-                &settings,
-                &crate::fit::region(config.fit.physical),
-            )
-            .ok_or_else(|| {
-                ValidateError::Setting(format!(
-                    "{}: the event objective could not start from the maximum-likelihood fit \
+            let start = fitted
+                .params
+                .to_v8()
+                .filter(|_| fitted.model == ModelId::V8);
+            let p = start
+                .and_then(|start| {
+                    crate::fit::event::polish(
+                        &train_data,
+                        &start,
+                        &settings,
+                        &crate::fit::region(ModelId::V8, config.fit.physical),
+                    )
+                })
+                .ok_or_else(|| {
+                    ValidateError::Setting(format!(
+                        "{}: the event objective could not start from the maximum-likelihood fit \
                      (no labelled training stroke or an invalid model)",
-                    split.name
-                ))
-            })?;
+                        split.name
+                    ))
+                })?;
             let report = EventPolishReport {
                 strokes: p.strokes,
                 event_loss: p.event_loss,
@@ -581,10 +590,10 @@ fn run_split(
                 iterations: p.iterations,
                 seconds: t0.elapsed().as_secs_f64(),
             };
-            (p.params, Some(report))
+            (ModelParams::from(p.params), Some(report))
         }
     };
-    let model64 = Model::new(&params)?;
+    let model64 = AnyModel::new(&params)?;
     let package_for = |k: u16| -> Result<Package, ValidateError> {
         let table = crate::package::table(&params, &train_data, config.threshold as f32, k)?;
         Ok(Package::new(
@@ -938,6 +947,13 @@ fn check(config: &ValidateConfig) -> Result<(), ValidateError> {
     }
     if config.cof_alarm_levels.is_empty() {
         return bad("the COF alarm needs at least one candidate level");
+    }
+    if config.event.is_some() && config.fit.model != ModelId::V8 {
+        return Err(ValidateError::Setting(format!(
+            "--objective event is written for V8 only; the fit is {} (use --model v8, or the \
+             likelihood objective for {})",
+            config.fit.model, config.fit.model
+        )));
     }
     Ok(())
 }

@@ -198,7 +198,7 @@ fn scheme_tables(scheme: &SchemeReport, r: &ValidationReport, s: &mut String) {
     for sp in &scheme.splits {
         let _ = writeln!(
             s,
-            "| {} | {} / {} | {} / {} | {:.3} | {:.3} | {:.4} | {:.4} | {:.4} | {:.2} | {} |",
+            "| {} | {} / {} | {} / {} | {:.3} | {:.3} | {:.4} | {} | {} | {:.2} | {} |",
             sp.name,
             sp.train.0,
             sp.train.1,
@@ -207,8 +207,8 @@ fn scheme_tables(scheme: &SchemeReport, r: &ValidationReport, s: &mut String) {
             sp.fit_log_likelihood,
             sp.test_log_likelihood,
             sp.test_log_likelihood / sp.test.1.max(1) as f64,
-            sp.params.mu_l,
-            sp.params.mu_h,
+            well(sp.params.get("mu_L")),
+            well(sp.params.get("mu_H")),
             sp.fit_seconds,
             if sp.flags.is_empty() {
                 "none".to_string()
@@ -641,4 +641,9 @@ where
             .draw()?;
     }
     Ok(())
+}
+
+/// A well position to four decimals, `-` for a variant without wells.
+fn well(v: Option<f64>) -> String {
+    v.map_or("-".to_string(), |v| format!("{v:.4}"))
 }
