@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A failed write of an output file.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write {}: {source}", path.display())]
+#[error("cannot write {}", path.display())]
 pub struct WriteError {
     /// The destination file.
     pub path: PathBuf,
@@ -446,8 +446,9 @@ mod tests {
             Err(io::Error::other("simulated failure"))
         })
         .unwrap_err();
-        assert!(err.to_string().contains("out.txt"), "{err}");
-        assert!(err.to_string().contains("simulated failure"), "{err}");
+        let text = crate::error_chain(&err);
+        assert!(text.contains("out.txt"), "{text}");
+        assert!(text.contains("simulated failure"), "{text}");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 

@@ -43,25 +43,27 @@ impl TemperatureMap {
     /// let m = host_train::dataset::TemperatureMap::parse("25:160")?;
     /// assert_eq!(m.apply(25.0), 160.0);
     /// assert_eq!(m.apply(170.0), 170.0);
-    /// # Ok::<(), String>(())
+    /// # Ok::<(), host_train::dataset::MapError>(())
     /// ```
-    pub fn parse(text: &str) -> Result<Self, String> {
+    ///
+    /// # Errors
+    /// [`MapError`] names the pair that is not `RECORDED:MODEL` with two finite numbers.
+    pub fn parse(text: &str) -> Result<Self, MapError> {
         let mut pairs = Vec::new();
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (a, b) = part.split_once(':').ok_or_else(|| {
-                format!("temperature mapping `{part}`: expected RECORDED:MODEL, e.g. 25:160")
-            })?;
+            let fail = |problem: String| MapError {
+                pair: part.to_string(),
+                problem,
+            };
+            let (a, b) = part
+                .split_once(':')
+                .ok_or_else(|| fail("expected RECORDED:MODEL, e.g. 25:160".to_string()))?;
             let num = |s: &str| {
                 s.trim()
                     .parse::<f64>()
                     .ok()
                     .filter(|v| v.is_finite())
-                    .ok_or_else(|| {
-                        format!(
-                            "temperature mapping `{part}`: `{}` is not a temperature",
-                            s.trim()
-                        )
-                    })
+                    .ok_or_else(|| fail(format!("`{}` is not a temperature", s.trim())))
             };
             pairs.push((num(a)?, num(b)?));
         }
@@ -75,6 +77,16 @@ impl TemperatureMap {
             .find(|(r, _)| *r == recorded)
             .map_or(recorded, |(_, m)| *m)
     }
+}
+
+/// A temperature mapping (`--map`) that is not a list of `RECORDED:MODEL` pairs.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("temperature mapping `{pair}`: {problem}")]
+pub struct MapError {
+    /// The pair as written.
+    pub pair: String,
+    /// What is wrong with it.
+    pub problem: String,
 }
 
 /// One series of consecutive strokes at one die temperature.
@@ -553,15 +565,11 @@ mod tests {
             TemperatureMap::parse("").unwrap(),
             TemperatureMap::identity()
         );
-        assert!(
-            TemperatureMap::parse("25=160")
-                .unwrap_err()
-                .contains("RECORDED:MODEL")
-        );
-        assert!(
-            TemperatureMap::parse("25:hot")
-                .unwrap_err()
-                .contains("`hot`")
-        );
+        let e = TemperatureMap::parse("20:150, 25=160").unwrap_err();
+        assert_eq!(e.pair, "25=160");
+        assert!(e.to_string().contains("RECORDED:MODEL"), "{e}");
+        let e = TemperatureMap::parse("25:hot").unwrap_err();
+        assert_eq!(e.pair, "25:hot");
+        assert!(e.to_string().contains("`hot`"), "{e}");
     }
 }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 #[non_exhaustive]
 pub enum ParamsFileError {
     /// The file could not be read.
-    #[error("{}: cannot read: {source}", path.display())]
+    #[error("{}: cannot read", path.display())]
     Read {
         /// The file.
         path: PathBuf,
@@ -23,7 +23,7 @@ pub enum ParamsFileError {
         source: std::io::Error,
     },
     /// The blob was refused by [`galling::blob::decode`].
-    #[error("{}: {source}", path.display())]
+    #[error("{}", path.display())]
     Blob {
         /// The file.
         path: PathBuf,
@@ -44,7 +44,7 @@ pub enum ParamsFileError {
         message: String,
     },
     /// The parameters are not a valid model.
-    #[error("{}: {source}", path.display())]
+    #[error("{}", path.display())]
     Invalid {
         /// The file.
         path: PathBuf,

@@ -50,7 +50,7 @@ pub fn simulate_runs(
 }
 
 /// Where simulated trajectories start.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StartRule {
     /// The first observed COF of the series being compared against.

@@ -75,10 +75,10 @@ pub enum TrainError {
     #[error(transparent)]
     Data(#[from] DataError),
     /// The fit failed.
-    #[error("fit failed: {0}")]
+    #[error("fit failed")]
     Fit(#[from] FitError),
     /// The fitted parameters, rounded to float32 for the firmware, are not a valid model.
-    #[error("the float32-rounded parameters are not a valid model: {0}")]
+    #[error("the float32-rounded parameters are not a valid model")]
     Float32Params(#[source] ParamError),
     /// The blob's package could not be built.
     #[error(transparent)]
