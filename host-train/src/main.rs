@@ -136,9 +136,10 @@ struct DataArgs {
 }
 
 impl DataArgs {
-    fn load(&self) -> Result<(Dataset, TemperatureMap)> {
+    fn load(&self, quiet: bool) -> Result<(Dataset, TemperatureMap)> {
         let map = TemperatureMap::parse(&self.map)?;
-        let data = Dataset::load(&self.data, &map)?;
+        let (data, report) = Dataset::load_reported(&self.data, &map)?;
+        cli::show_load_report(&report, quiet);
         Ok((data, map))
     }
 }
@@ -407,7 +408,7 @@ fn run(cli: &Cli) -> Result<()> {
 
 fn analyze(a: &AnalyzeArgs, quiet: bool) -> Result<()> {
     let (params, _) = host_train::params_file::load(&a.params)?;
-    let (data, _) = a.data.load()?;
+    let (data, _) = a.data.load(quiet)?;
     let analysis = host_train::analyze::analyze(&data, &params, a.worst)?;
     let source = format!(
         "Parameters {} on data {} (map {:?}).",
@@ -539,7 +540,7 @@ fn tune(a: &TuneArgs, quiet: bool) -> Result<()> {
 
 fn blob(a: &BlobArgs, quiet: bool) -> Result<()> {
     let (params, format) = host_train::params_file::load(&a.params)?;
-    let (data, _) = a.data.load()?;
+    let (data, _) = a.data.load(quiet)?;
     let m = a.monitor.options()?;
     let (package, calibration) =
         host_train::package::build(&params, &data, m.threshold, m.horizon, &m.target)?;
@@ -663,6 +664,7 @@ fn train(a: &TrainArgs, quiet: bool) -> Result<()> {
         return Ok(());
     }
     let outcome = outcome?;
+    cli::show_load_report(&outcome.data_report, quiet);
     if !quiet {
         print!("{}", outcome.summary.render());
         println!("\nwrote:");
@@ -683,7 +685,7 @@ fn show_progress(bar: &ProgressBar, p: &Progress) {
 
 fn evaluate(a: &EvaluateArgs, quiet: bool) -> Result<()> {
     let (params, format) = host_train::params_file::load(&a.params)?;
-    let (data, _) = a.data.load()?;
+    let (data, _) = a.data.load(quiet)?;
     let table = LlTable::new(&params, &data)?;
     // validation and the data's ranges keep every transition finite; a sum that still is not
     // (an f32 total beyond 3.4e38) is an error, never a NaN table with exit 0

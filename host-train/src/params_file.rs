@@ -228,7 +228,7 @@ mod tests {
         p.mu_h = 0.1;
         let path = dir.path().join("p.json");
         std::fs::write(&path, to_json(&p, "bad")).unwrap();
-        let e = load(&path).unwrap_err().to_string();
+        let e = crate::error_chain(&load(&path).unwrap_err());
         assert!(e.contains("mu_L must lie below"), "{e}");
     }
 }

@@ -100,6 +100,8 @@ pub struct TrainOutcome {
     pub report: FitReport,
     /// Every file written, in order.
     pub files: Vec<PathBuf>,
+    /// What loading changed about the data (series split at stroke-number gaps).
+    pub data_report: crate::dataset::LoadReport,
 }
 
 /// Builds the summary of a finished fit on `data`.
@@ -167,7 +169,7 @@ pub fn train(
     config: &TrainConfig,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<TrainOutcome, TrainError> {
-    let data = Dataset::load(&config.data, &config.map)?;
+    let (data, data_report) = Dataset::load_reported(&config.data, &config.map)?;
     let (train_data, test_data) = match config.split {
         Some(f) => {
             let (a, b) = fit::temporal_split(&data, f)?;
@@ -241,5 +243,6 @@ pub fn train(
         summary,
         report,
         files,
+        data_report,
     })
 }

@@ -26,6 +26,16 @@ pub fn progress_bar(quiet: bool, what: &str) -> ProgressBar {
     bar
 }
 
+/// Tells the user what loading the data changed (series split at stroke-number gaps), on stderr so
+/// that `--json` output stays clean; nothing with `--quiet`.
+pub fn show_load_report(report: &host_train::dataset::LoadReport, quiet: bool) {
+    if !quiet {
+        for line in report.lines() {
+            eprintln!("note: {line}");
+        }
+    }
+}
+
 /// The error and each of its causes once, joined by `": "` (the library's errors name their
 /// context in their message and leave the cause to `source()`, so nothing repeats).
 pub fn error_message(e: &anyhow::Error) -> String {

@@ -54,7 +54,11 @@ pub fn run(a: &ReplayArgs, quiet: bool) -> Result<()> {
                 &|_, _| {},
             )?]
         }
-        (Some(path), None, _) => Dataset::load(path, &map)?.series,
+        (Some(path), None, _) => {
+            let (data, report) = Dataset::load_reported(path, &map)?;
+            super::show_load_report(&report, quiet);
+            data.series
+        }
         _ => bail!("give --data, or --strokes with --temperature"),
     };
     let (params, format) = host_train::params_file::load(&a.params)?;

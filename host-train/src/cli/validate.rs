@@ -89,7 +89,8 @@ pub enum ObjectiveKind {
 /// Unreadable data, bad settings, a failed fit, or an output that cannot be written.
 pub fn run(a: &ValidateArgs, quiet: bool) -> Result<()> {
     let map = TemperatureMap::parse(&a.map)?;
-    let data = Dataset::load(&a.data, &map)?;
+    let (data, report) = Dataset::load_reported(&a.data, &map)?;
+    super::show_load_report(&report, quiet);
     if a.folds < 2 {
         bail!("--folds must be at least 2");
     }
