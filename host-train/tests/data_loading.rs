@@ -46,13 +46,25 @@ fn evaluate_refuses_nan_folders_and_folders_without_mean_txt() {
     std::fs::write(dir.path().join("170/mean.txt"), "0.2\n0.3\n").unwrap();
     std::fs::create_dir_all(dir.path().join("NaN")).unwrap();
     std::fs::write(dir.path().join("NaN/mean.txt"), "0.2\n0.3\n").unwrap();
-    let err = run_err(&["evaluate", "--params", s(&params()), "--data", s(dir.path())]);
+    let err = run_err(&[
+        "evaluate",
+        "--params",
+        s(&params()),
+        "--data",
+        s(dir.path()),
+    ]);
     assert!(
         err.contains("NaN: folder name `NaN` is not a finite temperature"),
         "{err}"
     );
     std::fs::remove_dir_all(dir.path().join("NaN")).unwrap();
     std::fs::create_dir_all(dir.path().join("165")).unwrap();
-    let err = run_err(&["evaluate", "--params", s(&params()), "--data", s(dir.path())]);
+    let err = run_err(&[
+        "evaluate",
+        "--params",
+        s(&params()),
+        "--data",
+        s(dir.path()),
+    ]);
     assert!(err.contains("165: no mean.txt"), "{err}");
 }
