@@ -196,15 +196,6 @@ fn range_text(r: TemperatureRange) -> &'static str {
     }
 }
 
-/// Quotes a CSV field when it holds a comma, a quote or a line break (RFC 4180).
-fn field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
-}
-
 /// Writes the rows of every series as one CSV ([`CSV_HEADER`]: `temperature` is the model
 /// temperature in degC, the three signals are 0/1; numbers in shortest round-trip form, the first
 /// stroke's log-likelihood and jump posterior empty), atomically.
@@ -213,30 +204,29 @@ fn field(text: &str) -> String {
 /// [`crate::atomic::WriteError`] naming the file.
 pub fn write_csv(path: &Path, rows: &[Vec<ReplayRow>]) -> Result<(), crate::atomic::WriteError> {
     crate::atomic::write_with(path, |w| {
-        writeln!(w, "{CSV_HEADER}")?;
+        let mut csv = csv::Writer::from_writer(w);
+        csv.write_record(CSV_HEADER.split(','))?;
         for r in rows.iter().flatten() {
-            writeln!(
-                w,
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-                field(&r.series),
-                r.stroke,
-                r.temperature,
-                r.cof,
-                r.risk,
-                flag(r.hot_die),
-                flag(r.onset_warning),
-                flag(r.galling_detected),
-                r.recorded_temperature,
-                range_text(r.temperature_range),
-                r.excess,
-                r.hazard,
-                r.expected_strokes,
+            csv.write_record([
+                r.series.clone(),
+                r.stroke.to_string(),
+                r.temperature.to_string(),
+                r.cof.to_string(),
+                r.risk.to_string(),
+                flag(r.hot_die).to_string(),
+                flag(r.onset_warning).to_string(),
+                flag(r.galling_detected).to_string(),
+                r.recorded_temperature.to_string(),
+                range_text(r.temperature_range).to_string(),
+                r.excess.to_string(),
+                r.hazard.to_string(),
+                r.expected_strokes.to_string(),
                 opt(r.log_likelihood),
                 opt(r.jump_posterior),
-                flag(r.fault),
-            )?;
+                flag(r.fault).to_string(),
+            ])?;
         }
-        Ok(())
+        csv.flush()
     })
 }
 
