@@ -11,15 +11,20 @@
 
 use galling::Scalar;
 use galling::averager::{StrokeAverager, StrokeStats, StrokeWindow, metres_to_counts};
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// The columns a stroke file must have.
 pub const REQUIRED_COLUMNS: [&str; 3] = ["force_y", "force_z", "position_x"];
 
 /// What was wrong with a stroke file or folder: names the file, and the line and column where they
-/// apply.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// apply (`path:line: column `name`: message`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{}{}: {}{message}",
+    path.display(),
+    line.map(|l| format!(":{l}")).unwrap_or_default(),
+    column.as_ref().map(|c| format!("column `{c}`: ")).unwrap_or_default()
+)]
 pub struct AverageError {
     /// The file or folder.
     pub path: PathBuf,
@@ -30,22 +35,6 @@ pub struct AverageError {
     /// What is wrong.
     pub message: String,
 }
-
-impl fmt::Display for AverageError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.path.display())?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-        }
-        write!(f, ": ")?;
-        if let Some(column) = &self.column {
-            write!(f, "column `{column}`: ")?;
-        }
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for AverageError {}
 
 fn error(
     path: &Path,

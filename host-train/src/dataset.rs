@@ -13,7 +13,6 @@
 //! ```
 
 use std::collections::HashMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::string::{String, ToString};
 use std::vec::Vec;
@@ -119,8 +118,9 @@ pub struct Dataset {
     pub series: Vec<Series>,
 }
 
-/// What was wrong with a data file.
-#[derive(Debug, Clone, PartialEq)]
+/// What was wrong with a data file: `path:line: message`, or `path: message` without a line.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
 pub struct DataError {
     /// The file or folder.
     pub path: PathBuf,
@@ -129,17 +129,6 @@ pub struct DataError {
     /// What is wrong.
     pub message: String,
 }
-
-impl fmt::Display for DataError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{line}: {}", self.path.display(), self.message),
-            None => write!(f, "{}: {}", self.path.display(), self.message),
-        }
-    }
-}
-
-impl std::error::Error for DataError {}
 
 fn err(path: &Path, line: Option<usize>, message: impl Into<String>) -> DataError {
     DataError {
