@@ -18,6 +18,8 @@ cargo fmt --all --check
 
 section "lints"
 cargo clippy --workspace --all-targets -- -D warnings
+# host-train's library without its CLI layer (clap, anyhow, indicatif belong to the binary only)
+cargo clippy -p host-train --lib --no-default-features -- -D warnings
 cargo clippy -p galling --lib --no-default-features --target thumbv7em-none-eabihf -- -D warnings
 
 section "docs"

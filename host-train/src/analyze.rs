@@ -298,7 +298,7 @@ pub enum AnalyzeError {
     #[error(transparent)]
     Plot(#[from] crate::plots::PlotError),
     /// The output folder could not be created.
-    #[error("cannot create {}: {source}", path.display())]
+    #[error("cannot create {}", path.display())]
     OutDir {
         /// The folder.
         path: PathBuf,

@@ -17,14 +17,14 @@
 //! ```
 
 use std::collections::BTreeSet;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A failed write of an output file.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write {}: {source}", path.display())]
+#[error("cannot write {}", path.display())]
 pub struct WriteError {
     /// The destination file.
     pub path: PathBuf,
@@ -55,39 +55,38 @@ pub fn write_with(
         path: path.to_path_buf(),
         source,
     };
-    let tmp = temp_path(path).map_err(fail)?;
-    let result = (|| {
-        let file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        let mut w = io::BufWriter::new(file);
-        fill(&mut w)?;
-        let file = w.into_inner().map_err(io::IntoInnerError::into_error)?;
-        file.sync_all()?;
-        drop(file);
-        fs::rename(&tmp, path)?;
-        // Make the rename itself durable.
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            sync_dir(dir);
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.map_err(fail)
-}
-
-/// `.<name>.<pid>.<n>.tmp` beside `path` (same folder, hence same file system, so the rename is atomic).
-fn temp_path(path: &Path) -> io::Result<PathBuf> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
     let name = path.file_name().ok_or_else(|| {
-        io::Error::new(
+        fail(io::Error::new(
             io::ErrorKind::InvalidInput,
             "the output path has no file name",
-        )
+        ))
     })?;
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let tmp_name = format!(".{}.{}.{n}.tmp", name.to_string_lossy(), std::process::id());
-    Ok(path.with_file_name(tmp_name))
+    // The temporary file lies beside `path` (same file system, so the rename is atomic) and is
+    // removed when dropped unpersisted: on any error below.
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let prefix = format!(".{}.", name.to_string_lossy());
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    // The mode a plain `File::create` gives (0o666 less the umask), not tempfile's private 0o600.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    (|| {
+        let mut tmp = builder.tempfile_in(dir)?;
+        {
+            let mut w = io::BufWriter::new(tmp.as_file_mut());
+            fill(&mut w)?;
+            w.flush()?;
+        }
+        tmp.as_file().sync_all()?;
+        tmp.persist(path).map_err(|e| e.error)?;
+        // Make the rename itself durable.
+        sync_dir(dir);
+        Ok(())
+    })()
+    .map_err(fail)
 }
 
 /// Name of the manifest an [`OutputSet`] writes into its folder: the set's files, one relative path a
@@ -446,9 +445,24 @@ mod tests {
             Err(io::Error::other("simulated failure"))
         })
         .unwrap_err();
-        assert!(err.to_string().contains("out.txt"), "{err}");
-        assert!(err.to_string().contains("simulated failure"), "{err}");
+        let text = crate::error_chain(&err);
+        assert!(text.contains("out.txt"), "{text}");
+        assert!(text.contains("simulated failure"), "{text}");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn written_files_get_the_mode_of_a_plain_create() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain.txt");
+        fs::write(&plain, b"x").unwrap();
+        let atomic = dir.path().join("atomic.txt");
+        write(&atomic, b"x").unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&atomic), mode(&plain));
+        assert_eq!(names(dir.path()), ["atomic.txt", "plain.txt"]);
     }
 
     #[test]

@@ -11,16 +11,20 @@
 
 use galling::Scalar;
 use galling::averager::{StrokeAverager, StrokeStats, StrokeWindow, metres_to_counts};
-use std::fmt;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 /// The columns a stroke file must have.
 pub const REQUIRED_COLUMNS: [&str; 3] = ["force_y", "force_z", "position_x"];
 
 /// What was wrong with a stroke file or folder: names the file, and the line and column where they
-/// apply.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// apply (`path:line: column `name`: message`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{}{}: {}{message}",
+    path.display(),
+    line.map(|l| format!(":{l}")).unwrap_or_default(),
+    column.as_ref().map(|c| format!("column `{c}`: ")).unwrap_or_default()
+)]
 pub struct AverageError {
     /// The file or folder.
     pub path: PathBuf,
@@ -31,22 +35,6 @@ pub struct AverageError {
     /// What is wrong.
     pub message: String,
 }
-
-impl fmt::Display for AverageError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.path.display())?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-        }
-        write!(f, ": ")?;
-        if let Some(column) = &self.column {
-            write!(f, "column `{column}`: ")?;
-        }
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for AverageError {}
 
 fn error(
     path: &Path,
@@ -88,19 +76,24 @@ pub fn average_stroke_file<S: Scalar>(
 ) -> Result<StrokeStats<S>, AverageError> {
     let file = std::fs::File::open(path)
         .map_err(|e| error(path, None, None, format!("cannot read: {e}")))?;
-    let mut lines = BufReader::new(file).lines();
-    let header = match lines.next() {
-        Some(h) => h.map_err(|e| error(path, Some(1), None, format!("cannot read: {e}")))?,
-        None => {
-            return Err(error(
-                path,
-                None,
-                None,
-                "empty file: expected a header with force_y, force_z, position_x",
-            ));
-        }
+    let csv_error = |e: csv::Error| {
+        let line = e.position().map(|p| p.line() as usize);
+        error(path, line, None, format!("cannot read: {e}"))
     };
-    let names: Vec<&str> = header.split(',').map(str::trim).collect();
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(file);
+    let header = reader.headers().map_err(csv_error)?.clone();
+    if header.iter().all(str::is_empty) {
+        return Err(error(
+            path,
+            None,
+            None,
+            "empty file: expected a header with force_y, force_z, position_x",
+        ));
+    }
+    let names: Vec<&str> = header.iter().collect();
     let mut columns = [0usize; 3];
     for (slot, want) in REQUIRED_COLUMNS.iter().enumerate() {
         columns[slot] = names.iter().position(|n| n == want).ok_or_else(|| {
@@ -114,30 +107,26 @@ pub fn average_stroke_file<S: Scalar>(
     }
     let mut averager = StrokeAverager::<S>::new(window);
     let mut rows = 0usize;
-    for (i, line) in lines.enumerate() {
-        let n = i + 2;
-        let line = line.map_err(|e| error(path, Some(n), None, format!("cannot read: {e}")))?;
-        if line.trim().is_empty() {
-            continue;
+    for record in reader.records() {
+        let fields = record.map_err(csv_error)?;
+        let n = fields.position().map_or(0, |p| p.line() as usize);
+        if fields.iter().all(str::is_empty) && fields.len() <= 1 {
+            continue; // a blank line
         }
-        let fields: Vec<&str> = line.split(',').collect();
         let value = |slot: usize| -> Result<f64, AverageError> {
             let column = REQUIRED_COLUMNS[slot];
-            let text = fields
-                .get(columns[slot])
-                .ok_or_else(|| {
-                    error(
-                        path,
-                        Some(n),
-                        Some(column),
-                        format!(
-                            "row has {} fields, the header has {}",
-                            fields.len(),
-                            names.len()
-                        ),
-                    )
-                })?
-                .trim();
+            let text = fields.get(columns[slot]).ok_or_else(|| {
+                error(
+                    path,
+                    Some(n),
+                    Some(column),
+                    format!(
+                        "row has {} fields, the header has {}",
+                        fields.len(),
+                        names.len()
+                    ),
+                )
+            })?;
             let v: f64 = text.parse().map_err(|_| {
                 error(
                     path,
@@ -314,24 +303,24 @@ pub fn write_csv(
 ) -> Result<PathBuf, crate::atomic::WriteError> {
     let path = dir.join("strokes.csv");
     crate::atomic::write_with(&path, |w| {
-        writeln!(w, "stroke,file,samples,mean,std")?;
+        let mut csv = csv::Writer::from_writer(w);
+        csv.write_record(["stroke", "file", "samples", "mean", "std"])?;
         for r in records {
             let file = r
                 .path
                 .file_name()
                 .map(|f| f.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            writeln!(
-                w,
-                "{},{},{},{},{}",
-                r.number,
-                file.replace(',', "_"),
-                r.stats.samples,
+            // a file name with a comma or quote is quoted (RFC 4180), never altered
+            csv.write_record([
+                r.number.to_string(),
+                file,
+                r.stats.samples.to_string(),
                 format_e18(r.stats.mean),
-                format_e18(r.stats.std)
-            )?;
+                format_e18(r.stats.std),
+            ])?;
         }
-        Ok(())
+        csv.flush()
     })?;
     Ok(path)
 }

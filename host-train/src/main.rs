@@ -9,9 +9,10 @@ use host_train::dataset::{Dataset, TemperatureMap};
 use host_train::fit::{self, FitOptions, Method, Progress};
 use host_train::simulation::StartRule;
 use host_train::summary::LlTable;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use std::path::PathBuf;
-use std::time::Duration;
+
+mod cli;
 
 /// Fit, compare, evaluate and simulate the galling model family (V8, V8-13, V9, V7), and prepare the firmware blob.
 #[derive(Debug, Parser)]
@@ -43,11 +44,11 @@ enum Command {
     /// Replay per-stroke data (or raw stroke recordings) through the core's per-stroke Monitor and
     /// write replay.csv (stroke, COF, log-likelihood, jump posterior, stay probability, risk,
     /// expected strokes to galling, alarm level and reason) and replay.{png,svg}.
-    Replay(host_train::replay::cli::ReplayArgs),
+    Replay(cli::replay::ReplayArgs),
     /// Predictive validity on held-out strokes: blocked cross-validation and a temporal split,
     /// Brier scores against baselines with bootstrap intervals, reliability, recalibration, alarm
     /// lead times and false warnings; writes validation.json, validation.md and figures.
-    Validate(host_train::validation::cli::ValidateArgs),
+    Validate(cli::validate::ValidateArgs),
     /// Write the firmware blob of a parameter file for stroke data: the risk table over the data's
     /// temperature range and the onset warning calibrated on its strokes (also re-exports an old
     /// version-1 params.bin).
@@ -172,9 +173,10 @@ struct DataArgs {
 }
 
 impl DataArgs {
-    fn load(&self) -> Result<(Dataset, TemperatureMap)> {
-        let map = TemperatureMap::parse(&self.map).map_err(anyhow::Error::msg)?;
-        let data = Dataset::load(&self.data, &map)?;
+    fn load(&self, quiet: bool) -> Result<(Dataset, TemperatureMap)> {
+        let map = TemperatureMap::parse(&self.map)?;
+        let (data, report) = Dataset::load_reported(&self.data, &map)?;
+        cli::show_load_report(&report, quiet);
         Ok((data, map))
     }
 }
@@ -187,6 +189,24 @@ enum MethodArg {
     Adam,
     /// Separable natural evolution strategy (GPUMD's NEP optimiser), then an L-BFGS polish.
     Snes,
+}
+
+/// `--sim-start`: the command-line names of [`StartRule`].
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum StartArg {
+    /// The first observed COF of the series being compared against.
+    Observed,
+    /// The model's initial COF, `clamp(mu0_base, 0.1, 1.3)`.
+    Model,
+}
+
+impl From<StartArg> for StartRule {
+    fn from(a: StartArg) -> Self {
+        match a {
+            StartArg::Observed => Self::Observed,
+            StartArg::Model => Self::Model,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -248,8 +268,8 @@ struct TrainArgs {
     #[arg(long, default_value_t = 1)]
     sim_seed: u64,
     /// Where simulated trajectories start: the series' first observed COF, or the model's mu0_base.
-    #[arg(long, value_enum, default_value_t = StartRule::Observed)]
-    sim_start: StartRule,
+    #[arg(long, value_enum, default_value_t = StartArg::Observed)]
+    sim_start: StartArg,
     /// Skip the figures.
     #[arg(long)]
     no_plots: bool,
@@ -419,26 +439,10 @@ fn main() -> std::process::ExitCode {
     match run(&cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", error_chain(&e));
+            eprintln!("error: {}", cli::error_message(&e));
             std::process::ExitCode::FAILURE
         }
     }
-}
-
-/// The error and its causes, each cause once: most errors already quote their source in their
-/// message ("file: reason"), which `{:#}` would repeat.
-fn error_chain(e: &anyhow::Error) -> String {
-    let mut message = String::new();
-    for cause in e.chain() {
-        let text = cause.to_string();
-        if !message.contains(&text) {
-            if !message.is_empty() {
-                message.push_str(": ");
-            }
-            message.push_str(&text);
-        }
-    }
-    message
 }
 
 fn run(cli: &Cli) -> Result<()> {
@@ -448,8 +452,8 @@ fn run(cli: &Cli) -> Result<()> {
         Command::Simulate(a) => simulate(a, cli.quiet),
         Command::Average(a) => average(a, cli.quiet),
         Command::DemoData(a) => demo(a, cli.quiet),
-        Command::Replay(a) => host_train::replay::cli::run(a, cli.quiet),
-        Command::Validate(a) => host_train::validation::cli::run(a, cli.quiet),
+        Command::Replay(a) => cli::replay::run(a, cli.quiet),
+        Command::Validate(a) => cli::validate::run(a, cli.quiet),
         Command::Blob(a) => blob(a, cli.quiet),
         Command::Tune(a) => tune(a, cli.quiet),
         Command::Analyze(a) => analyze(a, cli.quiet),
@@ -459,7 +463,7 @@ fn run(cli: &Cli) -> Result<()> {
 
 fn analyze(a: &AnalyzeArgs, quiet: bool) -> Result<()> {
     let (params, _) = host_train::params_file::load(&a.params)?;
-    let (data, _) = a.data.load()?;
+    let (data, _) = a.data.load(quiet)?;
     let analysis = host_train::analyze::analyze(&data, &params, a.worst)?;
     let source = format!(
         "Parameters {} on data {} (map {:?}).",
@@ -550,7 +554,7 @@ fn tune(a: &TuneArgs, quiet: bool) -> Result<()> {
             shard,
             threads: a.threads,
         };
-        let progress = bar(quiet, 1, "phase 1 runs");
+        let progress = cli::progress_bar(quiet, "phase 1 runs");
         let on = |done: usize, total: usize| {
             progress.set_length(total as u64);
             progress.set_position(done as u64);
@@ -589,25 +593,9 @@ fn tune(a: &TuneArgs, quiet: bool) -> Result<()> {
     Ok(())
 }
 
-fn bar(quiet: bool, len: u64, what: &str) -> ProgressBar {
-    if quiet {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(len);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} {msg:28} [{elapsed_precise}] {wide_bar} {pos}/{len} (eta {eta})",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar.set_message(what.to_string());
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
-}
-
 fn blob(a: &BlobArgs, quiet: bool) -> Result<()> {
     let (params, format) = host_train::params_file::load(&a.params)?;
-    let (data, _) = a.data.load()?;
+    let (data, _) = a.data.load(quiet)?;
     let m = a.monitor.options()?;
     let (package, calibration) =
         host_train::package::build(&params, &data, m.threshold, m.horizon, &m.target)?;
@@ -629,7 +617,7 @@ fn blob(a: &BlobArgs, quiet: bool) -> Result<()> {
 }
 
 fn train(a: &TrainArgs, quiet: bool) -> Result<()> {
-    let map = TemperatureMap::parse(&a.data.map).map_err(anyhow::Error::msg)?;
+    let map = TemperatureMap::parse(&a.data.map)?;
     let mut options = FitOptions::default();
     match a.method {
         MethodArg::Lbfgs => {}
@@ -705,12 +693,12 @@ fn train(a: &TrainArgs, quiet: bool) -> Result<()> {
         fit: options,
         sim_runs: a.sim_runs,
         sim_seed: a.sim_seed,
-        sim_start: a.sim_start,
+        sim_start: a.sim_start.into(),
         plots: !a.no_plots,
         monitor: a.monitor.options()?,
         split: a.split,
     };
-    let progress = bar(quiet, 1, "fitting");
+    let progress = cli::progress_bar(quiet, "fitting");
     let on_progress = |p: Progress| show_progress(&progress, &p);
     let outcome = host_train::train::train(&config, &on_progress);
     progress.finish_and_clear();
@@ -729,6 +717,7 @@ fn train(a: &TrainArgs, quiet: bool) -> Result<()> {
         return Ok(());
     }
     let outcome = outcome?;
+    cli::show_load_report(&outcome.data_report, quiet);
     if !quiet {
         print!("{}", outcome.summary.render());
         println!("\nwrote:");
@@ -749,7 +738,7 @@ fn show_progress(bar: &ProgressBar, p: &Progress) {
 
 fn evaluate(a: &EvaluateArgs, quiet: bool) -> Result<()> {
     let (params, format) = host_train::params_file::load(&a.params)?;
-    let (data, _) = a.data.load()?;
+    let (data, _) = a.data.load(quiet)?;
     let table = LlTable::new(&params, &data)?;
     // validation and the data's ranges keep every transition finite; a sum that still is not
     // (an f32 total beyond 3.4e38) is an error, never a NaN table with exit 0
@@ -857,7 +846,7 @@ fn simulate(a: &SimulateArgs, quiet: bool) -> Result<()> {
 }
 
 fn average(a: &AverageArgs, quiet: bool) -> Result<()> {
-    let progress = bar(quiet, 1, "averaging strokes");
+    let progress = cli::progress_bar(quiet, "averaging strokes");
     let records = host_train::averaging::average_folder::<f64>(
         &a.folder,
         StrokeWindow::default(),
@@ -893,7 +882,7 @@ fn average(a: &AverageArgs, quiet: bool) -> Result<()> {
 }
 
 fn demo(a: &DemoArgs, quiet: bool) -> Result<()> {
-    let map = TemperatureMap::parse(&a.map).map_err(anyhow::Error::msg)?;
+    let map = TemperatureMap::parse(&a.map)?;
     let params: V8Params<f64> = V8Params::PUBLISHED_FIT.map(f64::from);
     let series = host_train::demo::generate(&params, &map, a.seed)?;
     let files = host_train::demo::write(&a.out, &series)?;
@@ -913,7 +902,7 @@ fn demo(a: &DemoArgs, quiet: bool) -> Result<()> {
 }
 
 fn compare(a: &CompareArgs, quiet: bool) -> Result<()> {
-    let (data, _) = a.data.load()?;
+    let (data, _) = a.data.load(quiet)?;
     let mut params = Vec::new();
     for path in &a.params {
         params.push(host_train::params_file::load(path)?.0);
@@ -934,7 +923,8 @@ fn compare(a: &CompareArgs, quiet: bool) -> Result<()> {
         sim_runs: a.sim_runs,
         sim_seed: a.sim_seed,
     };
-    let progress = bar(quiet, config.models.len() as u64, "comparing");
+    let progress = cli::progress_bar(quiet, "comparing");
+    progress.set_length(config.models.len() as u64);
     let comparison = host_train::compare::compare(&data, &config);
     progress.finish_and_clear();
     let comparison = comparison?;

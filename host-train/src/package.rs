@@ -57,13 +57,13 @@ impl Default for CalibrationTarget {
 #[non_exhaustive]
 pub enum PackageBuildError {
     /// The float32 parameters are not a valid model.
-    #[error("the float32-rounded parameters are not a valid model: {0}")]
+    #[error("the float32-rounded parameters are not a valid model")]
     Params(#[from] ParamError),
     /// The table specification is invalid.
-    #[error("risk table: {0}")]
+    #[error("risk table")]
     Table(#[from] galling::risk::TableError),
     /// The package was refused.
-    #[error("package: {0}")]
+    #[error("package")]
     Package(#[from] PackageError),
     /// The data has no series.
     #[error("the data has no series: nothing to take the trained temperature range from")]

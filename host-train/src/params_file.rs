@@ -37,7 +37,7 @@ use std::path::{Path, PathBuf};
 #[non_exhaustive]
 pub enum ParamsFileError {
     /// The file could not be read.
-    #[error("{}: cannot read: {source}", path.display())]
+    #[error("{}: cannot read", path.display())]
     Read {
         /// The file.
         path: PathBuf,
@@ -46,7 +46,7 @@ pub enum ParamsFileError {
         source: std::io::Error,
     },
     /// The blob was refused by [`galling::blob::decode`].
-    #[error("{}: {source}", path.display())]
+    #[error("{}", path.display())]
     Blob {
         /// The file.
         path: PathBuf,
@@ -77,7 +77,7 @@ pub enum ParamsFileError {
         expected: ModelId,
     },
     /// The parameters are not a valid model.
-    #[error("{}: {source}", path.display())]
+    #[error("{}", path.display())]
     Invalid {
         /// The file.
         path: PathBuf,
@@ -501,7 +501,7 @@ mod tests {
         p.mu_h = 0.1;
         let path = dir.path().join("p.json");
         std::fs::write(&path, to_json(&ModelParams::from(p), "bad")).unwrap();
-        let e = load(&path).unwrap_err().to_string();
+        let e = crate::error_chain(&load(&path).unwrap_err());
         assert!(e.contains("mu_L must lie below"), "{e}");
     }
 }

@@ -150,7 +150,7 @@ pub(crate) fn render_with(
     }
     let mut bytes = Vec::new();
     encode_png(&pixels, size, &mut bytes).map_err(|e| fail(&png, &e))?;
-    crate::atomic::write(&png, &bytes).map_err(|e| fail(&png, &e))?;
+    crate::atomic::write(&png, &bytes).map_err(|e| fail(&png, &e.source))?;
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
@@ -158,7 +158,7 @@ pub(crate) fn render_with(
             .and_then(|()| Ok(root.present()?))
             .map_err(|e| fail(&svg, &e))?;
     }
-    crate::atomic::write(&svg, text.as_bytes()).map_err(|e| fail(&svg, &e))?;
+    crate::atomic::write(&svg, text.as_bytes()).map_err(|e| fail(&svg, &e.source))?;
     Ok([png, svg])
 }
 

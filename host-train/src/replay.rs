@@ -24,13 +24,13 @@ use std::path::{Path, PathBuf};
 #[non_exhaustive]
 pub enum ReplayError {
     /// The package was refused.
-    #[error("invalid monitor package: {0}")]
+    #[error("invalid monitor package")]
     Package(#[from] PackageError),
     /// The package could not be built from parameters and data.
     #[error(transparent)]
     Build(#[from] crate::package::PackageBuildError),
     /// The monitor rejected a stroke.
-    #[error("series {series}, stroke {stroke} (COF {cof}, {temperature} C): {source}")]
+    #[error("series {series}, stroke {stroke} (COF {cof}, {temperature} C)")]
     Stroke {
         /// The series label.
         series: String,
@@ -196,15 +196,6 @@ fn range_text(r: TemperatureRange) -> &'static str {
     }
 }
 
-/// Quotes a CSV field when it holds a comma, a quote or a line break (RFC 4180).
-fn field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
-}
-
 /// Writes the rows of every series as one CSV ([`CSV_HEADER`]: `temperature` is the model
 /// temperature in degC, the three signals are 0/1; numbers in shortest round-trip form, the first
 /// stroke's log-likelihood and jump posterior empty), atomically.
@@ -213,30 +204,29 @@ fn field(text: &str) -> String {
 /// [`crate::atomic::WriteError`] naming the file.
 pub fn write_csv(path: &Path, rows: &[Vec<ReplayRow>]) -> Result<(), crate::atomic::WriteError> {
     crate::atomic::write_with(path, |w| {
-        writeln!(w, "{CSV_HEADER}")?;
+        let mut csv = csv::Writer::from_writer(w);
+        csv.write_record(CSV_HEADER.split(','))?;
         for r in rows.iter().flatten() {
-            writeln!(
-                w,
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-                field(&r.series),
-                r.stroke,
-                r.temperature,
-                r.cof,
-                r.risk,
-                flag(r.hot_die),
-                flag(r.onset_warning),
-                flag(r.galling_detected),
-                r.recorded_temperature,
-                range_text(r.temperature_range),
-                r.excess,
-                r.hazard,
-                r.expected_strokes,
+            csv.write_record([
+                r.series.clone(),
+                r.stroke.to_string(),
+                r.temperature.to_string(),
+                r.cof.to_string(),
+                r.risk.to_string(),
+                flag(r.hot_die).to_string(),
+                flag(r.onset_warning).to_string(),
+                flag(r.galling_detected).to_string(),
+                r.recorded_temperature.to_string(),
+                range_text(r.temperature_range).to_string(),
+                r.excess.to_string(),
+                r.hazard.to_string(),
+                r.expected_strokes.to_string(),
                 opt(r.log_likelihood),
                 opt(r.jump_posterior),
-                flag(r.fault),
-            )?;
+                flag(r.fault).to_string(),
+            ])?;
         }
-        Ok(())
+        csv.flush()
     })
 }
 
@@ -367,120 +357,4 @@ where
             .draw()?;
     }
     Ok(())
-}
-
-/// Command-line interface of `host-train replay`.
-pub mod cli {
-    use crate::dataset::{Dataset, TemperatureMap};
-    use anyhow::{Context, Result, bail};
-    use std::path::PathBuf;
-
-    /// Arguments of `host-train replay`.
-    #[derive(Debug, clap::Args)]
-    pub struct ReplayArgs {
-        /// The blob the press runs (params.bin, version 2). A params.json (or an old version-1
-        /// blob) works too: its package is then built for the replayed data (risk table over its
-        /// temperature range, onset warning calibrated on its strokes: in-sample).
-        #[arg(long)]
-        pub params: PathBuf,
-        /// Per-stroke data: a folder with one T/mean.txt per temperature T, or a CSV with the header
-        /// temperature,series,stroke,cof.
-        #[arg(long, required_unless_present = "strokes", conflicts_with = "strokes")]
-        pub data: Option<PathBuf>,
-        /// A folder of raw stroke CSV recordings (one series), averaged with the core's streaming
-        /// StrokeAverager in f32; needs --temperature.
-        #[arg(long, requires = "temperature")]
-        pub strokes: Option<PathBuf>,
-        /// Recorded die temperature of the --strokes series, degC (the --map applies).
-        #[arg(long)]
-        pub temperature: Option<f64>,
-        /// Temperatures to evaluate recorded series at, RECORDED:MODEL pairs separated by commas.
-        #[arg(long, default_value = "25:160")]
-        pub map: String,
-        /// Output folder: replay.csv, replay.png, replay.svg.
-        #[arg(long)]
-        pub out: PathBuf,
-        /// Skip the figure.
-        #[arg(long)]
-        pub no_plots: bool,
-    }
-
-    /// Runs `host-train replay`.
-    ///
-    /// # Errors
-    /// Unreadable parameters or data (naming file, line and field), a stroke the monitor rejects,
-    /// or an output that cannot be written.
-    pub fn run(a: &ReplayArgs, quiet: bool) -> Result<()> {
-        let map = TemperatureMap::parse(&a.map).map_err(anyhow::Error::msg)?;
-        let series = match (&a.data, &a.strokes, a.temperature) {
-            (_, Some(dir), Some(t)) => {
-                if !t.is_finite() {
-                    bail!("--temperature must be a finite number of degC");
-                }
-                vec![super::series_from_strokes(
-                    dir,
-                    t,
-                    map.apply(t),
-                    &|_, _| {},
-                )?]
-            }
-            (Some(path), None, _) => Dataset::load(path, &map)?.series,
-            _ => bail!("give --data, or --strokes with --temperature"),
-        };
-        let (params, format) = crate::params_file::load(&a.params)?;
-        let package = match format {
-            crate::params_file::ParamsFormat::Blob => crate::params_file::load_package(&a.params)?,
-            _ => {
-                let data = Dataset {
-                    series: series.clone(),
-                };
-                let d = crate::train::MonitorOptions::default();
-                crate::package::build(&params, &data, d.threshold, d.horizon, &d.target)?.0
-            }
-        };
-        let rows = super::replay_all(&package, &series)?;
-        std::fs::create_dir_all(&a.out)
-            .with_context(|| format!("cannot create {}", a.out.display()))?;
-        let csv = a.out.join("replay.csv");
-        super::write_csv(&csv, &rows)?;
-        let mut files = vec![csv];
-        let table = package.table();
-        if !a.no_plots {
-            files.extend(super::draw(
-                &a.out,
-                "replay",
-                &rows,
-                f64::from(table.threshold()),
-                table.spec().horizon,
-            )?);
-        }
-        if !quiet {
-            let threshold = f64::from(table.threshold());
-            for r in &rows {
-                let Some(first) = r.first() else { continue };
-                let cof: Vec<f64> = r.iter().map(|x| x.cof).collect();
-                let warning: Vec<bool> = r.iter().map(|x| x.onset_warning).collect();
-                let c = crate::package::count(&cof, &warning, threshold, &vec![true; r.len()]);
-                println!(
-                    "{}: {} strokes at {} C: hot die on {} strokes; onset warning raised {} times \
-                     ({:.1} % of clean strokes under it), {} of {} onsets warned ahead; galling \
-                     detected on {} strokes",
-                    first.series,
-                    r.len(),
-                    first.temperature,
-                    r.iter().filter(|x| x.hot_die).count(),
-                    c.raised,
-                    100.0 * c.clean_share(),
-                    c.warned,
-                    c.onsets,
-                    r.iter().filter(|x| x.galling_detected).count(),
-                );
-            }
-            println!("wrote:");
-            for f in &files {
-                println!("  {}", f.display());
-            }
-        }
-        Ok(())
-    }
 }

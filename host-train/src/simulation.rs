@@ -51,7 +51,7 @@ pub fn simulate_runs(
 }
 
 /// Where simulated trajectories start.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StartRule {
     /// The first observed COF of the series being compared against.
@@ -214,13 +214,16 @@ pub fn write_trajectories_csv(
     trajectories: &[Vec<f64>],
 ) -> Result<(), crate::atomic::WriteError> {
     crate::atomic::write_with(path, |w| {
-        writeln!(w, "run,stroke,temperature,cof")?;
+        let mut csv = csv::Writer::from_writer(w);
+        csv.write_record(["run", "stroke", "temperature", "cof"])?;
+        let temperature = temperature.to_string();
         for (run, t) in trajectories.iter().enumerate() {
+            let run = run.to_string();
             for (stroke, cof) in t.iter().enumerate() {
-                writeln!(w, "{run},{stroke},{temperature},{cof}")?;
+                csv.write_record([&run, &stroke.to_string(), &temperature, &cof.to_string()])?;
             }
         }
-        Ok(())
+        csv.flush()
     })
 }
 

@@ -75,10 +75,10 @@ pub enum TrainError {
     #[error(transparent)]
     Data(#[from] DataError),
     /// The fit failed.
-    #[error("fit failed: {0}")]
+    #[error("fit failed")]
     Fit(#[from] FitError),
     /// The fitted parameters, rounded to float32 for the firmware, are not a valid model.
-    #[error("the float32-rounded parameters are not a valid model: {0}")]
+    #[error("the float32-rounded parameters are not a valid model")]
     Float32Params(#[source] ParamError),
     /// The blob's package could not be built.
     #[error(transparent)]
@@ -100,6 +100,8 @@ pub struct TrainOutcome {
     pub report: FitReport,
     /// Every file written, in order.
     pub files: Vec<PathBuf>,
+    /// What loading changed about the data (series split at stroke-number gaps).
+    pub data_report: crate::dataset::LoadReport,
 }
 
 /// Builds the summary of a finished fit on `data`.
@@ -172,7 +174,7 @@ pub fn train(
     config: &TrainConfig,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<TrainOutcome, TrainError> {
-    let data = Dataset::load(&config.data, &config.map)?;
+    let (data, data_report) = Dataset::load_reported(&config.data, &config.map)?;
     let (train_data, test_data) = match config.split {
         Some(f) => {
             let (a, b) = fit::temporal_split(&data, f)?;
@@ -247,5 +249,6 @@ pub fn train(
         summary,
         report,
         files,
+        data_report,
     })
 }

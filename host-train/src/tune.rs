@@ -246,7 +246,7 @@ pub enum TuneError {
     #[error(transparent)]
     Data(#[from] DataError),
     /// A run failed.
-    #[error("run {key}: {source}")]
+    #[error("run {key}")]
     Fit {
         /// The run.
         key: String,
@@ -261,7 +261,7 @@ pub enum TuneError {
     #[error("{0}")]
     Setting(String),
     /// The output folder could not be created.
-    #[error("cannot create {}: {source}", path.display())]
+    #[error("cannot create {}", path.display())]
     OutDir {
         /// The folder.
         path: PathBuf,

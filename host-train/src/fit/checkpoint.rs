@@ -156,7 +156,7 @@ pub(crate) fn save(
         .map_err(|e| FitError::Checkpoint(format!("cannot encode the checkpoint: {e}")))?;
     json.push('\n');
     crate::atomic::write(&dir.join(FILE), json.as_bytes())
-        .map_err(|e| FitError::Checkpoint(e.to_string()))
+        .map_err(|e| FitError::Checkpoint(crate::error_chain(&e)))
 }
 
 /// Reads the checkpoint in `dir` and checks it against `expected`.

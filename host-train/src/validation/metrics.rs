@@ -342,8 +342,9 @@ impl BlockBootstrap {
     }
 }
 
-/// The `q`-quantile (`0..=1`) of `values` by linear interpolation between order statistics,
-/// ignoring NaN; NaN when none is left.
+/// The `q`-quantile (`0..=1`) of `values` by linear interpolation between order statistics
+/// ([`quantile_sorted`](crate::simulation::quantile_sorted) of the sorted values), ignoring NaN;
+/// NaN when none is left.
 ///
 /// ```
 /// use host_train::validation::metrics::percentile;
@@ -352,14 +353,8 @@ impl BlockBootstrap {
 /// ```
 pub fn percentile(values: &[f64], q: f64) -> f64 {
     let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
-    if v.is_empty() {
-        return f64::NAN;
-    }
     v.sort_by(f64::total_cmp);
-    let pos = q.clamp(0.0, 1.0) * (v.len() - 1) as f64;
-    let lo = pos.floor() as usize;
-    let hi = pos.ceil() as usize;
-    v[lo] + (v[hi] - v[lo]) * (pos - lo as f64)
+    crate::simulation::quantile_sorted(&v, q)
 }
 
 #[cfg(test)]

@@ -30,7 +30,6 @@
 //!   calibrated on its training strokes), the onset warning against COF-threshold, EWMA and CUSUM
 //!   charts tuned to the same alarm budget, in operator figures, with the monitor issue's goals.
 
-pub mod cli;
 pub mod figure;
 pub mod folds;
 pub mod metrics;
@@ -151,7 +150,7 @@ pub enum ValidateError {
     #[error(transparent)]
     Split(#[from] folds::SplitError),
     /// A fit failed.
-    #[error("fit of {split} failed: {source}")]
+    #[error("fit of {split} failed")]
     Fit {
         /// The split.
         split: String,

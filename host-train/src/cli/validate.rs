@@ -1,12 +1,10 @@
-//! Command-line interface of `host-train validate`.
+//! `host-train validate`: its arguments and the run.
 
-use super::{ValidateConfig, validate, write_outputs};
-use crate::dataset::{Dataset, TemperatureMap};
-use crate::fit::{LbfgsSettings, Method};
 use anyhow::{Result, bail};
-use indicatif::{ProgressBar, ProgressStyle};
+use host_train::dataset::{Dataset, TemperatureMap};
+use host_train::fit::{LbfgsSettings, Method};
+use host_train::validation::{self, ValidateConfig, validate, write_outputs};
 use std::path::PathBuf;
-use std::time::Duration;
 
 /// Arguments of `host-train validate`.
 #[derive(Debug, clap::Args)]
@@ -28,7 +26,7 @@ pub struct ValidateArgs {
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Galling threshold of the event, COF (fixed, independent of the fitted models).
-    #[arg(long, default_value_t = super::DEFAULT_THRESHOLD)]
+    #[arg(long, default_value_t = validation::DEFAULT_THRESHOLD)]
     pub threshold: f64,
     /// Event horizons k, strokes, comma separated.
     #[arg(long, value_delimiter = ',', default_values_t = [5u16, 10])]
@@ -59,7 +57,7 @@ pub struct ValidateArgs {
     #[arg(long)]
     pub fit_iterations: Option<usize>,
     /// Trajectories of the Monte Carlo check of the grid forecast (rounded up to a multiple of 64).
-    #[arg(long, default_value_t = super::MC_TRAJECTORIES)]
+    #[arg(long, default_value_t = validation::MC_TRAJECTORIES)]
     pub mc_trajectories: usize,
     /// Fitting objective: `mle` (maximum likelihood) or `event` (the maximum-likelihood fit polished
     /// by `-LL + W x` the k-stroke event loss at the alarm horizon and threshold).
@@ -69,7 +67,7 @@ pub struct ValidateArgs {
     #[arg(long, default_value_t = 1.0)]
     pub event_weight: f64,
     /// COF cells of the forecast the event objective differentiates (with `--objective event`).
-    #[arg(long, default_value_t = crate::fit::event::DEFAULT_CELLS)]
+    #[arg(long, default_value_t = host_train::fit::event::DEFAULT_CELLS)]
     pub event_cells: usize,
     /// Iteration cap of the event polish (with `--objective event`).
     #[arg(long, default_value_t = 200)]
@@ -90,8 +88,9 @@ pub enum ObjectiveKind {
 /// # Errors
 /// Unreadable data, bad settings, a failed fit, or an output that cannot be written.
 pub fn run(a: &ValidateArgs, quiet: bool) -> Result<()> {
-    let map = TemperatureMap::parse(&a.map).map_err(anyhow::Error::msg)?;
-    let data = Dataset::load(&a.data, &map)?;
+    let map = TemperatureMap::parse(&a.map)?;
+    let (data, report) = Dataset::load_reported(&a.data, &map)?;
+    super::show_load_report(&report, quiet);
     if a.folds < 2 {
         bail!("--folds must be at least 2");
     }
@@ -120,11 +119,11 @@ pub fn run(a: &ValidateArgs, quiet: bool) -> Result<()> {
         if a.event_cells < 2 {
             bail!("--event-cells must be at least 2");
         }
-        config.event = Some(crate::fit::event::EventSettings {
+        config.event = Some(host_train::fit::event::EventSettings {
             weight: a.event_weight,
             cells: a.event_cells,
             max_iterations: a.event_iterations,
-            ..crate::fit::event::EventSettings::default()
+            ..host_train::fit::event::EventSettings::default()
         });
     }
     if let Some(n) = a.fit_iterations {
@@ -140,19 +139,7 @@ pub fn run(a: &ValidateArgs, quiet: bool) -> Result<()> {
         s.local.max_iterations = n;
         config.fit.method = Method::Lbfgs(s);
     }
-    let bar = if quiet {
-        ProgressBar::hidden()
-    } else {
-        let b = ProgressBar::new(1);
-        b.set_style(
-            ProgressStyle::with_template(
-                "{spinner} {msg:44} [{elapsed_precise}] {wide_bar} {pos}/{len}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        b.enable_steady_tick(Duration::from_millis(200));
-        b
-    };
+    let bar = super::progress_bar(quiet, "validating");
     let progress = |what: &str, done: usize, total: usize| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
