@@ -9,6 +9,16 @@ use crate::params::v8_fields::*;
 /// V9's `k`: the barrier height, temperature independent (used as `|k|`; `h0` of the V8 kernel).
 static K: Field = Field { name: "k", ..H0 };
 
+/// V9's `omega0`: its physical box reaches 2, not 1. With a fixed potential the stay probability
+/// `1 - omega0 exp(-dV/D)` is clamped to 0.01 near the barrier top whenever `omega0 > 0.99`, and the
+/// upstream V9 fit uses exactly that (`omega0 = 1.24`, LL 1219.86); within `[0, 1]` V9 cannot
+/// reach it (best 1212.84). The bound stays finite: without one the fit degenerates to
+/// `omega0` in the thousands.
+static OMEGA0_V9: Field = Field {
+    physical: (0.0, 2.0),
+    ..OMEGA0
+};
+
 const fn free(i: u8) -> Source {
     Source::Free(i)
 }
@@ -112,7 +122,7 @@ pub const V9_TABLE: Variant = Variant {
         &K,
         &D0,
         &D_T,
-        &OMEGA0,
+        &OMEGA0_V9,
         &TAU,
         &J_MU,
         &J_T,
