@@ -420,7 +420,10 @@ pub fn analyze(
         .copied()
         .filter(|&l| l > 0.0)
         .fold(f64::INFINITY, f64::min);
-    let mut flags = crate::fit::physical_flags(params);
+    let mut flags: Vec<String> = crate::fit::physical_flags(params)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     for d in &directions {
         let comps = d
             .components
