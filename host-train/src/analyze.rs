@@ -254,6 +254,78 @@ pub struct TransitionRow {
     pub jump_posterior: f64,
 }
 
+/// A flag of the whole fit in an [`Analysis`]: a physical flag of the parameters or a direction of
+/// the information the data does not pin down. `Display` is the line `analysis.md` prints;
+/// serialised as that string.
+///
+/// ```
+/// use host_train::analyze::AnalysisFlag;
+/// let f = AnalysisFlag::NearSingular {
+///     relative: 1e-12,
+///     components: vec![("omega0".into(), 0.9)],
+/// };
+/// assert_eq!(
+///     f.to_string(),
+///     "near-singular direction (relative eigenvalue 1.0e-12) along [+0.90 omega0]: the data does not determine it"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnalysisFlag {
+    /// A [`physical_flags`](crate::fit::physical_flags) finding about the parameters.
+    Physical(crate::fit::PhysicalFlag),
+    /// The observed information has a negative eigenvalue: not a maximum along that direction.
+    NegativeCurvature {
+        /// The eigenvalue (scaled coordinates).
+        eigenvalue: f64,
+        /// Components of the direction larger than 0.2 in magnitude: `(parameter, component)`.
+        components: Vec<(String, f64)>,
+    },
+    /// The eigenvalue relative to the largest is below the singularity threshold.
+    NearSingular {
+        /// Eigenvalue relative to the largest.
+        relative: f64,
+        /// Components of the direction larger than 0.2 in magnitude: `(parameter, component)`.
+        components: Vec<(String, f64)>,
+    },
+}
+
+impl std::fmt::Display for AnalysisFlag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let comps = |c: &[(String, f64)]| {
+            c.iter()
+                .map(|(n, c)| format!("{c:+.2} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            Self::Physical(p) => write!(f, "{p}"),
+            Self::NegativeCurvature {
+                eigenvalue,
+                components,
+            } => write!(
+                f,
+                "negative curvature {eigenvalue:.3e} along [{}]: not a maximum there (a parameter on a bound?)",
+                comps(components)
+            ),
+            Self::NearSingular {
+                relative,
+                components,
+            } => write!(
+                f,
+                "near-singular direction (relative eigenvalue {relative:.1e}) along [{}]: the data does not determine it",
+                comps(components)
+            ),
+        }
+    }
+}
+
+/// Serialised as its `Display` text (the prose `analysis.json` has always held).
+impl Serialize for AnalysisFlag {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// The whole analysis (`analysis.json`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Analysis {
@@ -273,7 +345,7 @@ pub struct Analysis {
     /// Condition number of the information (largest / smallest positive eigenvalue).
     pub condition: f64,
     /// Flags of the whole fit.
-    pub flags: Vec<String>,
+    pub flags: Vec<AnalysisFlag>,
     /// The worst transitions, lowest log-probability first.
     pub worst: Vec<TransitionRow>,
 }
@@ -420,24 +492,21 @@ pub fn analyze(
         .copied()
         .filter(|&l| l > 0.0)
         .fold(f64::INFINITY, f64::min);
-    let mut flags = crate::fit::physical_flags(params);
+    let mut flags: Vec<AnalysisFlag> = crate::fit::physical_flags(params)
+        .into_iter()
+        .map(AnalysisFlag::Physical)
+        .collect();
     for d in &directions {
-        let comps = d
-            .components
-            .iter()
-            .map(|(n, c)| format!("{c:+.2} {n}"))
-            .collect::<Vec<_>>()
-            .join(", ");
         if d.eigenvalue < 0.0 {
-            flags.push(format!(
-                "negative curvature {:.3e} along [{comps}]: not a maximum there (a parameter on a bound?)",
-                d.eigenvalue
-            ));
+            flags.push(AnalysisFlag::NegativeCurvature {
+                eigenvalue: d.eigenvalue,
+                components: d.components.clone(),
+            });
         } else if d.relative < SINGULAR {
-            flags.push(format!(
-                "near-singular direction (relative eigenvalue {:.1e}) along [{comps}]: the data does not determine it",
-                d.relative
-            ));
+            flags.push(AnalysisFlag::NearSingular {
+                relative: d.relative,
+                components: d.components.clone(),
+            });
         }
     }
     let max_scaled_gradient = idx
@@ -835,5 +904,36 @@ mod tests {
             }
         }
         assert!((vals.iter().sum::<f64>() - 8.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn analysis_flags_keep_their_text_and_serialise_as_it() {
+        let comps = vec![("mu_L".to_string(), 0.71), ("tau".to_string(), -0.3)];
+        let neg = AnalysisFlag::NegativeCurvature {
+            eigenvalue: -2.5e-3,
+            components: comps.clone(),
+        };
+        assert_eq!(
+            neg.to_string(),
+            "negative curvature -2.500e-3 along [+0.71 mu_L, -0.30 tau]: not a maximum there (a parameter on a bound?)"
+        );
+        let sing = AnalysisFlag::NearSingular {
+            relative: 3.0e-11,
+            components: comps,
+        };
+        assert_eq!(
+            sing.to_string(),
+            "near-singular direction (relative eigenvalue 3.0e-11) along [+0.71 mu_L, -0.30 tau]: the data does not determine it"
+        );
+        let phys = crate::fit::PhysicalFlag::NotFinite {
+            name: "tau",
+            value: f64::NAN,
+        };
+        let p = AnalysisFlag::Physical(phys);
+        assert_eq!(p.to_string(), phys.to_string());
+        assert_eq!(
+            serde_json::to_value([&neg, &sing, &p]).unwrap(),
+            serde_json::json!([neg.to_string(), sing.to_string(), phys.to_string()])
+        );
     }
 }

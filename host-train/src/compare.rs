@@ -80,7 +80,7 @@ pub struct VariantRow {
     /// Wall time of the fit, seconds (`None` for parameters from a file).
     pub fit_seconds: Option<f64>,
     /// Physical flags of the parameters.
-    pub flags: Vec<String>,
+    pub flags: Vec<fit::PhysicalFlag>,
     /// Per temperature.
     pub per_temperature: Vec<TemperatureRow>,
     /// The parameters with the variant's names.
@@ -278,11 +278,7 @@ impl Comparison {
                 v.bic,
                 v.fit_seconds
                     .map_or("-".to_string(), |t| format!("{t:.1} s")),
-                if v.flags.is_empty() {
-                    "none".to_string()
-                } else {
-                    v.flags.join("; ")
-                }
+                fit::flags::join(&v.flags)
             );
         }
         let temps: Vec<(f64, f64, usize)> = self.variants.first().map_or(Vec::new(), |v| {

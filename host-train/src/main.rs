@@ -768,7 +768,7 @@ fn evaluate(a: &EvaluateArgs, quiet: bool) -> Result<()> {
         print!("{}", table.render());
         let flags = fit::physical_flags(&params);
         if !flags.is_empty() {
-            println!("physical flags: {}", flags.join("; "));
+            println!("physical flags: {}", fit::flags::join(&flags));
         }
     }
     Ok(())

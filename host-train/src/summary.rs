@@ -202,7 +202,7 @@ pub struct Summary {
     /// Distinct optima of the multistart, best first.
     pub optima: Vec<OptimumRow>,
     /// Physical-plausibility warnings about the fitted parameters (empty when none).
-    pub physical_flags: Vec<String>,
+    pub physical_flags: Vec<crate::fit::PhysicalFlag>,
     /// Whether the float32-rounded parameters (the blob) form a valid model.
     pub blob_params_valid: bool,
     /// Simulated against observed statistics.
@@ -352,11 +352,7 @@ impl Summary {
         let _ = writeln!(
             s,
             "\nphysical flags: {}",
-            if self.physical_flags.is_empty() {
-                "none".to_string()
-            } else {
-                self.physical_flags.join("; ")
-            }
+            crate::fit::flags::join(&self.physical_flags)
         );
         if let Some(m) = &self.monitor {
             let _ = write!(s, "\n{}", m.render());

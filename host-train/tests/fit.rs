@@ -10,7 +10,9 @@ use galling::family::{ModelId, ModelParams};
 use galling::{Kernel, Model, ParamField, Scalar, V8Params};
 use host_train::dataset::{Dataset, TemperatureMap};
 use host_train::fit::objective::Objective;
-use host_train::fit::{self, AdamSettings, FitError, FitOptions, Method, Progress, physical_flags};
+use host_train::fit::{
+    self, AdamSettings, FitError, FitOptions, Method, PhysicalFlag, Progress, physical_flags,
+};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The published Adam run's best log-likelihood (MODEL.md).
@@ -181,19 +183,19 @@ fn flags_name_out_of_bounds_and_bound_parameters() {
     let flags = physical_flags(&ModelParams::from(p));
     assert_eq!(flags.len(), 3, "{flags:?}");
     assert!(
-        flags
-            .iter()
-            .any(|f| f.contains("mu_H") && f.contains("outside"))
+        flags.iter().any(
+            |f| matches!(f, PhysicalFlag::Outside { name: "mu_H", value, .. } if *value == 1.55)
+        )
     );
     assert!(
         flags
             .iter()
-            .any(|f| f.contains("omega0") && f.contains("outside"))
+            .any(|f| matches!(f, PhysicalFlag::Outside { name: "omega0", .. }))
     );
     assert!(
         flags
             .iter()
-            .any(|f| f.contains("mu_L") && f.contains("lower bound"))
+            .any(|f| matches!(f, PhysicalFlag::OnLowerBound { name: "mu_L", .. }))
     );
     // A well at negative COF, and omega0 on its upper bound.
     let mut q = V8Params::PUBLISHED_FIT.map(f64::from);
@@ -203,20 +205,37 @@ fn flags_name_out_of_bounds_and_bound_parameters() {
     assert!(
         flags
             .iter()
-            .any(|f| f.starts_with("mu_L") && f.contains("outside"))
+            .any(|f| matches!(f, PhysicalFlag::Outside { name: "mu_L", .. }))
     );
     assert!(
         flags
             .iter()
-            .any(|f| f.starts_with("omega0") && f.contains("upper bound"))
+            .any(|f| matches!(f, PhysicalFlag::OnUpperBound { name: "omega0", .. }))
     );
     // Unordered wells and non-finite values are named too.
     let mut r = V8Params::PUBLISHED_FIT.map(f64::from);
     r.mu_l = 0.9;
     r.tau = f64::NAN;
     let flags = physical_flags(&ModelParams::from(r));
-    assert!(flags.iter().any(|f| f.contains("not ordered")));
-    assert!(flags.iter().any(|f| f.starts_with("tau")));
+    assert!(flags.iter().any(|f| matches!(
+        f,
+        PhysicalFlag::NotOrdered {
+            low_name: "mu_L",
+            high_name: "mu_H",
+            ..
+        }
+    )));
+    assert!(
+        flags
+            .iter()
+            .any(|f| matches!(f, PhysicalFlag::NotFinite { name: "tau", .. }))
+    );
+    // The text the reports print is unchanged.
+    assert!(
+        flags
+            .iter()
+            .any(|f| f.to_string() == "tau = NaN is not a finite number")
+    );
 }
 
 #[test]

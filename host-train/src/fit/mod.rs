@@ -38,6 +38,7 @@ pub mod adam;
 pub mod bounds;
 pub mod checkpoint;
 pub mod event;
+pub mod flags;
 pub mod lbfgs;
 pub mod objective;
 pub mod rng;
@@ -46,6 +47,7 @@ pub mod strategy;
 
 pub use adam::AdamSettings;
 pub use checkpoint::Checkpointing;
+pub use flags::PhysicalFlag;
 pub use snes::SnesSettings;
 pub use strategy::LbfgsSettings;
 
@@ -346,7 +348,7 @@ pub struct FitReport {
     /// Distinct optima found, best first (L-BFGS; for Adam and SNES the single end point).
     pub optima: Vec<Optimum>,
     /// [`physical_flags`] of the result.
-    pub flags: Vec<String>,
+    pub flags: Vec<PhysicalFlag>,
     /// The loss log of the winning run (one row per iteration or generation).
     pub loss: Vec<LossRow>,
     /// Transitions of the training data.
@@ -750,55 +752,72 @@ pub fn region(model: ModelId, physical: bool) -> bounds::Bounds<N_PARAMS> {
 }
 
 /// Parameters that sit on a bound of the physical box of their variant's table or outside it, and
-/// wells that are not ordered, one human-readable line each; empty for a fit strictly inside.
+/// wells that are not ordered, one [`PhysicalFlag`] each (its `Display` is a human-readable line);
+/// empty for a fit strictly inside.
 ///
 /// ```
 /// use galling::V8Params;
 /// use galling::family::ModelParams;
-/// use host_train::fit::physical_flags;
+/// use host_train::fit::{PhysicalFlag, physical_flags};
 /// let mut p = V8Params::PUBLISHED_FIT.map(f64::from);
 /// assert!(physical_flags(&ModelParams::from(p)).is_empty());
 /// p.mu_h = 1.55;
 /// p.omega0 = 1.0e6;
 /// let flags = physical_flags(&ModelParams::from(p));
-/// assert!(flags.iter().any(|f| f.contains("mu_H")));
-/// assert!(flags.iter().any(|f| f.contains("omega0")));
+/// assert!(flags.iter().any(|f| matches!(f, PhysicalFlag::Outside { name: "mu_H", .. })));
+/// assert!(flags.iter().any(|f| f.parameter() == "omega0"));
 /// ```
-pub fn physical_flags(params: &ModelParams<f64>) -> Vec<String> {
+pub fn physical_flags(params: &ModelParams<f64>) -> Vec<PhysicalFlag> {
     let variant = params.variant();
     let mut flags = Vec::new();
     let on = |v: f64, b: f64| (v - b).abs() <= 1e-9 * b.abs().max(1.0);
-    for (field, &v) in variant.fields.iter().zip(params.values()) {
+    for (field, &value) in variant.fields.iter().zip(params.values()) {
         let name = field.name;
-        if !v.is_finite() {
-            flags.push(format!("{name} = {v} is not a finite number"));
+        if !value.is_finite() {
+            flags.push(PhysicalFlag::NotFinite { name, value });
             continue;
         }
-        let (lo, hi) = field.physical;
+        let (low, high) = field.physical;
         let what = match name {
             "mu_L" | "mu_H" => "the COF range",
             "omega0" => "the physical range (a stay probability before its clamp)",
             _ => "the physical range",
         };
-        if v < lo && !on(v, lo) || v > hi && !on(v, hi) {
-            flags.push(format!("{name} = {v:.6} lies outside {what} [{lo}, {hi}]"));
-        } else if lo.is_finite() && on(v, lo) {
-            flags.push(format!(
-                "{name} = {v:.6} sits on the lower bound of {what} [{lo}, {hi}]"
-            ));
-        } else if hi.is_finite() && on(v, hi) {
-            flags.push(format!(
-                "{name} = {v:.6} sits on the upper bound of {what} [{lo}, {hi}]"
-            ));
+        if value < low && !on(value, low) || value > high && !on(value, high) {
+            flags.push(PhysicalFlag::Outside {
+                name,
+                value,
+                low,
+                high,
+                what,
+            });
+        } else if low.is_finite() && on(value, low) {
+            flags.push(PhysicalFlag::OnLowerBound {
+                name,
+                value,
+                low,
+                high,
+                what,
+            });
+        } else if high.is_finite() && on(value, high) {
+            flags.push(PhysicalFlag::OnUpperBound {
+                name,
+                value,
+                low,
+                high,
+                what,
+            });
         }
     }
     if let Some((lo, hi)) = variant.ordered {
         let (a, b) = (params.values()[lo], params.values()[hi]);
         if a.is_finite() && b.is_finite() && a >= b {
-            flags.push(format!(
-                "{} = {a:.6} is not below {} = {b:.6}: the wells are not ordered",
-                variant.fields[lo].name, variant.fields[hi].name
-            ));
+            flags.push(PhysicalFlag::NotOrdered {
+                low_name: variant.fields[lo].name,
+                low_value: a,
+                high_name: variant.fields[hi].name,
+                high_value: b,
+            });
         }
     }
     flags

@@ -320,7 +320,7 @@ pub struct SplitReport {
     #[serde(serialize_with = "crate::params_file::serialize_values")]
     pub params: ModelParams<f64>,
     /// Physical flags of the fit.
-    pub flags: Vec<String>,
+    pub flags: Vec<crate::fit::PhysicalFlag>,
     /// COF level the COF-alarm baseline chose on the training strokes, per horizon and subset.
     pub cof_alarm_levels: Vec<(u16, Subset, f64)>,
     /// The event-objective polish of the maximum-likelihood fit (`None`: maximum likelihood).

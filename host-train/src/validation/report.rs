@@ -210,11 +210,7 @@ fn scheme_tables(scheme: &SchemeReport, r: &ValidationReport, s: &mut String) {
             well(sp.params.get("mu_L")),
             well(sp.params.get("mu_H")),
             sp.fit_seconds,
-            if sp.flags.is_empty() {
-                "none".to_string()
-            } else {
-                sp.flags.join("; ")
-            }
+            crate::fit::flags::join(&sp.flags)
         );
     }
     if scheme.splits.iter().any(|sp| sp.event_polish.is_some()) {
