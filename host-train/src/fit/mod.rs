@@ -780,7 +780,8 @@ pub fn physical_flags(params: &ModelParams<f64>) -> Vec<PhysicalFlag> {
         let (low, high) = field.physical;
         let what = match name {
             "mu_L" | "mu_H" => "the COF range",
-            "omega0" => "the physical range (a stay probability before its clamp)",
+            // V8's [0, 1] keeps 1 - omega0 exp(..) a probability; V9's box reaches 2
+            "omega0" if high == 1.0 => "the physical range (a stay probability before its clamp)",
             _ => "the physical range",
         };
         if value < low && !on(value, low) || value > high && !on(value, high) {
