@@ -202,7 +202,7 @@ impl<S: Scalar> Landscape<S> {
     }
 
     /// Derivative `V'(mu) = 2h/L4 (mu - mu_L)(mu - mu_H)(2 mu - mu_L - mu_H) - g`.
-    #[inline]
+    #[inline(always)]
     pub fn potential_slope(&self, mu: S) -> S {
         c::<S>(2.0)
             * self.quartic
@@ -213,7 +213,7 @@ impl<S: Scalar> Landscape<S> {
     }
 
     /// Barrier from `mu` to the top at the midpoint: `dV = max(V(mu_mid) - V(mu), 0)`.
-    #[inline]
+    #[inline(always)]
     pub fn barrier_height(&self, mu: S) -> S {
         max(self.potential_at_mid - self.potential(mu), c(0.0))
     }
@@ -239,14 +239,16 @@ impl<S: Scalar> Landscape<S> {
     }
 
     /// Stay probability `pi = clamp(1 - |omega0| exp(clamp(-dV / (D + eps), -20, 20)), 0.01, 0.99)`.
-    #[inline]
+    #[inline(always)]
     pub fn stay_probability(&self, mu: S) -> S {
         let escape = self.omega0 * exp_clamped(-self.barrier_height(mu) * self.inv_noise);
         clamp(c::<S>(1.0) - escape, c(STAY_MIN), c(STAY_MAX))
     }
 
     /// The five mixture quantities at COF `mu`.
-    #[inline]
+    // always: in dual numbers the body is large and, with several callers since the kernel seam,
+    // LLVM stopped inlining it into the score; the call and its 5 x 128-byte result cost 1.4x.
+    #[inline(always)]
     pub fn mixture(&self, mu: S) -> Mixture<S> {
         let force = -self.potential_slope(mu);
         Mixture {
