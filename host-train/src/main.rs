@@ -5,6 +5,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use galling::V8Params;
 use galling::averager::StrokeWindow;
+use galling::family::ModelId;
 use host_train::dataset::{Dataset, TemperatureMap};
 use host_train::fit::{self, FitOptions, Method, Progress};
 use host_train::simulation::StartRule;
@@ -75,8 +76,9 @@ struct CompareArgs {
     #[arg(long, default_value = "out/compare")]
     out: PathBuf,
     /// The variants to compare, in table order.
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [VariantArg::V8, VariantArg::V813, VariantArg::V9, VariantArg::V7])]
-    models: Vec<VariantArg>,
+    /// The variants to compare (`v8,v8-13,v9,v7`: every variant of the family by default).
+    #[arg(long, value_delimiter = ',', value_parser = cli::parse_model)]
+    models: Vec<ModelId>,
     /// A parameter file (JSON or blob) to use for its variant instead of fitting it (repeatable).
     #[arg(long)]
     params: Vec<PathBuf>,
@@ -209,31 +211,6 @@ impl From<StartArg> for StartRule {
     }
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum VariantArg {
-    /// V8, the double-well model (15 parameters).
-    V8,
-    /// V8 with the tilt terms g0 = g_T = 0 held fixed (13 parameters).
-    #[value(name = "v8-13")]
-    V813,
-    /// V9: V8 with a fixed potential, h0 = k, alpha_h = 0, g0 = g_T = 0 (12 parameters).
-    V9,
-    /// V7: the 17-coefficient linear kernel.
-    V7,
-}
-
-impl VariantArg {
-    fn id(self) -> galling::family::ModelId {
-        use galling::family::ModelId;
-        match self {
-            Self::V8 => ModelId::V8,
-            Self::V813 => ModelId::V8_13,
-            Self::V9 => ModelId::V9,
-            Self::V7 => ModelId::V7,
-        }
-    }
-}
-
 #[derive(Debug, Args)]
 struct TrainArgs {
     #[command(flatten)]
@@ -279,8 +256,8 @@ struct TrainArgs {
     split: Option<f64>,
     /// Model variant of the family: v8 (15 parameters), v8-13 (g0 = g_T = 0, 13), v9 (fixed
     /// potential, 12) or v7 (linear kernel, 17). `--variant` is the older name of this flag.
-    #[arg(long, value_enum, default_value_t = VariantArg::V8, alias = "variant")]
-    model: VariantArg,
+    #[arg(long, value_parser = cli::parse_model, default_value = "v8", alias = "variant")]
+    model: ModelId,
     /// Weight of an L2 penalty per transition on the scaled parameters (0: none).
     #[arg(long, default_value_t = 0.0)]
     l2: f64,
@@ -670,7 +647,7 @@ fn train(a: &TrainArgs, quiet: bool) -> Result<()> {
             stop_after: a.stop_after,
         });
     }
-    options.model = a.model.id();
+    options.model = a.model;
     options.l2 = a.l2;
     if let Some(seed) = a.seed {
         options.seed = seed;
@@ -917,7 +894,11 @@ fn compare(a: &CompareArgs, quiet: bool) -> Result<()> {
         fit.starts = starts;
     }
     let config = host_train::compare::CompareConfig {
-        models: a.models.iter().map(|m| m.id()).collect(),
+        models: if a.models.is_empty() {
+            ModelId::ALL.to_vec()
+        } else {
+            a.models.clone()
+        },
         params,
         fit,
         sim_runs: a.sim_runs,

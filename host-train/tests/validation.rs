@@ -587,3 +587,39 @@ fn the_event_objective_refuses_a_variant_other_than_v8() {
         "{e}"
     );
 }
+
+#[test]
+fn validate_fits_the_chosen_variant_in_every_fold() {
+    let out = tempfile::tempdir().unwrap();
+    let demo = repo_root().join("data/demo");
+    run_ok(&[
+        "validate",
+        "--model",
+        "v9",
+        "--data",
+        s(&demo),
+        "--out",
+        s(out.path()),
+        "--folds",
+        "2",
+        "--bootstrap",
+        "20",
+        "--starts",
+        "1",
+        "--fit-iterations",
+        "10",
+        "--mc-trajectories",
+        "64",
+        "--quiet",
+    ]);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("validation.json")).unwrap())
+            .unwrap();
+    let fit = json["settings"]["fit"].as_str().unwrap();
+    assert!(fit.starts_with("model V9 (12 parameters)"), "{fit}");
+    let md = std::fs::read_to_string(out.path().join("validation.md")).unwrap();
+    assert!(
+        md.contains("model V9 (12 parameters)"),
+        "the report names the variant"
+    );
+}

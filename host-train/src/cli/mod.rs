@@ -26,6 +26,18 @@ pub fn progress_bar(quiet: bool, what: &str) -> ProgressBar {
     bar
 }
 
+/// Parses a `--model` value: a variant's key from the family's table (`v8`, `v8-13`, `v9`, `v7`),
+/// so a new variant is selectable without touching the CLI.
+pub fn parse_model(key: &str) -> Result<galling::family::ModelId, String> {
+    galling::family::ModelId::from_key(key).ok_or_else(|| {
+        let keys: Vec<&str> = galling::family::ModelId::ALL
+            .iter()
+            .map(|m| m.key())
+            .collect();
+        format!("unknown model `{key}`: one of {}", keys.join(", "))
+    })
+}
+
 /// Tells the user what loading the data changed (series split at stroke-number gaps), on stderr so
 /// that `--json` output stays clean; nothing with `--quiet`.
 pub fn show_load_report(report: &host_train::dataset::LoadReport, quiet: bool) {

@@ -46,6 +46,10 @@ pub struct ValidateArgs {
     /// Reliability bins.
     #[arg(long, default_value_t = 10)]
     pub bins: usize,
+    /// Model variant of the family to fit in every fold: v8, v8-13, v9 or v7
+    /// (`--objective event` is V8 only).
+    #[arg(long, value_parser = super::parse_model, default_value = "v8")]
+    pub model: galling::family::ModelId,
     /// Screened starts of each fit (default: the fitting engine's).
     #[arg(long)]
     pub starts: Option<usize>,
@@ -107,6 +111,7 @@ pub fn run(a: &ValidateArgs, quiet: bool) -> Result<()> {
         ..ValidateConfig::default()
     };
     config.fit.seed = a.seed;
+    config.fit.model = a.model;
     if let Some(s) = a.starts {
         config.fit.starts = s;
     }

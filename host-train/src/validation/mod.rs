@@ -1024,7 +1024,9 @@ pub fn validate(
             ),
             budget: config.budget,
             fit: format!(
-                "{}, {} starts, physical box {}, seed {}{}",
+                "model {} ({} parameters), {}, {} starts, physical box {}, seed {}{}",
+                config.fit.model,
+                config.fit.model.param_count(),
                 config.fit.method.name(),
                 config.fit.starts,
                 config.fit.physical,
