@@ -353,31 +353,53 @@ impl Comparison {
     /// (`model,temperature,model_temperature,transitions,log_likelihood,observed_mean,
     /// simulated_mean,parameters,k,aic,bic`; empty fields where a value does not apply).
     pub fn csv(&self) -> String {
-        let mut s = String::from(
-            "model,temperature,model_temperature,transitions,log_likelihood,observed_mean,\
-             simulated_mean,parameters,k,aic,bic\n",
-        );
+        let mut csv = csv::Writer::from_writer(Vec::new());
+        // Writing to memory cannot fail; every record has the header's eleven fields.
+        let _ = csv.write_record([
+            "model",
+            "temperature",
+            "model_temperature",
+            "transitions",
+            "log_likelihood",
+            "observed_mean",
+            "simulated_mean",
+            "parameters",
+            "k",
+            "aic",
+            "bic",
+        ]);
         for v in &self.variants {
+            let model = v.model.to_string();
             for t in &v.per_temperature {
-                let _ = writeln!(
-                    s,
-                    "{},{},{},{},{},{},{},,,,",
-                    v.model,
-                    t.recorded_temperature,
-                    t.model_temperature,
-                    t.transitions,
-                    t.log_likelihood,
-                    t.observed_mean,
-                    t.simulated_mean
-                );
+                let _ = csv.write_record([
+                    model.clone(),
+                    t.recorded_temperature.to_string(),
+                    t.model_temperature.to_string(),
+                    t.transitions.to_string(),
+                    t.log_likelihood.to_string(),
+                    t.observed_mean.to_string(),
+                    t.simulated_mean.to_string(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ]);
             }
-            let _ = writeln!(
-                s,
-                "{},total,,{},{},,,{},{},{},{}",
-                v.model, self.transitions, v.log_likelihood, v.parameters, v.k, v.aic, v.bic
-            );
+            let _ = csv.write_record([
+                model.clone(),
+                "total".to_string(),
+                String::new(),
+                self.transitions.to_string(),
+                v.log_likelihood.to_string(),
+                String::new(),
+                String::new(),
+                v.parameters.to_string(),
+                v.k.to_string(),
+                v.aic.to_string(),
+                v.bic.to_string(),
+            ]);
         }
-        s
+        String::from_utf8(csv.into_inner().unwrap_or_default()).unwrap_or_default()
     }
 
     /// Writes `comparison.md`, `comparison.csv`, `comparison.json` and `<key>.json` per variant

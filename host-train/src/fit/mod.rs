@@ -214,21 +214,21 @@ pub const LOSS_CSV_HEADER: &str =
 /// ```
 pub fn loss_csv(rows: &[LossRow]) -> String {
     let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
-    let mut s = String::from(LOSS_CSV_HEADER);
-    s.push('\n');
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    // Writing to memory cannot fail; the header and every row have the same seven fields.
+    let _ = csv.write_record(LOSS_CSV_HEADER.split(','));
     for r in rows {
-        s.push_str(&format!(
-            "{},{},{},{},{},{},{}\n",
-            r.iteration,
-            r.wall_seconds,
-            r.train_nll,
+        let _ = csv.write_record([
+            r.iteration.to_string(),
+            r.wall_seconds.to_string(),
+            r.train_nll.to_string(),
             opt(r.test_nll),
-            r.regularization,
+            r.regularization.to_string(),
             opt(r.step_min),
-            opt(r.step_max)
-        ));
+            opt(r.step_max),
+        ]);
     }
-    s
+    String::from_utf8(csv.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
 /// Splits every series in time: the first `fraction` of its transitions are training data, the
