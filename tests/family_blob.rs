@@ -10,30 +10,10 @@ use galling::monitor::Package;
 use galling::risk::{RiskTable, TableSpec};
 use galling::signals::SignalSettings;
 use galling::{Model, Monitor, ParamError, V8Params};
-use std::path::PathBuf;
 use std::sync::OnceLock;
 
-/// The published V8 fit without its tilt, as V8-13 values.
-fn v8_13_fit() -> ModelParams<f32> {
-    let v8 = ModelParams::PUBLISHED_V8;
-    let values: Vec<f32> = ModelId::V8_13
-        .variant()
-        .fields
-        .iter()
-        .map(|f| v8.get(f.name).unwrap())
-        .collect();
-    ModelParams::new(ModelId::V8_13, &values).unwrap()
-}
-
-/// One fit of each variant, in id order.
-fn fits() -> [ModelParams<f32>; 4] {
-    [
-        ModelParams::PUBLISHED_V8,
-        v8_13_fit(),
-        ModelParams::UPSTREAM_V9,
-        ModelParams::UPSTREAM_V7,
-    ]
-}
+mod family_common;
+use family_common::{fits, v8_13_fit};
 
 fn spec() -> TableSpec {
     TableSpec::new(160.0, 170.0)
@@ -239,38 +219,9 @@ fn every_model_id_is_listed_once_and_round_trips_through_its_byte() {
     assert_eq!(known, ModelId::ALL.len());
 }
 
-/// The demo series (`data/demo`, 25 C evaluated as 160 C) as (model temperature, COF values).
-fn demo_series() -> Vec<(f32, Vec<f32>)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/demo");
-    [
-        ("25", 160.0),
-        ("165", 165.0),
-        ("167.5", 167.5),
-        ("170", 170.0),
-    ]
-    .into_iter()
-    .map(|(folder, t)| {
-        let path = dir.join(folder).join("mean.txt");
-        let text =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let cof = text
-            .lines()
-            .enumerate()
-            .map(|(i, l)| {
-                l.trim()
-                    .parse::<f64>()
-                    .unwrap_or_else(|e| panic!("{}:{}: {e}", path.display(), i + 1))
-                    as f32
-            })
-            .collect();
-        (t, cof)
-    })
-    .collect()
-}
-
 #[test]
 fn every_variants_monitor_runs_the_demo_series_from_its_blob() {
-    let series = demo_series();
+    let series = demo_series_f32();
     for p in packages() {
         let id = p.params().model();
         let mut monitor = Monitor::new(decode(&encode(p)).unwrap()).unwrap();
@@ -295,4 +246,12 @@ fn every_variants_monitor_runs_the_demo_series_from_its_blob() {
         }
         assert!(galled > 100, "{id}: the demo data gall at 170 C");
     }
+}
+
+/// The demo series in f32, as the monitor takes them.
+fn demo_series_f32() -> Vec<(f32, Vec<f32>)> {
+    family_common::demo_series()
+        .into_iter()
+        .map(|(t, cof)| (t as f32, cof.into_iter().map(|c| c as f32).collect()))
+        .collect()
 }

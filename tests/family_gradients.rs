@@ -9,37 +9,19 @@ use galling::dual;
 use galling::family::{AnyModel, ModelId, ModelParams};
 use galling::rand_xoshiro::Xoshiro256PlusPlus;
 use galling::rand_xoshiro::rand_core::{Rng, SeedableRng};
-use galling::{Kernel, Scalar, V8Params};
-use std::path::PathBuf;
+use galling::{Kernel, Scalar};
+
+mod family_common;
 
 type Data = Vec<(f64, Vec<f64>)>;
 
-/// The demo series of `data/demo` (`<T>/mean.txt`, one COF a line), 25 C mapped to 160 C.
 fn demo_data() -> Data {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/demo");
-    [
-        ("25", 160.0),
-        ("165", 165.0),
-        ("167.5", 167.5),
-        ("170", 170.0),
-    ]
-    .into_iter()
-    .map(|(folder, t)| {
-        let path = dir.join(folder).join("mean.txt");
-        let text =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let cof = text
-            .lines()
-            .enumerate()
-            .map(|(i, l)| {
-                l.trim()
-                    .parse()
-                    .unwrap_or_else(|e| panic!("{}:{}: {e}", path.display(), i + 1))
-            })
-            .collect();
-        (t, cof)
-    })
-    .collect()
+    family_common::demo_series()
+}
+
+/// Each variant's reference point, in f64.
+fn fits() -> [ModelParams<f64>; 4] {
+    family_common::fits().map(|p| p.map(f64::from))
 }
 
 /// A short synthetic data set covering both wells and all four temperatures.
@@ -107,29 +89,6 @@ fn check(p: &ModelParams<f64>, data: &Data, what: &str) {
     }
 }
 
-/// The published V8 fit without its tilt, as V8-13 values.
-fn v8_13_fit() -> ModelParams<f64> {
-    let v8 = ModelParams::from(V8Params::PUBLISHED_FIT.map(f64::from));
-    let values: Vec<f64> = ModelId::V8_13
-        .variant()
-        .fields
-        .iter()
-        .map(|f| v8.get(f.name).unwrap())
-        .collect();
-    ModelParams::new(ModelId::V8_13, &values).unwrap()
-}
-
-/// Each variant's reference point: the published V8 fit, it without the tilt (V8-13), the
-/// upstream V9 and V7 fits.
-fn fits() -> [ModelParams<f64>; 4] {
-    [
-        ModelParams::PUBLISHED_V8.map(f64::from),
-        v8_13_fit(),
-        ModelParams::UPSTREAM_V9.map(f64::from),
-        ModelParams::UPSTREAM_V7.map(f64::from),
-    ]
-}
-
 #[test]
 fn every_variant_has_exact_gradients_at_its_default_start() {
     for model in ModelId::ALL {
@@ -177,7 +136,7 @@ fn every_variant_has_exact_gradients_around_its_fit() {
 fn gradients_of_held_parameters_do_not_exist_and_free_ones_match_v8() {
     // V8-13's gradient is V8's gradient without the g0, g_T components (at g0 = g_T = 0)
     let data = demo_data();
-    let v8_13 = v8_13_fit();
+    let v8_13 = family_common::v8_13_fit().map(f64::from);
     let v8 = ModelParams::from(v8_13.to_v8().unwrap());
     let g13 = {
         let x = dual::model_variables::<13>(&v8_13).unwrap();

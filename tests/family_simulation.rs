@@ -4,33 +4,15 @@
 //! not). The simulated means against the observed ones on the real data are in
 //! `host-train/tests/family_golden.rs`.
 
-use galling::family::{AnyModel, ModelId, ModelParams};
+use galling::family::{AnyModel, ModelParams};
 use galling::rand_xoshiro::Xoshiro128PlusPlus;
 use galling::rand_xoshiro::rand_core::SeedableRng;
 use galling::{Kernel, Scalar};
 
+mod family_common;
+use family_common::fits;
+
 const TEMPERATURES: [f64; 4] = [160.0, 165.0, 167.5, 170.0];
-
-/// The published V8 fit without its tilt, as V8-13 values.
-fn v8_13_fit() -> ModelParams<f32> {
-    let v8 = ModelParams::PUBLISHED_V8;
-    let values: Vec<f32> = ModelId::V8_13
-        .variant()
-        .fields
-        .iter()
-        .map(|f| v8.get(f.name).unwrap())
-        .collect();
-    ModelParams::new(ModelId::V8_13, &values).unwrap()
-}
-
-fn fits() -> [ModelParams<f32>; 4] {
-    [
-        ModelParams::PUBLISHED_V8,
-        v8_13_fit(),
-        ModelParams::UPSTREAM_V9,
-        ModelParams::UPSTREAM_V7,
-    ]
-}
 
 /// Per-run mean COF and final COF of `runs` trajectories of `len` strokes at `t`, run `r` seeded
 /// with `r`, from the kernel's own start.
