@@ -26,6 +26,8 @@
 //! parameters (bit patterns), the log-probability and jump posterior of chosen demo transitions
 //! (`data/demo`) and COF edge cases, and the monitor's reports over a short stroke sequence.
 
+#[path = "support/transitions.rs"]
+mod transitions;
 use galling::family::{AnyModel, ModelId, ModelParams, V7Params};
 use galling::monitor::{Monitor, Package, StrokeError};
 use galling::risk::{RiskTable, TableSpec};
@@ -185,28 +187,13 @@ fn transitions(data: &Dataset) -> Vec<(String, f32, f32, f32)> {
             "{} C as {} C",
             series.recorded_temperature, series.temperature
         );
-        let mut idx: Vec<usize> = (0..pairs.len()).collect();
-        let mut picks: Vec<(usize, &str)> = vec![(0, "first transition")];
-        idx.sort_by(|&a, &b| pairs[a].0.total_cmp(&pairs[b].0));
-        picks.push((idx[0], "lowest COF"));
-        picks.push((idx[idx.len() / 2], "median COF"));
-        picks.push((idx[idx.len() - 1], "highest COF"));
-        idx.sort_by(|&a, &b| pairs[b].1.total_cmp(&pairs[a].1));
-        picks.push((idx[0], "largest rise"));
-        picks.push((idx[idx.len() - 1], "largest fall"));
-        idx.sort_by(|&a, &b| pairs[a].1.abs().total_cmp(&pairs[b].1.abs()));
-        picks.push((idx[0], "smallest change"));
-        let mut seen = Vec::new();
-        for (i, what) in picks {
-            if !seen.contains(&i) {
-                seen.push(i);
-                rows.push((
-                    format!("{name}, {what}, stroke {i}"),
-                    t,
-                    pairs[i].0,
-                    pairs[i].1,
-                ));
-            }
+        for (i, what) in transitions::picks(&pairs) {
+            rows.push((
+                format!("{name}, {what}, stroke {i}"),
+                t,
+                pairs[i].0,
+                pairs[i].1,
+            ));
         }
         for (mu, delta, what) in [
             (0.1, 1.2, "COF clamp 0.1, move to 1.3"),

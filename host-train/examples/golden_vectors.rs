@@ -11,6 +11,8 @@
 //! cannot silently go stale. Inputs: the published fit ([`V8Params::PUBLISHED_FIT`]) and the demo
 //! data `data/demo/<T>/mean.txt`.
 
+#[path = "support/transitions.rs"]
+mod transitions;
 use galling::averager::{COUNTS_PER_MM, StrokeAverager};
 use galling::monitor::Package;
 use galling::rand_core::SeedableRng;
@@ -107,23 +109,7 @@ fn transitions(model: &Model<f32>, data: &Dataset) -> String {
             "{} C as {} C",
             series.recorded_temperature, series.temperature
         );
-        let mut idx: Vec<usize> = (0..pairs.len()).collect();
-        let mut picks: Vec<(usize, &str)> = vec![(0, "first transition")];
-        idx.sort_by(|&a, &b| pairs[a].0.total_cmp(&pairs[b].0));
-        picks.push((idx[0], "lowest COF"));
-        picks.push((idx[idx.len() / 2], "median COF"));
-        picks.push((idx[idx.len() - 1], "highest COF"));
-        idx.sort_by(|&a, &b| pairs[b].1.total_cmp(&pairs[a].1));
-        picks.push((idx[0], "largest rise"));
-        picks.push((idx[idx.len() - 1], "largest fall"));
-        idx.sort_by(|&a, &b| pairs[a].1.abs().total_cmp(&pairs[b].1.abs()));
-        picks.push((idx[0], "smallest change"));
-        let mut seen = Vec::new();
-        for (i, what) in picks {
-            if seen.contains(&i) {
-                continue;
-            }
-            seen.push(i);
+        for (i, what) in transitions::picks(&pairs) {
             let well = if pairs[i].0 < model.well_midpoint() {
                 "lower well"
             } else {
@@ -138,7 +124,10 @@ fn transitions(model: &Model<f32>, data: &Dataset) -> String {
         }
         let mid = model.well_midpoint();
         let below = f32::from_bits(mid.to_bits() - 1);
-        let (_, rise) = pairs[idx[idx.len() - 1]];
+        let Some(largest) = transitions::largest_move(&pairs) else {
+            continue;
+        };
+        let (_, rise) = pairs[largest];
         rows.push((
             format!("{name}, edge: at the well midpoint, no change"),
             t,
