@@ -157,7 +157,7 @@ impl TinyDisk {
             std::env::var_os("CI").is_none(),
             "cannot mount a tmpfs, and CI is set: the full-disk test must run in CI (as root)"
         );
-        eprintln!("SKIPPED full-disk test: cannot mount a tmpfs (needs root)");
+        common::report_skip("cannot mount a tmpfs for the full-disk test (needs root)");
         None
     }
 }
