@@ -20,7 +20,7 @@
 //! ```
 
 use crate::kernel::Kernel;
-use crate::model::consts;
+use crate::consts;
 use crate::normal::{P_LOW, inverse_normal_cdf, inverse_normal_cdf_central, uniform_from_bits};
 use crate::scalar::{Scalar, clamp};
 use rand_core::SeedableRng;

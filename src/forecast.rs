@@ -23,7 +23,7 @@
 //! `tests/risk_table.rs` compares the two.
 
 use crate::kernel::Kernel;
-use crate::model::consts;
+use crate::consts;
 use crate::scalar::{Scalar, clamp};
 use core::fmt;
 use rand_core::{Rng, SeedableRng};

@@ -20,7 +20,7 @@
 //! # Ok::<(), galling::ParamError>(())
 //! ```
 
-use crate::model::consts::{COF_MAX, COF_MIN, EPS, LN_SQRT_2PI};
+use crate::consts::{COF_MAX, COF_MIN, EPS, LN_SQRT_2PI};
 use crate::normal::{standard_normal, uniform_open01};
 use crate::scalar::{Scalar, clamp};
 use rand_core::Rng;

@@ -35,6 +35,7 @@ extern crate std;
 
 pub mod averager;
 pub mod blob;
+pub mod consts;
 #[cfg(feature = "dual")]
 pub mod dual;
 pub mod ensemble;
@@ -51,7 +52,7 @@ pub mod signals;
 
 pub use forecast::{GallingRisk, RiskForecaster, normal_cdf};
 pub use kernel::{Kernel, Kernels, Mixture, TransitionScore};
-pub use model::{Landscape, Model, consts};
+pub use model::{Landscape, Model};
 pub use monitor::{Monitor, Package, StrokeReport};
 pub use normal::{inverse_normal_cdf, standard_normal, uniform_open01};
 pub use params::{

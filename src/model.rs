@@ -10,28 +10,14 @@ use crate::kernel::{Kernel, Mixture, Normaliser, TransitionScore, combine};
 use crate::params::{ParamError, V8Params};
 use crate::scalar::{Scalar, clamp, max};
 
-/// Constants of the V8 model (MODEL.md, "Constants").
-pub mod consts {
-    /// Reference die temperature, degC: `dT = T - T_REF`.
-    pub const T_REF: f64 = 160.0;
-    /// Lowest COF the model represents (simulation clamp).
-    pub const COF_MIN: f64 = 0.1;
-    /// Highest COF the model represents (simulation clamp).
-    pub const COF_MAX: f64 = 1.3;
-    /// Time step of the stay drift.
-    pub const DT: f64 = 1.0;
-    /// Guard added to denominators and logarithm arguments.
-    pub const EPS: f64 = 1e-8;
-    /// Exponent arguments are clamped to `[-EXP_LIMIT, EXP_LIMIT]`.
-    pub const EXP_LIMIT: f64 = 20.0;
-    /// Stay probability clamp.
-    pub const STAY_MIN: f64 = 0.01;
-    /// Stay probability clamp.
-    pub const STAY_MAX: f64 = 0.99;
-    /// `0.5 * ln(2 pi)`.
-    pub const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;
-}
-use consts::*;
+use crate::consts::{COF_MAX, COF_MIN, EPS, EXP_LIMIT, T_REF};
+
+/// Time step of the stay drift (MODEL.md, "Constants").
+pub const DT: f64 = 1.0;
+/// Lower clamp of the stay probability.
+pub const STAY_MIN: f64 = 0.01;
+/// Upper clamp of the stay probability.
+pub const STAY_MAX: f64 = 0.99;
 
 #[inline(always)]
 fn c<S: Scalar>(x: f64) -> S {
@@ -301,6 +287,7 @@ impl<S: Scalar> Kernel<S> for Landscape<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::consts::LN_SQRT_2PI;
 
     fn model() -> Model<f64> {
         Model::new(&V8Params::PUBLISHED_FIT.map(f64::from)).unwrap()

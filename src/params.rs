@@ -530,7 +530,7 @@ pub(crate) fn decimal_exponent(x: f32) -> i16 {
 /// The worst-case bounds of [`V8Params::validate_within`], in `f32` (a bound that overflows is
 /// infinite and refused).
 fn worst_case(p: &V8Params<f32>, b: &OperatingBox) -> Result<(), ParamError> {
-    use crate::model::consts::{EPS, EXP_LIMIT};
+    use crate::consts::{EPS, EXP_LIMIT};
     let ordered = |lo: f32, hi: f32| lo.is_finite() && hi.is_finite() && lo < hi;
     if !ordered(b.temperature_low, b.temperature_high) || !ordered(b.cof_low, b.cof_high) {
         return Err(ParamError::InvalidBox);
@@ -557,7 +557,7 @@ fn worst_case(p: &V8Params<f32>, b: &OperatingBox) -> Result<(), ParamError> {
     let span = |lo: f32, hi: f32, at: &dyn Fn(f32) -> f32| at(lo).abs().max(at(hi).abs());
     let exp_bound =
         |x: f32| crate::scalar::Scalar::exp(crate::scalar::clamp(x, -exp_limit, exp_limit));
-    let t_ref = crate::model::consts::T_REF as f32;
+    let t_ref = crate::consts::T_REF as f32;
     let (dt_lo, dt_hi) = (b.temperature_low - t_ref, b.temperature_high - t_ref);
     let dt_abs = dt_lo.abs().max(dt_hi.abs());
     // h(T) = |h0| exp(clamp(-|alpha_h| dT)): largest at the coldest end

@@ -53,7 +53,7 @@ use crate::forecast::normal_cdf_with_gauss;
 use crate::kernel::Kernel;
 #[cfg(feature = "std")]
 use crate::kernel::Kernels;
-use crate::model::consts;
+use crate::consts;
 use crate::scalar::Scalar;
 use core::fmt;
 

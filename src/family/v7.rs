@@ -10,7 +10,7 @@
 
 use super::{Field, KernelKind, ModelId, Source, Variant};
 use crate::kernel::{Kernel, Mixture};
-use crate::model::consts::{COF_MAX, COF_MIN, EPS, EXP_LIMIT, T_REF};
+use crate::consts::{COF_MAX, COF_MIN, EPS, EXP_LIMIT, T_REF};
 use crate::params::{OperatingBox, ParamError, QUANTITY_LIMIT, Quantity, RESIDUAL_SQUARED_LIMIT};
 use crate::scalar::{Scalar, clamp};
 
