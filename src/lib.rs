@@ -51,7 +51,7 @@ mod scalar;
 pub mod signals;
 
 pub use forecast::{GallingRisk, RiskForecaster, normal_cdf};
-pub use kernel::{Kernel, Kernels, Mixture, TransitionScore};
+pub use kernel::{Kernel, KernelTask, Kernels, Mixture, TransitionScore};
 pub use model::{Landscape, Model};
 pub use monitor::{Monitor, Package, StrokeReport};
 pub use normal::{inverse_normal_cdf, standard_normal, uniform_open01};

@@ -35,7 +35,7 @@ pub use v7::V7_TABLE;
 pub use v7::{V7Landscape, V7Model, V7Params};
 pub use v8::{V8_13_TABLE, V8_TABLE, V9_TABLE};
 
-use crate::kernel::{Kernel, Mixture, TransitionScore};
+use crate::kernel::{Kernel, KernelTask, Mixture, TransitionScore};
 use crate::model::{Landscape, Model};
 use crate::params::{OperatingBox, ParamError, V8Params};
 use crate::scalar::Scalar;
@@ -502,46 +502,17 @@ impl<S: Scalar> Kernel<S> for AnyKernel<S> {
         }
     }
 
-    // The loops dispatch once, not per transition: each runs monomorphic over its kernel, as fast as
-    // the kernel's own (per-transition dispatch made the dual-number likelihood 2.3x slower).
-
-    fn series_log_likelihood(&self, cof: impl IntoIterator<Item = S>) -> S
+    // The loops (series likelihood, simulation, ensembles) are tasks: they pick the variant once
+    // and run monomorphic over its kernel, as fast as the kernel's own (per-transition dispatch made
+    // the dual-number likelihood 2.3x slower).
+    #[inline]
+    fn perform<T: KernelTask<S>>(&self, task: T) -> T::Output
     where
         Self: Sized,
     {
         match self {
-            Self::DoubleWell(k) => k.series_log_likelihood(cof),
-            Self::Linear(k) => k.series_log_likelihood(cof),
-        }
-    }
-
-    fn simulate_into<R: rand_core::Rng + ?Sized>(&self, start: S, rng: &mut R, trajectory: &mut [S])
-    where
-        Self: Sized,
-    {
-        match self {
-            Self::DoubleWell(k) => k.simulate_into(start, rng, trajectory),
-            Self::Linear(k) => k.simulate_into(start, rng, trajectory),
-        }
-    }
-
-    fn advance_ensemble<R: rand_core::Rng + ?Sized>(&self, ensemble: &mut [S], rng: &mut R)
-    where
-        Self: Sized,
-    {
-        match self {
-            Self::DoubleWell(k) => k.advance_ensemble(ensemble, rng),
-            Self::Linear(k) => k.advance_ensemble(ensemble, rng),
-        }
-    }
-
-    fn advance_lanes<const P: usize>(&self, ensemble: &mut crate::ensemble::Ensemble<S, P>)
-    where
-        Self: Sized,
-    {
-        match self {
-            Self::DoubleWell(k) => k.advance_lanes(ensemble),
-            Self::Linear(k) => k.advance_lanes(ensemble),
+            Self::DoubleWell(k) => task.run(k),
+            Self::Linear(k) => task.run(k),
         }
     }
 }
