@@ -19,8 +19,8 @@
 //! # Ok::<(), galling::ParamError>(())
 //! ```
 
-use crate::kernel::{Kernel, KernelTask};
 use crate::consts;
+use crate::kernel::{Kernel, KernelTask};
 use crate::normal::{P_LOW, inverse_normal_cdf, inverse_normal_cdf_central, uniform_from_bits};
 use crate::scalar::{Scalar, clamp};
 use rand_core::SeedableRng;

@@ -22,8 +22,8 @@
 //! generator (common random numbers), so it is a deterministic function of temperature and COF.
 //! `tests/risk_table.rs` compares the two.
 
-use crate::kernel::Kernel;
 use crate::consts;
+use crate::kernel::Kernel;
 use crate::scalar::{Scalar, clamp};
 use core::fmt;
 use rand_core::{Rng, SeedableRng};

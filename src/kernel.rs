@@ -347,38 +347,27 @@ impl<S: Scalar, R: Rng + ?Sized> KernelTask<S> for Simulate<'_, S, R> {
     }
 }
 
-/// A model: its [`Kernel`] at every die temperature. Implemented by each variant's model
-/// ([`Model`](crate::Model), [`V7Model`](crate::family::V7Model)) and by
+/// A model: its [`Kernel`] at every die temperature. Implemented by each kernel's model (in the
+/// kernel's file: [`Model`](crate::Model), [`V7Model`](crate::family::V7Model)) and by
 /// [`AnyModel`](crate::family::AnyModel); what builds forecasts over temperatures (the risk table)
-/// takes one.
+/// takes one. The models also have `landscape` as an inherent method, so calling it needs no import
+/// of this trait.
+///
+/// ```
+/// use galling::{Kernel, Kernels, Model, V8Params};
+/// fn stay_at_160<M: Kernels<f32>>(model: &M) -> f32 {
+///     model.landscape(160.0).mixture(0.2).stay_probability
+/// }
+/// assert!(stay_at_160(&Model::new(&V8Params::PUBLISHED_FIT)?) > 0.9);
+/// # Ok::<(), galling::ParamError>(())
+/// ```
 pub trait Kernels<S: Scalar> {
     /// The kernel at one temperature.
     type Kernel: Kernel<S>;
 
     /// The kernel at die temperature `temperature` (degC, model temperature), with the
     /// temperature-only work done once.
-    fn kernel_at(&self, temperature: S) -> Self::Kernel;
-}
-
-impl<S: Scalar> Kernels<S> for crate::Model<S> {
-    type Kernel = crate::Landscape<S>;
-    fn kernel_at(&self, temperature: S) -> Self::Kernel {
-        self.landscape(temperature)
-    }
-}
-
-impl<S: Scalar> Kernels<S> for crate::family::V7Model<S> {
-    type Kernel = crate::family::V7Landscape<S>;
-    fn kernel_at(&self, temperature: S) -> Self::Kernel {
-        self.landscape(temperature)
-    }
-}
-
-impl<S: Scalar> Kernels<S> for crate::family::AnyModel<S> {
-    type Kernel = crate::family::AnyKernel<S>;
-    fn kernel_at(&self, temperature: S) -> Self::Kernel {
-        self.landscape(temperature)
-    }
+    fn landscape(&self, temperature: S) -> Self::Kernel;
 }
 
 #[cfg(test)]

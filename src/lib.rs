@@ -42,7 +42,6 @@ pub mod ensemble;
 pub mod family;
 pub mod forecast;
 mod kernel;
-mod model;
 pub mod monitor;
 mod normal;
 mod params;
@@ -50,15 +49,12 @@ pub mod risk;
 mod scalar;
 pub mod signals;
 
+pub use family::{Landscape, Model, ParamField, V8Params};
 pub use forecast::{GallingRisk, RiskForecaster, normal_cdf};
 pub use kernel::{Kernel, KernelTask, Kernels, Mixture, TransitionScore};
-pub use model::{Landscape, Model};
 pub use monitor::{Monitor, Package, StrokeReport};
 pub use normal::{inverse_normal_cdf, standard_normal, uniform_open01};
-pub use params::{
-    OperatingBox, ParamError, ParamField, QUANTITY_LIMIT, Quantity, RESIDUAL_SQUARED_LIMIT,
-    V8Params,
-};
+pub use params::{OperatingBox, ParamError, QUANTITY_LIMIT, Quantity, RESIDUAL_SQUARED_LIMIT};
 pub use scalar::Scalar;
 
 /// The README's Rust snippets, compiled and run as doctests (`cargo test --doc`), so the front page
