@@ -48,12 +48,12 @@
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 use crate::consts;
-#[cfg(all(test, feature = "std"))]
-use crate::forecast::normal_cdf;
-use crate::forecast::normal_cdf_with_gauss;
 use crate::kernel::Kernel;
 #[cfg(feature = "std")]
 use crate::kernel::Kernels;
+#[cfg(all(test, feature = "std"))]
+use crate::normal::normal_cdf;
+use crate::normal::normal_cdf_with_gauss;
 use crate::scalar::Scalar;
 use core::fmt;
 

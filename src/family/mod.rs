@@ -25,16 +25,17 @@
 //!
 //! What a new variant touches:
 //! - **over an existing kernel**: its table (a `const Variant` in the kernel's file) and one line in
-//!   the kernel's entry of the list;
-//! - **with a new kernel**: its file (parameters, validation, model, kernel at one temperature,
-//!   [`Kernels`] and [`KernelModel`] implementations, its table) and one entry in the list (the
-//!   kernel's arm, its model and kernel types, and its variant line); plus [`MAX_PARAMS`] if it has
-//!   more than 17 parameters, and new [`Quantity`] values if its validation bounds quantities the
-//!   family has not named yet. The blob, the monitor, the trainer's fits and CLI keys follow.
+//!   the kernel's entry of the list (`V10 = 5 => v8::V10_TABLE,`);
+//! - **with a new kernel**: its file under `src/family/` (parameters, validation, model, kernel at
+//!   one temperature, [`Kernels`] and [`KernelModel`] implementations, its tables), its `pub mod`
+//!   line here, and one entry in the list (the kernel's arm, its model and kernel types, its
+//!   variants). Only if needed: [`MAX_PARAMS`] when it has more than 17 parameters, and new
+//!   [`Quantity`] values when its validation bounds a quantity no kernel has named yet. The blob,
+//!   the monitor, the trainer's fits and gradients and the CLI keys follow from the table.
 //!
-//! A kernel that needs more than `(mu, delta)` per stroke (per-stroke features) adds its inputs to
-//! its own file and its loops as [`KernelTask`]s; what the family's per-stroke interfaces pass stays
-//! the [`Kernel`] methods.
+//! A kernel that needs more than `(mu, delta)` per stroke (per-stroke features) keeps those inputs
+//! in its own file and writes its loops over strokes as [`KernelTask`]s; the [`Kernel`] methods
+//! the monitor calls per stroke stay as they are until the monitor must pass such inputs.
 //!
 //! # Module order
 //!
@@ -61,20 +62,20 @@ macro_rules! registration {
         $then! {
             /// The V8 double-well kernel ([`Landscape`](crate::Landscape)) over
             /// [`V8Params`](crate::V8Params).
-            DoubleWell(Model, Landscape) {
+            DoubleWell(v8::Model, v8::Landscape) {
                 /// V8, the double-well model (15 parameters).
-                V8 = 1 => V8_TABLE,
+                V8 = 1 => v8::V8_TABLE,
                 /// V8-13: V8 with the tilt `g0 = g_T = 0` held fixed (13 parameters).
-                V8_13 = 2 => V8_13_TABLE,
+                V8_13 = 2 => v8::V8_13_TABLE,
                 /// V9: V8 with a fixed potential, `h0 = k`, `alpha_h = 0`, `g0 = g_T = 0` (12
                 /// parameters).
-                V9 = 3 => V9_TABLE,
+                V9 = 3 => v8::V9_TABLE,
             }
             /// The V7 linear kernel ([`V7Landscape`](crate::family::V7Landscape)) over
             /// [`V7Params`](crate::family::V7Params).
-            Linear(V7Model, V7Landscape) {
+            Linear(v7::V7Model, v7::V7Landscape) {
                 /// V7: the 17-coefficient linear kernel.
-                V7 = 4 => V7_TABLE,
+                V7 = 4 => v7::V7_TABLE,
             }
         }
     };
@@ -120,8 +121,8 @@ pub trait ParamCountTask {
 macro_rules! dispatch {
     ($(
         $(#[$kind_doc:meta])*
-        $kind:ident($model:ident, $kernel:ident) {
-            $( $(#[$doc:meta])* $id:ident = $num:literal => $table:ident, )+
+        $kind:ident($($model:ident)::+, $($kernel:ident)::+) {
+            $( $(#[$doc:meta])* $id:ident = $num:literal => $table:path, )+
         }
     )+) => {
         impl ModelId {
@@ -145,14 +146,14 @@ macro_rules! dispatch {
             /// The table of the kernel's own parameters ([`KernelModel::TABLE`]).
             pub const fn table(self) -> &'static Variant {
                 match self {
-                    $( Self::$kind => <$model<f32> as KernelModel<f32>>::TABLE, )+
+                    $( Self::$kind => <$($model)::+<f32> as KernelModel<f32>>::TABLE, )+
                 }
             }
 
             /// [`KernelModel::QUANTITY_FIELDS`] of the kernel.
             const fn quantity_fields(self) -> &'static [(Quantity, &'static [&'static str])] {
                 match self {
-                    $( Self::$kind => <$model<f32> as KernelModel<f32>>::QUANTITY_FIELDS, )+
+                    $( Self::$kind => <$($model)::+<f32> as KernelModel<f32>>::QUANTITY_FIELDS, )+
                 }
             }
         }
@@ -169,7 +170,7 @@ macro_rules! dispatch {
         /// ```
         #[derive(Debug, Clone, Copy, PartialEq)]
         pub enum AnyModel<S = f32> {
-            $( $(#[$kind_doc])* $kind(ModelId, $model<S>), )+
+            $( $(#[$kind_doc])* $kind(ModelId, $($model)::+<S>), )+
         }
 
         impl<S: Scalar> AnyModel<S> {
@@ -178,8 +179,8 @@ macro_rules! dispatch {
                 match params.variant().kernel {
                     $( KernelKind::$kind => Self::$kind(
                         params.model(),
-                        <$model<S> as KernelModel<S>>::from_valid_params(
-                            &<$model<S> as KernelModel<S>>::params_from(|j| params.kernel_value(j)),
+                        <$($model)::+<S> as KernelModel<S>>::from_valid_params(
+                            &<$($model)::+<S> as KernelModel<S>>::params_from(|j| params.kernel_value(j)),
                         ),
                     ), )+
                 }
@@ -204,7 +205,7 @@ macro_rules! dispatch {
         /// The kernel of any variant at one die temperature.
         #[derive(Debug, Clone, Copy, PartialEq)]
         pub enum AnyKernel<S = f32> {
-            $( $(#[$kind_doc])* $kind($kernel<S>), )+
+            $( $(#[$kind_doc])* $kind($($kernel)::+<S>), )+
         }
 
         /// Every method forwards to the variant's kernel (one match per call). The loops over many
@@ -288,8 +289,8 @@ macro_rules! dispatch {
             /// parameters.
             fn validate_kernel(&self, bounds: &OperatingBox) -> Result<(), ParamError> {
                 match self.variant().kernel {
-                    $( KernelKind::$kind => <$model<S> as KernelModel<S>>::validate_params(
-                        &<$model<S> as KernelModel<S>>::params_from(|j| self.kernel_value(j)),
+                    $( KernelKind::$kind => <$($model)::+<S> as KernelModel<S>>::validate_params(
+                        &<$($model)::+<S> as KernelModel<S>>::params_from(|j| self.kernel_value(j)),
                         bounds,
                     ), )+
                 }

@@ -10,8 +10,8 @@ use crate::scalar::Scalar;
 macro_rules! model_ids {
     ($(
         $(#[$kind_doc:meta])*
-        $kind:ident($model:ident, $kernel:ident) {
-            $( $(#[$doc:meta])* $id:ident = $num:literal => $table:ident, )+
+        $kind:ident($($model:ident)::+, $($kernel:ident)::+) {
+            $( $(#[$doc:meta])* $id:ident = $num:literal => $table:path, )+
         }
     )+) => {
         /// Which variant of the family: the id stored in the blob.
