@@ -11,7 +11,7 @@
 //! ```
 
 use crate::family::ModelParams;
-use crate::params::V8Params;
+use crate::family::V8Params;
 use crate::scalar::Scalar;
 use num_dual::{DualNum, DualSVec64};
 

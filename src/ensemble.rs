@@ -12,15 +12,15 @@
 //! let land = model.landscape(170.0);
 //! let mut ens = Ensemble::<f32, 16>::new(0.2, 7);
 //! for _ in 0..10 {
-//!     land.advance_lanes(&mut ens);
+//!     ens.advance(&land);
 //! }
 //! let galled = ens.cof().iter().filter(|&&m| m > model.well_midpoint()).count();
 //! assert!(galled <= 16);
 //! # Ok::<(), galling::ParamError>(())
 //! ```
 
-use crate::kernel::Kernel;
-use crate::model::consts;
+use crate::consts;
+use crate::kernel::{Kernel, KernelTask};
 use crate::normal::{P_LOW, inverse_normal_cdf, inverse_normal_cdf_central, uniform_from_bits};
 use crate::scalar::{Scalar, clamp};
 use rand_core::SeedableRng;
@@ -121,30 +121,44 @@ impl<S: Scalar, const P: usize> Ensemble<S, P> {
     }
 }
 
-/// [`Kernel::advance_lanes`]: advances every lane of `ensemble` by one stroke of `kernel`.
-#[inline(always)]
-pub(crate) fn advance_lanes<S: Scalar, K: Kernel<S> + ?Sized, const P: usize>(
-    kernel: &K,
-    ensemble: &mut Ensemble<S, P>,
-) {
-    let stay_bits = ensemble.rng.next_u32s();
-    let normal_bits = ensemble.rng.next_u32s();
-    let before = ensemble.cof;
-    let central = |p: S| p >= S::from_f64(P_LOW) && p <= S::from_f64(1.0 - P_LOW);
-    // All lanes through the central branch of the normal quantile: no calls and no branches,
-    // so the loop runs in SIMD registers.
-    for i in 0..P {
-        let u = S::from_f32(uniform_from_bits(stay_bits[i]));
-        let p = S::from_f32(uniform_from_bits(normal_bits[i]));
-        let z = inverse_normal_cdf_central(if central(p) { p } else { S::from_f64(0.5) });
-        ensemble.cof[i] = kernel.next_cof(before[i], u, z);
+impl<S: Scalar, const P: usize> Ensemble<S, P> {
+    /// Advances every lane by one stroke of `kernel`; lane `i` gets exactly [`Kernel::step`] with
+    /// its own generator. The kernel's variant is picked once per call
+    /// ([`Kernel::perform`]), not once per lane.
+    #[inline]
+    pub fn advance<K: Kernel<S>>(&mut self, kernel: &K) {
+        kernel.perform(AdvanceLanes(self));
     }
-    // The ~5% of lanes whose normal draw lies in a tail: redo them with the full quantile.
-    for i in 0..P {
-        let p = S::from_f32(uniform_from_bits(normal_bits[i]));
-        if !central(p) {
+}
+
+/// [`Ensemble::advance`] as a task over the concrete kernel.
+struct AdvanceLanes<'a, S, const P: usize>(&'a mut Ensemble<S, P>);
+
+impl<S: Scalar, const P: usize> KernelTask<S> for AdvanceLanes<'_, S, P> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run<K: Kernel<S>>(self, kernel: &K) {
+        let ensemble = self.0;
+        let stay_bits = ensemble.rng.next_u32s();
+        let normal_bits = ensemble.rng.next_u32s();
+        let before = ensemble.cof;
+        let central = |p: S| p >= S::from_f64(P_LOW) && p <= S::from_f64(1.0 - P_LOW);
+        // All lanes through the central branch of the normal quantile: no calls and no branches,
+        // so the loop runs in SIMD registers.
+        for i in 0..P {
             let u = S::from_f32(uniform_from_bits(stay_bits[i]));
-            ensemble.cof[i] = kernel.next_cof(before[i], u, inverse_normal_cdf(p));
+            let p = S::from_f32(uniform_from_bits(normal_bits[i]));
+            let z = inverse_normal_cdf_central(if central(p) { p } else { S::from_f64(0.5) });
+            ensemble.cof[i] = kernel.next_cof(before[i], u, z);
+        }
+        // The ~5% of lanes whose normal draw lies in a tail: redo them with the full quantile.
+        for i in 0..P {
+            let p = S::from_f32(uniform_from_bits(normal_bits[i]));
+            if !central(p) {
+                let u = S::from_f32(uniform_from_bits(stay_bits[i]));
+                ensemble.cof[i] = kernel.next_cof(before[i], u, inverse_normal_cdf(p));
+            }
         }
     }
 }
@@ -180,7 +194,7 @@ mod tests {
             let mut scalar: [(f32, Xoshiro128PlusPlus); 8] =
                 core::array::from_fn(|i| (0.2, ens.rng().lane(i).unwrap()));
             for _ in 0..300 {
-                land.advance_lanes(&mut ens);
+                ens.advance(&land);
                 for (lane, (mu, rng)) in scalar.iter_mut().enumerate() {
                     *mu = land.step(*mu, rng);
                     assert_eq!(mu.to_bits(), ens.cof()[lane].to_bits(), "T={t} lane {lane}");

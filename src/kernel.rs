@@ -20,7 +20,7 @@
 //! # Ok::<(), galling::ParamError>(())
 //! ```
 
-use crate::model::consts::{COF_MAX, COF_MIN, EPS, LN_SQRT_2PI};
+use crate::consts::{COF_MAX, COF_MIN, EPS, LN_SQRT_2PI};
 use crate::normal::{standard_normal, uniform_open01};
 use crate::scalar::{Scalar, clamp};
 use rand_core::Rng;
@@ -171,15 +171,7 @@ pub trait Kernel<S: Scalar> {
     where
         Self: Sized,
     {
-        let mut it = cof.into_iter();
-        let mut total = c(0.0);
-        if let Some(mut prev) = it.next() {
-            for next in it {
-                total = total + self.log_prob(prev, next - prev);
-                prev = next;
-            }
-        }
-        total
+        self.perform(SeriesLogLikelihood(cof))
     }
 
     /// Simulates one stroke from COF `mu`: picks the component (stay with probability `pi`, one
@@ -226,19 +218,7 @@ pub trait Kernel<S: Scalar> {
     where
         Self: Sized,
     {
-        for mu in ensemble {
-            *mu = self.step(*mu, rng);
-        }
-    }
-
-    /// Advances every lane of `ensemble` by one stroke; lane `i` gets exactly
-    /// [`step`](Self::step) with its own generator (see [`ensemble`](crate::ensemble)).
-    #[inline]
-    fn advance_lanes<const P: usize>(&self, ensemble: &mut crate::ensemble::Ensemble<S, P>)
-    where
-        Self: Sized,
-    {
-        crate::ensemble::advance_lanes(self, ensemble);
+        self.perform(AdvanceEnsemble { ensemble, rng })
     }
 
     /// Fills `trajectory` with a simulated COF series: `trajectory[0] = start` (clamped to the COF
@@ -258,50 +238,136 @@ pub trait Kernel<S: Scalar> {
     where
         Self: Sized,
     {
-        let mut mu = clamp(start, c(COF_MIN), c(COF_MAX));
-        let mut slots = trajectory.iter_mut();
+        self.perform(Simulate {
+            start,
+            rng,
+            trajectory,
+        })
+    }
+
+    /// Runs `task` over the concrete kernel: a variant's kernel runs it over itself; the family's
+    /// [`AnyKernel`](crate::family::AnyKernel) picks its variant once and runs it over that
+    /// variant's kernel, so a loop over many transitions written as a [`KernelTask`] is
+    /// monomorphic, with no dispatch per transition. The loops above
+    /// ([`series_log_likelihood`](Self::series_log_likelihood),
+    /// [`simulate_into`](Self::simulate_into), [`advance_ensemble`](Self::advance_ensemble)) and
+    /// [`Ensemble::advance`](crate::ensemble::Ensemble::advance) are such tasks.
+    ///
+    /// A kernel other than `AnyKernel` keeps this default.
+    #[inline(always)]
+    fn perform<T: KernelTask<S>>(&self, task: T) -> T::Output
+    where
+        Self: Sized,
+    {
+        task.run(self)
+    }
+}
+
+/// A computation over a concrete [`Kernel`], run by [`Kernel::perform`]: how a loop over many
+/// strokes is written once for every kernel and dispatched once per call, not once per stroke.
+///
+/// ```
+/// use galling::{Kernel, KernelTask, Model, V8Params};
+/// /// Counts the transitions of a series the kernel calls jumps (posterior above one half).
+/// struct CountJumps<'a>(&'a [f64]);
+/// impl KernelTask<f64> for CountJumps<'_> {
+///     type Output = usize;
+///     fn run<K: Kernel<f64>>(self, kernel: &K) -> usize {
+///         self.0.windows(2).filter(|w| kernel.jump_posterior(w[0], w[1] - w[0]) > 0.5).count()
+///     }
+/// }
+/// let land = Model::new(&V8Params::PUBLISHED_FIT.map(f64::from))?.landscape(167.5);
+/// assert_eq!(land.perform(CountJumps(&[0.21, 0.22, 0.56, 0.57])), 1);
+/// # Ok::<(), galling::ParamError>(())
+/// ```
+pub trait KernelTask<S: Scalar> {
+    /// What the task returns.
+    type Output;
+
+    /// Runs the task over `kernel`.
+    fn run<K: Kernel<S>>(self, kernel: &K) -> Self::Output;
+}
+
+/// [`Kernel::series_log_likelihood`].
+struct SeriesLogLikelihood<I>(I);
+
+impl<S: Scalar, I: IntoIterator<Item = S>> KernelTask<S> for SeriesLogLikelihood<I> {
+    type Output = S;
+
+    fn run<K: Kernel<S>>(self, kernel: &K) -> S {
+        let mut it = self.0.into_iter();
+        let mut total = c(0.0);
+        if let Some(mut prev) = it.next() {
+            for next in it {
+                total = total + kernel.log_prob(prev, next - prev);
+                prev = next;
+            }
+        }
+        total
+    }
+}
+
+/// [`Kernel::advance_ensemble`].
+struct AdvanceEnsemble<'a, S, R: ?Sized> {
+    ensemble: &'a mut [S],
+    rng: &'a mut R,
+}
+
+impl<S: Scalar, R: Rng + ?Sized> KernelTask<S> for AdvanceEnsemble<'_, S, R> {
+    type Output = ();
+
+    #[inline]
+    fn run<K: Kernel<S>>(self, kernel: &K) {
+        for mu in self.ensemble {
+            *mu = kernel.step(*mu, self.rng);
+        }
+    }
+}
+
+/// [`Kernel::simulate_into`].
+struct Simulate<'a, S, R: ?Sized> {
+    start: S,
+    rng: &'a mut R,
+    trajectory: &'a mut [S],
+}
+
+impl<S: Scalar, R: Rng + ?Sized> KernelTask<S> for Simulate<'_, S, R> {
+    type Output = ();
+
+    fn run<K: Kernel<S>>(self, kernel: &K) {
+        let mut mu = clamp(self.start, c(COF_MIN), c(COF_MAX));
+        let mut slots = self.trajectory.iter_mut();
         if let Some(first) = slots.next() {
             *first = mu;
         }
         for slot in slots {
-            mu = self.step(mu, rng);
+            mu = kernel.step(mu, self.rng);
             *slot = mu;
         }
     }
 }
 
-/// A model: its [`Kernel`] at every die temperature. Implemented by each variant's model
-/// ([`Model`](crate::Model), [`V7Model`](crate::family::V7Model)) and by
+/// A model: its [`Kernel`] at every die temperature. Implemented by each kernel's model (in the
+/// kernel's file: [`Model`](crate::Model), [`V7Model`](crate::family::V7Model)) and by
 /// [`AnyModel`](crate::family::AnyModel); what builds forecasts over temperatures (the risk table)
-/// takes one.
+/// takes one. The models also have `landscape` as an inherent method, so calling it needs no import
+/// of this trait.
+///
+/// ```
+/// use galling::{Kernel, Kernels, Model, V8Params};
+/// fn stay_at_160<M: Kernels<f32>>(model: &M) -> f32 {
+///     model.landscape(160.0).mixture(0.2).stay_probability
+/// }
+/// assert!(stay_at_160(&Model::new(&V8Params::PUBLISHED_FIT)?) > 0.9);
+/// # Ok::<(), galling::ParamError>(())
+/// ```
 pub trait Kernels<S: Scalar> {
     /// The kernel at one temperature.
     type Kernel: Kernel<S>;
 
     /// The kernel at die temperature `temperature` (degC, model temperature), with the
     /// temperature-only work done once.
-    fn kernel_at(&self, temperature: S) -> Self::Kernel;
-}
-
-impl<S: Scalar> Kernels<S> for crate::Model<S> {
-    type Kernel = crate::Landscape<S>;
-    fn kernel_at(&self, temperature: S) -> Self::Kernel {
-        self.landscape(temperature)
-    }
-}
-
-impl<S: Scalar> Kernels<S> for crate::family::V7Model<S> {
-    type Kernel = crate::family::V7Landscape<S>;
-    fn kernel_at(&self, temperature: S) -> Self::Kernel {
-        self.landscape(temperature)
-    }
-}
-
-impl<S: Scalar> Kernels<S> for crate::family::AnyModel<S> {
-    type Kernel = crate::family::AnyKernel<S>;
-    fn kernel_at(&self, temperature: S) -> Self::Kernel {
-        self.landscape(temperature)
-    }
+    fn landscape(&self, temperature: S) -> Self::Kernel;
 }
 
 #[cfg(test)]

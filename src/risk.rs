@@ -47,13 +47,13 @@
 // Negated comparisons are deliberate here: `!(x > 0.0)` is also true for NaN.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
-#[cfg(all(test, feature = "std"))]
-use crate::forecast::normal_cdf;
-use crate::forecast::normal_cdf_with_gauss;
+use crate::consts;
 use crate::kernel::Kernel;
 #[cfg(feature = "std")]
 use crate::kernel::Kernels;
-use crate::model::consts;
+#[cfg(all(test, feature = "std"))]
+use crate::normal::normal_cdf;
+use crate::normal::normal_cdf_with_gauss;
 use crate::scalar::Scalar;
 use core::fmt;
 
@@ -663,7 +663,7 @@ impl<K: Kernel<f64>> ExactForecast<K> {
         horizon: u16,
         cells: usize,
     ) -> Self {
-        let land = model.kernel_at(temperature);
+        let land = model.landscape(temperature);
         let cells = Cells::new(threshold, cells);
         let q: std::vec::Vec<std::vec::Vec<f64>> = (0..cells.cells)
             .map(|j| row(&cells, &land, cells.centre(j)))

@@ -6,7 +6,7 @@
 //! 160 C) and a short hand-written series covering both wells; no real data is needed.
 
 use galling::dual;
-use galling::family::{AnyModel, ModelId, ModelParams};
+use galling::family::{AnyModel, ModelId, ModelParams, ParamCountTask};
 use galling::rand_xoshiro::Xoshiro256PlusPlus;
 use galling::rand_xoshiro::rand_core::{Rng, SeedableRng};
 use galling::{Kernel, Scalar};
@@ -79,14 +79,16 @@ fn check_n<const N: usize>(p: &ModelParams<f64>, data: &Data, what: &str) {
     assert!(dual::model_variables::<16>(p).is_none());
 }
 
-/// [`check_n`] at the variant's own width.
+/// [`check_n`] at the variant's own width (the family's dispatch over the parameter count).
 fn check(p: &ModelParams<f64>, data: &Data, what: &str) {
-    match p.model() {
-        ModelId::V8 => check_n::<15>(p, data, what),
-        ModelId::V8_13 => check_n::<13>(p, data, what),
-        ModelId::V9 => check_n::<12>(p, data, what),
-        ModelId::V7 => check_n::<17>(p, data, what),
+    struct Check<'a>(&'a ModelParams<f64>, &'a Data, &'a str);
+    impl ParamCountTask for Check<'_> {
+        type Output = ();
+        fn run<const N: usize>(self) {
+            check_n::<N>(self.0, self.1, self.2);
+        }
     }
+    p.model().with_param_count(Check(p, data, what));
 }
 
 #[test]

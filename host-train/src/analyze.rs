@@ -20,7 +20,7 @@
 use crate::dataset::Dataset;
 use crate::fit::objective::{N_PARAMS, Point};
 use galling::dual::num_dual::{Dual2SVec64, DualNum};
-use galling::family::{AnyModel, ModelParams};
+use galling::family::{AnyModel, ModelParams, ParamCountTask};
 use galling::{Kernel, Scalar};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -110,12 +110,21 @@ pub fn log_likelihood_hessian(
     data: &Dataset,
     params: &ModelParams<f64>,
 ) -> Option<(f64, Point, [[f64; N_PARAMS]; N_PARAMS])> {
-    match params.len() {
-        15 => hessian_at::<15>(data, params),
-        13 => hessian_at::<13>(data, params),
-        12 => hessian_at::<12>(data, params),
-        17 => hessian_at::<17>(data, params),
-        n => unreachable!("no variant has {n} parameters"),
+    params.model().with_param_count(HessianAt { data, params })
+}
+
+/// [`hessian_at`] at the width [`ModelId::with_param_count`](galling::family::ModelId::with_param_count)
+/// picks.
+struct HessianAt<'a> {
+    data: &'a Dataset,
+    params: &'a ModelParams<f64>,
+}
+
+impl ParamCountTask for HessianAt<'_> {
+    type Output = Option<(f64, Point, [[f64; N_PARAMS]; N_PARAMS])>;
+
+    fn run<const N: usize>(self) -> Self::Output {
+        hessian_at::<N>(self.data, self.params)
     }
 }
 

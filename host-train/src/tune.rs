@@ -42,7 +42,7 @@
 
 use crate::dataset::{DataError, Dataset, TemperatureMap};
 use crate::fit::{
-    self, AdamSettings, FitError, FitOptions, LossRow, Method, ModelVariant, SnesSettings,
+    self, AdamSettings, FitError, FitOptions, LossRow, Method, ModelId, SnesSettings,
 };
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -66,8 +66,8 @@ pub enum Optimizer {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
-    /// Model variant (`"v8"`, `"v8-13"`, `"v9"`, `"v7"`).
-    pub variant: ModelVariant,
+    /// Model variant, by its key (`"v8"`, `"v8-13"`, `"v9"`, `"v7"`; [`ModelId::key`]).
+    pub variant: ModelId,
     /// Optimiser.
     pub method: Optimizer,
     /// L-BFGS: screened starts.
@@ -95,7 +95,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Self {
-            variant: ModelVariant::V8,
+            variant: ModelId::V8,
             method: Optimizer::Lbfgs,
             starts: fit::strategy::DEFAULT_STARTS,
             population: 50,
@@ -133,7 +133,7 @@ impl Config {
             seed: self.seed,
             starts: self.starts,
             threads: Some(1),
-            model: self.variant.id(),
+            model: self.variant,
             l2: self.l2,
             ..FitOptions::default()
         }

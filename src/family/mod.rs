@@ -1,21 +1,47 @@
-//! The model family: V8, V8-13, V9 and V7 behind one seam.
+//! The model family: V8, V8-13, V9 and V7 behind one seam, registered in one list.
 //!
-//! A variant is two things:
-//! - a **transition kernel**, the [`Kernel`] at one die temperature. There are two: the double-well
-//!   kernel of V8 ([`Landscape`], `src/model.rs`) and the linear kernel of V7
-//!   ([`V7Landscape`], `src/family/v7.rs`);
-//! - a **parameter table** ([`Variant`]): its name, its parameters (name, whether the model uses
-//!   `abs()`, the physical box of a fit, the typical size, the default start) and how they fill the
-//!   kernel's parameters ([`Source`]). V8-13 and V9 are tables over the V8 kernel with some of its
-//!   parameters held fixed (`src/family/v8.rs`).
+//! A kernel is one file under `src/family/` that implements the [`Kernel`] at one die temperature
+//! and describes its parameters ([`KernelModel`]): the double-well kernel of V8 ([`Landscape`],
+//! `src/family/v8.rs`) and the linear kernel of V7 ([`V7Landscape`], `src/family/v7.rs`). A variant
+//! is a **parameter table** ([`Variant`]) over a kernel: its name, its parameters (name, whether the
+//! model uses `abs()`, the physical box of a fit, the typical size, the default start) and how they
+//! fill the kernel's parameters ([`Source`]). V8-13 and V9 are tables over the V8 kernel with some of
+//! its parameters held fixed.
 //!
 //! [`ModelParams`] carries a variant's values (at most [`MAX_PARAMS`], no heap), [`AnyModel`] is
 //! the validated model of any variant and [`AnyKernel`] its kernel at one temperature. The monitor,
 //! the blob, the trainer and the figures use these, so they work for every variant.
 //!
-//! Adding a variant that reuses a kernel is one new table in [`VARIANTS`] (plus its [`ModelId`]);
-//! a variant with a new kernel is one new file implementing [`Kernel`] and its validation, plus its
-//! table and one arm in [`AnyModel`]/[`AnyKernel`].
+//! # The registration list
+//!
+//! Everything that enumerates the family is generated from one list (the `registration!` macro
+//! below): [`ModelId`] and [`KernelKind`], a variant's table from its id ([`ModelId::variant`]), the
+//! enum dispatch [`AnyModel`]/[`AnyKernel`] and every forwarding method of [`AnyKernel`]'s
+//! [`Kernel`] implementation, [`Kernels`] for [`AnyModel`], the per-kernel validation of
+//! [`ModelParams::validate_within`], [`Quantity::fields`], and the dispatch over a variant's
+//! parameter count ([`ModelId::with_param_count`], the trainer's dual-number width). The loops over
+//! many strokes are [`KernelTask`]s: [`AnyKernel`] picks its variant once per call
+//! ([`Kernel::perform`]), not once per stroke, and no loop needs its own forwarding.
+//!
+//! What a new variant touches:
+//! - **over an existing kernel**: its table (a `const Variant` in the kernel's file) and one line in
+//!   the kernel's entry of the list (`V10 = 5 => v8::V10_TABLE,`);
+//! - **with a new kernel**: its file under `src/family/` (parameters, validation, model, kernel at
+//!   one temperature, [`Kernels`] and [`KernelModel`] implementations, its tables), its `pub mod`
+//!   line here, and one entry in the list (the kernel's arm, its model and kernel types, its
+//!   variants). Only if needed: [`MAX_PARAMS`] when it has more than 17 parameters, and new
+//!   [`Quantity`] values when its validation bounds a quantity no kernel has named yet. The blob,
+//!   the monitor, the trainer's fits and gradients and the CLI keys follow from the table.
+//!
+//! A kernel that needs more than `(mu, delta)` per stroke (per-stroke features) keeps those inputs
+//! in its own file and writes its loops over strokes as [`KernelTask`]s; the [`Kernel`] methods
+//! the monitor calls per stroke stay as they are until the monitor must pass such inputs.
+//!
+//! # Module order
+//!
+//! `table` (ids, tables, values) and `crate::params` (box, quantities, errors, [`KernelModel`]) lie
+//! below the kernels; `v8`, `v7` (the kernels) and `reference` (upstream fits) use them; this file,
+//! generated from the list, lies above them all.
 //!
 //! ```
 //! use galling::family::{AnyModel, ModelId, ModelParams};
@@ -27,79 +53,270 @@
 //! # Ok::<(), galling::ParamError>(())
 //! ```
 
+/// The family's registration list: each kernel's arm (its [`KernelKind`] and [`AnyModel`] /
+/// [`AnyKernel`] variant), its model and kernel types, and its variants (id as stored in the blob,
+/// and table). Listed in id order. `$then!` receives the list: `table` generates the ids from it,
+/// this file the dispatch.
+macro_rules! registration {
+    ($then:ident) => {
+        $then! {
+            /// The V8 double-well kernel ([`Landscape`](crate::Landscape)) over
+            /// [`V8Params`](crate::V8Params).
+            DoubleWell(v8::Model, v8::Landscape) {
+                /// V8, the double-well model (15 parameters).
+                V8 = 1 => v8::V8_TABLE,
+                /// V8-13: V8 with the tilt `g0 = g_T = 0` held fixed (13 parameters).
+                V8_13 = 2 => v8::V8_13_TABLE,
+                /// V9: V8 with a fixed potential, `h0 = k`, `alpha_h = 0`, `g0 = g_T = 0` (12
+                /// parameters).
+                V9 = 3 => v8::V9_TABLE,
+            }
+            /// The V7 linear kernel ([`V7Landscape`](crate::family::V7Landscape)) over
+            /// [`V7Params`](crate::family::V7Params).
+            Linear(v7::V7Model, v7::V7Landscape) {
+                /// V7: the 17-coefficient linear kernel.
+                V7 = 4 => v7::V7_TABLE,
+            }
+        }
+    };
+}
+
+pub(crate) mod table;
+
 pub mod reference;
-mod v7;
-mod v8;
+pub mod v7;
+pub mod v8;
 
-pub use v7::V7_TABLE;
-pub use v7::{V7Landscape, V7Model, V7Params};
-pub use v8::{V8_13_TABLE, V8_TABLE, V9_TABLE};
+pub use crate::params::KernelModel;
+pub use table::{Field, KernelKind, MAX_PARAMS, ModelId, ModelParams, Source, Variant};
+pub use v7::{V7_TABLE, V7Landscape, V7Model, V7Params};
+pub use v8::{Landscape, Model, ParamField, V8_13_TABLE, V8_TABLE, V8Params, V9_TABLE};
 
-use crate::kernel::{Kernel, Mixture, TransitionScore};
-use crate::model::{Landscape, Model};
-use crate::params::{OperatingBox, ParamError, V8Params};
+use crate::kernel::{Kernel, KernelTask, Kernels, Mixture, TransitionScore};
+use crate::params::{OperatingBox, ParamError, Quantity};
 use crate::scalar::Scalar;
 use core::fmt;
 
-/// Largest parameter count of a variant (V7's 17).
-pub const MAX_PARAMS: usize = 17;
+/// A computation generic over a variant's parameter count, run by [`ModelId::with_param_count`]
+/// at the count of the variant: how the trainer picks its dual-number width.
+///
+/// ```
+/// use galling::family::{ModelId, ParamCountTask};
+/// struct Count;
+/// impl ParamCountTask for Count {
+///     type Output = usize;
+///     fn run<const N: usize>(self) -> usize { N }
+/// }
+/// assert_eq!(ModelId::V9.with_param_count(Count), 12);
+/// ```
+pub trait ParamCountTask {
+    /// What the task returns.
+    type Output;
 
-/// Which variant of the family: the id stored in the blob.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[repr(u8)]
-pub enum ModelId {
-    /// V8, the double-well model (15 parameters).
-    V8 = 1,
-    /// V8-13: V8 with the tilt `g0 = g_T = 0` held fixed (13 parameters).
-    V8_13 = 2,
-    /// V9: V8 with a fixed potential, `h0 = k`, `alpha_h = 0`, `g0 = g_T = 0` (12 parameters).
-    V9 = 3,
-    /// V7: the 17-coefficient linear kernel.
-    V7 = 4,
+    /// Runs the task with `N` the variant's parameter count.
+    fn run<const N: usize>(self) -> Self::Output;
 }
 
-impl ModelId {
-    /// Every variant, in id order.
-    pub const ALL: [ModelId; 4] = [Self::V8, Self::V8_13, Self::V9, Self::V7];
-
-    /// The id stored in the blob.
-    pub const fn to_u8(self) -> u8 {
-        self as u8
-    }
-
-    /// The variant of a blob's id, `None` for an unknown id.
-    ///
-    /// ```
-    /// use galling::family::ModelId;
-    /// assert_eq!(ModelId::from_u8(4), Some(ModelId::V7));
-    /// assert_eq!(ModelId::from_u8(9), None);
-    /// ```
-    pub const fn from_u8(id: u8) -> Option<Self> {
-        let mut i = 0;
-        while i < Self::ALL.len() {
-            if Self::ALL[i] as u8 == id {
-                return Some(Self::ALL[i]);
+/// Generates the family's dispatch from the registration list.
+macro_rules! dispatch {
+    ($(
+        $(#[$kind_doc:meta])*
+        $kind:ident($($model:ident)::+, $($kernel:ident)::+) {
+            $( $(#[$doc:meta])* $id:ident = $num:literal => $table:path, )+
+        }
+    )+) => {
+        impl ModelId {
+            /// The variant's parameter table.
+            pub const fn variant(self) -> &'static Variant {
+                match self {
+                    $($( Self::$id => &$table, )+)+
+                }
             }
-            i += 1;
-        }
-        None
-    }
 
-    /// The variant's parameter table.
-    pub const fn variant(self) -> &'static Variant {
-        match self {
-            Self::V8 => &V8_TABLE,
-            Self::V8_13 => &V8_13_TABLE,
-            Self::V9 => &V9_TABLE,
-            Self::V7 => &V7_TABLE,
+            /// Runs `task` at the variant's parameter count (a const generic: one monomorphic
+            /// instance per count).
+            pub fn with_param_count<T: ParamCountTask>(self, task: T) -> T::Output {
+                match self {
+                    $($( Self::$id => task.run::<{ $table.fields.len() }>(), )+)+
+                }
+            }
         }
-    }
 
+        impl KernelKind {
+            /// The table of the kernel's own parameters ([`KernelModel::TABLE`]).
+            pub const fn table(self) -> &'static Variant {
+                match self {
+                    $( Self::$kind => <$($model)::+<f32> as KernelModel<f32>>::TABLE, )+
+                }
+            }
+
+            /// [`KernelModel::QUANTITY_FIELDS`] of the kernel.
+            const fn quantity_fields(self) -> &'static [(Quantity, &'static [&'static str])] {
+                match self {
+                    $( Self::$kind => <$($model)::+<f32> as KernelModel<f32>>::QUANTITY_FIELDS, )+
+                }
+            }
+        }
+
+        /// The validated model of any variant.
+        ///
+        /// ```
+        /// use galling::family::{AnyModel, ModelParams, V7Params};
+        /// use galling::Kernel;
+        /// let model = AnyModel::new(&ModelParams::from(V7Params::UPSTREAM_FIT))?;
+        /// let k = model.landscape(170.0);
+        /// assert!(k.mixture(0.2).stay_probability < model.landscape(160.0).mixture(0.2).stay_probability);
+        /// # Ok::<(), galling::ParamError>(())
+        /// ```
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        pub enum AnyModel<S = f32> {
+            $( $(#[$kind_doc])* $kind(ModelId, $($model)::+<S>), )+
+        }
+
+        impl<S: Scalar> AnyModel<S> {
+            /// Prepares the kernel of parameters already validated (over any box).
+            pub(crate) fn new_unchecked_box(params: &ModelParams<S>) -> Self {
+                match params.variant().kernel {
+                    $( KernelKind::$kind => Self::$kind(
+                        params.model(),
+                        <$($model)::+<S> as KernelModel<S>>::from_valid_params(
+                            &<$($model)::+<S> as KernelModel<S>>::params_from(|j| params.kernel_value(j)),
+                        ),
+                    ), )+
+                }
+            }
+
+            /// Which variant.
+            pub fn model(&self) -> ModelId {
+                match self {
+                    $( Self::$kind(id, _) )|+ => *id,
+                }
+            }
+
+            /// The kernel at die temperature `temperature` (degC, model temperature), evaluated once.
+            #[inline]
+            pub fn landscape(&self, temperature: S) -> AnyKernel<S> {
+                match self {
+                    $( Self::$kind(_, m) => AnyKernel::$kind(Kernels::landscape(m, temperature)), )+
+                }
+            }
+        }
+
+        /// The kernel of any variant at one die temperature.
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        pub enum AnyKernel<S = f32> {
+            $( $(#[$kind_doc])* $kind($($kernel)::+<S>), )+
+        }
+
+        /// Every method forwards to the variant's kernel (one match per call). The loops over many
+        /// strokes run through [`perform`](Kernel::perform), so they pick the variant once, not once
+        /// per stroke (per-stroke dispatch made the dual-number likelihood 2.3x slower).
+        impl<S: Scalar> Kernel<S> for AnyKernel<S> {
+            #[inline(always)]
+            fn mixture(&self, mu: S) -> Mixture<S> {
+                match self {
+                    $( Self::$kind(k) => k.mixture(mu), )+
+                }
+            }
+
+            #[inline(always)]
+            fn initial_cof(&self) -> S {
+                match self {
+                    $( Self::$kind(k) => k.initial_cof(), )+
+                }
+            }
+
+            #[inline(always)]
+            fn score(&self, mu: S, delta: S) -> TransitionScore<S> {
+                match self {
+                    $( Self::$kind(k) => Kernel::score(k, mu, delta), )+
+                }
+            }
+
+            #[inline]
+            fn log_prob(&self, mu: S, delta: S) -> S {
+                match self {
+                    $( Self::$kind(k) => k.log_prob(mu, delta), )+
+                }
+            }
+
+            #[inline]
+            fn jump_posterior(&self, mu: S, delta: S) -> S {
+                match self {
+                    $( Self::$kind(k) => k.jump_posterior(mu, delta), )+
+                }
+            }
+
+            #[inline]
+            fn step<R: rand_core::Rng + ?Sized>(&self, mu: S, rng: &mut R) -> S
+            where
+                Self: Sized,
+            {
+                match self {
+                    $( Self::$kind(k) => k.step(mu, rng), )+
+                }
+            }
+
+            #[inline(always)]
+            fn next_cof(&self, mu: S, u: S, z: S) -> S {
+                match self {
+                    $( Self::$kind(k) => k.next_cof(mu, u, z), )+
+                }
+            }
+
+            #[inline]
+            fn perform<T: KernelTask<S>>(&self, task: T) -> T::Output
+            where
+                Self: Sized,
+            {
+                match self {
+                    $( Self::$kind(k) => task.run(k), )+
+                }
+            }
+        }
+
+        impl<S: Scalar> Kernels<S> for AnyModel<S> {
+            type Kernel = AnyKernel<S>;
+
+            #[inline]
+            fn landscape(&self, temperature: S) -> AnyKernel<S> {
+                AnyModel::landscape(self, temperature)
+            }
+        }
+
+        impl<S: Scalar> ModelParams<S> {
+            /// The kernel's own checks ([`KernelModel::validate_params`]) of the kernel's
+            /// parameters.
+            fn validate_kernel(&self, bounds: &OperatingBox) -> Result<(), ParamError> {
+                match self.variant().kernel {
+                    $( KernelKind::$kind => <$($model)::+<S> as KernelModel<S>>::validate_params(
+                        &<$($model)::+<S> as KernelModel<S>>::params_from(|j| self.kernel_value(j)),
+                        bounds,
+                    ), )+
+                }
+            }
+        }
+    };
+}
+
+registration!(dispatch);
+
+impl ModelId {
     /// The command-line key (`v8`, `v8-13`, `v9`, `v7`).
     pub const fn key(self) -> &'static str {
         self.variant().key
     }
+
+    /// Every variant's command-line key, in id order.
+    pub const KEYS: [&'static str; ModelId::ALL.len()] = {
+        let mut out = [""; ModelId::ALL.len()];
+        let mut i = 0;
+        while i < out.len() {
+            out[i] = ModelId::ALL[i].key();
+            i += 1;
+        }
+        out
+    };
 
     /// The variant of a command-line key (`v8`, `v8-13`, `v9`, `v7`, case-insensitive).
     ///
@@ -125,79 +342,40 @@ impl fmt::Display for ModelId {
     }
 }
 
-/// One parameter of a variant's table. (What each parameter means is documented on the fields of
-/// [`V8Params`] and [`V7Params`], generated from the same lists; the table carries no text beyond the
-/// names, so the firmware links no documentation strings.)
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Field {
-    /// The model's name for it (as in the JSON files and MODEL.md / VARIANTS.md).
-    pub name: &'static str,
-    /// Whether the model uses `abs()` of the stored value.
-    pub used_as_abs: bool,
-    /// Bounds of the physical box of a fit (infinite where there is none).
-    pub physical: (f64, f64),
-    /// Typical magnitude (the optimiser works on `value / scale`).
-    pub scale: f64,
-    /// The default starting value of a fit, in `f32` (the values a blob would hold).
-    pub start: f32,
-}
-
-/// Which kernel a variant runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum KernelKind {
-    /// The V8 double-well kernel ([`Landscape`]) over [`V8Params`].
-    DoubleWell,
-    /// The V7 linear kernel ([`V7Landscape`]) over [`V7Params`].
-    Linear,
-}
-
-/// Where one kernel parameter comes from.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Source {
-    /// The variant's parameter at this index.
-    Free(u8),
-    /// Held at this value.
-    Fixed(f32),
-}
-
-/// A variant's parameter table: written once per variant, it generates the parameter lists, the
-/// blob layout, the physical box and the default start.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Variant {
-    /// Its id.
-    pub id: ModelId,
-    /// Command-line key.
-    pub key: &'static str,
-    /// Human-readable name.
-    pub title: &'static str,
-    /// The kernel it runs.
-    pub kernel: KernelKind,
-    /// Its parameters, in storage order.
-    pub fields: &'static [&'static Field],
-    /// How the kernel's parameters (in the kernel's storage order) are filled.
-    pub sources: &'static [Source],
-    /// `(lower, upper)`: indices of two parameters a fit keeps ordered (the two wells), if any.
-    pub ordered: Option<(usize, usize)>,
-}
-
-impl Variant {
-    /// Index of the parameter named `name`.
-    ///
-    /// ```
-    /// use galling::family::ModelId;
-    /// assert_eq!(ModelId::V9.variant().index_of("k"), Some(2));
-    /// ```
-    pub fn index_of(&self, name: &str) -> Option<usize> {
-        self.fields.iter().position(|f| f.name == name)
+/// Written as the command-line key (`"v8"`, `"v8-13"`, ...), as in configuration files.
+#[cfg(feature = "serde")]
+impl serde::Serialize for ModelId {
+    fn serialize<Ser: serde::Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {
+        serializer.serialize_str(self.key())
     }
+}
 
-    /// The variant's name for kernel parameter `kernel_index`, `None` where it is held fixed.
-    pub fn name_of_kernel_param(&self, kernel_index: usize) -> Option<&'static str> {
-        match self.sources.get(kernel_index)? {
-            Source::Free(i) => self.fields.get(usize::from(*i)).map(|f| f.name),
-            Source::Fixed(_) => None,
+/// Read from the command-line key (exactly as written by `Serialize`).
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for ModelId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Key;
+        impl serde::de::Visitor<'_> for Key {
+            type Value = ModelId;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a model variant key")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ModelId, E> {
+                ModelId::ALL
+                    .into_iter()
+                    .find(|m| m.key() == v)
+                    .ok_or_else(|| E::unknown_variant(v, &ModelId::KEYS))
+            }
         }
+        deserializer.deserialize_str(Key)
+    }
+}
+
+impl<S: Scalar> AnyModel<S> {
+    /// Validates `params` ([`ModelParams::validate`]) and prepares the kernel.
+    pub fn new(params: &ModelParams<S>) -> Result<Self, ParamError> {
+        params.validate()?;
+        Ok(Self::new_unchecked_box(params))
     }
 }
 
@@ -211,51 +389,6 @@ pub const VARIANTS: [&Variant; ModelId::ALL.len()] = {
     }
     out
 };
-
-/// The values of one variant's parameters, in its storage order (no heap: at most
-/// [`MAX_PARAMS`]; the slots past [`len`](Self::len) are zero).
-///
-/// ```
-/// use galling::family::{ModelId, ModelParams};
-/// use galling::V8Params;
-/// let p = ModelParams::from(V8Params::PUBLISHED_FIT);
-/// assert_eq!(p.model(), ModelId::V8);
-/// assert_eq!(p.get("D0"), Some(V8Params::PUBLISHED_FIT.d0));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ModelParams<S = f32> {
-    model: ModelId,
-    values: [S; MAX_PARAMS],
-}
-
-impl ModelParams<f32> {
-    /// The published V8 fit ([`V8Params::PUBLISHED_FIT`]) as family parameters.
-    pub const PUBLISHED_V8: Self = {
-        let v = V8Params::PUBLISHED_FIT;
-        Self {
-            model: ModelId::V8,
-            values: [
-                v.mu_l,
-                v.mu_h,
-                v.h0,
-                v.alpha_h,
-                v.g0,
-                v.g_t,
-                v.d0,
-                v.d_t,
-                v.omega0,
-                v.tau,
-                v.j_mu,
-                v.j_t,
-                v.sigma_jump_up,
-                v.sigma_jump_down,
-                v.mu0_base,
-                0.0,
-                0.0,
-            ],
-        }
-    };
-}
 
 impl<S: Scalar> ModelParams<S> {
     /// The parameters of `model` from its values in storage order; `None` unless `values` has
@@ -278,11 +411,6 @@ impl<S: Scalar> ModelParams<S> {
             *v = S::from_f32(f.start);
         }
         Self { model, values }
-    }
-
-    /// Which variant.
-    pub fn model(&self) -> ModelId {
-        self.model
     }
 
     /// Its table.
@@ -319,17 +447,9 @@ impl<S: Scalar> ModelParams<S> {
             .and_then(|i| self.values.get(i).copied())
     }
 
-    /// The same parameters in another number type.
-    pub fn map<T: Scalar>(&self, mut f: impl FnMut(S) -> T) -> ModelParams<T> {
-        ModelParams {
-            model: self.model,
-            values: self.values.map(&mut f),
-        }
-    }
-
     /// The kernel parameter `kernel_index` (see [`Variant::sources`]).
     /// Total: the tables are checked by tests, and a missing entry reads as 0.
-    fn kernel_value(&self, kernel_index: usize) -> S {
+    pub(crate) fn kernel_value(&self, kernel_index: usize) -> S {
         match self.variant().sources.get(kernel_index) {
             Some(Source::Free(i)) => self
                 .values
@@ -341,16 +461,29 @@ impl<S: Scalar> ModelParams<S> {
         }
     }
 
+    /// The parameters of kernel `M` (e.g. [`Model`]'s [`V8Params`]), with the parameters the
+    /// variant holds fixed filled in; `None` when the variant runs another kernel.
+    ///
+    /// ```
+    /// use galling::family::{ModelId, ModelParams, V7Model};
+    /// use galling::Model;
+    /// let v9 = ModelParams::<f64>::start(ModelId::V9);
+    /// assert_eq!(v9.kernel_params::<Model<f64>>().map(|p| p.g0), Some(0.0));
+    /// assert!(v9.kernel_params::<V7Model<f64>>().is_none());
+    /// ```
+    pub fn kernel_params<M: KernelModel<S>>(&self) -> Option<M::Params> {
+        (self.variant().kernel.table().id == M::TABLE.id)
+            .then(|| M::params_from(|j| self.kernel_value(j)))
+    }
+
     /// The V8 kernel's parameters of a double-well variant (`None` for another kernel).
     pub fn to_v8(&self) -> Option<V8Params<S>> {
-        (self.variant().kernel == KernelKind::DoubleWell)
-            .then(|| V8Params::from_array(core::array::from_fn(|j| self.kernel_value(j))))
+        self.kernel_params::<Model<S>>()
     }
 
     /// The V7 kernel's parameters of a linear variant (`None` for another kernel).
     pub fn to_v7(&self) -> Option<V7Params<S>> {
-        (self.variant().kernel == KernelKind::Linear)
-            .then(|| V7Params::from_array(core::array::from_fn(|j| self.kernel_value(j))))
+        self.kernel_params::<V7Model<S>>()
     }
 
     /// Checks the parameters over the monitor's default input box
@@ -361,7 +494,8 @@ impl<S: Scalar> ModelParams<S> {
 
     /// Checks that the variant's model evaluates finitely in `f32` over `bounds`: every value
     /// finite and within `f32`, then the kernel's own worst-case checks
-    /// ([`V8Params::validate_within`], [`V7Params::validate_within`]). Errors name the variant's
+    /// ([`KernelModel::validate_params`]: [`V8Params::validate_within`],
+    /// [`V7Params::validate_within`]). Errors name the variant's
     /// parameters.
     ///
     /// # Errors
@@ -375,173 +509,97 @@ impl<S: Scalar> ModelParams<S> {
                 return Err(ParamError::BeyondF32(field.name));
             }
         }
-        let kernel = |j| self.kernel_value(j);
-        let result = match self.variant().kernel {
-            KernelKind::DoubleWell => {
-                V8Params::from_array(core::array::from_fn(kernel)).validate_within(bounds)
-            }
-            KernelKind::Linear => {
-                V7Params::from_array(core::array::from_fn(kernel)).validate_within(bounds)
-            }
-        };
+        let result = self.validate_kernel(bounds);
         result.map_err(|e| e.for_model(self.model))
     }
 }
 
-impl<S: Scalar> From<V8Params<S>> for ModelParams<S> {
-    fn from(p: V8Params<S>) -> Self {
-        let v = p.to_array();
-        let mut values = [S::from_f64(0.0); MAX_PARAMS];
-        for (slot, x) in values.iter_mut().zip(v) {
-            *slot = x;
+impl Quantity {
+    /// The kernel parameters the quantity depends on (the ones to change to bring it back in
+    /// range), by their names in the kernel of `model` ([`KernelModel::QUANTITY_FIELDS`]: V8's for
+    /// the double-well variants, V7's for V7). A variant names them its own way: see
+    /// [`own_fields`](Self::own_fields).
+    pub const fn fields(self, model: ModelId) -> &'static [&'static str] {
+        let table = model.variant().kernel.quantity_fields();
+        let mut i = 0;
+        while i < table.len() {
+            if table[i].0 as usize == self as usize {
+                return table[i].1;
+            }
+            i += 1;
         }
-        Self {
-            model: ModelId::V8,
-            values,
-        }
+        &[]
     }
 }
 
-impl<S: Scalar> From<V7Params<S>> for ModelParams<S> {
-    fn from(p: V7Params<S>) -> Self {
-        Self {
-            model: ModelId::V7,
-            values: p.to_array(),
-        }
+impl Quantity {
+    /// The parameters of `model` the quantity depends on, as `(index, name)` in the variant's own
+    /// storage order and naming (V9's `k` for the kernel's `h0`); parameters the variant holds fixed
+    /// are left out.
+    ///
+    /// ```
+    /// use galling::{Quantity, family::ModelId};
+    /// let v9: Vec<_> = Quantity::BarrierScale.own_fields(ModelId::V9).collect();
+    /// assert_eq!(v9, [(2, "k")]);
+    /// ```
+    pub fn own_fields(self, model: ModelId) -> impl Iterator<Item = (usize, &'static str)> {
+        let variant = model.variant();
+        let kernel = variant.kernel.table();
+        self.fields(model).iter().filter_map(move |name| {
+            let own = kernel
+                .index_of(name)
+                .and_then(|j| variant.name_of_kernel_param(j))?;
+            variant.index_of(own).map(|i| (i, own))
+        })
     }
 }
 
-/// The validated model of any variant.
-///
-/// ```
-/// use galling::family::{AnyModel, ModelParams, V7Params};
-/// use galling::Kernel;
-/// let model = AnyModel::new(&ModelParams::from(V7Params::UPSTREAM_FIT))?;
-/// let k = model.landscape(170.0);
-/// assert!(k.mixture(0.2).stay_probability < model.landscape(160.0).mixture(0.2).stay_probability);
-/// # Ok::<(), galling::ParamError>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum AnyModel<S = f32> {
-    /// A double-well variant (V8, V8-13, V9).
-    DoubleWell(ModelId, Model<S>),
-    /// The linear kernel (V7).
-    Linear(ModelId, V7Model<S>),
-}
-
-impl<S: Scalar> AnyModel<S> {
-    /// Validates `params` ([`ModelParams::validate`]) and prepares the kernel.
-    pub fn new(params: &ModelParams<S>) -> Result<Self, ParamError> {
-        params.validate()?;
-        Ok(Self::new_unchecked_box(params))
-    }
-
-    /// Prepares the kernel of parameters already validated (over any box).
-    pub(crate) fn new_unchecked_box(params: &ModelParams<S>) -> Self {
-        let kernel = |j| params.kernel_value(j);
-        match params.variant().kernel {
-            KernelKind::DoubleWell => Self::DoubleWell(
-                params.model(),
-                Model::prepare(&V8Params::from_array(core::array::from_fn(kernel))),
+impl fmt::Display for ParamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotFinite(field) => write!(f, "parameter {field} is not a finite number"),
+            Self::BeyondF32(field) => write!(
+                f,
+                "parameter {field} is beyond the f32 range (magnitude over 3.4e38) the firmware evaluates in"
             ),
-            KernelKind::Linear => Self::Linear(
-                params.model(),
-                V7Model::prepare(&V7Params::from_array(core::array::from_fn(kernel))),
+            Self::WellsNotOrdered => f.write_str(
+                "parameters mu_L and mu_H: the clean well mu_L must lie below the galled well mu_H",
             ),
-        }
-    }
-
-    /// Which variant.
-    pub fn model(&self) -> ModelId {
-        match self {
-            Self::DoubleWell(id, _) | Self::Linear(id, _) => *id,
-        }
-    }
-
-    /// The kernel at die temperature `temperature` (degC, model temperature), evaluated once.
-    #[inline]
-    pub fn landscape(&self, temperature: S) -> AnyKernel<S> {
-        match self {
-            Self::DoubleWell(_, m) => AnyKernel::DoubleWell(m.landscape(temperature)),
-            Self::Linear(_, m) => AnyKernel::Linear(m.landscape(temperature)),
-        }
-    }
-}
-
-/// The kernel of any variant at one die temperature.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum AnyKernel<S = f32> {
-    /// The V8 double-well kernel.
-    DoubleWell(Landscape<S>),
-    /// The V7 linear kernel.
-    Linear(V7Landscape<S>),
-}
-
-impl<S: Scalar> Kernel<S> for AnyKernel<S> {
-    #[inline(always)]
-    fn mixture(&self, mu: S) -> Mixture<S> {
-        match self {
-            Self::DoubleWell(k) => Kernel::mixture(k, mu),
-            Self::Linear(k) => Kernel::mixture(k, mu),
-        }
-    }
-
-    #[inline(always)]
-    fn initial_cof(&self) -> S {
-        match self {
-            Self::DoubleWell(k) => k.initial_cof(),
-            Self::Linear(k) => k.initial_cof(),
-        }
-    }
-
-    #[inline(always)]
-    fn score(&self, mu: S, delta: S) -> TransitionScore<S> {
-        match self {
-            Self::DoubleWell(k) => Kernel::score(k, mu, delta),
-            Self::Linear(k) => Kernel::score(k, mu, delta),
-        }
-    }
-
-    // The loops dispatch once, not per transition: each runs monomorphic over its kernel, as fast as
-    // the kernel's own (per-transition dispatch made the dual-number likelihood 2.3x slower).
-
-    fn series_log_likelihood(&self, cof: impl IntoIterator<Item = S>) -> S
-    where
-        Self: Sized,
-    {
-        match self {
-            Self::DoubleWell(k) => k.series_log_likelihood(cof),
-            Self::Linear(k) => k.series_log_likelihood(cof),
-        }
-    }
-
-    fn simulate_into<R: rand_core::Rng + ?Sized>(&self, start: S, rng: &mut R, trajectory: &mut [S])
-    where
-        Self: Sized,
-    {
-        match self {
-            Self::DoubleWell(k) => k.simulate_into(start, rng, trajectory),
-            Self::Linear(k) => k.simulate_into(start, rng, trajectory),
-        }
-    }
-
-    fn advance_ensemble<R: rand_core::Rng + ?Sized>(&self, ensemble: &mut [S], rng: &mut R)
-    where
-        Self: Sized,
-    {
-        match self {
-            Self::DoubleWell(k) => k.advance_ensemble(ensemble, rng),
-            Self::Linear(k) => k.advance_ensemble(ensemble, rng),
-        }
-    }
-
-    fn advance_lanes<const P: usize>(&self, ensemble: &mut crate::ensemble::Ensemble<S, P>)
-    where
-        Self: Sized,
-    {
-        match self {
-            Self::DoubleWell(k) => k.advance_lanes(ensemble),
-            Self::Linear(k) => k.advance_lanes(ensemble),
+            Self::ZeroSpread(field) => write!(
+                f,
+                "parameter {field} is zero: the jump component needs a positive spread"
+            ),
+            Self::Unbounded {
+                quantity,
+                exponent,
+                model,
+            } => {
+                let (what, limit) = match quantity {
+                    Quantity::StayResidual | Quantity::JumpResidual => ("the square of the ", 37),
+                    _ => ("the ", 30),
+                };
+                f.write_str("parameters ")?;
+                for (i, (_, own)) in quantity.own_fields(*model).enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    f.write_str(own)?;
+                }
+                write!(f, ": {what}{quantity} reaches ")?;
+                if *exponent == i16::MAX {
+                    f.write_str("beyond the f32 range")?;
+                } else {
+                    write!(f, "about 1e{exponent}")?;
+                }
+                write!(
+                    f,
+                    " in the operating box (die temperatures and COF values the monitor accepts); \
+                     the limit that keeps f32 evaluation finite is 1e{limit}"
+                )
+            }
+            Self::InvalidBox => f.write_str(
+                "operating box: temperature and COF bounds must be finite with low < high",
+            ),
         }
     }
 }
@@ -556,11 +614,13 @@ mod tests {
             assert_eq!(v.id, ModelId::ALL[i]);
             assert_eq!(ModelId::from_u8(v.id.to_u8()), Some(v.id));
             assert_eq!(ModelId::from_key(v.key), Some(v.id));
-            let kernel_len = match v.kernel {
-                KernelKind::DoubleWell => 15,
-                KernelKind::Linear => 17,
-            };
-            assert_eq!(v.sources.len(), kernel_len, "{}", v.key);
+            assert_eq!(v.sources.len(), v.kernel.table().fields.len(), "{}", v.key);
+            assert!(v.fields.len() <= MAX_PARAMS, "{}", v.key);
+            // a kernel's own table keeps every parameter free, in order
+            let own = v.kernel.table();
+            for (j, s) in own.sources.iter().enumerate() {
+                assert_eq!(*s, Source::Free(j as u8), "{}", own.key);
+            }
             // every free parameter feeds exactly one kernel parameter
             for i in 0..v.fields.len() {
                 let uses = v
@@ -588,11 +648,57 @@ mod tests {
         assert_eq!(ModelId::V8_13.param_count(), 13);
         assert_eq!(ModelId::V9.param_count(), 12);
         assert_eq!(ModelId::V7.param_count(), 17);
+        // registration order is id order
+        for (i, id) in ModelId::ALL.iter().enumerate() {
+            assert_eq!(usize::from(id.to_u8()), i + 1);
+        }
+    }
+
+    #[test]
+    fn quantities_name_their_kernels_parameters() {
+        for id in ModelId::ALL {
+            let own = id.variant().kernel.table();
+            for q in [
+                Quantity::BarrierScale,
+                Quantity::Tilt,
+                Quantity::NoiseIntensity,
+                Quantity::Potential,
+                Quantity::StayDrift,
+                Quantity::EscapeRate,
+                Quantity::JumpDrift,
+                Quantity::StayLogit,
+                Quantity::StaySpread,
+                Quantity::JumpSpread,
+                Quantity::InitialCof,
+                Quantity::StayResidual,
+                Quantity::JumpResidual,
+            ] {
+                for name in q.fields(id) {
+                    assert!(own.index_of(name).is_some(), "{id}: {q} names {name}");
+                }
+            }
+        }
+        assert_eq!(Quantity::StayLogit.fields(ModelId::V8), &[] as &[&str]);
+        assert_eq!(Quantity::Tilt.fields(ModelId::V7), &[] as &[&str]);
+    }
+
+    #[test]
+    fn width_dispatch_runs_at_the_variants_parameter_count() {
+        struct Width;
+        impl ParamCountTask for Width {
+            type Output = usize;
+            fn run<const N: usize>(self) -> usize {
+                N
+            }
+        }
+        for id in ModelId::ALL {
+            assert_eq!(id.with_param_count(Width), id.param_count());
+        }
     }
 
     #[test]
     fn v8_table_is_the_v8_params_order() {
-        for (f, pf) in V8_TABLE.fields.iter().zip(crate::ParamField::ALL) {
+        for (f, pf) in V8_TABLE.fields.iter().zip(ParamField::ALL) {
             assert_eq!(f.name, pf.name());
             assert_eq!(f.used_as_abs, pf.is_used_as_abs());
         }

@@ -8,10 +8,13 @@
 //! mu_0 = clamp(mu0_base + mu0_T dT, 0.1, 1.3)
 //! ```
 
-use super::{Field, KernelKind, ModelId, Source, Variant};
-use crate::kernel::{Kernel, Mixture};
-use crate::model::consts::{COF_MAX, COF_MIN, EPS, EXP_LIMIT, T_REF};
-use crate::params::{OperatingBox, ParamError, QUANTITY_LIMIT, Quantity, RESIDUAL_SQUARED_LIMIT};
+use super::table::{Field, KernelKind, ModelId, ModelParams, Source, Variant};
+use crate::consts::{COF_MAX, COF_MIN, EPS, EXP_LIMIT, T_REF};
+use crate::kernel::{Kernel, Kernels, Mixture};
+use crate::params::{
+    KernelModel, OperatingBox, ParamError, QUANTITY_LIMIT, Quantity, RESIDUAL_SQUARED_LIMIT,
+    decimal_exponent,
+};
 use crate::scalar::{Scalar, clamp};
 
 #[inline(always)]
@@ -142,11 +145,6 @@ impl V7Params<f32> {
     };
 }
 
-/// `floor(log10(x))` of a bound above the limits (see the V8 validation).
-fn exponent_of(x: f32) -> i16 {
-    crate::params::decimal_exponent(x)
-}
-
 impl<S: Scalar> V7Params<S> {
     /// Checks that V7 evaluates finitely in `f32` for every die temperature and COF of `bounds` and
     /// every COF change between two of its COF values: every value finite and within `f32`, and a
@@ -187,7 +185,7 @@ impl<S: Scalar> V7Params<S> {
             } else {
                 Err(ParamError::Unbounded {
                     quantity,
-                    exponent: exponent_of(bound),
+                    exponent: decimal_exponent(bound),
                     model: ModelId::V7,
                 })
             }
@@ -309,6 +307,51 @@ impl<S: Scalar> Kernel<S> for V7Landscape<S> {
     #[inline]
     fn initial_cof(&self) -> S {
         self.initial_cof
+    }
+}
+
+impl<S: Scalar> Kernels<S> for V7Model<S> {
+    type Kernel = V7Landscape<S>;
+
+    fn landscape(&self, temperature: S) -> V7Landscape<S> {
+        V7Model::landscape(self, temperature)
+    }
+}
+
+/// The linear kernel's description for the family.
+impl<S: Scalar> KernelModel<S> for V7Model<S> {
+    type Params = V7Params<S>;
+    const TABLE: &'static Variant = &V7_TABLE;
+    const QUANTITY_FIELDS: &'static [(Quantity, &'static [&'static str])] = &[
+        (Quantity::StayLogit, &["a0", "a_T", "a_mu", "a_mu2"]),
+        (Quantity::StayDrift, &["c0", "c_mu", "c_T"]),
+        (Quantity::StayResidual, &["c0", "c_mu", "c_T"]),
+        (Quantity::StaySpread, &["s0", "s_mu", "s_T"]),
+        (Quantity::JumpDrift, &["j0", "j_mu", "j_T"]),
+        (Quantity::JumpResidual, &["j0", "j_mu", "j_T"]),
+        (Quantity::JumpSpread, &["v0", "v_mu"]),
+        (Quantity::InitialCof, &["mu0_base", "mu0_T"]),
+    ];
+
+    fn params_from(value: impl FnMut(usize) -> S) -> V7Params<S> {
+        V7Params::from_array(core::array::from_fn(value))
+    }
+
+    fn validate_params(params: &V7Params<S>, bounds: &OperatingBox) -> Result<(), ParamError> {
+        params.validate_within(bounds)
+    }
+
+    fn from_valid_params(params: &V7Params<S>) -> Self {
+        V7Model::prepare(params)
+    }
+}
+
+impl<S: Scalar> From<V7Params<S>> for ModelParams<S> {
+    fn from(p: V7Params<S>) -> Self {
+        Self {
+            model: ModelId::V7,
+            values: p.to_array(),
+        }
     }
 }
 

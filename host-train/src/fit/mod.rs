@@ -82,50 +82,6 @@ impl Method {
     }
 }
 
-/// The variant of a fit as written in configuration files (`"v8"`, `"v8-13"`, `"v9"`, `"v7"`): a
-/// serialisable name of a [`ModelId`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
-#[non_exhaustive]
-pub enum ModelVariant {
-    /// V8, 15 parameters (`mu0_base` does not enter the likelihood and is never trained).
-    #[default]
-    #[serde(rename = "v8")]
-    V8,
-    /// V8-13: V8 without tilt, `g0 = g_T = 0` (the 13-parameter simplification of the V8
-    /// write-up, section 9).
-    #[serde(rename = "v8-13")]
-    V8_13,
-    /// V9: V8 with a fixed potential (12 parameters).
-    #[serde(rename = "v9")]
-    V9,
-    /// V7: the 17-coefficient linear kernel.
-    #[serde(rename = "v7")]
-    V7,
-}
-
-impl ModelVariant {
-    /// The variant's id.
-    ///
-    /// ```
-    /// use host_train::fit::{ModelId, ModelVariant};
-    /// assert_eq!(ModelVariant::V8_13.id(), ModelId::V8_13);
-    /// assert_eq!(ModelVariant::V8_13.id().param_count(), 13);
-    /// ```
-    pub fn id(self) -> ModelId {
-        match self {
-            Self::V8 => ModelId::V8,
-            Self::V8_13 => ModelId::V8_13,
-            Self::V9 => ModelId::V9,
-            Self::V7 => ModelId::V7,
-        }
-    }
-
-    /// The variant's name (`"v8"`, `"v8-13"`, `"v9"`, `"v7"`).
-    pub fn name(self) -> &'static str {
-        self.id().key()
-    }
-}
-
 impl Default for Method {
     fn default() -> Self {
         Self::Lbfgs(LbfgsSettings::default())

@@ -12,7 +12,7 @@
 
 use crate::dataset::Dataset;
 use galling::dual::{self, num_dual::DualSVec64};
-use galling::family::{AnyModel, MAX_PARAMS, ModelId, ModelParams};
+use galling::family::{AnyModel, MAX_PARAMS, ModelId, ModelParams, ParamCountTask};
 use galling::{Kernel, Scalar};
 
 use super::lbfgs::Problem;
@@ -116,16 +116,15 @@ impl Objective {
         self.dispatch(params, true)
     }
 
-    /// The dual-number evaluation at the variant's width.
+    /// The dual-number evaluation at the variant's width (the family's dispatch over the
+    /// parameter count: one monomorphic instance per registered width).
     fn dispatch(&self, params: &Point, parallel: bool) -> Option<(f64, Point)> {
         let p = params_of(self.model, params);
-        match self.model.param_count() {
-            15 => self.gradient_at::<15>(&p, parallel),
-            13 => self.gradient_at::<13>(&p, parallel),
-            12 => self.gradient_at::<12>(&p, parallel),
-            17 => self.gradient_at::<17>(&p, parallel),
-            n => unreachable!("no variant has {n} parameters"),
-        }
+        self.model.with_param_count(GradientAt {
+            objective: self,
+            params: &p,
+            parallel,
+        })
     }
 
     fn gradient_at<const N: usize>(
@@ -155,6 +154,21 @@ impl Objective {
         let mut g = [0.0; N_PARAMS];
         g[..N].copy_from_slice(&grad);
         Some((total.re, g))
+    }
+}
+
+/// [`Objective::gradient_at`] at the width [`ModelId::with_param_count`] picks.
+struct GradientAt<'a> {
+    objective: &'a Objective,
+    params: &'a ModelParams<f64>,
+    parallel: bool,
+}
+
+impl ParamCountTask for GradientAt<'_> {
+    type Output = Option<(f64, Point)>;
+
+    fn run<const N: usize>(self) -> Self::Output {
+        self.objective.gradient_at::<N>(self.params, self.parallel)
     }
 }
 
