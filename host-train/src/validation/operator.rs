@@ -413,13 +413,15 @@ pub fn evaluate(
             .iter()
             .map(|&c| envelope::violations(data, curves, &envelopes, c))
             .collect();
+        let on_training =
+            envelope::training_violations(data, curves, &envelopes, &sp.split.train, &BAND_WIDTHS);
         let stretches: Vec<TrainingStretch<'_>> = sp
             .split
             .train
             .iter()
             .map(|p| TrainingStretch {
                 cof: &data.series[p.series].cof[p.strokes.clone()],
-                violations: by_width
+                violations: on_training
                     .iter()
                     .map(|v| v[p.series][p.strokes.clone()].to_vec())
                     .collect(),
