@@ -7,8 +7,9 @@
 //! `s_i = (x_0 - x_i) * 1000` mm and the friction ratio `force_y / force_z`, clamped to `[0, 2]`
 //! as `mean.txt` is. A sample enters the curve only when
 //! - `s_i >= DWELL_LIMIT_MM` (0.5 mm): the ~2.4 s of loaded dwell before the tool moves are left
-//!   out (the encoder jitters by at most 0.07 mm there). Measured on the development data (clean
-//!   strokes at 165-170 C, event = COF above 0.50 within the next k = 1, 3, 5, 10 strokes), the
+//!   out (the encoder jitters by at most 0.07 mm there). Measured on the development data (all
+//!   275 clean strokes at 165-170 C pooled, in sample, event = COF above 0.50 within the next
+//!   k = 1, 3, 5, 10 strokes; a one-off analysis while choosing the curve, read as a lead), the
 //!   dwell's ratio does not rank the strokes (AUC 0.42-0.47 for its mean or largest value): it is a
 //!   static load ratio, not sliding friction. The acceleration that follows (0.5-10 mm) carries the
 //!   strongest signal of the stroke (AUC 0.84-0.87 for its mean, against 0.60-0.79 for the
@@ -16,8 +17,8 @@
 //! - `|force_z| >= MIN_NORMAL_FORCE_N` (2 N): where the normal force is small the ratio is not a
 //!   friction coefficient (a noise ratio of two small forces). In the recordings the normal force
 //!   is already about 10 N at the first sample (at least 6 N over every dwell), so no stroke is cut
-//!   at its start; the gate removes the end of the stroke where the load falls off (1 % of the
-//!   samples beyond 40 mm are below 2.4 N).
+//!   at its start; the gate trims the end of the stroke where the load falls off (the 1st
+//!   percentile of the normal force is 2.3-2.9 N at 40-50 mm, 0.8-1.4 N beyond 60 mm).
 //!
 //! The gated samples are resampled onto fixed bins of sliding distance ([`DistanceBins::STROKE`]:
 //! 68 bins of 1 mm from 0.5 to 68.5 mm): a bin's value is the mean ratio of the stroke's gated
