@@ -802,6 +802,39 @@ mod tests {
     }
 
     #[test]
+    fn a_strokes_folder_that_does_not_match_mean_txt_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = dir.path().join("170");
+        std::fs::create_dir_all(t.join("strokes")).unwrap();
+        std::fs::write(t.join("mean.txt"), "0.2\n0.3\n0.4\n").unwrap();
+        std::fs::write(
+            t.join("strokes/1_a.csv"),
+            "force_y,force_z,position_x\n-2,-10,0.8\n",
+        )
+        .unwrap();
+        let data = Dataset::load(dir.path(), &crate::dataset::TemperatureMap::default()).unwrap();
+        let e = SeriesCurves::load(dir.path(), &data)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("strokes") && e.contains("1 stroke files") && e.contains("3 strokes"),
+            "{e}"
+        );
+        // A broken stroke file is named with its line and column.
+        std::fs::write(t.join("mean.txt"), "0.2\n0.3\n").unwrap();
+        std::fs::write(
+            t.join("strokes/2_b.csv"),
+            "force_y,force_z,position_x\n-2,-10,0.8\n-2,x,0.79\n",
+        )
+        .unwrap();
+        let data = Dataset::load(dir.path(), &crate::dataset::TemperatureMap::default()).unwrap();
+        let e = SeriesCurves::load(dir.path(), &data)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("2_b.csv:3") && e.contains("force_z"), "{e}");
+    }
+
+    #[test]
     fn tuning_meets_the_budget_on_a_constructed_example() {
         // Two stretches of 100 clean strokes each, then an onset. Violations at width 2: the strokes
         // 3 and 2 before each onset 0.6, and every 10th clean stroke 0.25 (noise that a narrow band
