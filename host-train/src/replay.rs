@@ -13,7 +13,7 @@ use crate::averaging::{AverageError, average_folder};
 use crate::dataset::Series;
 use crate::validation::figure::{DrawResult, FONT, PlotError, palette, render};
 use galling::StrokeReport;
-use galling::averager::StrokeWindow;
+use galling::features::FeatureSettings;
 use galling::monitor::{Monitor, Package, PackageError, TemperatureRange};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -164,9 +164,9 @@ pub fn series_from_strokes(
     model_temperature: f64,
     progress: &dyn Fn(usize, usize),
 ) -> Result<Series, AverageError> {
-    let cof: Vec<f64> = average_folder::<f32>(dir, StrokeWindow::default(), progress)?
+    let cof: Vec<f64> = average_folder::<f32>(dir, FeatureSettings::DEFAULT, progress)?
         .iter()
-        .map(|r| f64::from(r.stats.mean))
+        .map(|r| f64::from(r.features.mean))
         .collect();
     Ok(Series {
         label: format!("{recorded_temperature}/strokes"),
