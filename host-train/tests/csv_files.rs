@@ -26,12 +26,14 @@ fn replay_csv_keeps_a_series_label_with_comma_and_quote() {
         recorded_temperature: 165.0,
         temperature: 165.0,
         cof: vec![0.2, 0.21, 0.22, 0.6, 0.62],
+        features: None,
     };
     let hot = Series {
         label: "170/b".to_string(),
         recorded_temperature: 170.0,
         temperature: 170.0,
         cof: vec![0.2, 0.6, 0.7],
+        features: None,
     };
     let data = Dataset {
         series: vec![series.clone(), hot],
