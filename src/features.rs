@@ -58,7 +58,13 @@ use crate::averager::{
     COUNTS_PER_MM, SampleError, StrokeAverager, StrokeError, StrokeStats, StrokeWindow,
     cof_of_forces,
 };
-use crate::scalar::{Scalar, clamp};
+use crate::scalar::Scalar;
+
+/// The smaller of `a` and `b`.
+#[inline(always)]
+fn min<S: Scalar>(a: S, b: S) -> S {
+    if b < a { b } else { a }
+}
 use core::fmt;
 
 /// The settings of the feature extractor: segment edges, the COF level of the run-in share and the
@@ -312,8 +318,7 @@ impl<S: Scalar> StrokeFeatureExtractor<S> {
         position: i32,
     ) -> Result<(), SampleError> {
         let cof = cof_of_forces(force_y, force_z)?;
-        let loaded = force_z.abs() >= self.min_normal_force;
-        self.accumulate(cof, loaded, position)
+        self.accumulate(cof, force_z, position)
     }
 
     /// Feeds one sample whose COF is already known, measured with the normal force established
@@ -333,34 +338,42 @@ impl<S: Scalar> StrokeFeatureExtractor<S> {
         if !cof.is_finite() {
             return Err(SampleError::NotFinite);
         }
-        self.accumulate(cof, true, position)
+        // the gate's own level passes the gate
+        self.accumulate(cof, self.min_normal_force, position)
     }
 
-    /// The averager's update, then the segment figures of a finite COF sample.
+    /// The averager's update, then the segment figures of a finite COF sample measured at normal
+    /// force `force_z`.
+    ///
+    /// The figures use the clamped COF without clamping every sample: a peak starts at 0 and
+    /// takes `min(cof, 2)` when passed, and `cof > high_cof` equals `clamp(cof) > high_cof` for a
+    /// level in `[0, 2)`.
     #[inline(always)]
-    fn accumulate(&mut self, cof: S, loaded: bool, position: i32) -> Result<(), SampleError> {
+    fn accumulate(&mut self, cof: S, force_z: S, position: i32) -> Result<(), SampleError> {
         // the averager refuses before it changes anything, so a refusal leaves all state as it was
-        let distance = self.averager.accumulate(cof, position)?;
-        let Some(d) = distance else {
+        let Some(d) = self.averager.accumulate(cof, position)? else {
             return Ok(());
         };
-        if !loaded || d < self.settings.run_in_start {
-            return Ok(());
-        }
-        let c = clamp(cof, S::from_f64(0.0), S::from_f64(2.0));
-        if d < self.settings.window.start {
+        let w = self.settings.window;
+        if d > w.end {
+            if force_z.abs() >= self.min_normal_force {
+                // exit_samples <= seen <= MAX_SAMPLES: cannot wrap
+                self.exit_samples = self.exit_samples.wrapping_add(1);
+                if cof > self.exit_peak {
+                    self.exit_peak = min(cof, S::from_f64(2.0));
+                }
+            }
+        } else if d < w.start
+            && d >= self.settings.run_in_start
+            && force_z.abs() >= self.min_normal_force
+        {
             // run_in_samples <= seen <= MAX_SAMPLES: cannot wrap
             self.run_in_samples = self.run_in_samples.wrapping_add(1);
-            if c > self.high_cof {
+            if cof > self.high_cof {
                 self.run_in_high = self.run_in_high.wrapping_add(1);
             }
-            if c > self.breakaway_peak {
-                self.breakaway_peak = c;
-            }
-        } else if d > self.settings.window.end {
-            self.exit_samples = self.exit_samples.wrapping_add(1);
-            if c > self.exit_peak {
-                self.exit_peak = c;
+            if cof > self.breakaway_peak {
+                self.breakaway_peak = min(cof, S::from_f64(2.0));
             }
         }
         Ok(())
