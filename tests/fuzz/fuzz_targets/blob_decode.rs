@@ -20,13 +20,8 @@ fuzz_target!(|data: &[u8]| {
     for t in [s.temperature_low, s.temperature_high] {
         for mu in [s.cof_low, s.cof_high] {
             monitor.restart_series();
-            let r = monitor
-                .update(n, t, mu)
-                .expect("the box's corners are accepted");
-            assert!(
-                r.fault.is_none() && (0.0..=1.0).contains(&r.risk),
-                "T={t} mu={mu}: {r:?}"
-            );
+            let r = monitor.update(n, t, mu).expect("the box's corners are accepted");
+            assert!(r.fault.is_none() && (0.0..=1.0).contains(&r.risk), "T={t} mu={mu}: {r:?}");
             n = n.wrapping_add(2);
         }
     }
