@@ -28,7 +28,7 @@
 //! [`FeatureSettings::min_normal_force`] (2 N by default): where the normal force is building up or
 //! lifting off the ratio is not a friction coefficient (it divides by a small, noisy number). On the
 //! development recordings the dwell load is about 10 N (median of the first sample 10.2-10.6 N per
-//! temperature), no sample before 10 mm has less than 4.4 N, and 3.5-6 % of the exit samples fall
+//! temperature), no sample before 10 mm has less than 4.38 N, and 3.5-6 % of the exit samples fall
 //! below 2 N, a fifth of the dwell load. The dwell is left out by distance: the encoder jitters by at
 //! most 0.063 mm while the tool stands, so 0.5 mm of travel means the tool is sliding.
 //!
