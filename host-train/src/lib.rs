@@ -5,6 +5,7 @@ pub mod averaging;
 pub mod compare;
 pub mod dataset;
 pub mod demo;
+pub mod feature_eval;
 pub mod fit;
 pub mod package;
 pub mod params_file;

@@ -18,6 +18,7 @@
 use core::hint::black_box;
 use galling::averager::{COUNTS_PER_MM, StrokeAverager};
 use galling::family::{AnyKernel, AnyModel, V7Landscape, V7Model};
+use galling::features::StrokeFeatureExtractor;
 use galling::rand_core::SeedableRng;
 use galling::risk::{Hazard, RiskTable};
 use galling::signals::excess;
@@ -103,6 +104,19 @@ fn baseline_landscape(model: &Model<f32>, temperature: f32, out: &mut Landscape<
 #[inline(never)]
 fn push_forces(avg: &mut StrokeAverager<f32>, fy: f32, fz: f32, x: i32) -> bool {
     avg.push_forces(fy, fz, x).is_ok()
+}
+
+/// `StrokeFeatureExtractor::push_forces`, not inlined into the measuring loop.
+#[inline(never)]
+fn extract_push(ex: &mut StrokeFeatureExtractor<f32>, fy: f32, fz: f32, x: i32) -> bool {
+    ex.push_forces(fy, fz, x).is_ok()
+}
+
+/// Baseline of [`extract_push`]: same arguments, trivial body.
+#[inline(never)]
+fn baseline_extract(ex: &mut StrokeFeatureExtractor<f32>, fy: f32, fz: f32, x: i32) -> bool {
+    black_box(ex);
+    fy < fz && x > 0
 }
 
 /// Baseline of [`push_forces`]: same arguments, trivial body.
@@ -690,6 +704,33 @@ fn main() -> ! {
         "StrokeAverager::push_forces (one sample)",
         per_call(t_avg, t_base, REPEATS * samples.len() as u32),
         Some(40),
+    );
+    // the same strokes through the feature extractor: 9 run-in, 51 window, 40 exit samples
+    let mut ex = StrokeFeatureExtractor::<f32>::default();
+    let (mut t_ex, mut t_base) = (0u32, 0u32);
+    for _ in 0..REPEATS {
+        t_base += timer::ticks(|| {
+            for &s in &samples {
+                let (fy, fz, x) = black_box(s);
+                black_box(baseline_extract(&mut ex, fy, fz, x));
+            }
+        });
+        t_ex += timer::ticks(|| {
+            for &s in &samples {
+                let (fy, fz, x) = black_box(s);
+                black_box(extract_push(&mut ex, fy, fz, x));
+            }
+        });
+        black_box(ex.finish().ok());
+    }
+    row(
+        "StrokeFeatureExtractor::push_forces (one sample)",
+        per_call(t_ex, t_base, REPEATS * samples.len() as u32),
+        Some(60),
+    );
+    defmt::println!(
+        "size: StrokeFeatureExtractor {=usize} B",
+        core::mem::size_of::<StrokeFeatureExtractor<f32>>()
     );
 
     // Monitor::update over the demo strokes: steady temperature, and a new temperature every stroke.
