@@ -124,12 +124,12 @@ mod app {
             Ok(s) => s,
             Err(e) => {
                 defmt::error!("blob slots: {}", e);
-                stop(ExitCode::NoValidBlob)
+                stop(ExitCode::BlobRefused)
             }
         };
         let Some(active) = store.active() else {
             defmt::error!("PRESS MUST NOT RUN: no blob slot holds a valid blob");
-            stop(ExitCode::NoValidBlob)
+            stop(ExitCode::BlobRefused)
         };
         let (slot, sequence) = (active.slot, active.sequence);
         let monitor = match Monitor::new(active.params) {
@@ -139,7 +139,7 @@ mod app {
                     "PRESS MUST NOT RUN: the active blob does not make a monitor: {}",
                     e
                 );
-                stop(ExitCode::NoValidBlob)
+                stop(ExitCode::BlobRefused)
             }
         };
         defmt::println!(
