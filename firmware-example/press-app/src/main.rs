@@ -10,7 +10,7 @@
 //!   report with defmt.
 //! - `idle`: sleeps (`wfi`).
 //!
-//! The sample source is the recording in `replay/data.rs` (raw samples synthesised from the demo
+//! The sample source is the recording `../replay/strokes.bin` (raw samples synthesised from the demo
 //! data by `../host-tools`): a board without a press replays it through the same interrupt path.
 //! On a press, the sample task reads the ADC and the encoder instead of `SAMPLES`. Every stroke's
 //! mean and report are compared bit for bit with what the host computed, the instruction counts (QEMU;
