@@ -31,7 +31,8 @@ pub mod stack;
 
 /// Why a program stopped. Under QEMU this is the process exit status (semihosting
 /// `SYS_EXIT_EXTENDED`); on a board the program parks in [`stop`] and a debugger reads it from `r0`.
-/// The C test program of the C API (`galling-capi/c/arm_main.c`) uses the same numbers.
+/// The C test program of the C API (`galling-capi/c/arm_main.c`, C, not linked with this crate) exits
+/// with 0, 1 and 3 in the same meanings, and with 134 (`abort()`) on a panic of the library.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "cortex-m", derive(defmt::Format))]
 #[repr(i32)]
