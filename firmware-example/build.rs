@@ -27,6 +27,9 @@ fn main() {
     };
     fs::copy(root.join(map), out.join("memory.x")).expect("copy the memory map");
     println!("cargo:rustc-link-search={}", out.display());
+    // cortex-m-rt's and defmt's linker scripts, for every binary and test of this package.
+    println!("cargo:rustc-link-arg=-Tlink.x");
+    println!("cargo:rustc-link-arg=-Tdefmt.x");
     println!("cargo:rerun-if-changed=memory-mps2-an386.x");
     println!("cargo:rerun-if-changed=memory-stm32f407.x");
 

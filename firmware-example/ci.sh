@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Firmware CI: installs what it needs (idempotently), then checks, builds and runs everything of
-# firmware-example on QEMU's emulated Cortex-M4F:
+# the firmware workspace (firmware-example/Cargo.toml: one lock file, one target directory shared by
+# the example, press-app, galling-capi, host-tools, link-proof and support) on QEMU's emulated
+# Cortex-M4F:
 #   1. host: the checked-in golden vectors and the family's blobs and goldens equal their generators'
 #      output (host-train/tests/golden_vectors.rs, host-train/tests/family_files.rs)
 #   2. fmt and clippy -D warnings (QEMU and STM32F407 feature sets); the STM32F407 build links
@@ -9,7 +11,7 @@
 #      4 (safe stop) with a corrupted blob or none
 #   5. measurements: instructions per call (measure binary) and flash / static RAM (footprint.sh)
 #   6. every on-target test function is in its TESTS table (check-test-tables.sh)
-#   7. host-tools: the replay data, its golden results and the C header are current
+#   7. host-tools (`cargo xtask check`): replay/strokes.bin and the C header are current
 #   8. press-app (RTIC 2, STM32F4): fmt, clippy, the STM32F407 board build, the A/B blob store tests
 #      and the replay through the interrupt path on QEMU netduinoplus2 (bit-identical to the host)
 #   9. galling-capi: unit tests, clippy, the C replay test with gcc (host) and arm-none-eabi-gcc (QEMU)
@@ -24,7 +26,7 @@ step() { printf '\n=== firmware-example: %s\n' "$*"; }
 step "tools"
 need_apt=()
 command -v qemu-system-arm >/dev/null || need_apt+=(qemu-system-arm)
-command -v arm-none-eabi-size >/dev/null || need_apt+=(binutils-arm-none-eabi)
+command -v arm-none-eabi-readelf >/dev/null || need_apt+=(binutils-arm-none-eabi)
 command -v arm-none-eabi-gcc >/dev/null || need_apt+=(gcc-arm-none-eabi)
 command -v gcc >/dev/null || need_apt+=(gcc)
 if [ "${#need_apt[@]}" -gt 0 ]; then
@@ -47,13 +49,16 @@ step "host: golden vectors are up to date"
     cargo test --quiet -p host-train --test golden_vectors --test family_files)
 
 cd "$here"
-step "fmt and clippy"
-cargo fmt --check
+step "fmt (every crate of the firmware workspace) and clippy of the example"
+cargo fmt --all --check
+cargo clippy -p galling-firmware-support --features qemu -- -D warnings
+cargo clippy -p galling-firmware-support --features rtt -- -D warnings
+cargo clippy -p galling-firmware-support --features c-abort --target "$host" -- -D warnings
 cargo clippy --all-targets -- -D warnings
 cargo clippy --all-targets --features footprint-baseline -- -D warnings
 cargo clippy --all-targets --no-default-features --features stm32f407,embed-blob \
-    --target-dir target/stm32f407 -- -D warnings
-cargo build --release --no-default-features --features stm32f407,embed-blob --target-dir target/stm32f407
+    -- -D warnings
+cargo build --release --no-default-features --features stm32f407,embed-blob
 
 step "on-target tests (QEMU mps2-an386)"
 log="$(mktemp)"
@@ -82,14 +87,14 @@ expect_refusal() { # <description> <cargo args...>
     echo "ok: $what refused, exit 4"
 }
 step "example program: replay with another variant's blob (V7)"
-# Shares the target dir of the corrupted-blob build below (only the example crate is rebuilt there).
-GALLING_BLOB=blob/v7.glng cargo run --release --target-dir target/corrupt-blob 2>&1 | tee "$log"
+# One target directory for every build: a blob or feature change rebuilds only the example crate.
+GALLING_BLOB=blob/v7.glng cargo run --release 2>&1 | tee "$log"
 grep -q '^parameter blob OK.*model V7' "$log" || { echo "the V7 blob was not run"; exit 1; }
 grep -q '^replayed [0-9]* strokes' "$log" || { echo "replay with the V7 blob did not finish"; exit 1; }
 
 step "example program: refuses a corrupted blob and erased flash"
-GALLING_BLOB=blob/corrupt_crc.glng expect_refusal "a corrupted blob" --target-dir target/corrupt-blob
-expect_refusal "no blob" --no-default-features --features qemu --target-dir target/no-blob
+GALLING_BLOB=blob/corrupt_crc.glng expect_refusal "a corrupted blob"
+expect_refusal "no blob" --no-default-features --features qemu
 
 step "instructions per call"
 cargo run --release --bin measure
@@ -100,17 +105,16 @@ step "flash and static RAM"
 step "on-target test tables are complete"
 ./check-test-tables.sh
 
-step "host-tools: replay data, golden results and C header are current"
-(cd host-tools && cargo fmt --check && cargo clippy --quiet --target "$host" -- -D warnings \
-    && cargo run --quiet --target "$host" -- check)
+step "host-tools: replay/strokes.bin and the C header are current"
+cargo clippy --quiet -p galling-firmware-host-tools --target "$host" -- -D warnings
+cargo xtask check
 
-step "press-app: fmt, clippy, STM32F407 board build"
+step "press-app: clippy, STM32F407 board build"
 cd "$here/press-app"
-cargo fmt --check
 cargo clippy --all-targets -- -D warnings
 # The board configuration differs only in the defmt transport and the stop state: built, not linted
 # separately (one compile of the stm32f4 PAC less).
-cargo build --release --no-default-features --features board --target-dir target/board
+cargo build --release --no-default-features --features board
 
 step "press-app: A/B blob store tests (QEMU netduinoplus2)"
 status=0
@@ -129,9 +133,8 @@ if [ "$status" -ne 0 ] || ! grep -Eq '^replayed ([0-9]+) strokes through the int
     exit 1
 fi
 
-step "galling-capi: unit tests, fmt, clippy, C tests (gcc on the host, arm-none-eabi-gcc on QEMU)"
+step "galling-capi: unit tests, clippy, C tests (gcc on the host, arm-none-eabi-gcc on QEMU)"
 cd "$here/galling-capi"
-cargo fmt --check
 cargo clippy --quiet --all-targets --target "$host" -- -D warnings
 cargo clippy --quiet --target thumbv7em-none-eabihf -- -D warnings
 cargo test --quiet --target "$host"

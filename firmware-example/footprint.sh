@@ -10,8 +10,12 @@ SIZE="${SIZE:-arm-none-eabi-size}"
 NM="${NM:-arm-none-eabi-nm}"
 T=thumbv7em-none-eabihf
 
+# Both builds share the workspace's target directory (only this crate is rebuilt between them); the
+# baseline ELF is copied aside before the build with the core replaces it.
+cargo build -q --release --bin footprint --features footprint-baseline "$@"
+mkdir -p target/footprint-baseline
+cp "target/$T/release/footprint" target/footprint-baseline/footprint.elf
 cargo build -q --release --bin footprint --bin galling-firmware-example "$@"
-cargo build -q --release --bin footprint --features footprint-baseline --target-dir target/footprint-baseline "$@"
 
 # section sizes -> "flash ram" (flash = .vector_table + .text + .rodata + .data; RAM = .data + .bss + .uninit)
 sizes() {
@@ -22,7 +26,7 @@ sizes() {
         END { print flash + 0, ram + 0 }'
 }
 read -r f_core r_core < <(sizes "target/$T/release/footprint")
-read -r f_base r_base < <(sizes "target/footprint-baseline/$T/release/footprint")
+read -r f_base r_base < <(sizes target/footprint-baseline/footprint.elf)
 read -r f_ex r_ex < <(sizes "target/$T/release/galling-firmware-example")
 core_flash=$((f_core - f_base))
 core_ram=$((r_core - r_base))

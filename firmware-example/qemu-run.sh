@@ -1,27 +1,55 @@
 #!/usr/bin/env bash
-# Cargo runner (.cargo/config.toml): runs a firmware ELF on QEMU's mps2-an386 (Cortex-M4F) and decodes
-# its defmt output with `defmt-print`. The exit status is QEMU's, which is the program's semihosting
-# exit code (0 success, 1 tests failed, 2 panic, 3 hard fault, 4 parameter blob refused), or 124 when
-# the run did not end within QEMU_TIMEOUT seconds (default 120).
+# Cargo runner of the firmware workspace (.cargo/config.toml): runs a firmware ELF on the board it
+# was built for, decided from the ELF itself:
+#   - defmt over RTT (the `_SEGGER_RTT` control block: the example's `stm32f407` build, the press
+#     application's `board` build): a real STM32F407 through a debug probe, `probe-rs run --chip
+#     STM32F407VGTx` (PROBE_RS_CHIP overrides the chip);
+#   - entry point in STM32 flash (0x0800_0000 and up: the press application): QEMU netduinoplus2
+#     (STM32F405, Cortex-M4F);
+#   - otherwise (code memory at 0: the example, its tests and measure binary): QEMU mps2-an386
+#     (Cortex-M4 with FPU).
+# Under QEMU the output goes through `defmt-print`, and the exit status is QEMU's, which is the
+# program's semihosting exit code (0 success, 1 tests or a check failed, 2 panic, 3 hard fault,
+# 4 parameter blob refused; support/src/lib.rs), or 124 when the run did not end within
+# QEMU_TIMEOUT seconds (default 120).
 #
-# `-icount shift=0` makes every guest instruction advance virtual time by exactly 1 ns, so the CMSDK
-# timer counts instructions (the `measure` binary relies on it) and every run is deterministic.
+# `-icount shift=0` makes every guest instruction advance virtual time by exactly 1 ns, so the timers
+# count instructions (the `measure` binary and the press application's sizing rely on it) and every
+# run is deterministic.
 set -uo pipefail
 
 elf="${1:?usage: qemu-run.sh <elf>}"
 timeout_s="${QEMU_TIMEOUT:-120}"
 
-if ! command -v qemu-system-arm >/dev/null; then
-    echo "qemu-run.sh: qemu-system-arm not found (apt-get install qemu-system-arm, or run ./ci.sh)" >&2
+for tool in arm-none-eabi-nm arm-none-eabi-readelf; do
+    command -v "$tool" >/dev/null || {
+        echo "qemu-run.sh: $tool not found (apt-get install binutils-arm-none-eabi, or run ./ci.sh)" >&2
+        exit 127
+    }
+done
+if arm-none-eabi-nm "$elf" 2>/dev/null | grep -q ' _SEGGER_RTT$'; then
+    exec probe-rs run --chip "${PROBE_RS_CHIP:-STM32F407VGTx}" "$elf"
+fi
+
+for tool in qemu-system-arm defmt-print; do
+    command -v "$tool" >/dev/null || {
+        echo "qemu-run.sh: $tool not found (apt-get install qemu-system-arm / cargo install --locked defmt-print, or run ./ci.sh)" >&2
+        exit 127
+    }
+done
+entry="$(arm-none-eabi-readelf -h "$elf" | sed -n 's/^ *Entry point address: *//p')"
+if [ -z "$entry" ]; then
+    echo "qemu-run.sh: cannot read the entry point of $elf" >&2
     exit 127
 fi
-if ! command -v defmt-print >/dev/null; then
-    echo "qemu-run.sh: defmt-print not found (cargo install --locked defmt-print, or run ./ci.sh)" >&2
-    exit 127
+if (( entry >= 0x08000000 )); then
+    machine=(-machine netduinoplus2)
+else
+    machine=(-machine mps2-an386 -cpu cortex-m4)
 fi
 
 timeout --kill-after=5 "$timeout_s" \
-    qemu-system-arm -machine mps2-an386 -cpu cortex-m4 -nographic -monitor none -serial none \
+    qemu-system-arm "${machine[@]}" -nographic -monitor none -serial none \
     -semihosting-config enable=on,target=native -icount shift=0 -kernel "$elf" </dev/null \
     | defmt-print -e "$elf" --log-format '{s}' stdin
 status=("${PIPESTATUS[@]}")

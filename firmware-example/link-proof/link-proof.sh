@@ -11,8 +11,8 @@ cd "$(dirname "$0")"
 read -r -a required <<<"${LINK_PROOF_REQUIRED:-release overflow}"
 profiles=("$@")
 [ $# -eq 0 ] && profiles=(release overflow o1 dev)
-# RUSTFLAGS replaces firmware-example/.cargo/config.toml's rustflags (which add defmt.x).
-export RUSTFLAGS="-C debuginfo=2"
+# A member of the firmware workspace (../Cargo.toml defines the profiles): it builds in the
+# workspace's target directory, sharing the thumb builds of the core with the other members.
 status=0
 for p in "${profiles[@]}"; do
     log=$(mktemp)
@@ -22,11 +22,11 @@ for p in "${profiles[@]}"; do
         if grep -q "undefined symbol: galling_link_proof_reachable_panic" "$log"; then
             echo "link-proof [$p]: DOES NOT LINK: a panic path is reachable; call sites into panic paths:"
             # relink with the symbol left unresolved and list the call sites into panic paths
-            RUSTFLAGS="$RUSTFLAGS -C link-arg=--unresolved-symbols=ignore-all" \
-                cargo build --target thumbv7em-none-eabihf --profile "$p" --target-dir target/diagnose >/dev/null 2>&1
+            RUSTFLAGS="-C link-arg=--unresolved-symbols=ignore-all" \
+                cargo build --target thumbv7em-none-eabihf --profile "$p" --target-dir ../target/link-proof-diagnose >/dev/null 2>&1
             dir=$p; [ "$p" = dev ] && dir=debug
             objdump=$(ls "$(rustc --print sysroot)"/lib/rustlib/*/bin/llvm-objdump | head -1)
-            python3 panic-sites.py "$objdump" "target/diagnose/thumbv7em-none-eabihf/$dir/galling-link-proof" | sed 's/^/    /' | head -60
+            python3 panic-sites.py "$objdump" "../target/link-proof-diagnose/thumbv7em-none-eabihf/$dir/galling-link-proof" | sed 's/^/    /' | head -60
         else
             echo "link-proof [$p]: build failed (not a panic path):"
             tail -20 "$log"

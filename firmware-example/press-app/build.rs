@@ -14,6 +14,9 @@ fn main() {
     let root = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     fs::copy(root.join("memory.x"), out.join("memory.x")).expect("copy memory.x");
     println!("cargo:rustc-link-search={}", out.display());
+    // cortex-m-rt's and defmt's linker scripts, for every binary and test of this package.
+    println!("cargo:rustc-link-arg=-Tlink.x");
+    println!("cargo:rustc-link-arg=-Tdefmt.x");
     println!("cargo:rerun-if-changed=memory.x");
     println!("cargo:rerun-if-changed=src/blob_store/format.rs");
 

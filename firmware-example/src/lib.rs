@@ -1,79 +1,18 @@
-//! Board support shared by the example program, the on-target tests and the measurement binary:
-//! the parameter region in flash, stop states with distinct exit codes, panic and hard-fault
-//! handlers, stack painting, the instruction counter of QEMU's CMSDK timer and a small test harness.
+//! Board support of the example program, the on-target tests and the measurement binary: the
+//! parameter region in flash, the instruction counter of QEMU's CMSDK timer, golden-vector types and
+//! the demo strokes. Exit codes, stop states, the panic and hard-fault handlers, the test harness
+//! and stack painting come from the firmware workspace's support crate (`../support`, re-exported).
 //!
 //! The galling core itself is used unchanged (`galling = { path = "..", default-features = false }`);
 //! nothing in here re-implements model math.
 #![no_std]
 #![deny(unsafe_op_in_unsafe_fn)]
 
-use cortex_m as _;
-#[cfg(feature = "stm32f407")]
-use defmt_rtt as _;
-#[cfg(feature = "qemu")]
-use defmt_semihosting as _;
+pub use galling_firmware_support::{ExitCode, harness, stack, stop};
 
 pub mod golden;
-pub mod harness;
-pub mod stack;
 #[cfg(feature = "qemu")]
 pub mod timer;
-
-/// Why the program stopped. Under QEMU this is the process exit status (semihosting
-/// `SYS_EXIT_EXTENDED`); on a board the program parks in [`stop`] and a debugger reads it from `r0`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, defmt::Format)]
-#[repr(i32)]
-pub enum ExitCode {
-    /// Everything ran and every check passed.
-    Success = 0,
-    /// At least one on-target test failed.
-    TestsFailed = 1,
-    /// A Rust panic (a bug: the per-stroke path is written not to panic).
-    Panic = 2,
-    /// A processor fault (bad memory access, undefined instruction, stack overflow into a fault).
-    HardFault = 3,
-    /// The parameter blob was refused: the press must not run on these parameters.
-    BadParameters = 4,
-}
-
-/// The exit code of an on-target test run with a failure ([`harness`]).
-pub const TESTS_FAILED: ExitCode = ExitCode::TestsFailed;
-
-/// Stops the program for good.
-///
-/// Under QEMU (feature `qemu`) it exits the emulator with `code` as its exit status. On a board
-/// (feature `stm32f407`) it disables interrupts and sleeps forever: the safe state, in which the
-/// press-control outputs this program owns are never driven.
-pub fn stop(code: ExitCode) -> ! {
-    cortex_m::interrupt::disable();
-    #[cfg(feature = "qemu")]
-    {
-        semihosting::process::exit(code as i32)
-    }
-    #[cfg(not(feature = "qemu"))]
-    {
-        let _ = code;
-        loop {
-            cortex_m::asm::wfi();
-        }
-    }
-}
-
-#[panic_handler]
-fn panic(info: &core::panic::PanicInfo) -> ! {
-    defmt::error!("panic: {}", defmt::Display2Format(info));
-    stop(ExitCode::Panic)
-}
-
-#[cortex_m_rt::exception]
-unsafe fn HardFault(frame: &cortex_m_rt::ExceptionFrame) -> ! {
-    defmt::error!(
-        "hard fault at pc={=u32:#010x} lr={=u32:#010x}",
-        frame.pc(),
-        frame.lr()
-    );
-    stop(ExitCode::HardFault)
-}
 
 #[cfg(feature = "embed-blob")]
 const EMBEDDED_LEN: usize = include_bytes!(env!("GALLING_BLOB_FILE")).len();

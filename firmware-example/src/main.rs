@@ -24,7 +24,7 @@ use galling_firmware_example::{ExitCode, model_temperature, params_region, stack
 fn refuse(reason: &dyn core::fmt::Display) -> ! {
     defmt::error!("{}", defmt::Display2Format(reason));
     defmt::error!("PRESS MUST NOT RUN: parameter blob refused, stopping in the safe state");
-    stop(ExitCode::BadParameters)
+    stop(ExitCode::BlobRefused)
 }
 
 /// Decodes the PARAMS region and builds the monitor, or stops in the safe state. Not inlined, so the

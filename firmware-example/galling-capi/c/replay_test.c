@@ -1,5 +1,5 @@
 /* The C API against the host's golden results: decodes the published blob, then replays the recorded
- * raw samples of replay_data.h sample by sample through galling_averager_push/_finish and
+ * raw samples of replay/strokes.bin (replay_data.h) sample by sample through galling_averager_push/_finish and
  * galling_monitor_update, as the Rust press application does, and compares every stroke's mean and
  * report with the host's f32 computation bit for bit. Also checks refusals (corrupt blob, null and
  * uninitialised storage, bad samples). Then a second variant: decodes the V7 blob, checks its model
@@ -7,7 +7,6 @@
  * the host. Prints "N passed, M failed" last. */
 #include "galling.h"
 #include "platform.h"
-#include "replay_types.h"
 #include "replay_data.h"
 
 static GallingParams params;
@@ -43,15 +42,17 @@ static int expect(int ok, const char *what, uint32_t stroke) {
 }
 
 static void refusals(void) {
-    static uint8_t bad[sizeof REPLAY_BLOB];
-    for (unsigned i = 0; i < sizeof bad; i++) bad[i] = REPLAY_BLOB[i];
+    static uint8_t bad[8192];
+    const uint32_t len = replay_blob_len();
+    if (!expect(len <= sizeof bad, "the published blob fits the test's buffer", 0)) return;
+    for (unsigned i = 0; i < len; i++) bad[i] = replay_blob[i];
     bad[20] ^= 1;
     GallingReport r;
-    expect(galling_params_decode(bad, sizeof bad, &params) == GALLING_STATUS_BLOB_CRC_MISMATCH,
+    expect(galling_params_decode(bad, len, &params) == GALLING_STATUS_BLOB_CRC_MISMATCH,
            "a corrupted blob is refused with BLOB_CRC_MISMATCH", 0);
-    expect(galling_params_decode(REPLAY_BLOB, 3, &params) == GALLING_STATUS_BLOB_TRUNCATED,
+    expect(galling_params_decode(replay_blob, 3, &params) == GALLING_STATUS_BLOB_TRUNCATED,
            "a truncated blob is refused", 0);
-    expect(galling_params_decode(REPLAY_BLOB, sizeof REPLAY_BLOB, 0) == GALLING_STATUS_NULL_POINTER,
+    expect(galling_params_decode(replay_blob, len, 0) == GALLING_STATUS_NULL_POINTER,
            "a null output is refused", 0);
     expect(galling_monitor_init(&monitor, &params) == GALLING_STATUS_NOT_INITIALISED,
            "a monitor from params that never decoded is refused", 0);
@@ -63,17 +64,18 @@ static void refusals(void) {
 
 static void replay(void) {
     unsigned matched = 0;
-    expect(galling_params_decode(REPLAY_BLOB, sizeof REPLAY_BLOB, &params) == GALLING_STATUS_OK,
+    expect(galling_params_decode(replay_blob, replay_blob_len(), &params) == GALLING_STATUS_OK,
            "the published blob decodes", 0);
     expect(galling_monitor_init(&monitor, &params) == GALLING_STATUS_OK, "monitor init", 0);
     expect(galling_averager_init(&averager) == GALLING_STATUS_OK, "averager init", 0);
-    const unsigned n = sizeof REPLAY_STROKES / sizeof REPLAY_STROKES[0];
+    const uint32_t n = replay_stroke_count();
     for (uint32_t i = 0; i < n; i++) {
-        const replay_stroke_t *e = &REPLAY_STROKES[i];
+        const replay_stroke_t stroke = replay_stroke(i);
+        const replay_stroke_t *e = &stroke;
         for (uint32_t k = e->first; k < e->first + e->len; k++) {
-            const replay_sample_t *s = &REPLAY_SAMPLES[k];
-            GallingStatus st = galling_averager_push(&averager, flt(s->force_y), flt(s->force_z),
-                                                     s->position);
+            const replay_sample_t s = replay_sample(k);
+            GallingStatus st = galling_averager_push(&averager, flt(s.force_y), flt(s.force_z),
+                                                     s.position);
             if (st != GALLING_STATUS_OK)
                 expect(st == GALLING_STATUS_SAMPLE_ZERO_NORMAL_FORCE,
                        "only zero-normal-force samples are refused", i);
@@ -125,23 +127,24 @@ static void replay_v7(void) {
     static GallingMonitor v7_monitor;
     uint8_t model = 0;
     unsigned matched = 0, reports = 0;
-    expect(galling_params_decode(V7_BLOB, sizeof V7_BLOB, &v7_params) == GALLING_STATUS_OK,
+    expect(galling_params_decode(v7_blob, v7_blob_len(), &v7_params) == GALLING_STATUS_OK,
            "the V7 blob decodes", 0);
     expect(galling_params_model(&v7_params, &model) == GALLING_STATUS_OK && model == 4,
            "the decoded blob is model 4 (V7)", 0);
     expect(galling_monitor_init(&v7_monitor, &v7_params) == GALLING_STATUS_OK, "V7 monitor init",
            0);
-    const unsigned n = sizeof REPLAY_STROKES / sizeof REPLAY_STROKES[0];
+    const uint32_t n = replay_stroke_count();
     for (uint32_t i = 0; i < n; i++) {
-        const replay_stroke_t *e = &REPLAY_STROKES[i];
+        const replay_stroke_t stroke = replay_stroke(i);
+        const replay_stroke_t *e = &stroke;
         if (!e->has_report) continue;
         reports++;
         if (e->new_series || e->restarted) galling_monitor_restart_series(&v7_monitor);
         GallingReport r;
         GallingStatus st =
             galling_monitor_update(&v7_monitor, i, flt(e->temperature), flt(e->mean), &r);
-        matched += expect(st == GALLING_STATUS_OK && bits(r.risk) == V7_RISK[i] &&
-                              bits(r.log_prob) == V7_LOG_PROB[i],
+        matched += expect(st == GALLING_STATUS_OK && bits(r.risk) == e->v7_risk &&
+                              bits(r.log_prob) == e->v7_log_prob,
                           "V7 report bit-identical to the host", i);
     }
     out_str("V7 blob: ");
@@ -152,6 +155,12 @@ static void replay_v7(void) {
 }
 
 unsigned run_replay(void) {
+    const uint32_t bad_byte = replay_check();
+    if (!expect(bad_byte == 0, "replay/strokes.bin is well-formed (magic, version, length)",
+                bad_byte ? bad_byte - 1 : 0)) {
+        out_str("0 passed, 1 failed\n");
+        return 1;
+    }
     refusals();
     replay();
     replay_v7();

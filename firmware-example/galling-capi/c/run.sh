@@ -5,19 +5,20 @@
 # (../../ci.sh installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=target/c
+out=../target/c
 mkdir -p "$out"
-cflags=(-std=c11 -O2 -Wall -Wextra -Werror -Iinclude -Ic)
+# replay_data.c embeds ../replay/strokes.bin and ../blob/*.glng with .incbin (-Wa,-I..).
+cflags=(-std=c11 -O2 -Wall -Wextra -Werror -Iinclude -Ic -Wa,-I..)
 
 host="${HOST_TARGET:-$(rustc -vV | sed -n "s/^host: //p")}"
 cargo build --quiet --release --target "$host"
-gcc "${cflags[@]}" c/replay_test.c c/host_main.c \
-    "target/$host/release/libgalling_capi.a" -Wl,--gc-sections -o "$out/host-test"
+gcc "${cflags[@]}" c/replay_test.c c/replay_data.c c/host_main.c \
+    "../target/$host/release/libgalling_capi.a" -Wl,--gc-sections -o "$out/host-test"
 
 cargo build --quiet --release --target thumbv7em-none-eabihf
 arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard -ffreestanding \
-    -nostdlib "${cflags[@]}" -T c/mps2-an386.ld c/replay_test.c c/arm_main.c \
-    target/thumbv7em-none-eabihf/release/libgalling_capi.a -lgcc \
+    -nostdlib "${cflags[@]}" -T c/mps2-an386.ld c/replay_test.c c/replay_data.c c/arm_main.c \
+    ../target/thumbv7em-none-eabihf/release/libgalling_capi.a -lgcc \
     -Wl,--gc-sections -Wl,-z,noexecstack -o "$out/arm-test.elf"
 
 check() { # <name> <command...>: runs, shows the tail, requires exit 0 and "N passed, 0 failed"

@@ -1,25 +1,17 @@
 //! Support of the interrupt-driven press application (`src/main.rs`) and of its on-target tests:
 //! the replayed recording and its golden results, the output adapter, the A/B blob store, a
-//! simulated flash, stop states, the instruction counter and stack painting.
+//! simulated flash and the instruction counter. Exit codes, stop states, the panic and hard-fault
+//! handlers, the test harness and stack painting come from the workspace's support crate
+//! (`../support`, re-exported).
 #![no_std]
 #![deny(unsafe_op_in_unsafe_fn)]
 
-use cortex_m as _;
-#[cfg(feature = "board")]
-use defmt_rtt as _;
-#[cfg(feature = "qemu")]
-use defmt_semihosting as _;
+pub use galling_firmware_support::{ExitCode, harness, stack, stop};
 use stm32f4::stm32f407 as pac;
 
 pub mod blob_store;
-/// The on-target test harness, shared with the example program (`../src/harness.rs`).
-#[path = "../../src/harness.rs"]
-pub mod harness;
 pub mod ram_flash;
 pub mod replay;
-/// Stack painting, shared with the example program (`../src/stack.rs`).
-#[path = "../../src/stack.rs"]
-pub mod stack;
 
 /// The C-facing report and the one adapter from the core's report (shared with galling-capi and
 /// the golden generator; adapted to the issue-8 monitor at merge).
@@ -44,54 +36,6 @@ impl Outputs {
             warning: r.onset_warning != 0 || r.hot_die != 0,
         }
     }
-}
-
-/// Why the program stopped (QEMU exit status; on a board the core parks with interrupts off).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, defmt::Format)]
-#[repr(i32)]
-pub enum ExitCode {
-    /// Everything ran and every check passed.
-    Success = 0,
-    /// A check or on-target test failed.
-    Failed = 1,
-    /// A Rust panic.
-    Panic = 2,
-    /// A processor fault.
-    HardFault = 3,
-    /// No blob slot holds a valid blob: the press must not run.
-    NoValidBlob = 4,
-}
-
-/// The exit code of an on-target test run with a failure (the shared [`harness`]).
-pub const TESTS_FAILED: ExitCode = ExitCode::Failed;
-
-/// Stops for good: QEMU exits with `code`; a board disables interrupts and sleeps (the outputs keep
-/// their last state; the press-stop output is set before every stop that is not a success).
-pub fn stop(code: ExitCode) -> ! {
-    cortex_m::interrupt::disable();
-    #[cfg(feature = "qemu")]
-    {
-        semihosting::process::exit(code as i32)
-    }
-    #[cfg(not(feature = "qemu"))]
-    {
-        let _ = code;
-        loop {
-            cortex_m::asm::wfi();
-        }
-    }
-}
-
-#[panic_handler]
-fn panic(info: &core::panic::PanicInfo) -> ! {
-    defmt::error!("panic: {}", defmt::Display2Format(info));
-    stop(ExitCode::Panic)
-}
-
-#[cortex_m_rt::exception]
-unsafe fn HardFault(frame: &cortex_m_rt::ExceptionFrame) -> ! {
-    defmt::error!("hard fault at pc={=u32:#010x}", frame.pc());
-    stop(ExitCode::HardFault)
 }
 
 /// The factory image of blob slot A (built by `build.rs`), placed at the start of the slots region.

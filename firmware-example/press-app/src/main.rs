@@ -10,7 +10,7 @@
 //!   report with defmt.
 //! - `idle`: sleeps (`wfi`).
 //!
-//! The sample source is the recording in `replay/data.rs` (raw samples synthesised from the demo
+//! The sample source is the recording `../replay/strokes.bin` (raw samples synthesised from the demo
 //! data by `../host-tools`): a board without a press replays it through the same interrupt path.
 //! On a press, the sample task reads the ADC and the encoder instead of `SAMPLES`. Every stroke's
 //! mean and report are compared bit for bit with what the host computed, the instruction counts (QEMU;
@@ -124,12 +124,12 @@ mod app {
             Ok(s) => s,
             Err(e) => {
                 defmt::error!("blob slots: {}", e);
-                stop(ExitCode::NoValidBlob)
+                stop(ExitCode::BlobRefused)
             }
         };
         let Some(active) = store.active() else {
             defmt::error!("PRESS MUST NOT RUN: no blob slot holds a valid blob");
-            stop(ExitCode::NoValidBlob)
+            stop(ExitCode::BlobRefused)
         };
         let (slot, sequence) = (active.slot, active.sequence);
         let monitor = match Monitor::new(active.params) {
@@ -139,7 +139,7 @@ mod app {
                     "PRESS MUST NOT RUN: the active blob does not make a monitor: {}",
                     e
                 );
-                stop(ExitCode::NoValidBlob)
+                stop(ExitCode::BlobRefused)
             }
         };
         defmt::println!(

@@ -23,11 +23,11 @@ fn work(region: &[u8]) -> (f32, f32) {
             // defmt::Format only: the Display message would link core::fmt (counted separately by
             // footprint.sh through the example program, which prints both).
             defmt::error!("parameter blob refused: {}", e);
-            stop(ExitCode::BadParameters)
+            stop(ExitCode::BlobRefused)
         }
     };
     let Ok(mut monitor) = Monitor::new(package) else {
-        stop(ExitCode::BadParameters)
+        stop(ExitCode::BlobRefused)
     };
     let mut averager = StrokeAverager::<f32>::default();
     let mut acc = 0.0_f32;

@@ -166,7 +166,7 @@ fn time_monitor(
     });
     if monitor.expected_stroke() != Some(stroke) {
         defmt::error!("the monitor rejected strokes during the measurement");
-        stop(ExitCode::TestsFailed)
+        stop(ExitCode::Failed)
     }
     per_call(t, base, REPEATS * inputs.len() as u32)
 }
@@ -269,7 +269,7 @@ fn monitor_worst_case(monitor: &mut Monitor, temperatures: &[f32]) -> Worst {
             let ticks = timer::ticks(|| ok = monitor_update(monitor, stroke, t, cof));
             if !ok {
                 defmt::error!("the monitor rejected a stroke during the worst-case search");
-                stop(ExitCode::TestsFailed)
+                stop(ExitCode::Failed)
             }
             stroke = stroke.wrapping_add(1);
             let instructions = (ticks * INSTRUCTIONS_PER_TICK).saturating_sub(base);
@@ -425,11 +425,11 @@ fn family_table(inputs: &[Input], temperatures: &[f32]) {
         let decode_ipc = per_call(t, base, DECODES);
         let Ok(package) = blob::decode(bytes) else {
             defmt::error!("{=str}: blob refused", name);
-            stop(ExitCode::BadParameters)
+            stop(ExitCode::BlobRefused)
         };
         let Ok(mut monitor) = Monitor::new(package) else {
             defmt::error!("{=str}: monitor refused the package", name);
-            stop(ExitCode::BadParameters)
+            stop(ExitCode::BlobRefused)
         };
         let (log_prob_ipc, landscape_ipc) = match *monitor.model() {
             AnyModel::DoubleWell(_, m) => {
@@ -507,13 +507,13 @@ fn main() -> ! {
         Ok(p) => p,
         Err(e) => {
             defmt::error!("parameter blob refused: {}", e);
-            stop(ExitCode::BadParameters)
+            stop(ExitCode::BlobRefused)
         }
     };
     // The per-function rows use the double-well kernel of the flashed blob (V8, V8-13 or V9).
     let Some(model) = package.params().to_v8().and_then(|p| Model::new(&p).ok()) else {
         defmt::error!("the flashed blob is not a valid double-well variant (V8, V8-13, V9)");
-        stop(ExitCode::BadParameters)
+        stop(ExitCode::BlobRefused)
     };
     let table = package.table();
 
@@ -736,7 +736,7 @@ fn main() -> ! {
     // Monitor::update over the demo strokes: steady temperature, and a new temperature every stroke.
     let Ok(mut monitor) = Monitor::new(package.clone()) else {
         defmt::error!("monitor refused the package");
-        stop(ExitCode::BadParameters)
+        stop(ExitCode::BlobRefused)
     };
     for (name, every_stroke) in [
         ("Monitor::update, steady temperature", false),

@@ -1,9 +1,9 @@
 //! A table-driven on-target test harness: each test is a `fn() -> Result<(), &'static str>`; the
 //! run prints one line per test, then the closing line `N passed, M failed` alone on its line (CI
-//! parses it), and stops with [`ExitCode::Success`] or the crate's [`TESTS_FAILED`] code. Shared by
-//! the example and `press-app` (which includes this file with `#[path]`).
+//! parses it), and stops with [`ExitCode::Success`] or [`ExitCode::Failed`]. Used by the on-target
+//! tests of the example and of `press-app`.
 
-use crate::{ExitCode, TESTS_FAILED, stop};
+use crate::{ExitCode, stop};
 
 /// One on-target test.
 #[derive(Clone, Copy)]
@@ -33,6 +33,6 @@ pub fn run(tests: &[Test]) -> ! {
     stop(if failed == 0 {
         ExitCode::Success
     } else {
-        TESTS_FAILED
+        ExitCode::Failed
     })
 }
