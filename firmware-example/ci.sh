@@ -15,8 +15,22 @@
 #   8. press-app (RTIC 2, STM32F4): fmt, clippy, the STM32F407 board build, the A/B blob store tests
 #      and the replay through the interrupt path on QEMU netduinoplus2 (bit-identical to the host)
 #   9. galling-capi: unit tests, clippy, the C replay test with gcc (host) and arm-none-eabi-gcc (QEMU)
-# Called from the repository's .ci/run. Exit status non-zero on any failure.
+#
+#   ./ci.sh          everything above
+#   ./ci.sh tests    the tests only (3, 4, the press-app's tests and replay, the C API's unit and C
+#                    tests): part of the repository's test command, scripts/test.sh
+#   ./ci.sh audits   the checks, builds and measurements (1, 2, 5, 6, 7, the press-app's clippy and
+#                    board build, the C API's clippy): part of scripts/audits.sh, which CI runs after
+#                    the tests
+# Exit status non-zero on any failure.
 set -euo pipefail
+mode="${1:-all}"
+case "$mode" in
+    all | tests | audits) ;;
+    *) echo "usage: $0 [tests|audits]" >&2; exit 2 ;;
+esac
+run_tests() { [ "$mode" != audits ]; }
+run_audits() { [ "$mode" != tests ]; }
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -44,36 +58,21 @@ defmt-print --version
 arm-none-eabi-gcc --version | head -1
 host="$(rustc -vV | sed -n 's/^host: //p')"
 
-step "host: golden vectors are up to date"
-(cd "$root" && CARGO_TARGET_DIR="${CARGO_TARGET_DIR_HOST:-$root/target}" \
-    cargo test --quiet -p host-train --test golden_vectors --test family_files)
-
-cd "$here"
-step "fmt (every crate of the firmware workspace) and clippy of the example"
-cargo fmt --all --check
-cargo clippy -p galling-firmware-support --features qemu -- -D warnings
-cargo clippy -p galling-firmware-support --features rtt -- -D warnings
-cargo clippy -p galling-firmware-support --features c-abort --target "$host" -- -D warnings
-cargo clippy --all-targets -- -D warnings
-cargo clippy --all-targets --features footprint-baseline -- -D warnings
-cargo clippy --all-targets --no-default-features --features stm32f407,embed-blob \
-    -- -D warnings
-cargo build --release --no-default-features --features stm32f407,embed-blob
-
-step "on-target tests (QEMU mps2-an386)"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-status=0
-cargo test 2>&1 | tee "$log" || status=$?
-count_line="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1 || true)"
-if [ "$status" -ne 0 ] || [ -z "$count_line" ] || ! [[ "$count_line" =~ ^[0-9]+\ passed,\ 0\ failed$ ]]; then
-    echo "on-target tests FAILED (exit $status, count line: '${count_line:-missing}')"
-    exit 1
-fi
 
-step "example program: replay with the shipped blob"
-cargo run --release 2>&1 | tee "$log"
-grep -q '^replayed [0-9]* strokes' "$log" || { echo "replay did not finish"; exit 1; }
+# Runs `cargo test` in the current folder and requires the harness's "N passed, 0 failed" line.
+on_target_tests() { # <what> <cargo test args...>
+    local what="$1"; shift
+    local status=0
+    cargo test "$@" 2>&1 | tee "$log" || status=$?
+    local count_line
+    count_line="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1 || true)"
+    if [ "$status" -ne 0 ] || ! [[ "$count_line" =~ ^[0-9]+\ passed,\ 0\ failed$ ]]; then
+        echo "$what FAILED (exit $status, count line: '${count_line:-missing}')"
+        exit 1
+    fi
+}
 
 expect_refusal() { # <description> <cargo args...>
     local what="$1"; shift
@@ -86,56 +85,91 @@ expect_refusal() { # <description> <cargo args...>
     fi
     echo "ok: $what refused, exit 4"
 }
-step "example program: replay with another variant's blob (V7)"
-# One target directory for every build: a blob or feature change rebuilds only the example crate.
-GALLING_BLOB=blob/v7.glng cargo run --release 2>&1 | tee "$log"
-grep -q '^parameter blob OK.*model V7' "$log" || { echo "the V7 blob was not run"; exit 1; }
-grep -q '^replayed [0-9]* strokes' "$log" || { echo "replay with the V7 blob did not finish"; exit 1; }
 
-step "example program: refuses a corrupted blob and erased flash"
-GALLING_BLOB=blob/corrupt_crc.glng expect_refusal "a corrupted blob"
-expect_refusal "no blob" --no-default-features --features qemu
+if run_audits; then
+    step "host: golden vectors are up to date"
+    (cd "$root" && CARGO_TARGET_DIR="${CARGO_TARGET_DIR_HOST:-$root/target}" \
+        cargo test --quiet -p host-train --test golden_vectors --test family_files)
+fi
 
-step "instructions per call"
-cargo run --release --bin measure
+cd "$here"
+if run_audits; then
+    step "fmt (every crate of the firmware workspace) and clippy of the example"
+    cargo fmt --all --check
+    cargo clippy -p galling-firmware-support --features qemu -- -D warnings
+    cargo clippy -p galling-firmware-support --features rtt -- -D warnings
+    cargo clippy -p galling-firmware-support --features c-abort --target "$host" -- -D warnings
+    cargo clippy --all-targets -- -D warnings
+    cargo clippy --all-targets --features footprint-baseline -- -D warnings
+    cargo clippy --all-targets --no-default-features --features stm32f407,embed-blob \
+        -- -D warnings
+    cargo build --release --no-default-features --features stm32f407,embed-blob
+fi
 
-step "flash and static RAM"
-./footprint.sh
+if run_tests; then
+    step "on-target tests (QEMU mps2-an386)"
+    on_target_tests "on-target tests"
 
-step "on-target test tables are complete"
-./check-test-tables.sh
+    step "example program: replay with the shipped blob"
+    cargo run --release 2>&1 | tee "$log"
+    grep -q '^replayed [0-9]* strokes' "$log" || { echo "replay did not finish"; exit 1; }
 
-step "host-tools: replay/strokes.bin and the C header are current"
-cargo clippy --quiet -p galling-firmware-host-tools --target "$host" -- -D warnings
-cargo xtask check
+    step "example program: replay with another variant's blob (V7)"
+    # One target directory for every build: a blob or feature change rebuilds only the example crate.
+    GALLING_BLOB=blob/v7.glng cargo run --release 2>&1 | tee "$log"
+    grep -q '^parameter blob OK.*model V7' "$log" || { echo "the V7 blob was not run"; exit 1; }
+    grep -q '^replayed [0-9]* strokes' "$log" || { echo "replay with the V7 blob did not finish"; exit 1; }
 
-step "press-app: clippy, STM32F407 board build"
+    step "example program: refuses a corrupted blob and erased flash"
+    GALLING_BLOB=blob/corrupt_crc.glng expect_refusal "a corrupted blob"
+    expect_refusal "no blob" --no-default-features --features qemu
+fi
+
+if run_audits; then
+    step "instructions per call"
+    cargo run --release --bin measure
+
+    step "flash and static RAM"
+    ./footprint.sh
+
+    step "on-target test tables are complete"
+    ./check-test-tables.sh
+
+    step "host-tools: replay/strokes.bin and the C header are current"
+    cargo clippy --quiet -p galling-firmware-host-tools --target "$host" -- -D warnings
+    cargo xtask check
+fi
+
 cd "$here/press-app"
-cargo clippy --all-targets -- -D warnings
-# The board configuration differs only in the defmt transport and the stop state: built, not linted
-# separately (one compile of the stm32f4 PAC less).
-cargo build --release --no-default-features --features board
-
-step "press-app: A/B blob store tests (QEMU netduinoplus2)"
-status=0
-cargo test --release 2>&1 | tee "$log" || status=$?  # release: shares the build of the replay below
-count_line="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1 || true)"
-if [ "$status" -ne 0 ] || ! [[ "$count_line" =~ ^[0-9]+\ passed,\ 0\ failed$ ]]; then
-    echo "press-app tests FAILED (exit $status, count line: '${count_line:-missing}')"
-    exit 1
+if run_audits; then
+    step "press-app: clippy, STM32F407 board build"
+    cargo clippy --all-targets -- -D warnings
+    # The board configuration differs only in the defmt transport and the stop state: built, not
+    # linted separately (one compile of the stm32f4 PAC less).
+    cargo build --release --no-default-features --features board
 fi
 
-step "press-app: replay through the interrupt path, checked against the host (QEMU netduinoplus2)"
-status=0
-cargo run --release 2>&1 | tee "$log" || status=$?
-if [ "$status" -ne 0 ] || ! grep -Eq '^replayed ([0-9]+) strokes through the interrupt path: \1 bit-identical to the host, 0 mismatched$' "$log"; then
-    echo "press-app replay FAILED (exit $status)"
-    exit 1
+if run_tests; then
+    step "press-app: A/B blob store tests (QEMU netduinoplus2)"
+    on_target_tests "press-app tests" --release # release: shares the build of the replay below
+
+    step "press-app: replay through the interrupt path, checked against the host (QEMU netduinoplus2)"
+    status=0
+    cargo run --release 2>&1 | tee "$log" || status=$?
+    if [ "$status" -ne 0 ] || ! grep -Eq '^replayed ([0-9]+) strokes through the interrupt path: \1 bit-identical to the host, 0 mismatched$' "$log"; then
+        echo "press-app replay FAILED (exit $status)"
+        exit 1
+    fi
 fi
 
-step "galling-capi: unit tests, clippy, C tests (gcc on the host, arm-none-eabi-gcc on QEMU)"
 cd "$here/galling-capi"
-cargo clippy --quiet --all-targets --target "$host" -- -D warnings
-cargo clippy --quiet --target thumbv7em-none-eabihf -- -D warnings
-cargo test --quiet --target "$host"
-HOST_TARGET="$host" ./c/run.sh
+if run_audits; then
+    step "galling-capi: clippy"
+    cargo clippy --quiet --all-targets --target "$host" -- -D warnings
+    cargo clippy --quiet --target thumbv7em-none-eabihf -- -D warnings
+fi
+if run_tests; then
+    step "galling-capi: unit tests, C tests (gcc on the host, arm-none-eabi-gcc on QEMU)"
+    cargo test --quiet --target "$host"
+    HOST_TARGET="$host" ./c/run.sh
+fi

@@ -125,6 +125,47 @@ fn stream_stroke_file<S: Scalar>(
     path: &Path,
     push: &mut dyn FnMut(S, S, i32) -> Result<(), SampleError>,
 ) -> Result<(), AverageError> {
+    for_each_stroke_row(path, &mut |line, [force_y, force_z, x]| {
+        let counts = metres_to_counts(x).ok_or_else(|| {
+            error(
+                path,
+                Some(line),
+                Some("position_x"),
+                format!("{x} m is outside the encoder range (about +-2.1 m)"),
+            )
+        })?;
+        push(S::from_f64(force_y), S::from_f64(force_z), counts)
+            .map_err(|e| error(path, Some(line), Some("force_z"), e.to_string()))
+    })
+}
+
+/// Reads a stroke file (a CSV whose header names at least [`REQUIRED_COLUMNS`]; other columns
+/// ignored, blank lines skipped) and hands each row to `row` as its line number and
+/// `[force_y, force_z, position_x]`, every value a finite `f64`. The one reader of raw stroke
+/// files: the averager, the feature extractor and the curve envelope
+/// ([`crate::strokes::read_stroke_samples`]) all read through it.
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let file = dir.path().join("000001_a.csv");
+/// std::fs::write(&file, "force_y,force_z,position_x\n-1.0,-10.0,0.8\n").unwrap();
+/// let mut rows = Vec::new();
+/// host_train::averaging::for_each_stroke_row(&file, &mut |line, v| {
+///     rows.push((line, v));
+///     Ok(())
+/// })
+/// .unwrap();
+/// assert_eq!(rows, [(2, [-1.0, -10.0, 0.8])]);
+/// ```
+///
+/// # Errors
+/// [`AverageError`] naming the file, and the line and column where one applies: an unreadable or
+/// empty file, a missing column, a row with too few fields, a value that is not a finite number, a
+/// file without samples, or the first error `row` returns.
+pub fn for_each_stroke_row(
+    path: &Path,
+    row: &mut dyn FnMut(usize, [f64; 3]) -> Result<(), AverageError>,
+) -> Result<(), AverageError> {
     let file = std::fs::File::open(path)
         .map_err(|e| error(path, None, None, format!("cannot read: {e}")))?;
     let csv_error = |e: csv::Error| {
@@ -163,7 +204,8 @@ fn stream_stroke_file<S: Scalar>(
         if fields.iter().all(str::is_empty) && fields.len() <= 1 {
             continue; // a blank line
         }
-        let value = |slot: usize| -> Result<f64, AverageError> {
+        let mut values = [0.0_f64; 3];
+        for (slot, value) in values.iter_mut().enumerate() {
             let column = REQUIRED_COLUMNS[slot];
             let text = fields.get(columns[slot]).ok_or_else(|| {
                 error(
@@ -185,30 +227,17 @@ fn stream_stroke_file<S: Scalar>(
                     format!("`{text}` is not a number"),
                 )
             })?;
-            if v.is_finite() {
-                Ok(v)
-            } else {
-                Err(error(
+            if !v.is_finite() {
+                return Err(error(
                     path,
                     Some(n),
                     Some(column),
                     format!("`{text}` is not finite"),
-                ))
+                ));
             }
-        };
-        let force_y = value(0)?;
-        let force_z = value(1)?;
-        let x = value(2)?;
-        let counts = metres_to_counts(x).ok_or_else(|| {
-            error(
-                path,
-                Some(n),
-                Some("position_x"),
-                format!("{x} m is outside the encoder range (about +-2.1 m)"),
-            )
-        })?;
-        push(S::from_f64(force_y), S::from_f64(force_z), counts)
-            .map_err(|e| error(path, Some(n), Some("force_z"), e.to_string()))?;
+            *value = v;
+        }
+        row(n, values)?;
         rows += 1;
     }
     if rows == 0 {

@@ -6,7 +6,7 @@
 //! `(position_x_0 - position_x_i) * 1000` mm with `x_0` the file's first sample, formed in `f64`,
 //! the rule of the data's README.
 
-use crate::averaging::{AverageError, REQUIRED_COLUMNS};
+use crate::averaging::{AverageError, for_each_stroke_row};
 use std::path::{Path, PathBuf};
 
 /// One sample of a stroke recording.
@@ -36,20 +36,6 @@ impl StrokeSample {
     }
 }
 
-fn error(
-    path: &Path,
-    line: Option<usize>,
-    column: Option<&str>,
-    message: impl Into<String>,
-) -> AverageError {
-    AverageError {
-        path: path.to_path_buf(),
-        line,
-        column: column.map(str::to_string),
-        message: message.into(),
-    }
-}
-
 /// Reads every sample of one stroke file, in file order.
 ///
 /// ```
@@ -63,79 +49,20 @@ fn error(
 /// ```
 ///
 /// # Errors
-/// [`AverageError`] naming the file, and the line and column where one applies: an unreadable or
-/// empty file, a missing column, a short row, a value that is not a finite number.
+/// [`AverageError`] from [`for_each_stroke_row`], naming the file, and the line and column where
+/// one applies.
 pub fn read_stroke_samples(path: &Path) -> Result<Vec<StrokeSample>, AverageError> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| error(path, None, None, format!("cannot read: {e}")))?;
-    let csv_error = |e: csv::Error| {
-        let line = e.position().map(|p| p.line() as usize);
-        error(path, line, None, format!("cannot read: {e}"))
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(file);
-    let header = reader.headers().map_err(csv_error)?.clone();
-    let names: Vec<&str> = header.iter().collect();
-    let mut columns = [0usize; 3];
-    for (slot, want) in REQUIRED_COLUMNS.iter().enumerate() {
-        columns[slot] = names.iter().position(|n| n == want).ok_or_else(|| {
-            error(
-                path,
-                Some(1),
-                Some(want),
-                format!("missing column (the header has: {})", names.join(", ")),
-            )
-        })?;
-    }
     let mut out = Vec::new();
     let mut x0: Option<f64> = None;
-    for record in reader.records() {
-        let fields = record.map_err(csv_error)?;
-        let n = fields.position().map_or(0, |p| p.line() as usize);
-        if fields.iter().all(str::is_empty) && fields.len() <= 1 {
-            continue; // a blank line
-        }
-        let mut v = [0.0_f64; 3];
-        for (slot, value) in v.iter_mut().enumerate() {
-            let column = REQUIRED_COLUMNS[slot];
-            let text = fields.get(columns[slot]).ok_or_else(|| {
-                error(
-                    path,
-                    Some(n),
-                    Some(column),
-                    format!(
-                        "row has {} fields, the header has {}",
-                        fields.len(),
-                        names.len()
-                    ),
-                )
-            })?;
-            *value = text
-                .parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite())
-                .ok_or_else(|| {
-                    error(
-                        path,
-                        Some(n),
-                        Some(column),
-                        format!("`{text}` is not a finite number"),
-                    )
-                })?;
-        }
-        let [force_y, force_z, x] = v;
+    for_each_stroke_row(path, &mut |_, [force_y, force_z, x]| {
         let start = *x0.get_or_insert(x);
         out.push(StrokeSample {
             sliding_distance: (start - x) * 1000.0,
             tangential_force: force_y,
             normal_force: force_z,
         });
-    }
-    if out.is_empty() {
-        return Err(error(path, None, None, "no samples after the header"));
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 

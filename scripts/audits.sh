@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The slow audits CI runs after scripts/test.sh (.ci/run): lints and docs of every crate, the no_std
+# builds of the core (Cortex-M4F, Cortex-M0, with defmt), the dependency policy (cargo deny), the
+# link-time panic-freedom proof, a fuzz smoke run of every target, and the firmware's lints, board
+# builds, generated-file checks and measurements. Installs what it needs (idempotent); on a machine
+# without cargo-deny and cargo-fuzz their compilation dominates the first run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+started=$SECONDS
+
+section "toolchain: targets and components"
+install_toolchain
+
+section "lints"
+cargo clippy --workspace --all-targets -- -D warnings
+# host-train's library without its CLI layer (clap, anyhow, indicatif belong to the binary only)
+cargo clippy -p host-train --lib --no-default-features -- -D warnings
+cargo clippy -p galling --lib --no-default-features --target thumbv7em-none-eabihf -- -D warnings
+
+section "docs"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+
+section "no_std builds (Cortex-M4F, Cortex-M0, with defmt)"
+cargo build -p galling --lib --no-default-features --target thumbv7em-none-eabihf --quiet
+cargo build -p galling --lib --no-default-features --target thumbv6m-none-eabi --quiet
+cargo build -p galling --lib --no-default-features --features defmt --target thumbv7em-none-eabihf --quiet
+
+section "dependency policy: cargo deny check licenses bans sources"
+command -v cargo-deny >/dev/null || cargo install --locked cargo-deny
+cargo deny --log-level error check licenses bans sources
+
+section "panic-freedom proven at link time (release, and with overflow checks)"
+# Both must link: the per-stroke path (blob decode and check, model, monitor, averager, advice) has no
+# reachable panic in the release profile nor in one that keeps overflow checks.
+LINK_PROOF_REQUIRED="release overflow" bash firmware-example/link-proof/link-proof.sh release overflow
+
+section "fuzz smoke run (each target for a few seconds; the long runs are in README.md)"
+command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
+RUSTC_BOOTSTRAP=1 cargo fuzz build --fuzz-dir tests/fuzz -s none
+for target in $(cargo fuzz list --fuzz-dir tests/fuzz); do
+    corpus=target/fuzz-corpus/$target
+    mkdir -p "$corpus"
+    seeds=()
+    [ -d "tests/fuzz/corpus/$target" ] && seeds=("tests/fuzz/corpus/$target")
+    RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir tests/fuzz -s none "$target" "$corpus" \
+        "${seeds[@]}" -- -max_total_time=5 -print_final_stats=1 2>&1 |
+        grep -E '^stat::number_of_executed_units|^Done|ERROR|panicked' | sed "s/^/$target: /"
+done
+
+section "firmware: lints, board builds, generated files, measurements"
+bash firmware-example/ci.sh audits
+
+printf '\nscripts/audits.sh: every audit passed in %d min %d s\n' $(((SECONDS - started) / 60)) $(((SECONDS - started) % 60))
