@@ -75,6 +75,21 @@ pub fn metres_to_counts(metres: f64) -> Option<i32> {
         .then_some(counts as i32)
 }
 
+/// The COF `force_y / force_z` of a sample, or why it is refused: one test covers every bad sample,
+/// since a NaN or infinite force, or a zero normal force, makes `cof * force_z` NaN or infinite (an
+/// infinite `force_z` gives `cof = 0` and `0 * inf = NaN`).
+#[inline(always)]
+pub(crate) fn cof_of_forces<S: Scalar>(force_y: S, force_z: S) -> Result<S, SampleError> {
+    let cof = force_y / force_z;
+    if (cof * force_z).is_finite() {
+        Ok(cof)
+    } else if force_z == S::from_f64(0.0) {
+        Err(SampleError::ZeroNormalForce)
+    } else {
+        Err(SampleError::NotFinite)
+    }
+}
+
 /// Why a sample was refused (the averager's state is unchanged).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -192,17 +207,8 @@ impl<S: Scalar> StrokeAverager<S> {
         force_z: S,
         position: i32,
     ) -> Result<(), SampleError> {
-        let cof = force_y / force_z;
-        // One test covers every bad sample: a NaN or infinite force, or a zero normal force, makes
-        // `cof * force_z` NaN or infinite (an infinite force_z gives cof = 0 and 0 * inf = NaN).
-        if !(cof * force_z).is_finite() {
-            return Err(if force_z == S::from_f64(0.0) {
-                SampleError::ZeroNormalForce
-            } else {
-                SampleError::NotFinite
-            });
-        }
-        self.accumulate(cof, position)
+        let cof = cof_of_forces(force_y, force_z)?;
+        self.accumulate(cof, position).map(drop)
     }
 
     /// Feeds one sample whose COF is already known.
@@ -215,12 +221,14 @@ impl<S: Scalar> StrokeAverager<S> {
         if !cof.is_finite() {
             return Err(SampleError::NotFinite);
         }
-        self.accumulate(cof, position)
+        self.accumulate(cof, position).map(drop)
     }
 
-    /// Window test and Welford update of a finite COF sample.
+    /// Window test and Welford update of a finite COF sample. Returns the sample's sliding distance
+    /// from the stroke's first sample in counts (`None` when it does not fit in `i32`), for the
+    /// feature extractor's segments ([`crate::features`]).
     #[inline(always)]
-    fn accumulate(&mut self, cof: S, position: i32) -> Result<(), SampleError> {
+    pub(crate) fn accumulate(&mut self, cof: S, position: i32) -> Result<Option<i32>, SampleError> {
         if self.seen >= MAX_SAMPLES {
             self.overflowed = true;
             return Err(SampleError::StrokeTooLong);
@@ -229,9 +237,8 @@ impl<S: Scalar> StrokeAverager<S> {
         // seen < MAX_SAMPLES here: cannot wrap (wrapping_add keeps overflow checks out of the path)
         self.seen = self.seen.wrapping_add(1);
         // a distance that does not fit in i32 (over 2.1 m at 1 nm per count) is outside any window
-        let inside = origin
-            .checked_sub(position)
-            .is_some_and(|distance| distance >= self.window.start && distance <= self.window.end);
+        let distance = origin.checked_sub(position);
+        let inside = distance.is_some_and(|d| d >= self.window.start && d <= self.window.end);
         if inside {
             let c = clamp(cof, S::from_f64(0.0), S::from_f64(2.0));
             // kept <= seen <= MAX_SAMPLES: cannot wrap, and exact as f32
@@ -240,7 +247,7 @@ impl<S: Scalar> StrokeAverager<S> {
             self.mean = self.mean + d / S::from_f32(self.kept as f32);
             self.m2 = self.m2 + d * (c - self.mean);
         }
-        Ok(())
+        Ok(distance)
     }
 
     /// Samples fed since the stroke started, and how many fell in the window.

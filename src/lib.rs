@@ -17,6 +17,8 @@
 //!   at a die temperature gives the score, likelihood and simulation of any variant.
 //! - [`blob`]: the flashable parameter blob shared by trainer and firmware (any variant).
 //! - [`averager`]: the streaming per-stroke COF averager (raw samples in, stroke mean and std out).
+//! - [`features`]: the stroke feature extractor: the averager's mean and std plus the breakaway peak,
+//!   the run-in's high-COF share and the exit peak, from the same samples in fixed memory.
 //! - [`Monitor`]: the per-stroke monitor with its three signals ([`signals`]: hot die, onset warning,
 //!   galling detected), running a [`Package`] (parameters, [`risk`] table, settings) from the blob.
 //!
@@ -58,6 +60,7 @@ pub mod consts;
 pub mod dual;
 pub mod ensemble;
 pub mod family;
+pub mod features;
 pub mod forecast;
 mod kernel;
 pub mod monitor;

@@ -817,12 +817,14 @@ mod tests {
                     recorded_temperature: 165.0,
                     temperature: 165.0,
                     cof: cof(0.2, 40),
+                    features: None,
                 },
                 Series {
                     label: "b".into(),
                     recorded_temperature: 170.0,
                     temperature: 170.0,
                     cof: cof(0.25, 40),
+                    features: None,
                 },
             ],
         }

@@ -1,16 +1,19 @@
-//! Raw stroke recordings to per-stroke COF averages, through the core's streaming
-//! [`StrokeAverager`] (the same code the firmware runs), one sample at a time.
+//! Raw stroke recordings to per-stroke COF averages and stroke features, through the core's
+//! streaming [`StrokeAverager`] and [`StrokeFeatureExtractor`] (the same code the firmware runs), one
+//! sample at a time.
 //!
 //! A stroke file is a CSV with a header naming at least `force_y`, `force_z` and `position_x`
 //! (metres); other columns are ignored. Each row is fed to [`StrokeAverager::push_forces`] with the
 //! position converted by [`metres_to_counts`]; the averaging rule (COF clamp, 10..60 mm window from
-//! the first sample, mean and `n - 1` standard deviation) lives only in the core.
+//! the first sample, mean and `n - 1` standard deviation) lives only in the core, and so do the
+//! stroke features ([`galling::features`]: breakaway peak, run-in high-COF share, exit peak).
 //!
 //! A folder of stroke files is ordered by the integer before the first `_` of each file name (a plain
 //! lexical sort would misplace `00098_...` after `000097_...`).
 
 use galling::Scalar;
-use galling::averager::{StrokeAverager, StrokeStats, StrokeWindow, metres_to_counts};
+use galling::averager::{SampleError, StrokeAverager, StrokeStats, StrokeWindow, metres_to_counts};
+use galling::features::{FeatureSettings, StrokeFeatureExtractor, StrokeFeatures};
 use std::path::{Path, PathBuf};
 
 /// The columns a stroke file must have.
@@ -50,15 +53,32 @@ fn error(
     }
 }
 
-/// One averaged stroke of a folder.
+/// One stroke of a folder: its number, file and features (whose window mean and standard
+/// deviation are the averager's, see [`StrokeFeatures::stats`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StrokeRecord<S> {
     /// The integer before the first `_` of the file name.
     pub number: u64,
     /// The stroke file.
     pub path: PathBuf,
+    /// The stroke's features: window mean, standard deviation and sample count, breakaway peak,
+    /// run-in high-COF share, exit peak.
+    pub features: StrokeFeatures<S>,
+}
+
+impl<S: Copy> StrokeRecord<S> {
     /// Mean, standard deviation and sample count of the stroke's COF window.
-    pub stats: StrokeStats<S>,
+    ///
+    /// ```
+    /// # use galling::features::StrokeFeatures;
+    /// let r = host_train::averaging::StrokeRecord { number: 1, path: "1_a.csv".into(),
+    ///     features: StrokeFeatures { mean: 0.2_f64, std: 0.01, samples: 200, breakaway_peak: 0.3,
+    ///         run_in_high_share: 0.0, run_in_samples: 40, exit_peak: 0.25, exit_samples: 60 } };
+    /// assert_eq!(r.stats().samples, 200);
+    /// ```
+    pub fn stats(&self) -> StrokeStats<S> {
+        self.features.stats()
+    }
 }
 
 /// Averages one stroke file with a fresh [`StrokeAverager<S>`], streaming it row by row.
@@ -74,6 +94,37 @@ pub fn average_stroke_file<S: Scalar>(
     path: &Path,
     window: StrokeWindow,
 ) -> Result<StrokeStats<S>, AverageError> {
+    let mut averager = StrokeAverager::<S>::new(window);
+    stream_stroke_file(path, &mut |fy, fz, x| averager.push_forces(fy, fz, x))?;
+    averager
+        .finish()
+        .map_err(|e| error(path, None, None, e.to_string()))
+}
+
+/// The features of one stroke file, from a fresh [`StrokeFeatureExtractor<S>`] fed row by row as
+/// [`average_stroke_file`] feeds the averager (so the mean and std are the same bits).
+///
+/// # Errors
+/// [`AverageError`] as [`average_stroke_file`], and for settings that fail
+/// [`FeatureSettings::validate`] (naming the file).
+pub fn stroke_file_features<S: Scalar>(
+    path: &Path,
+    settings: FeatureSettings,
+) -> Result<StrokeFeatures<S>, AverageError> {
+    let mut extractor = StrokeFeatureExtractor::<S>::new(settings)
+        .map_err(|e| error(path, None, None, e.to_string()))?;
+    stream_stroke_file(path, &mut |fy, fz, x| extractor.push_forces(fy, fz, x))?;
+    extractor
+        .finish()
+        .map_err(|e| error(path, None, None, e.to_string()))
+}
+
+/// Reads a stroke file row by row and hands each sample to `push` as `(force_y, force_z,
+/// position counts)`; a refused sample is an error naming its line.
+fn stream_stroke_file<S: Scalar>(
+    path: &Path,
+    push: &mut dyn FnMut(S, S, i32) -> Result<(), SampleError>,
+) -> Result<(), AverageError> {
     let file = std::fs::File::open(path)
         .map_err(|e| error(path, None, None, format!("cannot read: {e}")))?;
     let csv_error = |e: csv::Error| {
@@ -105,7 +156,6 @@ pub fn average_stroke_file<S: Scalar>(
             )
         })?;
     }
-    let mut averager = StrokeAverager::<S>::new(window);
     let mut rows = 0usize;
     for record in reader.records() {
         let fields = record.map_err(csv_error)?;
@@ -157,17 +207,14 @@ pub fn average_stroke_file<S: Scalar>(
                 format!("{x} m is outside the encoder range (about +-2.1 m)"),
             )
         })?;
-        averager
-            .push_forces(S::from_f64(force_y), S::from_f64(force_z), counts)
+        push(S::from_f64(force_y), S::from_f64(force_z), counts)
             .map_err(|e| error(path, Some(n), Some("force_z"), e.to_string()))?;
         rows += 1;
     }
     if rows == 0 {
         return Err(error(path, None, None, "no samples after the header"));
     }
-    averager
-        .finish()
-        .map_err(|e| error(path, None, None, e.to_string()))
+    Ok(())
 }
 
 /// The stroke files (`*.csv`) of a folder in stroke order: sorted by the integer before the first `_`.
@@ -223,24 +270,25 @@ pub fn stroke_files(dir: &Path) -> Result<Vec<(u64, PathBuf)>, AverageError> {
     Ok(files)
 }
 
-/// Averages every stroke file of `dir` in stroke order; `progress(done, total)` is called after each.
+/// The features of every stroke file of `dir` in stroke order (mean and std by the averaging rule,
+/// see [`stroke_file_features`]); `progress(done, total)` is called after each.
 ///
 /// # Errors
-/// The first [`AverageError`] of [`stroke_files`] or [`average_stroke_file`].
+/// The first [`AverageError`] of [`stroke_files`] or [`stroke_file_features`].
 pub fn average_folder<S: Scalar>(
     dir: &Path,
-    window: StrokeWindow,
+    settings: FeatureSettings,
     progress: &dyn Fn(usize, usize),
 ) -> Result<Vec<StrokeRecord<S>>, AverageError> {
     let files = stroke_files(dir)?;
     let total = files.len();
     let mut out = Vec::with_capacity(total);
     for (i, (number, path)) in files.into_iter().enumerate() {
-        let stats = average_stroke_file::<S>(&path, window)?;
+        let features = stroke_file_features::<S>(&path, settings)?;
         out.push(StrokeRecord {
             number,
             path,
-            stats,
+            features,
         });
         progress(i + 1, total);
     }
@@ -284,7 +332,7 @@ pub fn write_text(
         let path = dir.join(name);
         crate::atomic::write_with(&path, |w| {
             for r in records {
-                writeln!(w, "{}", format_e18(pick(&r.stats)))?;
+                writeln!(w, "{}", format_e18(pick(&r.stats())))?;
             }
             Ok(())
         })?;
@@ -312,12 +360,65 @@ pub fn write_csv(
                 .map(|f| f.to_string_lossy().into_owned())
                 .unwrap_or_default();
             // a file name with a comma or quote is quoted (RFC 4180), never altered
+            let stats = r.stats();
             csv.write_record([
                 r.number.to_string(),
                 file,
-                r.stats.samples.to_string(),
-                format_e18(r.stats.mean),
-                format_e18(r.stats.std),
+                stats.samples.to_string(),
+                format_e18(stats.mean),
+                format_e18(stats.std),
+            ])?;
+        }
+        csv.flush()
+    })?;
+    Ok(path)
+}
+
+/// The columns of `features.csv`, in order.
+pub const FEATURE_COLUMNS: [&str; 10] = [
+    "stroke",
+    "file",
+    "samples",
+    "mean",
+    "std",
+    "breakaway_peak",
+    "run_in_high_share",
+    "run_in_samples",
+    "exit_peak",
+    "exit_samples",
+];
+
+/// Writes `features.csv` ([`FEATURE_COLUMNS`], values as [`format_e18`]) of `records` into `dir`:
+/// one stroke a line, in stroke order.
+///
+/// # Errors
+/// [`crate::atomic::WriteError`] when the file cannot be written.
+pub fn write_features(
+    dir: &Path,
+    records: &[StrokeRecord<f64>],
+) -> Result<PathBuf, crate::atomic::WriteError> {
+    let path = dir.join("features.csv");
+    crate::atomic::write_with(&path, |w| {
+        let mut csv = csv::Writer::from_writer(w);
+        csv.write_record(FEATURE_COLUMNS)?;
+        for r in records {
+            let f = &r.features;
+            let file = r
+                .path
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            csv.write_record([
+                r.number.to_string(),
+                file,
+                f.samples.to_string(),
+                format_e18(f.mean),
+                format_e18(f.std),
+                format_e18(f.breakaway_peak),
+                format_e18(f.run_in_high_share),
+                f.run_in_samples.to_string(),
+                format_e18(f.exit_peak),
+                f.exit_samples.to_string(),
             ])?;
         }
         csv.flush()

@@ -1,6 +1,12 @@
 //! Per-stroke COF data sets on the host: the `<T>/mean.txt` folder layout of the
 //! galling test data and a plain CSV (`temperature,series,stroke,cof`) for a user's own press data.
 //!
+//! A series may carry per-stroke features ([`StrokeFeatureValues`]: the core's
+//! [`galling::features`] of each stroke): computed from a folder's raw `<T>/strokes/` recordings by
+//! [`Dataset::attach_stroke_features`], or read from optional CSV columns. A series without them (the
+//! 25 C series of the development data has no raw strokes) still loads and trains; the fallback rule
+//! for a model that uses features is documented at [`Series::features`].
+//!
 //! Every error names the file and, where it applies, the line. A CSV series whose stroke numbers
 //! jump is split where they do, and the split is reported ([`LoadReport`]): a transition is only
 //! ever between consecutive strokes.
@@ -12,6 +18,7 @@
 //! # Ok::<(), host_train::dataset::DataError>(())
 //! ```
 
+use galling::features::{FeatureSettings, StrokeFeatures};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::string::{String, ToString};
@@ -91,6 +98,65 @@ pub struct MapError {
     pub problem: String,
 }
 
+/// The stroke features a model may use, one stroke's worth (the core's [`StrokeFeatures`] without
+/// its sample counts and mean, which is the series' COF). CSV columns of the same names.
+///
+/// ```
+/// use galling::features::StrokeFeatures;
+/// use host_train::dataset::StrokeFeatureValues;
+/// let f = StrokeFeatures { mean: 0.2_f64, std: 0.01, samples: 200, breakaway_peak: 0.45,
+///     run_in_high_share: 0.1, run_in_samples: 40, exit_peak: 0.25, exit_samples: 60 };
+/// assert_eq!(StrokeFeatureValues::from(&f).breakaway_peak, 0.45);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StrokeFeatureValues {
+    /// Standard deviation of the COF in the 10-60 mm window (`std.txt`).
+    pub std: f64,
+    /// Largest COF of the run-in (0.5-10 mm, normal force established): the breakaway peak.
+    pub breakaway_peak: f64,
+    /// Share of run-in samples with COF above the high level (0.30 by default).
+    pub run_in_high_share: f64,
+    /// Largest COF after the window (past 60 mm, normal force established).
+    pub exit_peak: f64,
+}
+
+/// The CSV column names of [`StrokeFeatureValues`], in field order.
+pub const FEATURE_COLUMNS: [&str; 4] = ["std", "breakaway_peak", "run_in_high_share", "exit_peak"];
+
+impl StrokeFeatureValues {
+    /// The values in [`FEATURE_COLUMNS`] order.
+    ///
+    /// ```
+    /// # use host_train::dataset::StrokeFeatureValues;
+    /// let f = StrokeFeatureValues { std: 0.01, breakaway_peak: 0.4, run_in_high_share: 0.2, exit_peak: 0.3 };
+    /// assert_eq!(f.values(), [0.01, 0.4, 0.2, 0.3]);
+    /// ```
+    pub fn values(&self) -> [f64; 4] {
+        [
+            self.std,
+            self.breakaway_peak,
+            self.run_in_high_share,
+            self.exit_peak,
+        ]
+    }
+
+    /// The range each value may take, in [`FEATURE_COLUMNS`] order: a standard deviation of a COF
+    /// clamped to `[0, 2]` is at most 2 (half the range, rounded up), peaks are COFs, the share a
+    /// fraction.
+    pub const RANGES: [(f64, f64); 4] = [(0.0, 2.0), (0.0, 2.0), (0.0, 1.0), (0.0, 2.0)];
+}
+
+impl From<&StrokeFeatures<f64>> for StrokeFeatureValues {
+    fn from(f: &StrokeFeatures<f64>) -> Self {
+        Self {
+            std: f.std,
+            breakaway_peak: f.breakaway_peak,
+            run_in_high_share: f.run_in_high_share,
+            exit_peak: f.exit_peak,
+        }
+    }
+}
+
 /// One series of consecutive strokes at one die temperature.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
@@ -102,6 +168,13 @@ pub struct Series {
     pub temperature: f64,
     /// Per-stroke averaged COF, in stroke order.
     pub cof: Vec<f64>,
+    /// Per-stroke features, one per entry of `cof`, or `None` when the series has no raw stroke
+    /// recordings (the 25 C series of the development data) or its CSV rows have no feature
+    /// columns. **Fallback:** a series without features trains and is scored as before; a model
+    /// that uses features treats each of its strokes as at the clean baseline (the features it
+    /// would see on a clean stroke at that temperature: no precursor), so such a series only ever
+    /// informs the feature-free part of the model.
+    pub features: Option<Vec<StrokeFeatureValues>>,
 }
 
 impl Series {
@@ -285,9 +358,118 @@ impl LoadReport {
 /// `(recorded temperature, series id)` of a CSV series.
 type SeriesKey = (f64, String);
 /// `(stroke number, cof, line number)` of a CSV row.
-type CsvRow = (i64, f64, usize);
+type CsvRow = (i64, f64, usize, Option<StrokeFeatureValues>);
+
+/// The feature values of one CSV row: `None` when every feature field is empty, else each parsed
+/// and checked against [`StrokeFeatureValues::RANGES`].
+fn parse_feature_fields(
+    path: &Path,
+    line: usize,
+    record: &csv::StringRecord,
+    cols: &[usize],
+) -> Result<Option<StrokeFeatureValues>, DataError> {
+    let fields: Vec<&str> = cols.iter().map(|&c| &record[c]).collect();
+    if fields.iter().all(|f| f.is_empty()) {
+        return Ok(None);
+    }
+    let mut v = [0.0; 4];
+    for (k, field) in fields.iter().enumerate() {
+        let name = FEATURE_COLUMNS[k];
+        if field.is_empty() {
+            return Err(err(
+                path,
+                Some(line),
+                format!(
+                    "column `{name}` is empty while other feature columns of the row are not \
+                     (leave all of them empty for a stroke without features)"
+                ),
+            ));
+        }
+        let what = format!("column `{name}`: value");
+        let x = parse_cof(path, line, field, &what)?;
+        v[k] = in_range(
+            path,
+            Some(line),
+            &what,
+            (x, field),
+            StrokeFeatureValues::RANGES[k],
+        )?;
+    }
+    Ok(Some(StrokeFeatureValues {
+        std: v[0],
+        breakaway_peak: v[1],
+        run_in_high_share: v[2],
+        exit_peak: v[3],
+    }))
+}
 
 impl Dataset {
+    /// Gives every series loaded from a folder whose `<dir>/<label>/strokes/` holds raw stroke
+    /// recordings its per-stroke features, computed by the core's extractor in `f64`
+    /// ([`crate::averaging::average_folder`] with `settings`); a series without such a folder keeps
+    /// `features: None` (the fallback of [`Series::features`]).
+    ///
+    /// # Errors
+    /// [`DataError`] naming the folder: a stroke file the extractor refuses, a stroke count that
+    /// differs from the series', or a recomputed stroke mean more than `1e-9` from the series'
+    /// COF (the recordings do not belong to that `mean.txt`).
+    ///
+    /// ```no_run
+    /// use galling::features::FeatureSettings;
+    /// use host_train::dataset::{Dataset, TemperatureMap};
+    /// let dir = std::path::Path::new("../shared/galling-data");
+    /// let mut data = Dataset::load(dir, &TemperatureMap::default())?;
+    /// data.attach_stroke_features(dir, FeatureSettings::DEFAULT)?;
+    /// assert!(data.series[0].features.is_none()); // 25 C: no raw strokes
+    /// # Ok::<(), host_train::dataset::DataError>(())
+    /// ```
+    pub fn attach_stroke_features(
+        &mut self,
+        dir: &Path,
+        settings: FeatureSettings,
+    ) -> Result<(), DataError> {
+        for s in &mut self.series {
+            let strokes = dir.join(&s.label).join("strokes");
+            if !strokes.is_dir() {
+                continue;
+            }
+            let records = crate::averaging::average_folder::<f64>(&strokes, settings, &|_, _| {})
+                .map_err(|e| err(&e.path, e.line, e.to_string()))?;
+            if records.len() != s.cof.len() {
+                return Err(err(
+                    &strokes,
+                    None,
+                    format!(
+                        "{} stroke files, but series `{}` has {} strokes",
+                        records.len(),
+                        s.label,
+                        s.cof.len()
+                    ),
+                ));
+            }
+            let mut features = Vec::with_capacity(records.len());
+            for (r, &cof) in records.iter().zip(&s.cof) {
+                let f: &StrokeFeatures<f64> = &r.features;
+                if (f.mean - cof).abs() > 1e-9 {
+                    return Err(err(
+                        &r.path,
+                        None,
+                        format!(
+                            "stroke mean {} differs from the series' COF {cof} (stroke {} of \
+                             `{}`): the recordings do not belong to this series",
+                            f.mean,
+                            features.len(),
+                            s.label
+                        ),
+                    ));
+                }
+                features.push(StrokeFeatureValues::from(f));
+            }
+            s.features = Some(features);
+        }
+        Ok(())
+    }
+
     /// Loads a folder of `<T>/mean.txt` series (the galling-data layout) or a CSV file, by what
     /// `path` is. What loading split is dropped here: [`load_reported`](Self::load_reported)
     /// returns it for the user to see.
@@ -387,6 +569,7 @@ impl Dataset {
                 recorded_temperature: recorded,
                 temperature,
                 cof,
+                features: None,
             });
         }
         if series.is_empty() {
@@ -470,22 +653,28 @@ impl Dataset {
                 "empty file: expected the header temperature,series,stroke,cof",
             ));
         }
-        let mut col = [usize::MAX; 4];
+        // the four required columns, then the optional feature columns
+        let mut col = [usize::MAX; 4 + FEATURE_COLUMNS.len()];
         for (i, name) in header.iter().enumerate() {
             let slot = match name {
                 "temperature" => 0,
                 "series" => 1,
                 "stroke" => 2,
                 "cof" => 3,
-                other => {
-                    return Err(err(
-                        path,
-                        Some(1),
-                        format!(
-                            "unknown column `{other}` (expected temperature, series, stroke, cof)"
-                        ),
-                    ));
-                }
+                other => match FEATURE_COLUMNS.iter().position(|f| *f == other) {
+                    Some(f) => 4 + f,
+                    None => {
+                        return Err(err(
+                            path,
+                            Some(1),
+                            format!(
+                                "unknown column `{other}` (expected temperature, series, stroke, \
+                                 cof, and optionally the feature columns {})",
+                                FEATURE_COLUMNS.join(", ")
+                            ),
+                        ));
+                    }
+                },
             };
             if col[slot] != usize::MAX {
                 return Err(err(path, Some(1), format!("column `{name}` appears twice")));
@@ -499,6 +688,23 @@ impl Dataset {
             if col[slot] == usize::MAX {
                 return Err(err(path, Some(1), format!("missing column `{name}`")));
             }
+        }
+        let feature_cols = &col[4..];
+        let has_features = feature_cols.iter().any(|&c| c != usize::MAX);
+        if let Some(missing) = FEATURE_COLUMNS
+            .iter()
+            .zip(feature_cols)
+            .find(|(_, c)| has_features && **c == usize::MAX)
+        {
+            return Err(err(
+                path,
+                Some(1),
+                format!(
+                    "missing column `{}`: the feature columns come as a set ({})",
+                    missing.0,
+                    FEATURE_COLUMNS.join(", ")
+                ),
+            ));
         }
         // Series looked up by (temperature bits, id): linear in the rows, whatever the series count.
         let mut index: HashMap<(u64, String), usize> = HashMap::new();
@@ -535,6 +741,11 @@ impl Dataset {
                 ));
             }
             let cof = parse_in(path, n, &record[col[3]], "cof", COF_RANGE)?;
+            let features = if has_features {
+                parse_feature_fields(path, n, &record, feature_cols)?
+            } else {
+                None
+            };
             // +0.0 makes -0 and 0 one key
             let slot = *index
                 .entry(((t + 0.0).to_bits(), id))
@@ -542,7 +753,7 @@ impl Dataset {
                     groups.push(((t, k.1.clone()), Vec::new()));
                     groups.len() - 1
                 });
-            groups[slot].1.push((stroke, cof, n));
+            groups[slot].1.push((stroke, cof, n, features));
         }
         if groups.is_empty() {
             return Err(err(path, None, "no data rows"));
@@ -568,6 +779,25 @@ impl Dataset {
                     format!("series `{id}` at {t} C has one stroke, at least 2 are needed"),
                 ));
             }
+            // A series has features on every stroke or on none.
+            if let Some(w) = rows
+                .windows(2)
+                .find(|w| w[0].3.is_some() != w[1].3.is_some())
+            {
+                let (with, without) = if w[0].3.is_some() {
+                    (w[0].2, w[1].2)
+                } else {
+                    (w[1].2, w[0].2)
+                };
+                return Err(err(
+                    path,
+                    Some(without),
+                    format!(
+                        "series `{id}` at {t} C: this row has no feature values but line {with} \
+                         has; give every stroke of a series its features or none"
+                    ),
+                ));
+            }
             // Runs of consecutive stroke numbers.
             let runs: Vec<&[CsvRow]> = rows.chunk_by(|a, b| b.0 == a.0 + 1).collect();
             let label = format!("{t}/{id}");
@@ -576,7 +806,8 @@ impl Dataset {
                     label,
                     recorded_temperature: t,
                     temperature: map.apply(t),
-                    cof: rows.into_iter().map(|r| r.1).collect(),
+                    cof: rows.iter().map(|r| r.1).collect(),
+                    features: rows.iter().map(|r| r.3).collect(),
                 });
                 continue;
             }
@@ -606,6 +837,7 @@ impl Dataset {
                     recorded_temperature: t,
                     temperature: map.apply(t),
                     cof: run.iter().map(|r| r.1).collect(),
+                    features: run.iter().map(|r| r.3).collect(),
                 });
             }
             report.splits.push(split);
@@ -649,6 +881,71 @@ mod tests {
         assert_eq!(d.series[0].temperature, 160.0);
         assert_eq!(d.series[1].cof, vec![0.2, 0.3]);
         assert_eq!(d.transitions(), 3);
+    }
+
+    #[test]
+    fn csv_feature_columns_are_optional_and_per_series() {
+        let text = "temperature,series,stroke,cof,std,breakaway_peak,run_in_high_share,exit_peak\n\
+                    170,a,1,0.2,0.01,0.35,0.1,0.3\n170,a,2,0.3,0.02,0.5,0.4,0.6\n\
+                    25,b,1,0.2,,,,\n25,b,2,0.21,,,,\n";
+        let d = Dataset::parse_csv("f.csv".as_ref(), text, &TemperatureMap::default()).unwrap();
+        assert_eq!(d.series[0].features, None); // 25 C: no features
+        let f = d.series[1].features.as_ref().unwrap();
+        assert_eq!(f.len(), 2);
+        assert_eq!(
+            f[1],
+            StrokeFeatureValues {
+                std: 0.02,
+                breakaway_peak: 0.5,
+                run_in_high_share: 0.4,
+                exit_peak: 0.6
+            }
+        );
+        // without feature columns every series has none
+        let d = Dataset::parse_csv(
+            "f.csv".as_ref(),
+            "temperature,series,stroke,cof\n170,a,1,0.2\n170,a,2,0.3\n",
+            &TemperatureMap::default(),
+        )
+        .unwrap();
+        assert_eq!(d.series[0].features, None);
+    }
+
+    #[test]
+    fn csv_feature_errors_name_file_line_and_column() {
+        let head = "temperature,series,stroke,cof,std,breakaway_peak,run_in_high_share,exit_peak\n";
+        let cases = [
+            (
+                "temperature,series,stroke,cof,breakaway_peak\n170,a,1,0.2,0.3\n".to_string(),
+                "f.csv:1: missing column `std`: the feature columns come as a set",
+            ),
+            (
+                format!("{head}170,a,1,0.2,0.01,abc,0.1,0.3\n170,a,2,0.2,0.01,0.3,0.1,0.3\n"),
+                "f.csv:2: column `breakaway_peak`: value `abc` is not a number",
+            ),
+            (
+                format!("{head}170,a,1,0.2,0.01,0.3,0.1,0.3\n170,a,2,0.2,0.01,0.3,1.5,0.3\n"),
+                "f.csv:3: column `run_in_high_share`: value 1.5 is outside [0, 1]",
+            ),
+            (
+                format!("{head}170,a,1,0.2,0.01,0.3,0.1,inf\n170,a,2,0.2,0.01,0.3,0.1,0.3\n"),
+                "f.csv:2: column `exit_peak`: value `inf` is not finite",
+            ),
+            (
+                format!("{head}170,a,1,0.2,0.01,,0.1,0.3\n170,a,2,0.2,0.01,0.3,0.1,0.3\n"),
+                "f.csv:2: column `breakaway_peak` is empty while other feature columns",
+            ),
+            (
+                format!("{head}170,a,1,0.2,0.01,0.3,0.1,0.3\n170,a,2,0.2,,,,\n"),
+                "f.csv:3: series `a` at 170 C: this row has no feature values but line 2 has",
+            ),
+        ];
+        for (text, want) in cases {
+            let e = Dataset::parse_csv("f.csv".as_ref(), &text, &TemperatureMap::default())
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with(want), "{e}\n  wanted: {want}");
+        }
     }
 
     #[test]

@@ -4,8 +4,8 @@
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use galling::V8Params;
-use galling::averager::StrokeWindow;
 use galling::family::ModelId;
+use galling::features::FeatureSettings;
 use host_train::dataset::{Dataset, TemperatureMap};
 use host_train::fit::{self, FitOptions, Method, Progress};
 use host_train::simulation::StartRule;
@@ -37,7 +37,8 @@ enum Command {
     /// (columns run,stroke,temperature,cof).
     Simulate(SimulateArgs),
     /// Average a folder of raw stroke recordings (CSV with force_y, force_z, position_x) into
-    /// per-stroke mean.txt and std.txt, with the core's streaming StrokeAverager.
+    /// per-stroke mean.txt and std.txt, and their stroke features into features.csv (breakaway
+    /// peak, run-in high-COF share, exit peak), with the core's streaming StrokeFeatureExtractor.
     Average(AverageArgs),
     /// Generate the synthetic demo data set (the published fit simulated in the shape of the real
     /// data: 25/165/167.5/170 C with 332/112/280/142 strokes) as <out>/<T>/mean.txt.
@@ -390,7 +391,7 @@ struct SimulateArgs {
 struct AverageArgs {
     /// Folder of stroke CSV files (ordered by the integer before the first `_` of each name).
     folder: PathBuf,
-    /// Output folder for mean.txt and std.txt (or strokes.csv with --csv).
+    /// Output folder for mean.txt, std.txt (or strokes.csv with --csv) and features.csv.
     #[arg(long)]
     out: PathBuf,
     /// Write one strokes.csv (stroke,file,samples,mean,std) instead of mean.txt and std.txt.
@@ -826,7 +827,7 @@ fn average(a: &AverageArgs, quiet: bool) -> Result<()> {
     let progress = cli::progress_bar(quiet, "averaging strokes");
     let records = host_train::averaging::average_folder::<f64>(
         &a.folder,
-        StrokeWindow::default(),
+        FeatureSettings::DEFAULT,
         &|done, total| {
             progress.set_length(total as u64);
             progress.set_position(done as u64);
@@ -836,13 +837,14 @@ fn average(a: &AverageArgs, quiet: bool) -> Result<()> {
     let records = records?;
     std::fs::create_dir_all(&a.out)
         .with_context(|| format!("cannot create {}", a.out.display()))?;
-    let files = if a.csv {
+    let mut files = if a.csv {
         vec![host_train::averaging::write_csv(&a.out, &records)?]
     } else {
         host_train::averaging::write_text(&a.out, &records)?
     };
+    files.push(host_train::averaging::write_features(&a.out, &records)?);
     if !quiet {
-        let samples: Vec<u32> = records.iter().map(|r| r.stats.samples).collect();
+        let samples: Vec<u32> = records.iter().map(|r| r.features.samples).collect();
         println!(
             "{} strokes averaged ({}..{} samples in the 10-60 mm window); wrote {}",
             records.len(),

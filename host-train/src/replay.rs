@@ -10,10 +10,10 @@
 //! [`StrokeAverager`](galling::averager::StrokeAverager) through [`crate::averaging`].
 
 use crate::averaging::{AverageError, average_folder};
-use crate::dataset::Series;
+use crate::dataset::{Series, StrokeFeatureValues};
 use crate::validation::figure::{DrawResult, FONT, PlotError, palette, render};
 use galling::StrokeReport;
-use galling::averager::StrokeWindow;
+use galling::features::FeatureSettings;
 use galling::monitor::{Monitor, Package, PackageError, TemperatureRange};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -152,8 +152,8 @@ pub fn replay_all(
     series.iter().map(|s| replay_series(package, s)).collect()
 }
 
-/// Averages a folder of raw stroke recordings with the core's streaming averager in `f32` (as the
-/// press does) into one series recorded at `recorded_temperature` and evaluated at
+/// Averages a folder of raw stroke recordings with the core's streaming feature extractor in `f32`
+/// (as the press does; its stroke features too) into one series recorded at `recorded_temperature` and evaluated at
 /// `model_temperature`.
 ///
 /// # Errors
@@ -164,15 +164,25 @@ pub fn series_from_strokes(
     model_temperature: f64,
     progress: &dyn Fn(usize, usize),
 ) -> Result<Series, AverageError> {
-    let cof: Vec<f64> = average_folder::<f32>(dir, StrokeWindow::default(), progress)?
+    let records = average_folder::<f32>(dir, FeatureSettings::DEFAULT, progress)?;
+    let features = records
         .iter()
-        .map(|r| f64::from(r.stats.mean))
+        .map(|r| {
+            let f = r.features;
+            StrokeFeatureValues {
+                std: f64::from(f.std),
+                breakaway_peak: f64::from(f.breakaway_peak),
+                run_in_high_share: f64::from(f.run_in_high_share),
+                exit_peak: f64::from(f.exit_peak),
+            }
+        })
         .collect();
     Ok(Series {
         label: format!("{recorded_temperature}/strokes"),
         recorded_temperature,
         temperature: model_temperature,
-        cof,
+        cof: records.iter().map(|r| f64::from(r.features.mean)).collect(),
+        features: Some(features),
     })
 }
 

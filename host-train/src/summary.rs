@@ -398,6 +398,7 @@ mod tests {
             recorded_temperature: t,
             temperature: t,
             cof,
+            features: None,
         };
         let data = Dataset {
             series: vec![

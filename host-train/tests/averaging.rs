@@ -5,6 +5,7 @@
 mod common;
 use common::{read_lines, run_err, run_ok, s, shared_path};
 use galling::averager::StrokeWindow;
+use galling::features::FeatureSettings;
 use host_train::averaging::{average_folder, average_stroke_file, stroke_files};
 use std::path::Path;
 
@@ -57,19 +58,19 @@ fn f32_averager_stays_within_1e_5_of_every_shipped_mean() {
         let want = read_lines(&root.join(t).join("mean.txt"));
         let got = average_folder::<f32>(
             &root.join(t).join("strokes"),
-            StrokeWindow::default(),
+            FeatureSettings::DEFAULT,
             &|_, _| {},
         )
         .unwrap();
         assert_eq!(got.len(), want.len(), "{t}");
         for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-            let d = (f64::from(g.stats.mean) - w).abs();
+            let d = (f64::from(g.features.mean) - w).abs();
             worst = worst.max(d);
             assert!(
                 d <= 1e-5,
                 "{t} stroke {}: f32 mean {} vs {w}",
                 i + 1,
-                g.stats.mean
+                g.features.mean
             );
         }
     }

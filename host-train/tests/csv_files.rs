@@ -2,7 +2,8 @@
 //! quotes intact (RFC 4180 quoting, nothing altered); stroke recordings may be quoted.
 
 use galling::V8Params;
-use galling::averager::{StrokeStats, StrokeWindow};
+use galling::averager::StrokeWindow;
+use galling::features::StrokeFeatures;
 use host_train::averaging::{StrokeRecord, average_stroke_file};
 use host_train::dataset::{Dataset, Series};
 
@@ -25,12 +26,14 @@ fn replay_csv_keeps_a_series_label_with_comma_and_quote() {
         recorded_temperature: 165.0,
         temperature: 165.0,
         cof: vec![0.2, 0.21, 0.22, 0.6, 0.62],
+        features: None,
     };
     let hot = Series {
         label: "170/b".to_string(),
         recorded_temperature: 170.0,
         temperature: 170.0,
         cof: vec![0.2, 0.6, 0.7],
+        features: None,
     };
     let data = Dataset {
         series: vec![series.clone(), hot],
@@ -56,21 +59,32 @@ fn replay_csv_keeps_a_series_label_with_comma_and_quote() {
 #[test]
 fn strokes_csv_keeps_a_file_name_with_comma() {
     let dir = tempfile::tempdir().unwrap();
-    let stats = StrokeStats::<f64> {
+    let features = StrokeFeatures::<f64> {
         mean: 0.25,
         std: 0.01,
         samples: 40,
+        breakaway_peak: 0.3,
+        run_in_high_share: 0.0,
+        run_in_samples: 50,
+        exit_peak: 0.28,
+        exit_samples: 70,
     };
     let records = [StrokeRecord {
         number: 7,
         path: dir.path().join("7_die,left.csv"),
-        stats,
+        features,
     }];
     let path = host_train::averaging::write_csv(dir.path(), &records).unwrap();
     let (header, back) = read_back(&path);
     assert_eq!(header, ["stroke", "file", "samples", "mean", "std"]);
     assert_eq!(back[0][..3], ["7", "7_die,left.csv", "40"]);
     assert_eq!(back[0][3].parse::<f64>().unwrap(), 0.25);
+    let path = host_train::averaging::write_features(dir.path(), &records).unwrap();
+    let (header, back) = read_back(&path);
+    assert_eq!(header, host_train::averaging::FEATURE_COLUMNS);
+    assert_eq!(back[0][..3], ["7", "7_die,left.csv", "40"]);
+    assert_eq!(back[0][5].parse::<f64>().unwrap(), 0.3);
+    assert_eq!(back[0][9], "70");
 }
 
 #[test]

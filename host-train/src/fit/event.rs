@@ -307,12 +307,14 @@ mod tests {
                     recorded_temperature: 160.0,
                     temperature: 160.0,
                     cof: cool.to_vec(),
+                    features: None,
                 },
                 Series {
                     label: "hot".into(),
                     recorded_temperature: 170.0,
                     temperature: 170.0,
                     cof: hot.to_vec(),
+                    features: None,
                 },
             ],
         }

@@ -195,7 +195,7 @@ pub fn loss_csv(rows: &[LossRow]) -> String {
 /// use host_train::dataset::{Dataset, Series};
 /// use host_train::fit::temporal_split;
 /// let s = Series { label: "a".into(), recorded_temperature: 165.0, temperature: 165.0,
-///     cof: (0..11).map(|i| 0.2 + 0.01 * i as f64).collect() };
+///     cof: (0..11).map(|i| 0.2 + 0.01 * i as f64).collect(), features: None };
 /// let (train, test) = temporal_split(&Dataset { series: vec![s] }, 0.8)?;
 /// assert_eq!((train.transitions(), test.transitions()), (8, 2));
 /// assert_eq!(test.series[0].cof[0], train.series[0].cof[8]);

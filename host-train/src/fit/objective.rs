@@ -282,12 +282,14 @@ mod tests {
                     recorded_temperature: 25.0,
                     temperature: 160.0,
                     cof: vec![0.2, 0.21, 0.19, 0.22],
+                    features: None,
                 },
                 Series {
                     label: "b".into(),
                     recorded_temperature: 170.0,
                     temperature: 170.0,
                     cof: vec![0.25, 0.7, 0.85, 0.8],
+                    features: None,
                 },
             ],
         }

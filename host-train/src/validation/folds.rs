@@ -194,6 +194,7 @@ pub fn subset(data: &Dataset, pieces: &[Piece]) -> Dataset {
                     recorded_temperature: s.recorded_temperature,
                     temperature: s.temperature,
                     cof: s.cof[p.strokes.clone()].to_vec(),
+                    features: s.features.as_ref().map(|f| f[p.strokes.clone()].to_vec()),
                 }
             })
             .collect(),
@@ -214,6 +215,7 @@ mod tests {
                     recorded_temperature: 160.0 + i as f64,
                     temperature: 160.0 + i as f64,
                     cof: (0..n).map(|j| (i * 1000 + j) as f64).collect(),
+                    features: None,
                 })
                 .collect(),
         }

@@ -429,6 +429,10 @@ fn piece_series(data: &Dataset, piece: &Piece) -> Series {
         recorded_temperature: s.recorded_temperature,
         temperature: s.temperature,
         cof: s.cof[piece.strokes.clone()].to_vec(),
+        features: s
+            .features
+            .as_ref()
+            .map(|f| f[piece.strokes.clone()].to_vec()),
     }
 }
 
