@@ -11,6 +11,7 @@ pub mod params_file;
 pub mod plots;
 pub mod replay;
 pub mod simulation;
+pub mod strokes;
 pub mod summary;
 pub mod train;
 pub mod tune;

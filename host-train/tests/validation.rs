@@ -442,10 +442,45 @@ fn validate_on_real_data_writes_finite_numbers() {
         let rules = op["rules"].as_array().unwrap();
         assert_eq!(
             rules.len(),
-            7,
-            "the onset warning and three baselines, tuned two ways"
+            9,
+            "the onset warning, three charts and the curve envelope, tuned two ways"
         );
         assert!(rules[0]["total"]["counts"]["onsets"].as_u64().unwrap() > 0);
+        // The curve envelope (issue 16): both rows, one setting per split, and the budget kept on
+        // each split's training strokes.
+        let budget = &op["target"];
+        let (per_100, share) = (
+            budget["raises_per_100_clean"].as_f64().unwrap(),
+            budget["clean_share"].as_f64().unwrap(),
+        );
+        let splits = scheme["splits"].as_array().unwrap().len();
+        for (r, name) in [(7, "curve envelope"), (8, "curve envelope, same rate")] {
+            let rule = &rules[r];
+            assert_eq!(rule["name"], name);
+            assert_eq!(rule["band_widths"].as_array().unwrap().len(), splits);
+            assert_eq!(rule["levels"].as_array().unwrap().len(), splits);
+            let training = rule["training"].as_array().unwrap();
+            assert_eq!(training.len(), splits);
+            for t in training {
+                assert!(t["counts"]["clean"].as_u64().unwrap() > 100, "{t}");
+                if r == 7 {
+                    let raised = finite(&t["raised_per_100_clean"], "envelope training raises");
+                    let worst = finite(&t["worst_clean_share"], "envelope training share");
+                    assert!(raised <= per_100 && worst <= share, "{name}: {t}");
+                }
+            }
+            // It judges the raw strokes: it warns somewhere, and never at 25 C (no raw strokes).
+            assert!(
+                rule["total"]["counts"]["raised"].as_u64().unwrap() > 0,
+                "{name}"
+            );
+            for row in rule["by_temperature"].as_array().unwrap() {
+                if row["temperature"].as_f64() == Some(25.0) {
+                    assert_eq!(row["counts"]["raised"], 0, "{name} at 25 C");
+                    assert_eq!(row["counts"]["clean_alarmed"], 0, "{name} at 25 C");
+                }
+            }
+        }
         for r in rules {
             finite(&r["total"]["clean_share"], "clean share");
             finite(&r["total"]["raised_per_100"], "raised per 100");
@@ -460,6 +495,7 @@ fn validate_on_real_data_writes_finite_numbers() {
     let md = std::fs::read_to_string(out.path().join("validation.md")).unwrap();
     assert!(md.contains("## Conclusions") && md.contains("Brier skill score"));
     assert!(md.contains("Operator figures") && md.contains("CUSUM of COF") && md.contains("EWMA"));
+    assert!(md.contains("| curve envelope |") && md.contains("| curve envelope, same rate |"));
     assert_eq!(json["settings"]["folds"], 3);
 }
 

@@ -3,7 +3,8 @@
 use anyhow::{Result, bail};
 use host_train::dataset::{Dataset, TemperatureMap};
 use host_train::fit::{LbfgsSettings, Method};
-use host_train::validation::{self, ValidateConfig, validate, write_outputs};
+use host_train::validation::envelope::SeriesCurves;
+use host_train::validation::{self, ValidateConfig, validate_with_curves, write_outputs};
 use std::path::PathBuf;
 
 /// Arguments of `host-train validate`.
@@ -150,7 +151,13 @@ pub fn run(a: &ValidateArgs, quiet: bool) -> Result<()> {
         bar.set_position(done as u64);
         bar.set_message(what.to_string());
     };
-    let outcome = validate(&data, &config, &progress);
+    // The raw strokes of each `<T>/strokes/` folder, for the curve envelope.
+    let curves = if a.data.is_dir() {
+        SeriesCurves::load(&a.data, &data)?
+    } else {
+        SeriesCurves::none(data.series.len())
+    };
+    let outcome = validate_with_curves(&data, &curves, &config, &progress);
     bar.finish_and_clear();
     let (report, timeline) = outcome?;
     let files = write_outputs(&a.out, &report, &timeline)?;

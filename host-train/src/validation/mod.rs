@@ -28,8 +28,10 @@
 //!   90 % intervals from a block bootstrap ([`metrics::BlockBootstrap`]) of the pooled held-out strokes.
 //! - Signals ([`operator`]): every series replayed continuously with out-of-fold packages (each
 //!   calibrated on its training strokes), the onset warning against COF-threshold, EWMA and CUSUM
-//!   charts tuned to the same alarm budget, in operator figures, with the monitor issue's goals.
+//!   charts and a curve envelope learned from the raw strokes ([`envelope`]), all tuned to the
+//!   same alarm budget, in operator figures, with the monitor issue's goals.
 
+pub mod envelope;
 pub mod figure;
 pub mod folds;
 pub mod metrics;
@@ -845,6 +847,7 @@ impl Tracker<'_> {
 
 fn run_scheme(
     data: &Dataset,
+    curves: &envelope::SeriesCurves,
     name: &str,
     splits: &[Split],
     config: &ValidateConfig,
@@ -898,7 +901,8 @@ fn run_scheme(
             package: o.package.clone(),
         })
         .collect();
-    let (op, timeline) = operator::evaluate(data, &packages, config.threshold, &config.budget);
+    let (op, timeline) =
+        operator::evaluate(data, curves, &packages, config.threshold, &config.budget);
     let clean10 = cells
         .iter()
         .find(|c| c.horizon == 10 && c.subset == Subset::Clean)
@@ -961,7 +965,8 @@ fn check(config: &ValidateConfig) -> Result<(), ValidateError> {
     Ok(())
 }
 
-/// Runs the validation of `data` (see the [module documentation](self)).
+/// Runs the validation of `data` (see the [module documentation](self)) without raw-stroke
+/// curves: the curve envelope never warns ([`validate_with_curves`] gives it the curves).
 ///
 /// # Errors
 /// [`ValidateError`] for bad settings, series too short for the folds, or a failing fit.
@@ -970,6 +975,38 @@ pub fn validate(
     config: &ValidateConfig,
     progress: ProgressFn<'_>,
 ) -> Result<(ValidationReport, Vec<Vec<ReplayRow>>), ValidateError> {
+    validate_with_curves(
+        data,
+        &envelope::SeriesCurves::none(data.series.len()),
+        config,
+        progress,
+    )
+}
+
+/// Runs the validation of `data` with the raw-stroke curves of its series for the curve-envelope
+/// baseline ([`envelope::SeriesCurves::load`]; a series without curves is never warned by it).
+///
+/// # Errors
+/// [`ValidateError`] for bad settings, series too short for the folds, curves that do not match
+/// the series, or a failing fit.
+pub fn validate_with_curves(
+    data: &Dataset,
+    curves: &envelope::SeriesCurves,
+    config: &ValidateConfig,
+    progress: ProgressFn<'_>,
+) -> Result<(ValidationReport, Vec<Vec<ReplayRow>>), ValidateError> {
+    if curves.series.len() != data.series.len()
+        || curves
+            .series
+            .iter()
+            .zip(&data.series)
+            .any(|(c, s)| c.as_ref().is_some_and(|c| c.len() != s.cof.len()))
+    {
+        return Err(ValidateError::Setting(
+            "the raw-stroke curves do not match the series (one curve per stroke of each series)"
+                .to_string(),
+        ));
+    }
     let t0 = Instant::now();
     check(config)?;
     let longest = config
@@ -987,9 +1024,18 @@ pub fn validate(
         total: cv.len() + 1 + 2,
     };
     let cv_name = format!("blocked {}-fold cross-validation", config.folds);
-    let (cv_report, timeline) = run_scheme(data, &cv_name, &cv, config, config.seed, &mut tracker)?;
+    let (cv_report, timeline) = run_scheme(
+        data,
+        curves,
+        &cv_name,
+        &cv,
+        config,
+        config.seed,
+        &mut tracker,
+    )?;
     let (temporal_report, _) = run_scheme(
         data,
+        curves,
         &temporal.name,
         std::slice::from_ref(&temporal),
         config,

@@ -20,6 +20,11 @@
 //!   split's clean strokes (one-sided, upwards); it signals when `S_i` reaches the level and restarts
 //!   from 0 after a signal, as a CUSUM chart is run.
 //!
+//! - **curve envelope** ([`super::envelope`]): the stroke's friction-ratio curve over sliding
+//!   distance against a band learned per temperature from the clean training strokes; the warning
+//!   stands on a stroke whose share of bins outside the band reaches the level. Band width and
+//!   level are tuned together; strokes without raw recordings (the 25 C series) never warn.
+//!
 //! Each baseline is tuned twice: to the same alarm budget as the onset warning, and to the same
 //! number of warnings on the training strokes as the onset warning raised there ("same rate"), so
 //! that precision is compared at equal alarm rates.
@@ -27,6 +32,9 @@
 //! The per-temperature *base rate* (share of held-out strokes followed by an onset within
 //! [`WARNING_WINDOW`] strokes) is the precision a warning raised at random would have.
 
+use super::envelope::{
+    self, BAND_WIDTHS, EnvelopeRule, SeriesCurves, TrainingStretch, tune_to_budget, tune_to_rate,
+};
 use super::folds::Split;
 use crate::dataset::Dataset;
 use crate::package::{
@@ -45,7 +53,8 @@ pub const CUSUM_SLACK: f64 = 0.05;
 
 /// Names of the rules, in report order: the onset warning, the baselines tuned to the same budget,
 /// the baselines tuned to the onset warning's rate.
-pub const RULES: [&str; 7] = [
+/// the curve envelope tuned to the budget and to the rate.
+pub const RULES: [&str; 9] = [
     "onset warning (model)",
     "COF threshold",
     "EWMA of COF",
@@ -53,7 +62,11 @@ pub const RULES: [&str; 7] = [
     "COF threshold, same rate",
     "EWMA of COF, same rate",
     "CUSUM of COF, same rate",
+    "curve envelope",
+    "curve envelope, same rate",
 ];
+/// Index of the curve envelope tuned to the budget in [`RULES`] (the same-rate one follows it).
+pub const ENVELOPE: usize = 7;
 
 /// The charts presses already use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,13 +138,42 @@ impl RuleRow {
     }
 }
 
+/// What a baseline's chosen setting did on the training strokes of its split.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TrainingFigures {
+    /// Counts over the split's training stretches.
+    pub counts: AlarmCounts,
+    /// Alarms raised per 100 clean training strokes.
+    pub raised_per_100_clean: f64,
+    /// The highest share of clean strokes under the alarm of any training stretch.
+    pub worst_clean_share: f64,
+}
+
+impl TrainingFigures {
+    fn new(counts: AlarmCounts, worst_clean_share: f64) -> Self {
+        Self {
+            counts,
+            raised_per_100_clean: counts.raised_per_100_clean(),
+            worst_clean_share,
+        }
+    }
+}
+
 /// One alarm rule over the held-out strokes.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RuleReport {
     /// Its name ([`RULES`]).
     pub name: &'static str,
-    /// The level chosen per split on its training strokes.
+    /// The level chosen per split on its training strokes (the curve envelope: the violation
+    /// level).
     pub levels: Vec<f64>,
+    /// The curve envelope's band width `c` chosen per split (empty for the other rules).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub band_widths: Vec<f64>,
+    /// The baselines' figures on each split's training strokes at the chosen setting (empty for
+    /// the onset warning, whose calibration reports them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub training: Vec<TrainingFigures>,
     /// Per recorded temperature.
     pub by_temperature: Vec<RuleRow>,
     /// Over all temperatures.
@@ -233,10 +275,31 @@ fn grid(lo: f64, hi: f64, step: f64) -> Vec<f64> {
     (0..=n).map(|i| lo + i as f64 * step).collect()
 }
 
+/// The figures of alarm traces on training stretches: summed counts and the worst stretch's clean
+/// share.
+fn training_figures(
+    segments: &[(&[f64], Vec<bool>)],
+    traces: &[Vec<bool>],
+    threshold: f64,
+) -> TrainingFigures {
+    let mut total = AlarmCounts::default();
+    let mut worst = 0.0_f64;
+    for ((cof, scored), alarm) in segments.iter().zip(traces) {
+        let c = count(cof, alarm, threshold, scored);
+        if c.clean > 0 {
+            worst = worst.max(c.clean_share());
+        }
+        total.add(&c);
+    }
+    TrainingFigures::new(total, worst)
+}
+
 /// The continuous out-of-fold replay of every series: the stitched report rows (for the figure)
-/// and the operator report.
+/// and the operator report. `curves` are the raw-stroke curves of the series for the curve
+/// envelope ([`SeriesCurves::none`] when there are none: the envelope never warns).
 pub fn evaluate(
     data: &Dataset,
+    curves: &SeriesCurves,
     splits: &[SplitPackage<'_>],
     threshold: f64,
     target: &CalibrationTarget,
@@ -303,6 +366,7 @@ pub fn evaluate(
     // Tune each chart per split on its training stretches (each stretch its own chart run): to the
     // budget, and to the onset warning's number of raises.
     let mut baseline_levels = vec![vec![0.0; splits.len()]; 2 * Chart::ALL.len()];
+    let mut baseline_training = vec![Vec::with_capacity(splits.len()); 2 * Chart::ALL.len()];
     for (b, chart) in Chart::ALL.into_iter().enumerate() {
         let candidates = chart.candidates();
         for (j, sp) in splits.iter().enumerate() {
@@ -312,6 +376,8 @@ pub fn evaluate(
             let trace = |level: f64, k: usize| chart.trace(segments[k].0, level, clean_median[j]);
             let (level, _) = choose_level(&candidates, &segments, threshold, target, trace);
             baseline_levels[b][j] = level;
+            let traces: Vec<Vec<bool>> = (0..segments.len()).map(|k| trace(level, k)).collect();
+            baseline_training[b].push(training_figures(&segments, &traces, threshold));
             // Same rate: the level whose training raises come closest to the onset warning's
             // (ties: the highest level).
             let mut best = (usize::MAX, f64::NEG_INFINITY);
@@ -329,7 +395,54 @@ pub fn evaluate(
                 }
             }
             baseline_levels[b + Chart::ALL.len()][j] = best.1;
+            let traces: Vec<Vec<bool>> = (0..segments.len()).map(|k| trace(best.1, k)).collect();
+            baseline_training[b + Chart::ALL.len()]
+                .push(training_figures(&segments, &traces, threshold));
         }
+    }
+    // The curve envelope per split: learned from its clean training strokes per temperature, then
+    // (band width, level) tuned on its training stretches to the budget and to the onset
+    // warning's rate. `violation[j][w][series][stroke]`.
+    let levels = envelope::violation_levels();
+    let mut envelope_rules: [Vec<EnvelopeRule>; 2] = [Vec::new(), Vec::new()];
+    let mut envelope_training: [Vec<TrainingFigures>; 2] = [Vec::new(), Vec::new()];
+    let mut violation: Vec<Vec<Vec<Vec<Option<f64>>>>> = Vec::with_capacity(splits.len());
+    for (j, sp) in splits.iter().enumerate() {
+        let envelopes = envelope::learn_per_temperature(data, curves, &sp.split.train);
+        let by_width: Vec<Vec<Vec<Option<f64>>>> = BAND_WIDTHS
+            .iter()
+            .map(|&c| envelope::violations(data, curves, &envelopes, c))
+            .collect();
+        let on_training =
+            envelope::training_violations(data, curves, &envelopes, &sp.split.train, &BAND_WIDTHS);
+        let stretches: Vec<TrainingStretch<'_>> = sp
+            .split
+            .train
+            .iter()
+            .map(|p| TrainingStretch {
+                cof: &data.series[p.series].cof[p.strokes.clone()],
+                violations: on_training
+                    .iter()
+                    .map(|v| v[p.series][p.strokes.clone()].to_vec())
+                    .collect(),
+            })
+            .collect();
+        let rules = [
+            tune_to_budget(&BAND_WIDTHS, &levels, &stretches, threshold, target),
+            tune_to_rate(
+                &BAND_WIDTHS,
+                &levels,
+                &stretches,
+                threshold,
+                model_raised[j],
+            ),
+        ];
+        for (r, rule) in rules.into_iter().enumerate() {
+            let (c, worst) = envelope::training_counts(&BAND_WIDTHS, rule, &stretches, threshold);
+            envelope_rules[r].push(rule);
+            envelope_training[r].push(TrainingFigures::new(c, worst));
+        }
+        violation.push(by_width);
     }
 
     // Stitched traces per series.
@@ -368,6 +481,19 @@ pub fn evaluate(
             traces[b + 1].push(
                 (0..s.cof.len())
                     .map(|i| per_split[owner[si][i].unwrap_or(0)][i])
+                    .collect(),
+            );
+        }
+        // The envelope: each stroke judged by the envelope and rule of the split that held it out.
+        for (r, rules) in envelope_rules.iter().enumerate() {
+            traces[ENVELOPE + r].push(
+                (0..s.cof.len())
+                    .map(|i| {
+                        let j = owner[si][i].unwrap_or(0);
+                        let rule = rules[j];
+                        let w = BAND_WIDTHS.iter().position(|&c| c == rule.width);
+                        w.is_some_and(|w| rule.warns(violation[j][w][si][i]))
+                    })
                     .collect(),
             );
         }
@@ -412,8 +538,28 @@ pub fn evaluate(
                     .iter()
                     .map(|sp| f64::from(sp.package.settings().onset_raise))
                     .collect()
+            } else if r >= ENVELOPE {
+                envelope_rules[r - ENVELOPE]
+                    .iter()
+                    .map(|e| e.level)
+                    .collect()
             } else {
                 baseline_levels[r - 1].clone()
+            },
+            band_widths: if r >= ENVELOPE {
+                envelope_rules[r - ENVELOPE]
+                    .iter()
+                    .map(|e| e.width)
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            training: if r == 0 {
+                Vec::new()
+            } else if r >= ENVELOPE {
+                envelope_training[r - ENVELOPE].clone()
+            } else {
+                baseline_training[r - 1].clone()
             },
             by_temperature: temperatures.iter().map(|&t| rule_row(r, Some(t))).collect(),
             total: rule_row(r, None),
@@ -489,8 +635,10 @@ pub fn goals(op: &OperatorReport, clean_brier_k10: Option<(f64, f64, usize)>) ->
         met: worst.0 <= 0.15,
     });
     // Compared at the same alarm rate: the baselines tuned to the onset warning's rate.
-    let best_baseline = op.rules[1 + Chart::ALL.len()..]
+    let best_baseline = op
+        .rules
         .iter()
+        .filter(|r| r.name.ends_with(", same rate"))
         .filter_map(|r| {
             r.total
                 .precision

@@ -375,6 +375,24 @@ fn median_text(v: &[usize]) -> String {
     v[v.len() / 2].to_string()
 }
 
+/// The chosen setting of a rule per split: its levels, or `c/v` for the curve envelope.
+fn levels_text(rule: &super::operator::RuleReport) -> String {
+    if rule.band_widths.is_empty() {
+        rule.levels
+            .iter()
+            .map(|l| format!("{l:.2}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    } else {
+        rule.band_widths
+            .iter()
+            .zip(&rule.levels)
+            .map(|(c, v)| format!("{c}/{v:.2}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
 /// The operator table of a scheme: every rule per temperature, detection and hot die, the goals.
 fn operator_tables(scheme: &SchemeReport, r: &ValidationReport, s: &mut String) {
     let op = &scheme.operator;
@@ -419,17 +437,28 @@ fn operator_tables(scheme: &SchemeReport, r: &ValidationReport, s: &mut String) 
                 row.lead_times,
                 median_text(&row.lead_times),
                 if row.temperature.is_nan() {
-                    rule.levels
-                        .iter()
-                        .map(|l| format!("{l:.2}"))
-                        .collect::<Vec<_>>()
-                        .join(" ")
+                    levels_text(rule)
                 } else {
                     String::new()
                 }
             );
         }
     }
+    let _ = writeln!(
+        s,
+        "\nCurve envelope: per temperature and split, each clean training stroke's friction ratio \
+         (force_y / force_z, clamped to [0, 2]) resampled onto {} bins of {} mm of sliding distance \
+         from {} mm (the dwell before it left out; samples with a normal force below {} N left \
+         out); per bin the band mean +- c standard deviations of the clean curves (bins with fewer \
+         than {} curves not judged); a stroke warns when the share of its judged bins outside the \
+         band reaches the level v. Levels column: `c/v` per split. Strokes without raw recordings \
+         (no `strokes/` folder) never warn and are counted.",
+        super::envelope::DistanceBins::STROKE.count,
+        super::envelope::DistanceBins::STROKE.width,
+        super::envelope::DistanceBins::STROKE.start,
+        super::envelope::MIN_NORMAL_FORCE_N,
+        super::envelope::MIN_CURVES_PER_BIN,
+    );
     let _ = writeln!(
         s,
         "\n| T (C) | held-out strokes | clean | onsets | galling detected: delay per onset (strokes) | false detections per 1000 clean strokes | strokes flagged hot die | base rate (onset within {} strokes) |\n|---|---|---|---|---|---|---|---|",
