@@ -414,10 +414,27 @@ pub fn analyze(
     params: &ModelParams<f64>,
     worst: usize,
 ) -> Result<Analysis, AnalyzeError> {
+    let scaling = crate::precursor::FeatureScaling::of_fit(params.model(), data);
+    analyze_scaled(data, params, scaling.as_ref(), worst)
+}
+
+/// [`analyze`] with the stroke features of a variant that uses them (V8-P) standardised by
+/// `scaling` (the settings stored in its parameter file); the worst transitions are scored at
+/// the clean baseline.
+///
+/// # Errors
+/// As [`analyze`].
+pub fn analyze_scaled(
+    data: &Dataset,
+    params: &ModelParams<f64>,
+    scaling: Option<&crate::precursor::FeatureScaling>,
+    worst: usize,
+) -> Result<Analysis, AnalyzeError> {
     if data.transitions() == 0 {
         return Err(AnalyzeError::NoTransitions);
     }
-    let (ll, g, h) = log_likelihood_hessian(data, params).ok_or(AnalyzeError::NotFinite)?;
+    let (ll, g, h) =
+        log_likelihood_hessian_scaled(data, params, scaling).ok_or(AnalyzeError::NotFinite)?;
     let x = crate::fit::objective::point_of(params);
     let fields = params.variant().fields;
     let idx: Vec<usize> = (0..fields.len())

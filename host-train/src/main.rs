@@ -439,10 +439,34 @@ fn run(cli: &Cli) -> Result<()> {
     }
 }
 
+/// The data for evaluating `params` (read from `path`): for a variant with stroke features
+/// (V8-P), with each series' features from the folder's raw strokes and the feature settings
+/// stored in the parameter file (a file without them: every stroke at the clean baseline).
+fn load_for(
+    params: &galling::family::ModelParams<f64>,
+    path: &std::path::Path,
+    data: &DataArgs,
+    quiet: bool,
+) -> Result<(Dataset, Option<host_train::precursor::FeatureScaling>)> {
+    let (mut loaded, _) = data.load(quiet)?;
+    if !host_train::precursor::uses_features(params.model()) {
+        return Ok((loaded, None));
+    }
+    loaded.attach_stroke_features(&data.data, galling::features::FeatureSettings::DEFAULT)?;
+    let scaling = host_train::params_file::load_feature_scaling(path)?;
+    if scaling.is_none() && !quiet {
+        eprintln!(
+            "{}: no feature_scaling: every stroke is scored at the clean baseline (z = 0)",
+            path.display()
+        );
+    }
+    Ok((loaded, scaling))
+}
+
 fn analyze(a: &AnalyzeArgs, quiet: bool) -> Result<()> {
     let (params, _) = host_train::params_file::load(&a.params)?;
-    let (data, _) = a.data.load(quiet)?;
-    let analysis = host_train::analyze::analyze(&data, &params, a.worst)?;
+    let (data, scaling) = load_for(&params, &a.params, &a.data, quiet)?;
+    let analysis = host_train::analyze::analyze_scaled(&data, &params, scaling.as_ref(), a.worst)?;
     let source = format!(
         "Parameters {} on data {} (map {:?}).",
         a.params.display(),
@@ -716,8 +740,8 @@ fn show_progress(bar: &ProgressBar, p: &Progress) {
 
 fn evaluate(a: &EvaluateArgs, quiet: bool) -> Result<()> {
     let (params, format) = host_train::params_file::load(&a.params)?;
-    let (data, _) = a.data.load(quiet)?;
-    let table = LlTable::new(&params, &data)?;
+    let (data, scaling) = load_for(&params, &a.params, &a.data, quiet)?;
+    let table = LlTable::with_scaling(&params, &data, scaling.as_ref())?;
     // validation and the data's ranges keep every transition finite; a sum that still is not
     // (an f32 total beyond 3.4e38) is an error, never a NaN table with exit 0
     if let Some(row) = table

@@ -151,6 +151,24 @@ impl FeatureScaling {
         Ok(Self { reference, scale })
     }
 
+    /// The settings a fit of `model` on `data` fixes: [`FeatureScaling::from_training`] for a
+    /// variant with stroke features, `None` for one without, or when `data` has no clean stroke
+    /// with features (every stroke then at `z = 0`).
+    ///
+    /// ```
+    /// use galling::family::ModelId;
+    /// use host_train::dataset::Dataset;
+    /// use host_train::precursor::FeatureScaling;
+    /// assert_eq!(FeatureScaling::of_fit(ModelId::V8, &Dataset::default()), None);
+    /// ```
+    pub fn of_fit(model: ModelId, data: &Dataset) -> Option<Self> {
+        if uses_features(model) {
+            Self::from_training(data).ok()
+        } else {
+            None
+        }
+    }
+
     /// The standardised features `z` of one stroke's features `f`.
     pub fn standardise(&self, f: [f64; N_PRECURSOR_FEATURES]) -> [f64; N_PRECURSOR_FEATURES] {
         core::array::from_fn(|j| (f[j] - self.reference[j]) / self.scale[j])

@@ -74,10 +74,7 @@ impl Objective {
     /// from `data` itself ([`FeatureScaling::from_training`]); where they cannot be (no clean stroke
     /// with features) every stroke is at the baseline `z = 0`.
     pub fn new(data: &Dataset, model: ModelId) -> Self {
-        let scaling = crate::precursor::uses_features(model)
-            .then(|| FeatureScaling::from_training(data).ok())
-            .flatten();
-        Self::with_scaling(data, model, scaling.as_ref())
+        Self::with_scaling(data, model, FeatureScaling::of_fit(model, data).as_ref())
     }
 
     /// The objective of `model` on `data` with the features standardised by `scaling` (the
