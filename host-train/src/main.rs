@@ -256,7 +256,9 @@ struct TrainArgs {
     #[arg(long, value_name = "F")]
     split: Option<f64>,
     /// Model variant of the family: v8 (15 parameters), v8-13 (g0 = g_T = 0, 13), v9 (fixed
-    /// potential, 12) or v7 (linear kernel, 17). `--variant` is the older name of this flag.
+    /// potential, 12), v7 (linear kernel, 17) or v8-precursor (V8 with the escape scaled by the
+    /// stroke's breakaway peak and run-in high share, 17; reads the data folder's strokes/, writes
+    /// no params.bin: the blob cannot carry it yet). `--variant` is the older name of this flag.
     #[arg(long, value_parser = cli::parse_model, default_value = "v8", alias = "variant")]
     model: ModelId,
     /// Weight of an L2 penalty per transition on the scaled parameters (0: none).

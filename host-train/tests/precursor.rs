@@ -143,3 +143,18 @@ fn the_blob_refuses_v8_precursor() {
     .unwrap_err();
     assert_eq!(e.to_string(), "the blob cannot carry v8-precursor yet");
 }
+
+#[test]
+fn validate_refuses_v8_precursor_until_the_monitor_passes_features() {
+    let config = host_train::validation::ValidateConfig {
+        fit: FitOptions {
+            model: ModelId::V8Precursor,
+            ..FitOptions::default()
+        },
+        ..Default::default()
+    };
+    let e = host_train::validation::validate(&simulated_press(5), &config, &|_, _, _| {})
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("validate cannot score v8-precursor yet"), "{e}");
+}
