@@ -9,6 +9,9 @@ use host_train::dataset::{Dataset, Series, StrokeFeatureValues};
 use host_train::fit::{self, FitOptions};
 use host_train::precursor::FeatureScaling;
 
+mod common;
+use common::{run_ok, s, shared_path};
+
 /// The truth: the published V8 fit with the escape 1.5 log units higher per standard unit of
 /// breakaway peak, none for the run-in share.
 const BETA: [f64; 2] = [1.5, 0.0];
@@ -157,4 +160,68 @@ fn validate_refuses_v8_precursor_until_the_monitor_passes_features() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("validate cannot score v8-precursor yet"), "{e}");
+}
+
+#[test]
+fn train_on_the_real_strokes_writes_the_feature_settings_and_no_blob() {
+    let Some(dir) = shared_path("galling-data") else {
+        return;
+    };
+    let out = tempfile::tempdir().unwrap();
+    let (pre, v8) = (out.path().join("pre"), out.path().join("v8"));
+    for (model, folder) in [("v8-precursor", &pre), ("v8", &v8)] {
+        run_ok(&[
+            "train",
+            "--data",
+            s(&dir),
+            "--model",
+            model,
+            "--out",
+            s(folder),
+            "--no-plots",
+            "--quiet",
+        ]);
+    }
+    assert!(!pre.join("params.bin").exists(), "a blob for v8-precursor");
+    assert!(v8.join("params.bin").exists());
+    let params = pre.join("params.json");
+    let (p, _) = host_train::params_file::load(&params).unwrap();
+    assert_eq!(p.model(), ModelId::V8Precursor);
+    let scaling = host_train::params_file::load_feature_scaling(&params)
+        .unwrap()
+        .expect("params.json holds the feature settings");
+    // evaluate scores with the stored settings and the folder's strokes: the fit's LL
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(pre.join("summary.json")).unwrap()).unwrap();
+    let fitted = summary["log_likelihood"]["total"].as_f64().unwrap();
+    let json = run_ok(&[
+        "evaluate",
+        "--params",
+        s(&params),
+        "--data",
+        s(&dir),
+        "--json",
+    ]);
+    let evaluated: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(evaluated["total"].as_f64().unwrap(), fitted);
+    let v8_summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(v8.join("summary.json")).unwrap()).unwrap();
+    let v8_ll = v8_summary["log_likelihood"]["total"].as_f64().unwrap();
+    // V8-P nests V8 (beta = 0): its fit is at least V8's
+    assert!(fitted >= v8_ll, "V8-P {fitted} < V8 {v8_ll}");
+    assert!(scaling.scale.iter().all(|x| *x > 0.0));
+    // the blob command refuses the variant
+    let err = common::run_err(&[
+        "blob",
+        "--params",
+        s(&params),
+        "--data",
+        s(&dir),
+        "--out",
+        s(&out.path().join("x.bin")),
+    ]);
+    assert!(
+        err.contains("the blob cannot carry v8-precursor yet"),
+        "{err}"
+    );
 }
