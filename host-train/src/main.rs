@@ -907,10 +907,25 @@ fn demo(a: &DemoArgs, quiet: bool) -> Result<()> {
 }
 
 fn compare(a: &CompareArgs, quiet: bool) -> Result<()> {
-    let (data, _) = a.data.load(quiet)?;
+    let (mut data, _) = a.data.load(quiet)?;
     let mut params = Vec::new();
     for path in &a.params {
         params.push(host_train::params_file::load(path)?.0);
+    }
+    let models = if a.models.is_empty() {
+        ModelId::ALL.to_vec()
+    } else {
+        a.models.clone()
+    };
+    let with_features = models
+        .iter()
+        .copied()
+        .chain(params.iter().map(|p| p.model()))
+        .any(host_train::precursor::uses_features);
+    if with_features && a.data.data.is_dir() {
+        // V8-P sees each stroke's features (from the folder's strokes/; the settings are fixed
+        // from this data, as a fit on it fixes them)
+        data.attach_stroke_features(&a.data.data, galling::features::FeatureSettings::DEFAULT)?;
     }
     let mut fit = fit::FitOptions {
         seed: a.seed,
@@ -922,11 +937,7 @@ fn compare(a: &CompareArgs, quiet: bool) -> Result<()> {
         fit.starts = starts;
     }
     let config = host_train::compare::CompareConfig {
-        models: if a.models.is_empty() {
-            ModelId::ALL.to_vec()
-        } else {
-            a.models.clone()
-        },
+        models,
         params,
         fit,
         sim_runs: a.sim_runs,
