@@ -981,7 +981,13 @@ mod tests {
         // here, which is a new blob layout (bump the format or re-export the blobs).
         assert_eq!(
             ModelId::ALL.map(layout_hash),
-            [0xd99e_6156, 0x3b1d_abb5, 0x2e71_74da, 0xfdd1_84fc],
+            [
+                0xd99e_6156,
+                0x3b1d_abb5,
+                0x2e71_74da,
+                0xfdd1_84fc,
+                0xe98a_8451
+            ],
             "layout hashes of {:?}",
             ModelId::ALL
         );

@@ -157,6 +157,62 @@ pub trait Kernel<S: Scalar> {
         self.score(mu, delta).jump_posterior
     }
 
+    /// The mixture at COF `mu` for the transition out of a stroke whose per-stroke inputs are
+    /// `inputs` (the standardised stroke features a kernel uses, in the kernel's order). A kernel
+    /// that uses no per-stroke inputs (V8, V8-13, V9, V7) ignores them; the precursor kernel
+    /// ([`PrecursorLandscape`](crate::family::PrecursorLandscape)) scales its escape probability.
+    /// Total: missing inputs count as the clean baseline 0, extra ones are ignored.
+    ///
+    /// ```
+    /// use galling::{Kernel, Model, V8Params};
+    /// let land = Model::new(&V8Params::PUBLISHED_FIT.map(f64::from))?.landscape(165.0);
+    /// assert_eq!(land.mixture_at_stroke(&[2.0, -1.0], 0.2), land.mixture(0.2));
+    /// # Ok::<(), galling::ParamError>(())
+    /// ```
+    #[inline(always)]
+    fn mixture_at_stroke(&self, inputs: &[S], mu: S) -> Mixture<S> {
+        let _ = inputs;
+        self.mixture(mu)
+    }
+
+    /// [`score`](Kernel::score) of the transition out of a stroke with per-stroke inputs `inputs`
+    /// (see [`mixture_at_stroke`](Kernel::mixture_at_stroke)).
+    ///
+    /// ```
+    /// use galling::{Kernel, Model, V8Params};
+    /// let land = Model::new(&V8Params::PUBLISHED_FIT.map(f64::from))?.landscape(165.0);
+    /// assert_eq!(land.score_at_stroke(&[2.0], 0.2, 0.05), land.score(0.2, 0.05));
+    /// # Ok::<(), galling::ParamError>(())
+    /// ```
+    #[inline(always)]
+    fn score_at_stroke(&self, inputs: &[S], mu: S, delta: S) -> TransitionScore<S> {
+        let _ = inputs;
+        self.score(mu, delta)
+    }
+
+    /// [`series_log_likelihood`](Kernel::series_log_likelihood) with per-stroke inputs: the
+    /// transition from stroke `n` to `n + 1` is scored by [`score_at_stroke`](Kernel::score_at_stroke)
+    /// with stroke `n`'s inputs; strokes past the end of `inputs` use the baseline (no inputs).
+    ///
+    /// ```
+    /// use galling::{Kernel, Model, V8Params};
+    /// let land = Model::new(&V8Params::PUBLISHED_FIT.map(f64::from))?.landscape(160.0);
+    /// let cof = [0.20, 0.21, 0.20];
+    /// let none: [[f64; 2]; 0] = [];
+    /// assert_eq!(land.series_log_likelihood_at_strokes(cof, none), land.series_log_likelihood(cof));
+    /// # Ok::<(), galling::ParamError>(())
+    /// ```
+    fn series_log_likelihood_at_strokes<I: AsRef<[S]>>(
+        &self,
+        cof: impl IntoIterator<Item = S>,
+        inputs: impl IntoIterator<Item = I>,
+    ) -> S
+    where
+        Self: Sized,
+    {
+        self.perform(SeriesLogLikelihoodAtStrokes { cof, inputs })
+    }
+
     /// Log-likelihood of a series of per-stroke COF values observed at this temperature: the sum of
     /// `log p(mu[n+1] - mu[n] | mu[n])` over consecutive strokes (`len - 1` transitions).
     ///
@@ -308,6 +364,38 @@ impl<S: Scalar, I: IntoIterator<Item = S>> KernelTask<S> for SeriesLogLikelihood
 }
 
 /// [`Kernel::advance_ensemble`].
+struct SeriesLogLikelihoodAtStrokes<C, J> {
+    cof: C,
+    inputs: J,
+}
+
+impl<S: Scalar, C: IntoIterator<Item = S>, I: AsRef<[S]>, J: IntoIterator<Item = I>> KernelTask<S>
+    for SeriesLogLikelihoodAtStrokes<C, J>
+{
+    type Output = S;
+
+    fn run<K: Kernel<S>>(self, kernel: &K) -> S {
+        let mut it = self.cof.into_iter();
+        let mut inputs = self.inputs.into_iter();
+        let mut total = c(0.0);
+        if let Some(mut prev) = it.next() {
+            for next in it {
+                let lp = match inputs.next() {
+                    Some(z) => {
+                        kernel
+                            .score_at_stroke(z.as_ref(), prev, next - prev)
+                            .log_prob
+                    }
+                    None => kernel.log_prob(prev, next - prev),
+                };
+                total = total + lp;
+                prev = next;
+            }
+        }
+        total
+    }
+}
+
 struct AdvanceEnsemble<'a, S, R: ?Sized> {
     ensemble: &'a mut [S],
     rng: &'a mut R,

@@ -48,9 +48,9 @@
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 use crate::consts;
-use crate::kernel::Kernel;
 #[cfg(feature = "std")]
 use crate::kernel::Kernels;
+use crate::kernel::{Kernel, Mixture};
 #[cfg(all(test, feature = "std"))]
 use crate::normal::normal_cdf;
 use crate::normal::normal_cdf_with_gauss;
@@ -274,13 +274,14 @@ impl<S: Scalar> Cells<S> {
     /// This is the one definition of a transition row, used by the host's exact computation and by
     /// the per-stroke lookup alike.
     #[inline]
-    pub(crate) fn for_each_mass<K: Kernel<S>>(
-        &self,
-        land: &K,
-        source: S,
-        mut f: impl FnMut(usize, S),
-    ) {
-        let m = land.mixture(source);
+    pub(crate) fn for_each_mass<K: Kernel<S>>(&self, land: &K, source: S, f: impl FnMut(usize, S)) {
+        self.for_each_mass_of(&land.mixture(source), source, f);
+    }
+
+    /// [`for_each_mass`](Self::for_each_mass) of the mixture `m` at `source` (a kernel's mixture
+    /// at that COF, possibly for a stroke's inputs: [`Kernel::mixture_at_stroke`]).
+    #[inline]
+    pub(crate) fn for_each_mass_of(&self, m: &Mixture<S>, source: S, mut f: impl FnMut(usize, S)) {
         let pi = m.stay_probability;
         let one = S::from_f64(1.0);
         self.component(source + m.stay_drift, m.stay_spread, |j, p| f(j, pi * p));
@@ -424,6 +425,49 @@ impl RiskTable {
     /// into a fault).
     #[inline]
     pub fn risk<K: Kernel<f32>>(&self, landscape: &K, temperature: f32, cof: f32) -> f32 {
+        self.risk_of_first_row(temperature, cof, || landscape.mixture(cof))
+    }
+
+    /// [`risk`](Self::risk) with the first stroke ahead taken from the kernel for a stroke with
+    /// per-stroke inputs `inputs` ([`Kernel::mixture_at_stroke`]: the precursor kernel's
+    /// standardised features of the current stroke); the remaining `k - 1` strokes are the table's,
+    /// at the clean baseline. A kernel without per-stroke inputs gives [`risk`](Self::risk).
+    ///
+    /// ```
+    /// # #[cfg(feature = "std")] {
+    /// use galling::family::{AnyModel, ModelParams};
+    /// use galling::risk::{RiskTable, TableSpec};
+    /// use galling::V8Params;
+    /// let p = ModelParams::precursor(V8Params::PUBLISHED_FIT, [1.0, 0.0]);
+    /// let table = RiskTable::build(&AnyModel::new(&p.map(f64::from))?, &TableSpec::new(160.0, 170.0));
+    /// let land = AnyModel::new(&p)?.landscape(167.5);
+    /// assert_eq!(table.risk_at_stroke(&land, &[0.0, 0.0], 167.5, 0.2), table.risk(&land, 167.5, 0.2));
+    /// assert!(table.risk_at_stroke(&land, &[2.0, 0.0], 167.5, 0.2) > table.risk(&land, 167.5, 0.2));
+    /// # }
+    /// # Ok::<(), galling::ParamError>(())
+    /// ```
+    #[inline]
+    pub fn risk_at_stroke<K: Kernel<f32>>(
+        &self,
+        landscape: &K,
+        inputs: &[f32],
+        temperature: f32,
+        cof: f32,
+    ) -> f32 {
+        self.risk_of_first_row(temperature, cof, || {
+            landscape.mixture_at_stroke(inputs, cof)
+        })
+    }
+
+    /// The risk from `cof` with the first stroke's mixture from `first` (evaluated only below the
+    /// threshold).
+    #[inline(always)]
+    fn risk_of_first_row(
+        &self,
+        temperature: f32,
+        cof: f32,
+        first: impl FnOnce() -> Mixture<f32>,
+    ) -> f32 {
         if cof > self.spec.threshold {
             return 1.0;
         }
@@ -439,7 +483,7 @@ impl RiskTable {
         };
         let cells = Cells::new(self.spec.threshold, TABLE_CELLS);
         let mut survival = 0.0_f32;
-        cells.for_each_mass(landscape, cof, |j, p| {
+        cells.for_each_mass_of(&first(), cof, |j, p| {
             if let (Some(&a), Some(&b)) = (s0.get(j), s1.get(j)) {
                 survival += p * lerp(a, b, t);
             }
@@ -706,6 +750,32 @@ impl<K: Kernel<f64>> ExactForecast<K> {
         let s = &self.survival[self.horizon - 1];
         self.cells
             .for_each_mass(&self.land, cof, |j, p| survival += p * s[j]);
+        (1.0 - survival).clamp(0.0, 1.0)
+    }
+
+    /// [`risk`](Self::risk) with the first stroke from the kernel for a stroke with per-stroke
+    /// inputs `inputs` ([`Kernel::mixture_at_stroke`]), the later strokes at the clean baseline:
+    /// the exact forecast of a variant with stroke features (V8-P) from the current stroke.
+    ///
+    /// ```
+    /// use galling::family::{AnyModel, ModelParams};
+    /// use galling::risk::ExactForecast;
+    /// use galling::V8Params;
+    /// let p = ModelParams::precursor(V8Params::PUBLISHED_FIT.map(f64::from), [1.0, 0.0]);
+    /// let f = ExactForecast::new(&AnyModel::new(&p)?, 167.5, 0.5, 10, 400);
+    /// assert_eq!(f.risk_at_stroke(&[0.0, 0.0], 0.2), f.risk(0.2));
+    /// assert!(f.risk_at_stroke(&[2.0, 0.0], 0.2) > f.risk(0.2));
+    /// # Ok::<(), galling::ParamError>(())
+    /// ```
+    pub fn risk_at_stroke(&self, inputs: &[f64], cof: f64) -> f64 {
+        if cof > self.cells.threshold {
+            return 1.0;
+        }
+        let mut survival = 0.0;
+        let s = &self.survival[self.horizon - 1];
+        let m = self.land.mixture_at_stroke(inputs, cof);
+        self.cells
+            .for_each_mass_of(&m, cof, |j, p| survival += p * s[j]);
         (1.0 - survival).clamp(0.0, 1.0)
     }
 

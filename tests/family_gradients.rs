@@ -20,7 +20,7 @@ fn demo_data() -> Data {
 }
 
 /// Each variant's reference point, in f64.
-fn fits() -> [ModelParams<f64>; 4] {
+fn fits() -> [ModelParams<f64>; 5] {
     family_common::fits().map(|p| p.map(f64::from))
 }
 

@@ -100,6 +100,10 @@ pub fn params_of(model: ModelId) -> Result<ModelParams<f32>, String> {
             v
         }
         ModelId::V7 => V7Params::UPSTREAM_FIT.to_array().to_vec(),
+        // not in BLOB_FILES: the blob does not carry the feature settings V8-P needs
+        ModelId::V8Precursor => {
+            return Err(format!("the blob cannot carry {} yet", model.key()));
+        }
     };
     ModelParams::new(model, &values).ok_or(format!("{model}: wrong parameter count"))
 }

@@ -18,7 +18,7 @@
 //! The start-only parameters (`mu0_base`, V7's `mu0_T`) do not enter the likelihood and are left out.
 
 use crate::dataset::Dataset;
-use crate::fit::objective::{N_PARAMS, Point};
+use crate::fit::objective::{N_PARAMS, Objective, Point, series_ll};
 use galling::dual::num_dual::{Dual2SVec64, DualNum};
 use galling::family::{AnyModel, ModelParams, ParamCountTask};
 use galling::{Kernel, Scalar};
@@ -106,17 +106,39 @@ impl<const N: usize> Hess<N> {
 /// Log-likelihood of `data` at `params` (any variant), its gradient and its Hessian (exact,
 /// second-order duals as wide as the variant's parameter count; in the first slots of a [`Point`]);
 /// `None` when the parameters are not a valid model or a value is not finite.
+///
+/// A variant with stroke features (V8-P) standardises them by settings fixed from `data`
+/// ([`crate::precursor::FeatureScaling::from_training`]), as `train` does;
+/// [`log_likelihood_hessian_scaled`] takes them given.
 pub fn log_likelihood_hessian(
     data: &Dataset,
     params: &ModelParams<f64>,
 ) -> Option<(f64, Point, [[f64; N_PARAMS]; N_PARAMS])> {
-    params.model().with_param_count(HessianAt { data, params })
+    let objective = Objective::new(data, params.model());
+    params.model().with_param_count(HessianAt {
+        objective: &objective,
+        params,
+    })
+}
+
+/// [`log_likelihood_hessian`] with the stroke features standardised by `scaling` (a variant
+/// without features ignores it).
+pub fn log_likelihood_hessian_scaled(
+    data: &Dataset,
+    params: &ModelParams<f64>,
+    scaling: Option<&crate::precursor::FeatureScaling>,
+) -> Option<(f64, Point, [[f64; N_PARAMS]; N_PARAMS])> {
+    let objective = Objective::with_scaling(data, params.model(), scaling);
+    params.model().with_param_count(HessianAt {
+        objective: &objective,
+        params,
+    })
 }
 
 /// [`hessian_at`] at the width [`ModelId::with_param_count`](galling::family::ModelId::with_param_count)
 /// picks.
 struct HessianAt<'a> {
-    data: &'a Dataset,
+    objective: &'a Objective,
     params: &'a ModelParams<f64>,
 }
 
@@ -124,27 +146,21 @@ impl ParamCountTask for HessianAt<'_> {
     type Output = Option<(f64, Point, [[f64; N_PARAMS]; N_PARAMS])>;
 
     fn run<const N: usize>(self) -> Self::Output {
-        hessian_at::<N>(self.data, self.params)
+        hessian_at::<N>(self.objective, self.params)
     }
 }
 
 fn hessian_at<const N: usize>(
-    data: &Dataset,
+    objective: &Objective,
     params: &ModelParams<f64>,
 ) -> Option<(f64, Point, [[f64; N_PARAMS]; N_PARAMS])> {
     let x = params.values();
     let vars: [Hess<N>; N] =
         std::array::from_fn(|i| Hess(Dual2SVec64::from_re(x[i]).derivative(i)));
     let model = AnyModel::new(&ModelParams::new(params.model(), &vars)?).ok()?;
-    let parts: Vec<Hess<N>> = data
-        .series
-        .par_iter()
-        .filter(|s| s.cof.len() >= 2)
-        .map(|s| {
-            model
-                .landscape(Hess::from_f64(s.temperature))
-                .series_log_likelihood(s.cof.iter().map(|&c| Hess::from_f64(c)))
-        })
+    let parts: Vec<Hess<N>> = objective
+        .series_with_inputs()
+        .map(|(s, z)| series_ll(&model, s, z))
         .collect();
     let total = parts
         .into_iter()
@@ -398,10 +414,27 @@ pub fn analyze(
     params: &ModelParams<f64>,
     worst: usize,
 ) -> Result<Analysis, AnalyzeError> {
+    let scaling = crate::precursor::FeatureScaling::of_fit(params.model(), data);
+    analyze_scaled(data, params, scaling.as_ref(), worst)
+}
+
+/// [`analyze`] with the stroke features of a variant that uses them (V8-P) standardised by
+/// `scaling` (the settings stored in its parameter file); the worst transitions are scored at
+/// the clean baseline.
+///
+/// # Errors
+/// As [`analyze`].
+pub fn analyze_scaled(
+    data: &Dataset,
+    params: &ModelParams<f64>,
+    scaling: Option<&crate::precursor::FeatureScaling>,
+    worst: usize,
+) -> Result<Analysis, AnalyzeError> {
     if data.transitions() == 0 {
         return Err(AnalyzeError::NoTransitions);
     }
-    let (ll, g, h) = log_likelihood_hessian(data, params).ok_or(AnalyzeError::NotFinite)?;
+    let (ll, g, h) =
+        log_likelihood_hessian_scaled(data, params, scaling).ok_or(AnalyzeError::NotFinite)?;
     let x = crate::fit::objective::point_of(params);
     let fields = params.variant().fields;
     let idx: Vec<usize> = (0..fields.len())

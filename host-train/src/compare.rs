@@ -457,7 +457,7 @@ mod tests {
         };
         let c = compare(&data, &config).unwrap();
         assert_eq!(c.transitions, 862);
-        assert_eq!(c.variants.len(), 4);
+        assert_eq!(c.variants.len(), ModelId::ALL.len());
         let v8 = &c.variants[0];
         assert_eq!((v8.source.as_str(), v8.parameters, v8.k), ("file", 15, 14));
         assert_eq!(v8.params, published);
@@ -485,10 +485,10 @@ mod tests {
         let md = c.markdown();
         assert!(md.contains("| v7 | fit | 17 | 15 |"), "{md}");
         assert!(md.contains("## Log-likelihood per temperature"));
-        assert_eq!(c.csv().lines().count(), 1 + 4 * 5);
+        assert_eq!(c.csv().lines().count(), 1 + ModelId::ALL.len() * 5);
         let out = tempfile::tempdir().unwrap();
         let files = c.write(out.path(), "demo").unwrap();
-        assert_eq!(files.len(), 3 + 4);
+        assert_eq!(files.len(), 3 + ModelId::ALL.len());
         // Every variant's parameter file loads back as that variant.
         for v in &c.variants {
             let (p, _) =

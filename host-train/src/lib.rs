@@ -10,6 +10,7 @@ pub mod fit;
 pub mod package;
 pub mod params_file;
 pub mod plots;
+pub mod precursor;
 pub mod replay;
 pub mod simulation;
 pub mod strokes;

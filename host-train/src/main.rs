@@ -256,7 +256,9 @@ struct TrainArgs {
     #[arg(long, value_name = "F")]
     split: Option<f64>,
     /// Model variant of the family: v8 (15 parameters), v8-13 (g0 = g_T = 0, 13), v9 (fixed
-    /// potential, 12) or v7 (linear kernel, 17). `--variant` is the older name of this flag.
+    /// potential, 12), v7 (linear kernel, 17) or v8-precursor (V8 with the escape scaled by the
+    /// stroke's breakaway peak and run-in high share, 17; reads the data folder's strokes/, writes
+    /// no params.bin: the blob cannot carry it yet). `--variant` is the older name of this flag.
     #[arg(long, value_parser = cli::parse_model, default_value = "v8", alias = "variant")]
     model: ModelId,
     /// Weight of an L2 penalty per transition on the scaled parameters (0: none).
@@ -439,10 +441,34 @@ fn run(cli: &Cli) -> Result<()> {
     }
 }
 
+/// The data for evaluating `params` (read from `path`): for a variant with stroke features
+/// (V8-P), with each series' features from the folder's raw strokes and the feature settings
+/// stored in the parameter file (a file without them: every stroke at the clean baseline).
+fn load_for(
+    params: &galling::family::ModelParams<f64>,
+    path: &std::path::Path,
+    data: &DataArgs,
+    quiet: bool,
+) -> Result<(Dataset, Option<host_train::precursor::FeatureScaling>)> {
+    let (mut loaded, _) = data.load(quiet)?;
+    if !host_train::precursor::uses_features(params.model()) {
+        return Ok((loaded, None));
+    }
+    loaded.attach_stroke_features(&data.data, galling::features::FeatureSettings::DEFAULT)?;
+    let scaling = host_train::params_file::load_feature_scaling(path)?;
+    if scaling.is_none() && !quiet {
+        eprintln!(
+            "{}: no feature_scaling: every stroke is scored at the clean baseline (z = 0)",
+            path.display()
+        );
+    }
+    Ok((loaded, scaling))
+}
+
 fn analyze(a: &AnalyzeArgs, quiet: bool) -> Result<()> {
     let (params, _) = host_train::params_file::load(&a.params)?;
-    let (data, _) = a.data.load(quiet)?;
-    let analysis = host_train::analyze::analyze(&data, &params, a.worst)?;
+    let (data, scaling) = load_for(&params, &a.params, &a.data, quiet)?;
+    let analysis = host_train::analyze::analyze_scaled(&data, &params, scaling.as_ref(), a.worst)?;
     let source = format!(
         "Parameters {} on data {} (map {:?}).",
         a.params.display(),
@@ -716,8 +742,8 @@ fn show_progress(bar: &ProgressBar, p: &Progress) {
 
 fn evaluate(a: &EvaluateArgs, quiet: bool) -> Result<()> {
     let (params, format) = host_train::params_file::load(&a.params)?;
-    let (data, _) = a.data.load(quiet)?;
-    let table = LlTable::new(&params, &data)?;
+    let (data, scaling) = load_for(&params, &a.params, &a.data, quiet)?;
+    let table = LlTable::with_scaling(&params, &data, scaling.as_ref())?;
     // validation and the data's ranges keep every transition finite; a sum that still is not
     // (an f32 total beyond 3.4e38) is an error, never a NaN table with exit 0
     if let Some(row) = table
@@ -881,10 +907,25 @@ fn demo(a: &DemoArgs, quiet: bool) -> Result<()> {
 }
 
 fn compare(a: &CompareArgs, quiet: bool) -> Result<()> {
-    let (data, _) = a.data.load(quiet)?;
+    let (mut data, _) = a.data.load(quiet)?;
     let mut params = Vec::new();
     for path in &a.params {
         params.push(host_train::params_file::load(path)?.0);
+    }
+    let models = if a.models.is_empty() {
+        ModelId::ALL.to_vec()
+    } else {
+        a.models.clone()
+    };
+    let with_features = models
+        .iter()
+        .copied()
+        .chain(params.iter().map(|p| p.model()))
+        .any(host_train::precursor::uses_features);
+    if with_features && a.data.data.is_dir() {
+        // V8-P sees each stroke's features (from the folder's strokes/; the settings are fixed
+        // from this data, as a fit on it fixes them)
+        data.attach_stroke_features(&a.data.data, galling::features::FeatureSettings::DEFAULT)?;
     }
     let mut fit = fit::FitOptions {
         seed: a.seed,
@@ -896,11 +937,7 @@ fn compare(a: &CompareArgs, quiet: bool) -> Result<()> {
         fit.starts = starts;
     }
     let config = host_train::compare::CompareConfig {
-        models: if a.models.is_empty() {
-            ModelId::ALL.to_vec()
-        } else {
-            a.models.clone()
-        },
+        models,
         params,
         fit,
         sim_runs: a.sim_runs,

@@ -68,6 +68,10 @@ pub enum PackageBuildError {
     /// The data has no series.
     #[error("the data has no series: nothing to take the trained temperature range from")]
     NoData,
+    /// The variant uses stroke features (V8-P): the blob does not carry its feature settings and
+    /// the monitor does not pass features to the kernel yet.
+    #[error("the blob cannot carry {} yet", .0.key())]
+    CannotCarry(galling::family::ModelId),
 }
 
 /// The lowest and highest model temperature of `data`, degC.
@@ -378,6 +382,9 @@ pub fn build(
     horizon: u16,
     target: &CalibrationTarget,
 ) -> Result<(Package, Calibration), PackageBuildError> {
+    if crate::precursor::uses_features(params.model()) {
+        return Err(PackageBuildError::CannotCarry(params.model()));
+    }
     let table = table(params, data, threshold, horizon)?;
     let package = Package::new(to_f32(params), SignalSettings::default(), table)?;
     let segments: Vec<(f64, &[f64])> = data

@@ -24,10 +24,11 @@
 //! # Ok(()) }
 //! ```
 
+use crate::precursor::FeatureScaling;
 use galling::ParamError;
 use galling::V8Params;
 use galling::blob::{self, BlobError};
-use galling::family::{ModelId, ModelParams};
+use galling::family::{ModelId, ModelParams, N_PRECURSOR_FEATURES, PRECURSOR_FEATURES};
 use serde::Serializer;
 use serde::ser::SerializeMap;
 use std::path::{Path, PathBuf};
@@ -350,6 +351,117 @@ pub fn to_json(params: &ModelParams<f64>, description: &str) -> String {
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// [`to_json`] with, for a variant with stroke features (V8-P), its feature settings: a
+/// `"feature_scaling"` object of the features' names, `reference` and `scale` values
+/// ([`load_feature_scaling`] reads it back).
+///
+/// ```
+/// use galling::V8Params;
+/// use galling::family::ModelParams;
+/// use host_train::precursor::FeatureScaling;
+/// let p = ModelParams::precursor(V8Params::PUBLISHED_FIT.map(f64::from), [1.0, 0.5]);
+/// let s = FeatureScaling { reference: [0.3, 0.0], scale: [0.05, 0.1] };
+/// let json = host_train::params_file::to_json_with_scaling(&p, "test", Some(&s));
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("params.json");
+/// std::fs::write(&path, json).unwrap();
+/// assert_eq!(host_train::params_file::load(&path)?.0, p);
+/// assert_eq!(host_train::params_file::load_feature_scaling(&path)?, Some(s));
+/// # Ok::<(), host_train::params_file::ParamsFileError>(())
+/// ```
+pub fn to_json_with_scaling(
+    params: &ModelParams<f64>,
+    description: &str,
+    scaling: Option<&FeatureScaling>,
+) -> String {
+    let Some(scaling) = scaling else {
+        return to_json(params, description);
+    };
+    let mut doc = serde_json::to_value(ParamsDocument {
+        description: description.to_string(),
+        model: params.model(),
+        params: *params,
+    })
+    .unwrap_or_default();
+    if let serde_json::Value::Object(map) = &mut doc {
+        map.insert(
+            "feature_scaling".into(),
+            serde_json::json!({
+                "features": PRECURSOR_FEATURES,
+                "reference": scaling.reference,
+                "scale": scaling.scale,
+            }),
+        );
+    }
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// The feature settings stored in a JSON parameter file by [`to_json_with_scaling`], or `None`
+/// when it has none (a blob, or a variant without features).
+///
+/// # Errors
+/// [`ParamsFileError`]: unreadable file, or a `"feature_scaling"` that does not name the
+/// features the kernel uses, in order, with one finite reference and one positive finite scale
+/// each (line and column of the object).
+pub fn load_feature_scaling(path: &Path) -> Result<Option<FeatureScaling>, ParamsFileError> {
+    let bytes = std::fs::read(path).map_err(|source| ParamsFileError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Ok(None);
+    }
+    let value: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| ParamsFileError::Json {
+            path: path.to_path_buf(),
+            line: e.line().max(1),
+            column: e.column().max(1),
+            message: e.to_string(),
+        })?;
+    let Some(object) = value.get("feature_scaling") else {
+        return Ok(None);
+    };
+    let (line, column) = locate_key(&bytes, "feature_scaling", 0);
+    let error = |message: String| ParamsFileError::Json {
+        path: path.to_path_buf(),
+        line,
+        column,
+        message,
+    };
+    let names: Option<Vec<&str>> = object
+        .get("features")
+        .and_then(|f| f.as_array())
+        .map(|a| a.iter().filter_map(|v| v.as_str()).collect());
+    if names.as_deref() != Some(&PRECURSOR_FEATURES[..]) {
+        return Err(error(format!(
+            "`feature_scaling.features` must be {PRECURSOR_FEATURES:?}"
+        )));
+    }
+    let numbers = |key: &str| -> Result<[f64; N_PRECURSOR_FEATURES], ParamsFileError> {
+        let v: Vec<f64> = object
+            .get(key)
+            .and_then(|f| f.as_array())
+            .map(|a| a.iter().filter_map(serde_json::Value::as_f64).collect())
+            .unwrap_or_default();
+        <[f64; N_PRECURSOR_FEATURES]>::try_from(v)
+            .ok()
+            .filter(|v| v.iter().all(|x| x.is_finite()))
+            .ok_or_else(|| {
+                error(format!(
+                    "`feature_scaling.{key}` must hold {N_PRECURSOR_FEATURES} finite numbers"
+                ))
+            })
+    };
+    let reference = numbers("reference")?;
+    let scale = numbers("scale")?;
+    if scale.iter().any(|s| *s <= 0.0) {
+        return Err(error("`feature_scaling.scale` must be positive".into()));
+    }
+    Ok(Some(FeatureScaling { reference, scale }))
 }
 
 /// The parameters of a version-1 blob (`V8GP`, 74 bytes: magic, version 1, layout hash, 15 `f32`,

@@ -1,6 +1,7 @@
 //! Log-likelihood tables and the `summary.json` document of a training run.
 
 use crate::dataset::Dataset;
+use crate::precursor::FeatureScaling;
 use crate::simulation::SimulationRow;
 use galling::family::{AnyModel, ModelParams};
 use galling::{Kernel, ParamError};
@@ -31,16 +32,40 @@ pub fn per_temperature(
     params: &ModelParams<f64>,
     data: &Dataset,
 ) -> Result<Vec<TemperatureLl>, ParamError> {
+    per_temperature_scaled(
+        params,
+        data,
+        FeatureScaling::of_fit(params.model(), data).as_ref(),
+    )
+}
+
+/// [`per_temperature`] with the stroke features of a variant that uses them (V8-P) standardised
+/// by `scaling` (the training strokes' settings, stored in the parameter file); a series without
+/// features, or `None`, is at `z = 0`.
+///
+/// # Errors
+/// As [`per_temperature`].
+pub fn per_temperature_scaled(
+    params: &ModelParams<f64>,
+    data: &Dataset,
+    scaling: Option<&FeatureScaling>,
+) -> Result<Vec<TemperatureLl>, ParamError> {
     let m64 = AnyModel::new(params)?;
     let m32 = AnyModel::new(&params.map(|v| v as f32))?;
+    let uses = crate::precursor::uses_features(params.model());
     let mut rows: Vec<TemperatureLl> = Vec::new();
     for s in &data.series {
+        let z = match scaling {
+            Some(sc) if uses => sc.inputs(s),
+            _ => Vec::new(),
+        };
+        let z32: Vec<[f32; 2]> = z.iter().map(|z| z.map(|x| x as f32)).collect();
         let ll = m64
             .landscape(s.temperature)
-            .series_log_likelihood(s.cof.iter().copied());
+            .series_log_likelihood_at_strokes(s.cof.iter().copied(), &z);
         let ll32 = m32
             .landscape(s.temperature as f32)
-            .series_log_likelihood(s.cof.iter().map(|&c| c as f32));
+            .series_log_likelihood_at_strokes(s.cof.iter().map(|&c| c as f32), &z32);
         let row = match rows.iter_mut().find(|r| {
             r.recorded_temperature == s.recorded_temperature && r.model_temperature == s.temperature
         }) {
@@ -84,7 +109,24 @@ impl LlTable {
     /// # Errors
     /// [`ParamError`] when the parameters are not a valid model.
     pub fn new(params: &ModelParams<f64>, data: &Dataset) -> Result<Self, ParamError> {
-        let per_temperature = per_temperature(params, data)?;
+        Self::with_scaling(
+            params,
+            data,
+            FeatureScaling::of_fit(params.model(), data).as_ref(),
+        )
+    }
+
+    /// [`LlTable::new`] with the stroke features standardised by `scaling` (see
+    /// [`per_temperature_scaled`]).
+    ///
+    /// # Errors
+    /// As [`LlTable::new`].
+    pub fn with_scaling(
+        params: &ModelParams<f64>,
+        data: &Dataset,
+        scaling: Option<&FeatureScaling>,
+    ) -> Result<Self, ParamError> {
+        let per_temperature = per_temperature_scaled(params, data, scaling)?;
         Ok(Self {
             total: per_temperature.iter().map(|r| r.log_likelihood).sum(),
             total_f32: per_temperature.iter().map(|r| r.log_likelihood_f32).sum(),

@@ -5,7 +5,8 @@
 //! - `params.json`: the variant and its fitted parameters (float64) with the variant's names;
 //! - `params.bin`: the firmware's blob ([`galling::blob`]): the float32-rounded parameters, the risk
 //!   table over the trained temperature range and the signal settings calibrated on the training
-//!   strokes ([`crate::package`]);
+//!   strokes ([`crate::package`]); not for V8-P, whose feature settings the blob cannot carry yet
+//!   (its `params.json` holds them);
 //! - `summary.json`: log-likelihoods, optimizer, optima, physical flags, simulation quality, the
 //!   monitor in the blob, and the train/test split when one is used;
 //! - `loss.csv`: the loss log of the winning run ([`crate::fit::LOSS_CSV_HEADER`]), one row per
@@ -113,7 +114,8 @@ pub fn summarize(
     data: &Dataset,
     report: &FitReport,
 ) -> Result<(Summary, Vec<crate::simulation::SeriesSimulation>), ParamError> {
-    let log_likelihood = LlTable::new(&report.params, data)?;
+    let log_likelihood =
+        LlTable::with_scaling(&report.params, data, report.feature_scaling.as_ref())?;
     let sims = simulation_quality(
         &report.params,
         data,
@@ -174,7 +176,11 @@ pub fn train(
     config: &TrainConfig,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<TrainOutcome, TrainError> {
-    let (data, data_report) = Dataset::load_reported(&config.data, &config.map)?;
+    let (mut data, data_report) = Dataset::load_reported(&config.data, &config.map)?;
+    if crate::precursor::uses_features(config.fit.model) {
+        // V8-P sees each stroke's features, from the folder's raw strokes (<T>/strokes/)
+        data.attach_stroke_features(&config.data, galling::features::FeatureSettings::DEFAULT)?;
+    }
     let (train_data, test_data) = match config.split {
         Some(f) => {
             let (a, b) = fit::temporal_split(&data, f)?;
@@ -184,18 +190,25 @@ pub fn train(
     };
     let report = fit::fit_split(&train_data, test_data.as_ref(), &config.fit, progress)?;
     // The blob's monitor is built and calibrated on the training strokes only.
+    // A variant with stroke features gets no blob: the blob cannot carry its feature settings
+    // yet (crate::package::build refuses it), so no params.bin and no monitor in the summary.
     let m = &config.monitor;
-    let (package, calibration) = crate::package::build(
-        &report.params,
-        &train_data,
-        m.threshold,
-        m.horizon,
-        &m.target,
-    )?;
-    let blob = galling::blob::encode(&package);
+    let packaged = if crate::precursor::uses_features(report.model) {
+        None
+    } else {
+        Some(crate::package::build(
+            &report.params,
+            &train_data,
+            m.threshold,
+            m.horizon,
+            &m.target,
+        )?)
+    };
     let (mut summary, sims) =
         summarize(config, &data, &report).map_err(TrainError::Float32Params)?;
-    summary.monitor = Some(crate::summary::MonitorSummary::new(&package, &calibration));
+    summary.monitor = packaged
+        .as_ref()
+        .map(|(package, calibration)| crate::summary::MonitorSummary::new(package, calibration));
     if let (Some(f), Some(test_ll)) = (config.split, report.test_log_likelihood) {
         summary.split = Some(crate::summary::SplitInfo {
             train_fraction: f,
@@ -219,9 +232,16 @@ pub fn train(
     );
     set.write(
         "params.json",
-        crate::params_file::to_json(&report.params, &description).as_bytes(),
+        crate::params_file::to_json_with_scaling(
+            &report.params,
+            &description,
+            report.feature_scaling.as_ref(),
+        )
+        .as_bytes(),
     )?;
-    set.write("params.bin", &blob)?;
+    if let Some((package, _)) = &packaged {
+        set.write("params.bin", &galling::blob::encode(package))?;
+    }
     set.write("loss.csv", fit::loss_csv(&report.loss).as_bytes())?;
     if config.plots {
         let observed: Vec<Vec<f64>> = data.series.iter().map(|s| s.cof.clone()).collect();

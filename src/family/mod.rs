@@ -77,17 +77,29 @@ macro_rules! registration {
                 /// V7: the 17-coefficient linear kernel.
                 V7 = 4 => v7::V7_TABLE,
             }
+            /// The precursor kernel
+            /// ([`PrecursorLandscape`](crate::family::PrecursorLandscape)): V8's double well with
+            /// the escape scaled by the stroke's features.
+            Precursor(precursor::PrecursorModel, precursor::PrecursorLandscape) {
+                /// V8-P: V8 and one escape coefficient per stroke feature (17 parameters).
+                V8Precursor = 5 => precursor::V8_PRECURSOR_TABLE,
+            }
         }
     };
 }
 
 pub(crate) mod table;
 
+pub mod precursor;
 pub mod reference;
 pub mod v7;
 pub mod v8;
 
 pub use crate::params::KernelModel;
+pub use precursor::{
+    N_PRECURSOR_FEATURES, PRECURSOR_FEATURES, PrecursorLandscape, PrecursorModel, PrecursorParams,
+    V8_PRECURSOR_TABLE,
+};
 pub use table::{Field, KernelKind, MAX_PARAMS, ModelId, ModelParams, Source, Variant};
 pub use v7::{V7_TABLE, V7Landscape, V7Model, V7Params};
 pub use v8::{Landscape, Model, ParamField, V8_13_TABLE, V8_TABLE, V8Params, V9_TABLE};
@@ -230,6 +242,20 @@ macro_rules! dispatch {
             fn score(&self, mu: S, delta: S) -> TransitionScore<S> {
                 match self {
                     $( Self::$kind(k) => Kernel::score(k, mu, delta), )+
+                }
+            }
+
+            #[inline(always)]
+            fn mixture_at_stroke(&self, inputs: &[S], mu: S) -> Mixture<S> {
+                match self {
+                    $( Self::$kind(k) => k.mixture_at_stroke(inputs, mu), )+
+                }
+            }
+
+            #[inline(always)]
+            fn score_at_stroke(&self, inputs: &[S], mu: S, delta: S) -> TransitionScore<S> {
+                match self {
+                    $( Self::$kind(k) => k.score_at_stroke(inputs, mu, delta), )+
                 }
             }
 

@@ -589,8 +589,24 @@ impl<S: Scalar> Landscape<S> {
     /// Stay probability `pi = clamp(1 - |omega0| exp(clamp(-dV / (D + eps), -20, 20)), 0.01, 0.99)`.
     #[inline(always)]
     pub fn stay_probability(&self, mu: S) -> S {
-        let escape = self.omega0 * exp_clamped(-self.barrier_height(mu) * self.inv_noise);
-        clamp(c::<S>(1.0) - escape, c(STAY_MIN), c(STAY_MAX))
+        clamp(
+            c::<S>(1.0) - self.escape_probability(mu),
+            c(STAY_MIN),
+            c(STAY_MAX),
+        )
+    }
+
+    /// Escape probability before the stay clamp: `|omega0| exp(clamp(-dV / (D + eps), -20, 20))`.
+    ///
+    /// ```
+    /// use galling::{Model, V8Params};
+    /// let land = Model::new(&V8Params::PUBLISHED_FIT.map(f64::from))?.landscape(165.0);
+    /// assert_eq!(land.stay_probability(0.2), (1.0 - land.escape_probability(0.2)).clamp(0.01, 0.99));
+    /// # Ok::<(), galling::ParamError>(())
+    /// ```
+    #[inline(always)]
+    pub fn escape_probability(&self, mu: S) -> S {
+        self.omega0 * exp_clamped(-self.barrier_height(mu) * self.inv_noise)
     }
 
     /// The five mixture quantities at COF `mu`.
@@ -598,9 +614,16 @@ impl<S: Scalar> Landscape<S> {
     // LLVM stopped inlining it into the score; the call and its 5 x 128-byte result cost 1.4x.
     #[inline(always)]
     pub fn mixture(&self, mu: S) -> Mixture<S> {
+        self.mixture_with_stay(mu, self.stay_probability(mu))
+    }
+
+    /// The mixture at `mu` with the stay probability given (the precursor kernel's escape
+    /// factor changes only that quantity).
+    #[inline(always)]
+    pub(crate) fn mixture_with_stay(&self, mu: S, stay_probability: S) -> Mixture<S> {
         let force = -self.potential_slope(mu);
         Mixture {
-            stay_probability: self.stay_probability(mu),
+            stay_probability,
             stay_drift: force * c(DT),
             stay_spread: self.stay_spread,
             jump_drift: force * self.tau + self.j_mu * mu + self.jump_offset,
@@ -616,7 +639,13 @@ impl<S: Scalar> Landscape<S> {
     /// ([`Kernel::score`]), with the Gaussian normalisers evaluated once per temperature.
     #[inline]
     pub fn score(&self, mu: S, delta: S) -> TransitionScore<S> {
-        let m = self.mixture(mu);
+        self.score_of_mixture(mu, delta, &self.mixture(mu))
+    }
+
+    /// The score of `delta` under `m`, the mixture of this landscape at `mu` (its stay
+    /// probability possibly changed), with the precomputed normalisers.
+    #[inline(always)]
+    pub(crate) fn score_of_mixture(&self, mu: S, delta: S, m: &Mixture<S>) -> TransitionScore<S> {
         let jump_norm = if mu < self.mu_mid {
             &self.up_norm
         } else {

@@ -16,14 +16,21 @@ pub fn v8_13_fit() -> ModelParams<f32> {
     ModelParams::new(ModelId::V8_13, &values).unwrap()
 }
 
+/// V8-P's reference set: the published V8 fit with escape coefficients 0.5 and 0.25 (a test set,
+/// not a fit; at the clean baseline it is V8).
+pub fn precursor_fit() -> ModelParams<f32> {
+    ModelParams::precursor(galling::V8Params::PUBLISHED_FIT, [0.5, 0.25])
+}
+
 /// One reference set of each variant, in id order: the published V8 fit, it without the tilt
-/// (V8-13), the upstream V9 and V7 fits.
-pub fn fits() -> [ModelParams<f32>; 4] {
+/// (V8-13), the upstream V9 and V7 fits, the V8-P test set.
+pub fn fits() -> [ModelParams<f32>; 5] {
     [
         ModelParams::PUBLISHED_V8,
         v8_13_fit(),
         ModelParams::UPSTREAM_V9,
         ModelParams::UPSTREAM_V7,
+        precursor_fit(),
     ]
 }
 

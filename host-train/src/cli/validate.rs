@@ -48,7 +48,8 @@ pub struct ValidateArgs {
     #[arg(long, default_value_t = 10)]
     pub bins: usize,
     /// Model variant of the family to fit in every fold: v8, v8-13, v9 or v7
-    /// (`--objective event` is V8 only).
+    /// (`--objective event` is V8 only; v8-precursor is refused until the monitor the held-out
+    /// strokes are replayed through passes stroke features).
     #[arg(long, value_parser = super::parse_model, default_value = "v8")]
     pub model: galling::family::ModelId,
     /// Screened starts of each fit (default: the fitting engine's).

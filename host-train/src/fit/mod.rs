@@ -313,6 +313,10 @@ pub struct FitReport {
     pub test_transitions: usize,
     /// Log-likelihood of the test data at the result (`None` without a split).
     pub test_log_likelihood: Option<f64>,
+    /// The feature settings of a variant with stroke features (V8-P), fixed from the training
+    /// strokes before the fit (`None` for a variant without features, or training data without
+    /// clean strokes with features: every stroke then at `z = 0`).
+    pub feature_scaling: Option<crate::precursor::FeatureScaling>,
 }
 
 fn seconds<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -437,7 +441,10 @@ pub fn fit_split(
 ) -> Result<FitReport, FitError> {
     let t0 = Instant::now();
     let model = options.model;
-    let objective = Objective::new(train, model);
+    // V8-P: the feature settings come from the training strokes only, before the fit, and
+    // standardise the test strokes too
+    let feature_scaling = crate::precursor::FeatureScaling::of_fit(model, train);
+    let objective = Objective::with_scaling(train, model, feature_scaling.as_ref());
     if objective.transitions() == 0 {
         return Err(FitError::NoTransitions);
     }
@@ -445,7 +452,7 @@ pub fn fit_split(
         return Err(FitError::NonFiniteData);
     }
     let test_objective = test
-        .map(|t| Objective::new(t, model))
+        .map(|t| Objective::with_scaling(t, model, feature_scaling.as_ref()))
         .filter(|t| t.transitions() > 0);
     if test_objective.as_ref().is_some_and(|t| !t.is_finite()) {
         return Err(FitError::NonFiniteData);
@@ -596,6 +603,7 @@ pub fn fit_split(
         optima: outcome.optima,
         flags: physical_flags(&params),
         loss,
+        feature_scaling,
         train_transitions: objective.transitions(),
         test_transitions: test_objective.as_ref().map_or(0, Objective::transitions),
         test_log_likelihood: test_ll(&outcome.best),

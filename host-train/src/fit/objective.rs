@@ -11,8 +11,11 @@
 //! slots past the variant's count are unused and stay 0 (a fit holds them there).
 
 use crate::dataset::Dataset;
+use crate::precursor::FeatureScaling;
 use galling::dual::{self, num_dual::DualSVec64};
-use galling::family::{AnyModel, MAX_PARAMS, ModelId, ModelParams, ParamCountTask};
+use galling::family::{
+    AnyModel, MAX_PARAMS, ModelId, ModelParams, N_PRECURSOR_FEATURES, ParamCountTask,
+};
 use galling::{Kernel, Scalar};
 
 use super::lbfgs::Problem;
@@ -48,29 +51,71 @@ pub fn params_of(model: ModelId, x: &Point) -> ModelParams<f64> {
 /// variant fitted.
 ///
 /// Series with fewer than two strokes carry no transition and are dropped.
+///
+/// A variant that uses stroke features (V8-P) also sees each series' standardised features
+/// ([`crate::precursor`]): the transition out of stroke `n` uses stroke `n`'s; a series without
+/// features has none (every stroke at the clean baseline `z = 0`).
 #[derive(Debug, Clone)]
 pub struct Objective {
     model: ModelId,
     series: Vec<(f64, Vec<f64>)>,
+    /// Per series, the standardised features of its strokes; empty for a variant without
+    /// features, or a series without them.
+    inputs: Vec<Vec<StrokeInputs>>,
     transitions: usize,
 }
 
+/// One stroke's standardised features, as the precursor kernel takes them.
+type StrokeInputs = [f64; N_PRECURSOR_FEATURES];
+
 impl Objective {
     /// The objective of variant `model` on `data` (series temperatures as stored: already mapped
-    /// to model temperatures).
+    /// to model temperatures). For a variant with stroke features, the feature settings are fixed
+    /// from `data` itself ([`FeatureScaling::from_training`]); where they cannot be (no clean stroke
+    /// with features) every stroke is at the baseline `z = 0`.
     pub fn new(data: &Dataset, model: ModelId) -> Self {
-        let series: Vec<(f64, Vec<f64>)> = data
-            .series
+        Self::with_scaling(data, model, FeatureScaling::of_fit(model, data).as_ref())
+    }
+
+    /// The objective of `model` on `data` with the features standardised by `scaling` (the
+    /// training strokes' settings, for held-out data); `None`, or a variant without features:
+    /// no features.
+    pub fn with_scaling(data: &Dataset, model: ModelId, scaling: Option<&FeatureScaling>) -> Self {
+        let kept: Vec<&crate::dataset::Series> =
+            data.series.iter().filter(|s| s.cof.len() >= 2).collect();
+        let series: Vec<(f64, Vec<f64>)> = kept
             .iter()
-            .filter(|s| s.cof.len() >= 2)
             .map(|s| (s.temperature, s.cof.clone()))
+            .collect();
+        let inputs = kept
+            .iter()
+            .map(|s| match scaling {
+                Some(sc) if crate::precursor::uses_features(model) => sc.inputs(s),
+                _ => Vec::new(),
+            })
             .collect();
         let transitions = series.iter().map(|(_, c)| c.len() - 1).sum();
         Self {
             model,
             series,
+            inputs,
             transitions,
         }
+    }
+
+    /// Each series (model temperature, COF values) with its strokes' standardised features (empty
+    /// when it has none), for the evaluations beside the fit's (the Hessian).
+    pub(crate) fn series_with_inputs(
+        &self,
+    ) -> impl rayon::iter::IndexedParallelIterator<Item = (&(f64, Vec<f64>), &Vec<StrokeInputs>)>
+    {
+        use rayon::prelude::*;
+        self.series.par_iter().zip(&self.inputs)
+    }
+
+    /// Whether any stroke has features (the variant uses them and some series has them).
+    pub fn has_features(&self) -> bool {
+        self.inputs.iter().any(|z| !z.is_empty())
     }
 
     /// The variant fitted.
@@ -95,10 +140,13 @@ impl Objective {
     pub fn value(&self, params: &Point) -> Option<f64> {
         let model = AnyModel::new(&params_of(self.model, params)).ok()?;
         let mut total = 0.0;
-        for (t, cof) in &self.series {
-            total += model
-                .landscape(*t)
-                .series_log_likelihood(cof.iter().copied());
+        for ((t, cof), z) in self.series.iter().zip(&self.inputs) {
+            let kernel = model.landscape(*t);
+            total += if z.is_empty() {
+                kernel.series_log_likelihood(cof.iter().copied())
+            } else {
+                kernel.series_log_likelihood_at_strokes(cof.iter().copied(), z)
+            };
         }
         total.is_finite().then_some(total)
     }
@@ -139,13 +187,15 @@ impl Objective {
             let parts: Vec<DualSVec64<N>> = self
                 .series
                 .par_iter()
-                .map(|s| series_ll(&model, s))
+                .zip(&self.inputs)
+                .map(|(s, z)| series_ll(&model, s, z))
                 .collect();
             parts.into_iter().fold(zero, |acc, part| acc + part)
         } else {
             self.series
                 .iter()
-                .fold(zero, |acc, s| acc + series_ll(&model, s))
+                .zip(&self.inputs)
+                .fold(zero, |acc, (s, z)| acc + series_ll(&model, s, z))
         };
         let grad = dual::gradient(&total);
         if !(total.re.is_finite() && grad.iter().all(|g| g.is_finite())) {
@@ -172,14 +222,20 @@ impl ParamCountTask for GradientAt<'_> {
     }
 }
 
-/// One series' log-likelihood in dual numbers.
-fn series_ll<const N: usize>(
-    model: &AnyModel<DualSVec64<N>>,
+/// One series' log-likelihood in dual numbers (with its strokes' standardised features `z`, if
+/// any).
+pub(crate) fn series_ll<S: Scalar + Send + Sync>(
+    model: &AnyModel<S>,
     (t, cof): &(f64, Vec<f64>),
-) -> DualSVec64<N> {
-    model
-        .landscape(DualSVec64::from_f64(*t))
-        .series_log_likelihood(cof.iter().map(|&c| DualSVec64::from_f64(c)))
+    z: &[StrokeInputs],
+) -> S {
+    let kernel = model.landscape(S::from_f64(*t));
+    let cof = cof.iter().map(|&c| S::from_f64(c));
+    if z.is_empty() {
+        kernel.series_log_likelihood(cof)
+    } else {
+        kernel.series_log_likelihood_at_strokes(cof, z.iter().map(|z| z.map(S::from_f64)))
+    }
 }
 
 /// The negative log-likelihood in scaled coordinates `y = x / scale`, as a problem to minimise.

@@ -955,6 +955,15 @@ fn check(config: &ValidateConfig) -> Result<(), ValidateError> {
     if config.cof_alarm_levels.is_empty() {
         return bad("the COF alarm needs at least one candidate level");
     }
+    if crate::precursor::uses_features(config.fit.model) {
+        // Its held-out strokes are replayed through the core monitor, which does not pass stroke
+        // features to the kernel yet: it would score the variant at z = 0 (V8 with V8-P's
+        // parameters) and report those rows as V8-P's.
+        return Err(ValidateError::Setting(format!(
+            "validate cannot score {} yet: the monitor it replays through does not pass stroke              features to the kernel (train, evaluate and analyze fit and score it)",
+            config.fit.model.key()
+        )));
+    }
     if config.event.is_some() && config.fit.model != ModelId::V8 {
         return Err(ValidateError::Setting(format!(
             "--objective event is written for V8 only; the fit is {} (use --model v8, or the \
