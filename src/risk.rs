@@ -272,7 +272,9 @@ impl<S: Scalar> Cells<S> {
     /// mixture of `land`, for every cell the mass reaches (each component's normal CDF at the cell
     /// edges, evaluated only within 8 spreads of its mean: beyond, it is 0 or 1 to `f32` precision).
     /// This is the one definition of a transition row, used by the host's exact computation and by
-    /// the per-stroke lookup alike.
+    /// the per-stroke lookup alike (which calls [`for_each_mass_of`](Self::for_each_mass_of)
+    /// directly, with the mixture for its stroke's inputs).
+    #[cfg(any(feature = "std", test))]
     #[inline]
     pub(crate) fn for_each_mass<K: Kernel<S>>(&self, land: &K, source: S, f: impl FnMut(usize, S)) {
         self.for_each_mass_of(&land.mixture(source), source, f);

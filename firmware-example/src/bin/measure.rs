@@ -17,13 +17,16 @@
 
 use core::hint::black_box;
 use galling::averager::{COUNTS_PER_MM, StrokeAverager};
-use galling::family::{AnyKernel, AnyModel, V7Landscape, V7Model};
+use galling::family::{
+    AnyKernel, AnyModel, PrecursorLandscape, PrecursorModel, V7Landscape, V7Model,
+};
 use galling::features::StrokeFeatureExtractor;
 use galling::rand_core::SeedableRng;
 use galling::risk::{Hazard, RiskTable};
 use galling::signals::excess;
 use galling::{
-    DefaultRng, Kernel, Landscape, Model, Monitor, Package, TransitionScore, blob, normal_cdf,
+    DefaultRng, Kernel, Kernels, Landscape, Model, Monitor, Package, TransitionScore, blob,
+    normal_cdf,
 };
 use galling_firmware_example::demo::{DEMO_STROKES, DemoStroke};
 use galling_firmware_example::timer::{self, INSTRUCTIONS_PER_TICK};
@@ -342,6 +345,26 @@ fn baseline_v7_landscape(model: &V7Model<f32>, temperature: f32, out: &mut V7Lan
     black_box((model, temperature, out));
 }
 
+/// `PrecursorModel::landscape` (V8-P), not inlined into the measuring loop.
+#[inline(never)]
+fn precursor_landscape(
+    model: &PrecursorModel<f32>,
+    temperature: f32,
+    out: &mut PrecursorLandscape<f32>,
+) {
+    *out = model.landscape(temperature);
+}
+
+/// Baseline of [`precursor_landscape`].
+#[inline(never)]
+fn baseline_precursor_landscape(
+    model: &PrecursorModel<f32>,
+    temperature: f32,
+    out: &mut PrecursorLandscape<f32>,
+) {
+    black_box((model, temperature, out));
+}
+
 /// Instructions per `log_prob` of the kernel `land(t)` at each demo temperature, over the demo
 /// transitions.
 fn time_kernel<K: Kernel<f32> + Copy>(
@@ -445,6 +468,17 @@ fn family_table(inputs: &[Input], temperatures: &[f32]) {
                 let mut out = m.landscape(temperatures[0]);
                 let base = time_over(temperatures, |t| baseline_v7_landscape(&m, t, &mut out));
                 let t = time_over(temperatures, |t| v7_landscape(&m, t, &mut out));
+                (
+                    time_kernel(inputs, temperatures, |t| m.landscape(t)),
+                    per_call(t, base, REPEATS * temperatures.len() as u32),
+                )
+            }
+            AnyModel::Precursor(_, m) => {
+                let mut out = m.landscape(temperatures[0]);
+                let base = time_over(temperatures, |t| {
+                    baseline_precursor_landscape(&m, t, &mut out)
+                });
+                let t = time_over(temperatures, |t| precursor_landscape(&m, t, &mut out));
                 (
                     time_kernel(inputs, temperatures, |t| m.landscape(t)),
                     per_call(t, base, REPEATS * temperatures.len() as u32),
