@@ -272,8 +272,8 @@ fn header_mismatches_are_refused() -> Result<(), &'static str> {
         },
         4,
     )?;
-    // Ids 1 to 4 are the family (V8, V8-13, V9, V7); the next one is unknown.
-    let unknown = ModelId::V7.to_u8() + 1;
+    // Ids 1 to 5 are the family (V8, V8-13, V9, V7, V8-P); the next one is unknown.
+    let unknown = ModelId::ALL.len() as u8 + 1;
     let mut b = good_blob();
     if b[6] != MODEL_V8 {
         return Err("the shipped blob is not a V8 blob");
@@ -609,10 +609,15 @@ fn family_entry(model: ModelId) -> Result<&'static FamilyGolden, &'static str> {
         .ok_or("golden/family.rs lacks a variant: regenerate it")
 }
 
-/// Every variant's blob (V8, V8-13, V9, V7) decodes to its variant, its parameters bit for bit and a
+/// Every variant's blob (V8, V8-13, V9, V7; V8-P has none yet) decodes to its variant, its parameters bit for bit and a
 /// table over 160-170 C, and re-encodes to the same bytes.
 fn every_variant_blob_decodes_to_its_parameters() -> Result<(), &'static str> {
-    for model in ModelId::ALL {
+    // V8-P has no blob yet: the trainer refuses to write one, blob format 2 has no room for its
+    // feature settings.
+    for model in ModelId::ALL
+        .into_iter()
+        .filter(|&m| m != ModelId::V8Precursor)
+    {
         let f = family_entry(model)?;
         let package = blob::decode(f.blob).map_err(|e| {
             defmt::error!("{=str}: {}", f.key, e);
