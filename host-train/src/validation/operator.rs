@@ -233,6 +233,10 @@ pub struct SplitPackage<'a> {
     pub split: &'a Split,
     /// Its calibrated package.
     pub package: Package,
+    /// The monitor's kernel inputs of every stroke of every series under the split's feature
+    /// settings (per series, as [`crate::package::reports_with_inputs`] takes them; empty lists
+    /// for a variant without stroke features).
+    pub inputs: &'a [Vec<[f32; galling::family::N_PRECURSOR_FEATURES]>],
 }
 
 fn owner_map(data: &Dataset, splits: &[SplitPackage<'_>]) -> Vec<Vec<Option<usize>>> {
@@ -294,6 +298,33 @@ fn training_figures(
     TrainingFigures::new(total, worst)
 }
 
+/// A split's training stretches: COF, scored flags, model temperature and kernel inputs.
+#[allow(clippy::type_complexity)]
+fn training_segments<'d, 'a>(
+    data: &'d Dataset,
+    sp: &SplitPackage<'a>,
+) -> Vec<(
+    &'d [f64],
+    Vec<bool>,
+    f64,
+    &'a [[f32; galling::family::N_PRECURSOR_FEATURES]],
+)> {
+    sp.split
+        .train
+        .iter()
+        .map(|p| {
+            let s = &data.series[p.series];
+            let cof = &s.cof[p.strokes.clone()];
+            let z = sp
+                .inputs
+                .get(p.series)
+                .and_then(|z| z.get(p.strokes.clone()))
+                .unwrap_or(&[]);
+            (cof, vec![true; cof.len()], s.temperature, z)
+        })
+        .collect()
+}
+
 /// The continuous out-of-fold replay of every series: the stitched report rows (for the figure)
 /// and the operator report. `curves` are the raw-stroke curves of the series for the curve
 /// envelope ([`SeriesCurves::none`] when there are none: the envelope never warns).
@@ -312,7 +343,15 @@ pub fn evaluate(
         .map(|sp| {
             data.series
                 .iter()
-                .map(|s| crate::package::reports(&sp.package, s.temperature, &s.cof))
+                .enumerate()
+                .map(|(si, s)| {
+                    crate::package::reports_with_inputs(
+                        &sp.package,
+                        s.temperature,
+                        &s.cof,
+                        sp.inputs.get(si).map_or(&[], Vec::as_slice),
+                    )
+                })
                 .collect()
         })
         .collect();
@@ -331,25 +370,14 @@ pub fn evaluate(
         })
         .collect();
     // Each split's training stretches, and the onset warning's raises on them.
-    let segments_of = |sp: &SplitPackage<'_>| -> Vec<(&[f64], Vec<bool>, f64)> {
-        sp.split
-            .train
-            .iter()
-            .map(|p| {
-                let s = &data.series[p.series];
-                let cof = &s.cof[p.strokes.clone()];
-                (cof, vec![true; cof.len()], s.temperature)
-            })
-            .collect()
-    };
     let model_raised: Vec<usize> = splits
         .iter()
         .map(|sp| {
-            segments_of(sp)
+            training_segments(data, sp)
                 .iter()
-                .map(|(cof, scored, t)| {
+                .map(|(cof, scored, t, z)| {
                     let inputs: Vec<crate::package::StrokeInput> =
-                        crate::package::reports(&sp.package, *t, cof)
+                        crate::package::reports_with_inputs(&sp.package, *t, cof, z)
                             .iter()
                             .zip(cof.iter())
                             .map(|(r, &c)| crate::package::StrokeInput {
@@ -370,9 +398,9 @@ pub fn evaluate(
     for (b, chart) in Chart::ALL.into_iter().enumerate() {
         let candidates = chart.candidates();
         for (j, sp) in splits.iter().enumerate() {
-            let segs = segments_of(sp);
+            let segs = training_segments(data, sp);
             let segments: Vec<(&[f64], Vec<bool>)> =
-                segs.iter().map(|(c, sc, _)| (*c, sc.clone())).collect();
+                segs.iter().map(|(c, sc, _, _)| (*c, sc.clone())).collect();
             let trace = |level: f64, k: usize| chart.trace(segments[k].0, level, clean_median[j]);
             let (level, _) = choose_level(&candidates, &segments, threshold, target, trace);
             baseline_levels[b][j] = level;
