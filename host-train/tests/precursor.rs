@@ -194,8 +194,18 @@ fn validate_scores_v8_precursor_out_of_fold_with_the_stroke_features() {
     let total = &warning["total"];
     assert_eq!(total["counts"]["onsets"], 24, "{total}");
     assert!(total["raised_per_100"].as_f64().unwrap().is_finite());
+    // The single-feature thresholds are tuned on the same strokes' features.
+    for name in host_train::validation::operator::FEATURE_RULES {
+        let row = rules
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} row"));
+        assert_eq!(row["total"]["counts"]["onsets"], 24, "{name}");
+        assert_eq!(row["levels"].as_array().unwrap().len(), 3, "{name}");
+    }
     let md = std::fs::read_to_string(out.path().join("validation.md")).unwrap();
     assert!(md.contains("| onset warning (model) | all |"), "{md}");
+    assert!(md.contains("| breakaway_peak threshold | all |"), "{md}");
 }
 
 #[test]

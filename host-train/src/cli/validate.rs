@@ -97,10 +97,11 @@ pub fn run(a: &ValidateArgs, quiet: bool) -> Result<()> {
     let map = TemperatureMap::parse(&a.map)?;
     let (mut data, report) = Dataset::load_reported(&a.data, &map)?;
     super::show_load_report(&report, quiet);
-    if host_train::precursor::uses_features(a.model) && a.data.is_dir() {
-        // V8-P's monitor sees each stroke's features (from each `<T>/strokes/` folder; a series
-        // without one stays at the clean baseline), standardised in every fold by the settings
-        // its fit fixes from the training strokes.
+    if a.data.is_dir() {
+        // Each stroke's features (from each `<T>/strokes/` folder; a series without one has
+        // none): V8-P's monitor sees them, standardised in every fold by the settings its fit
+        // fixes from the training strokes, and the single-feature threshold baselines watch them.
+        // Variants without stroke features ignore them.
         data.attach_stroke_features(&a.data, galling::features::FeatureSettings::DEFAULT)?;
     }
     if a.folds < 2 {

@@ -46,6 +46,66 @@ use galling::Package;
 use galling::signals::{SignalSettings, SignalState};
 use serde::Serialize;
 
+/// The single-stroke-feature threshold baselines (issue 16 part 3), in
+/// [`crate::dataset::FEATURE_COLUMNS`] order: a warning stands on every stroke whose feature
+/// reaches the level, tuned per split on its training strokes to the same budget as the COF
+/// threshold ([`tune_feature_threshold`]). Reported only when the series carry stroke features.
+pub const FEATURE_RULES: [&str; 4] = [
+    "std threshold",
+    "breakaway_peak threshold",
+    "run_in_high_share threshold",
+    "exit_peak threshold",
+];
+
+/// The alarm flags of a threshold at `level` on one feature's values `values` of a stretch of
+/// `strokes` strokes: a stroke warns when its value reaches the level; a stroke without a value
+/// (`values` shorter than the stretch, e.g. empty for a series without raw strokes) never warns.
+fn feature_trace(values: &[f64], strokes: usize, level: f64) -> Vec<bool> {
+    (0..strokes)
+        .map(|i| values.get(i).is_some_and(|&v| v >= level))
+        .collect()
+}
+
+/// Tunes a threshold on one stroke feature on training stretches `(cof, values)` (`values` the
+/// feature of each stroke; empty when the stretch has none) to the budget `target`, with the COF
+/// threshold's rule ([`choose_level`]: the most onsets warned ahead within the budget, then the
+/// fewest raises). The candidates are the distinct training values (to 0.001) and one above all
+/// of them (never warns). Returns the level and its training counts.
+///
+/// ```
+/// use host_train::package::CalibrationTarget;
+/// use host_train::validation::operator::tune_feature_threshold;
+/// // The feature jumps on the stroke before the onset (stroke 50); elsewhere it sits at 0.3.
+/// let cof: Vec<f64> = (0..60).map(|i| if i >= 50 { 0.8 } else { 0.2 }).collect();
+/// let peak: Vec<f64> = (0..60).map(|i| if i == 49 { 0.9 } else { 0.3 }).collect();
+/// let (level, counts) = tune_feature_threshold(&[(&cof, &peak)], 0.5, &CalibrationTarget::default());
+/// assert!(level > 0.3 && level <= 0.9);
+/// assert_eq!(counts.warned, 1);
+/// ```
+pub fn tune_feature_threshold(
+    stretches: &[(&[f64], &[f64])],
+    threshold: f64,
+    target: &CalibrationTarget,
+) -> (f64, AlarmCounts) {
+    let mut candidates: Vec<f64> = stretches
+        .iter()
+        .flat_map(|(_, v)| v.iter().copied())
+        .filter(|v| v.is_finite())
+        .map(|v| (v * 1000.0).round() / 1000.0)
+        .collect();
+    candidates.sort_by(f64::total_cmp);
+    candidates.dedup();
+    let top = candidates.last().copied().unwrap_or(0.0) + 1.0;
+    candidates.push(top);
+    let segments: Vec<(&[f64], Vec<bool>)> = stretches
+        .iter()
+        .map(|(cof, _)| (*cof, vec![true; cof.len()]))
+        .collect();
+    choose_level(&candidates, &segments, threshold, target, |level, k| {
+        feature_trace(stretches[k].1, stretches[k].0.len(), level)
+    })
+}
+
 /// Smoothing of the EWMA chart.
 pub const EWMA_LAMBDA: f64 = 0.3;
 /// Slack of the CUSUM chart above the clean median, COF.
@@ -530,6 +590,71 @@ pub fn evaluate(
         timeline.push(rows);
     }
 
+    // The single-feature thresholds, when the series carry stroke features: per split tuned on
+    // its training stretches to the budget; each stroke judged by the level of the split that
+    // held it out.
+    let feature_values: Vec<Vec<Vec<f64>>> = (0..FEATURE_RULES.len())
+        .map(|f| {
+            data.series
+                .iter()
+                .map(|s| {
+                    s.features
+                        .as_ref()
+                        .map_or_else(Vec::new, |v| v.iter().map(|x| x.values()[f]).collect())
+                })
+                .collect()
+        })
+        .collect();
+    let with_features = data.series.iter().any(|s| s.features.is_some());
+    let mut feature_levels: Vec<Vec<f64>> = Vec::new();
+    let mut feature_training: Vec<Vec<TrainingFigures>> = Vec::new();
+    if with_features {
+        for values in &feature_values {
+            let mut levels = Vec::with_capacity(splits.len());
+            let mut training = Vec::with_capacity(splits.len());
+            for sp in splits {
+                let stretches: Vec<(&[f64], &[f64])> = sp
+                    .split
+                    .train
+                    .iter()
+                    .map(|p| {
+                        (
+                            &data.series[p.series].cof[p.strokes.clone()],
+                            values[p.series].get(p.strokes.clone()).unwrap_or(&[]),
+                        )
+                    })
+                    .collect();
+                let (level, _) = tune_feature_threshold(&stretches, threshold, target);
+                let segments: Vec<(&[f64], Vec<bool>)> = stretches
+                    .iter()
+                    .map(|(cof, _)| (*cof, vec![true; cof.len()]))
+                    .collect();
+                let traces: Vec<Vec<bool>> = stretches
+                    .iter()
+                    .map(|(cof, v)| feature_trace(v, cof.len(), level))
+                    .collect();
+                training.push(training_figures(&segments, &traces, threshold));
+                levels.push(level);
+            }
+            traces.push(
+                data.series
+                    .iter()
+                    .enumerate()
+                    .map(|(si, s)| {
+                        (0..s.cof.len())
+                            .map(|i| {
+                                let j = owner[si][i].unwrap_or(0);
+                                values[si].get(i).is_some_and(|&v| v >= levels[j])
+                            })
+                            .collect()
+                    })
+                    .collect(),
+            );
+            feature_levels.push(levels);
+            feature_training.push(training);
+        }
+    }
+
     // Temperatures in data order.
     let mut temperatures: Vec<f64> = data.series.iter().map(|s| s.recorded_temperature).collect();
     temperatures.sort_by(f64::total_cmp);
@@ -592,7 +717,24 @@ pub fn evaluate(
             by_temperature: temperatures.iter().map(|&t| rule_row(r, Some(t))).collect(),
             total: rule_row(r, None),
         })
-        .collect();
+        .chain(
+            feature_levels
+                .iter()
+                .zip(&feature_training)
+                .enumerate()
+                .map(|(f, (levels, training))| RuleReport {
+                    name: FEATURE_RULES[f],
+                    levels: levels.clone(),
+                    band_widths: Vec::new(),
+                    training: training.clone(),
+                    by_temperature: temperatures
+                        .iter()
+                        .map(|&t| rule_row(RULES.len() + f, Some(t)))
+                        .collect(),
+                    total: rule_row(RULES.len() + f, None),
+                }),
+        )
+        .collect::<Vec<_>>();
 
     let detection_row = |t: Option<f64>| {
         let (mut strokes, mut clean, mut n_onsets, mut false_det, mut hot_n, mut base) =
@@ -738,5 +880,38 @@ mod tests {
             vec![false, false, true, false]
         );
         assert_eq!(grid(0.2, 0.6, 0.01).len(), 41);
+    }
+
+    #[test]
+    fn a_feature_threshold_is_tuned_to_the_budget_on_the_training_strokes() {
+        let target = CalibrationTarget::default();
+        // 100 clean strokes, then an onset at 100. The feature is 0.3 on clean strokes except
+        // every 10th, where it spikes to 0.8 (10 clean spikes: over the budget of 4 per 100);
+        // the stroke before the onset reads 0.6.
+        let cof: Vec<f64> = (0..110).map(|i| if i >= 100 { 0.8 } else { 0.2 }).collect();
+        let values: Vec<f64> = (0..110)
+            .map(|i| match i {
+                99 => 0.6,
+                i if i % 10 == 5 => 0.8,
+                _ => 0.3,
+            })
+            .collect();
+        let (level, counts) = tune_feature_threshold(&[(&cof, &values)], 0.5, &target);
+        // 0.8 would warn every spike and not the onset; 0.6 warns the onset and every spike
+        // (over the budget); so no level within the budget warns ahead, and the fewest raises
+        // win: above every training value.
+        assert!(level > 0.8, "{level}");
+        assert_eq!(counts.warned, 0);
+        // Without the spikes, 0.6 warns the onset ahead within the budget.
+        let calm: Vec<f64> = values
+            .iter()
+            .map(|&v| if v == 0.8 { 0.3 } else { v })
+            .collect();
+        let (level, counts) = tune_feature_threshold(&[(&cof, &calm)], 0.5, &target);
+        assert!(level > 0.3 && level <= 0.6, "{level}");
+        assert_eq!(counts.warned, 1);
+        // A stretch without features never warns, whatever the level.
+        assert!(!feature_trace(&[], 5, 0.0).contains(&true));
+        assert_eq!(feature_trace(&[0.1, 0.5], 3, 0.5), vec![false, true, false]);
     }
 }
