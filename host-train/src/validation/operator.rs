@@ -183,10 +183,37 @@ pub struct RuleRow {
     pub precision: Option<f64>,
     /// Lead time of each onset warned ahead, strokes.
     pub lead_times: Vec<usize>,
+    /// *Fresh* onsets (the [`FRESH_CLEAN_STROKES`] strokes before the onset all clean, COF below
+    /// [`CLEAN_LIMIT`]), and how many of them were warned ahead.
+    pub fresh: (usize, usize),
+}
+
+/// Clean strokes before an onset that make it *fresh* (galling out of a clean run, not a relapse).
+pub const FRESH_CLEAN_STROKES: usize = 5;
+
+/// Whether the onset at `onset` of `cof` is fresh: at least [`FRESH_CLEAN_STROKES`] strokes before
+/// it, all clean.
+///
+/// ```
+/// use host_train::validation::operator::is_fresh;
+/// assert!(is_fresh(&[0.2, 0.2, 0.2, 0.2, 0.2, 0.8], 5));
+/// assert!(!is_fresh(&[0.2, 0.4, 0.2, 0.2, 0.2, 0.8], 5));
+/// assert!(!is_fresh(&[0.2, 0.2, 0.8], 2));
+/// ```
+pub fn is_fresh(cof: &[f64], onset: usize) -> bool {
+    onset >= FRESH_CLEAN_STROKES
+        && cof
+            .get(onset - FRESH_CLEAN_STROKES..onset)
+            .is_some_and(|before| before.iter().all(|&c| c < CLEAN_LIMIT))
 }
 
 impl RuleRow {
-    fn new(temperature: f64, counts: AlarmCounts, lead_times: Vec<usize>) -> Self {
+    fn new(
+        temperature: f64,
+        counts: AlarmCounts,
+        lead_times: Vec<usize>,
+        fresh: (usize, usize),
+    ) -> Self {
         Self {
             temperature,
             raised_per_100: counts.raised_per_100(),
@@ -194,6 +221,7 @@ impl RuleRow {
             precision: counts.precision(),
             counts,
             lead_times,
+            fresh,
         }
     }
 }
@@ -669,6 +697,7 @@ pub fn evaluate(
     let rule_row = |r: usize, t: Option<f64>| {
         let mut c = AlarmCounts::default();
         let mut leads = Vec::new();
+        let mut fresh = (0, 0);
         for (si, s) in data.series.iter().enumerate() {
             if !in_temp(si, t) {
                 continue;
@@ -678,10 +707,14 @@ pub fn evaluate(
             for o in onsets(&s.cof, threshold) {
                 if scored[si][o] {
                     leads.extend(lead_time(alarm, o));
+                    if is_fresh(&s.cof, o) {
+                        fresh.0 += 1;
+                        fresh.1 += usize::from(o > 0 && alarm.get(o - 1).copied().unwrap_or(false));
+                    }
                 }
             }
         }
-        RuleRow::new(t.unwrap_or(f64::NAN), c, leads)
+        RuleRow::new(t.unwrap_or(f64::NAN), c, leads, fresh)
     };
     let rules = (0..RULES.len())
         .map(|r| RuleReport {
