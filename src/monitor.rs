@@ -394,6 +394,47 @@ impl Monitor {
         temperature: f32,
         cof: f32,
     ) -> Result<StrokeReport, StrokeError> {
+        self.update_with_inputs(stroke, temperature, cof, &[])
+    }
+
+    /// [`update`](Self::update) for a stroke with per-stroke kernel inputs `inputs` (the precursor
+    /// kernel's standardised stroke features, in its feature order): the risk's first stroke ahead
+    /// is taken with them ([`RiskTable::risk_at_stroke`]), the later strokes at the clean
+    /// baseline; everything else (hazard, excess, alarms) is as in [`update`](Self::update). An
+    /// empty `inputs` is exactly [`update`](Self::update), and a kernel without per-stroke inputs
+    /// ignores them. Inputs shorter than the kernel's feature count count the missing ones as 0
+    /// (the baseline); non-finite inputs give a non-finite risk, reported as a fault.
+    ///
+    /// ```
+    /// # #[cfg(feature = "std")] {
+    /// use galling::family::{AnyModel, ModelParams};
+    /// use galling::monitor::{Monitor, Package};
+    /// use galling::risk::{RiskTable, TableSpec};
+    /// use galling::signals::SignalSettings;
+    /// use galling::V8Params;
+    /// let p = ModelParams::precursor(V8Params::PUBLISHED_FIT, [1.0, 0.0]);
+    /// let table = RiskTable::build(&AnyModel::new(&p.map(f64::from))?, &TableSpec::new(160.0, 170.0));
+    /// let package = Package::new(p, SignalSettings::default(), table)?;
+    /// let mut monitors = [(); 3].map(|_| Monitor::new(package.clone()));
+    /// let [a, b, c] = &mut monitors;
+    /// let (a, b, c) = (a.as_mut().unwrap(), b.as_mut().unwrap(), c.as_mut().unwrap());
+    /// let plain = a.update(0, 167.5, 0.2)?;
+    /// assert_eq!(b.update_with_inputs(0, 167.5, 0.2, &[])?, plain);
+    /// // A breakaway peak two spreads above the clean reference raises the risk.
+    /// assert!(c.update_with_inputs(0, 167.5, 0.2, &[2.0, 0.0])?.risk > plain.risk);
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`StrokeError`] for invalid input; the monitor is then unchanged.
+    pub fn update_with_inputs(
+        &mut self,
+        stroke: u32,
+        temperature: f32,
+        cof: f32,
+        inputs: &[f32],
+    ) -> Result<StrokeReport, StrokeError> {
         self.check(stroke, temperature, cof)?;
         let table = &self.package.table;
         let settings = &self.package.settings;
@@ -418,7 +459,11 @@ impl Monitor {
         } else {
             cof
         };
-        let risk = table.risk(land, model_temperature, start);
+        let risk = if inputs.is_empty() {
+            table.risk(land, model_temperature, start)
+        } else {
+            table.risk_at_stroke(land, inputs, model_temperature, start)
+        };
         let excess = excess(risk, hazard.risk);
         let hot_die = HotDie {
             active: hazard.risk > settings.hot_die_target

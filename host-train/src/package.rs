@@ -17,7 +17,7 @@
 use crate::dataset::Dataset;
 use crate::params_file::to_f32;
 use galling::ParamError;
-use galling::family::{AnyModel, ModelParams};
+use galling::family::{AnyModel, ModelParams, N_PRECURSOR_FEATURES};
 use galling::monitor::{Monitor, Package, PackageError};
 use galling::risk::{RiskTable, TableSpec};
 use galling::signals::{SignalSettings, SignalState};
@@ -125,12 +125,42 @@ pub struct StrokeInput {
 /// # Panics
 /// If the monitor rejects a stroke (the data loader only yields COFs in the monitor's bounds).
 pub fn reports(package: &Package, temperature: f64, cof: &[f64]) -> Vec<galling::StrokeReport> {
+    reports_with_inputs(package, temperature, cof, &[])
+}
+
+/// [`reports`] with each stroke's kernel inputs (`inputs[i]` for stroke `i`, the standardised
+/// stroke features of [`crate::precursor::stroke_inputs`]; a stroke past the end of `inputs`, e.g.
+/// every stroke when it is empty, is replayed without, as [`reports`] does).
+///
+/// ```
+/// use galling::family::{AnyModel, ModelParams};
+/// use galling::V8Params;
+/// let p = ModelParams::precursor(V8Params::PUBLISHED_FIT, [1.0, 0.0]);
+/// let table = galling::risk::RiskTable::build(&AnyModel::new(&p.map(f64::from)).unwrap(),
+///     &galling::risk::TableSpec::new(160.0, 170.0));
+/// let package = galling::monitor::Package::new(p, galling::signals::SignalSettings::default(), table).unwrap();
+/// let cof = [0.2, 0.21];
+/// let plain = host_train::package::reports(&package, 167.5, &cof);
+/// let with = host_train::package::reports_with_inputs(&package, 167.5, &cof, &[[2.0, 0.0]]);
+/// assert!(with[0].risk > plain[0].risk);
+/// assert_eq!(with[1], plain[1]);
+/// ```
+///
+/// # Panics
+/// As [`reports`].
+pub fn reports_with_inputs(
+    package: &Package,
+    temperature: f64,
+    cof: &[f64],
+    inputs: &[[f32; N_PRECURSOR_FEATURES]],
+) -> Vec<galling::StrokeReport> {
     let mut monitor = Monitor::new(package.clone()).expect("a validated package builds a monitor");
     cof.iter()
         .enumerate()
         .map(|(i, &c)| {
+            let z = inputs.get(i).map_or(&[][..], |z| &z[..]);
             monitor
-                .update(i as u32, temperature as f32, c as f32)
+                .update_with_inputs(i as u32, temperature as f32, c as f32, z)
                 .unwrap_or_else(|e| panic!("stroke {i} (COF {c}) rejected: {e}"))
         })
         .collect()
@@ -325,11 +355,28 @@ pub fn calibrate(
     segments: &[(f64, &[f64])],
     target: &CalibrationTarget,
 ) -> Result<(Package, Calibration), PackageBuildError> {
+    calibrate_with_inputs(package, segments, &[], target)
+}
+
+/// [`calibrate`] with the kernel inputs of each segment's strokes (`inputs[k]` for
+/// `segments[k]`, as [`reports_with_inputs`] takes them; a segment past the end of `inputs` is
+/// replayed without): the onset warning of a variant with stroke features is calibrated on the
+/// risks its monitor computes with them.
+///
+/// # Errors
+/// As [`calibrate`].
+pub fn calibrate_with_inputs(
+    package: &Package,
+    segments: &[(f64, &[f64])],
+    inputs: &[&[[f32; N_PRECURSOR_FEATURES]]],
+    target: &CalibrationTarget,
+) -> Result<(Package, Calibration), PackageBuildError> {
     let threshold = package.table().threshold();
     let inputs: Vec<Vec<StrokeInput>> = segments
         .iter()
-        .map(|(t, cof)| {
-            reports(package, *t, cof)
+        .enumerate()
+        .map(|(k, (t, cof))| {
+            reports_with_inputs(package, *t, cof, inputs.get(k).copied().unwrap_or(&[]))
                 .iter()
                 .zip(cof.iter())
                 .map(|(r, &c)| StrokeInput {

@@ -194,6 +194,32 @@ impl FeatureScaling {
     }
 }
 
+/// The monitor's kernel inputs for every stroke of `series` (`f32`, as the monitor takes them):
+/// its standardised features under `scaling`, or an empty list (every stroke at the clean
+/// baseline) when there are no settings (a variant without stroke features) or the series has no
+/// features.
+///
+/// ```
+/// use host_train::dataset::Series;
+/// use host_train::precursor::{FeatureScaling, stroke_inputs};
+/// let s = Series { label: "25".into(), recorded_temperature: 25.0, temperature: 160.0,
+///     cof: vec![0.2, 0.2], features: None };
+/// assert!(stroke_inputs(None, &s).is_empty());
+/// let scaling = FeatureScaling { reference: [0.3, 0.1], scale: [0.05, 0.2] };
+/// assert!(stroke_inputs(Some(&scaling), &s).is_empty());
+/// ```
+pub fn stroke_inputs(
+    scaling: Option<&FeatureScaling>,
+    series: &Series,
+) -> Vec<[f32; N_PRECURSOR_FEATURES]> {
+    scaling.map_or_else(Vec::new, |s| {
+        s.inputs(series)
+            .into_iter()
+            .map(|z| z.map(|v| v as f32))
+            .collect()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

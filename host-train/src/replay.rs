@@ -122,13 +122,27 @@ impl ReplayRow {
 /// [`ReplayError::Stroke`] for a stroke the monitor rejects (naming the series, stroke index and
 /// value).
 pub fn replay_series(package: &Package, series: &Series) -> Result<Vec<ReplayRow>, ReplayError> {
+    replay_series_with_inputs(package, series, &[])
+}
+
+/// [`replay_series`] with each stroke's kernel inputs (`inputs[i]` for stroke `i`, as
+/// [`crate::package::reports_with_inputs`] takes them; strokes past the end are replayed without).
+///
+/// # Errors
+/// As [`replay_series`].
+pub fn replay_series_with_inputs(
+    package: &Package,
+    series: &Series,
+    inputs: &[[f32; galling::family::N_PRECURSOR_FEATURES]],
+) -> Result<Vec<ReplayRow>, ReplayError> {
     let mut monitor = Monitor::new(package.clone())?;
     let temperature = series.temperature as f32;
     let mut rows = Vec::with_capacity(series.cof.len());
     for (i, &cof) in series.cof.iter().enumerate() {
         // The counter wraps as a press's does (the monitor accepts the wrap).
+        let z = inputs.get(i).map_or(&[][..], |z| &z[..]);
         let report = monitor
-            .update(i as u32, temperature, cof as f32)
+            .update_with_inputs(i as u32, temperature, cof as f32, z)
             .map_err(|source| ReplayError::Stroke {
                 series: series.label.clone(),
                 stroke: i,

@@ -1,5 +1,5 @@
 //! V8-P on the host (issue 16 parts 2 and 7): the fit recovers a known escape coefficient from a
-//! simulated press (synthetic truth), and the blob refuses the variant.
+//! simulated press (synthetic truth), the blob refuses the variant, and validate scores it out of fold.
 
 use galling::family::{AnyModel, ModelId, ModelParams};
 use galling::rand_core::SeedableRng;
@@ -148,18 +148,64 @@ fn the_blob_refuses_v8_precursor() {
 }
 
 #[test]
-fn validate_refuses_v8_precursor_until_the_monitor_passes_features() {
-    let config = host_train::validation::ValidateConfig {
-        fit: FitOptions {
-            model: ModelId::V8Precursor,
-            ..FitOptions::default()
-        },
-        ..Default::default()
+fn validate_scores_v8_precursor_out_of_fold_with_the_stroke_features() {
+    let Some(dir) = shared_path("galling-data") else {
+        return;
     };
-    let e = host_train::validation::validate(&simulated_press(5), &config, &|_, _, _| {})
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("validate cannot score v8-precursor yet"), "{e}");
+    let out = tempfile::tempdir().unwrap();
+    // Quick settings for the test profile: 3 folds, short fits, few resamples.
+    run_ok(&[
+        "validate",
+        "--model",
+        "v8-precursor",
+        "--data",
+        s(&dir),
+        "--out",
+        s(out.path()),
+        "--folds",
+        "3",
+        "--bootstrap",
+        "40",
+        "--starts",
+        "1",
+        "--fit-iterations",
+        "10",
+        "--mc-trajectories",
+        "64",
+        "--quiet",
+    ]);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("validation.json")).unwrap())
+            .unwrap();
+    let fit = json["settings"]["fit"].as_str().unwrap();
+    assert!(fit.starts_with("model V8-P (17 parameters)"), "{fit}");
+    let cv = &json["schemes"][0];
+    // Every fold saw the features: at z = 0 for every stroke the likelihood is flat in the
+    // coefficients, which would stay at their start 0.
+    for split in cv["splits"].as_array().unwrap() {
+        let beta = split["params"]["beta_breakaway_peak"].as_f64().unwrap();
+        assert!(beta.is_finite() && beta != 0.0, "{}: {beta}", split["name"]);
+    }
+    let rules = cv["operator"]["rules"].as_array().unwrap();
+    let warning = rules
+        .iter()
+        .find(|r| r["name"] == "onset warning (model)")
+        .expect("the onset warning row");
+    let total = &warning["total"];
+    assert_eq!(total["counts"]["onsets"], 24, "{total}");
+    assert!(total["raised_per_100"].as_f64().unwrap().is_finite());
+    // The single-feature thresholds are tuned on the same strokes' features.
+    for name in host_train::validation::operator::FEATURE_RULES {
+        let row = rules
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} row"));
+        assert_eq!(row["total"]["counts"]["onsets"], 24, "{name}");
+        assert_eq!(row["levels"].as_array().unwrap().len(), 3, "{name}");
+    }
+    let md = std::fs::read_to_string(out.path().join("validation.md")).unwrap();
+    assert!(md.contains("| onset warning (model) | all |"), "{md}");
+    assert!(md.contains("| breakaway_peak threshold | all |"), "{md}");
 }
 
 #[test]

@@ -442,8 +442,9 @@ fn validate_on_real_data_writes_finite_numbers() {
         let rules = op["rules"].as_array().unwrap();
         assert_eq!(
             rules.len(),
-            9,
-            "the onset warning, three charts and the curve envelope, tuned two ways"
+            13,
+            "the onset warning, three charts and the curve envelope, tuned two ways, and the \
+             four single-feature thresholds (the real data has strokes/)"
         );
         assert!(rules[0]["total"]["counts"]["onsets"].as_u64().unwrap() > 0);
         // The curve envelope (issue 16): both rows, one setting per split, and the budget kept on
@@ -454,6 +455,21 @@ fn validate_on_real_data_writes_finite_numbers() {
             budget["clean_share"].as_f64().unwrap(),
         );
         let splits = scheme["splits"].as_array().unwrap().len();
+        // The single-feature thresholds: one level per split, the budget kept on each split's
+        // training strokes.
+        for (r, name) in host_train::validation::operator::FEATURE_RULES
+            .iter()
+            .enumerate()
+        {
+            let rule = &rules[9 + r];
+            assert_eq!(rule["name"], *name);
+            assert_eq!(rule["levels"].as_array().unwrap().len(), splits);
+            for t in rule["training"].as_array().unwrap() {
+                let raised = finite(&t["raised_per_100_clean"], "feature training raises");
+                let worst = finite(&t["worst_clean_share"], "feature training share");
+                assert!(raised <= per_100 && worst <= share, "{name}: {t}");
+            }
+        }
         for (r, name) in [(7, "curve envelope"), (8, "curve envelope, same rate")] {
             let rule = &rules[r];
             assert_eq!(rule["name"], name);

@@ -47,9 +47,9 @@ pub struct ValidateArgs {
     /// Reliability bins.
     #[arg(long, default_value_t = 10)]
     pub bins: usize,
-    /// Model variant of the family to fit in every fold: v8, v8-13, v9 or v7
-    /// (`--objective event` is V8 only; v8-precursor is refused until the monitor the held-out
-    /// strokes are replayed through passes stroke features).
+    /// Model variant of the family to fit in every fold: v8, v8-13, v9, v7
+    /// or v8-precursor (its monitor takes each stroke's features, standardised by each fold's
+    /// settings from its training strokes; `--objective event` is V8 only).
     #[arg(long, value_parser = super::parse_model, default_value = "v8")]
     pub model: galling::family::ModelId,
     /// Screened starts of each fit (default: the fitting engine's).
@@ -95,8 +95,15 @@ pub enum ObjectiveKind {
 /// Unreadable data, bad settings, a failed fit, or an output that cannot be written.
 pub fn run(a: &ValidateArgs, quiet: bool) -> Result<()> {
     let map = TemperatureMap::parse(&a.map)?;
-    let (data, report) = Dataset::load_reported(&a.data, &map)?;
+    let (mut data, report) = Dataset::load_reported(&a.data, &map)?;
     super::show_load_report(&report, quiet);
+    if a.data.is_dir() {
+        // Each stroke's features (from each `<T>/strokes/` folder; a series without one has
+        // none): V8-P's monitor sees them, standardised in every fold by the settings its fit
+        // fixes from the training strokes, and the single-feature threshold baselines watch them.
+        // Variants without stroke features ignore them.
+        data.attach_stroke_features(&a.data, galling::features::FeatureSettings::DEFAULT)?;
+    }
     if a.folds < 2 {
         bail!("--folds must be at least 2");
     }

@@ -41,7 +41,7 @@ pub mod report;
 use crate::dataset::{Dataset, Series};
 use crate::fit::{FitOptions, fit, log_likelihood};
 use crate::package::CalibrationTarget;
-use crate::replay::{ReplayRow, replay_series};
+use crate::replay::{ReplayRow, replay_series_with_inputs};
 use folds::{Piece, Split, blocked_folds, subset, temporal_split};
 use galling::Package;
 use galling::family::{AnyModel, ModelId, ModelParams};
@@ -438,6 +438,17 @@ fn piece_series(data: &Dataset, piece: &Piece) -> Series {
     }
 }
 
+/// The kernel inputs of a stretch's strokes (empty when its series has none).
+fn piece_inputs<'a>(
+    inputs: &'a [Vec<[f32; galling::family::N_PRECURSOR_FEATURES]>],
+    piece: &Piece,
+) -> &'a [[f32; galling::family::N_PRECURSOR_FEATURES]] {
+    inputs
+        .get(piece.series)
+        .and_then(|z| z.get(piece.strokes.clone()))
+        .unwrap_or(&[])
+}
+
 /// What a split hands to the pooling.
 struct SplitOutcome {
     report: SplitReport,
@@ -447,6 +458,9 @@ struct SplitOutcome {
     censored: Vec<((u16, Subset), usize)>,
     /// The split's package at the alarm horizon, calibrated on its training stretches.
     package: Package,
+    /// The monitor's kernel inputs of every stroke of every series under the split's feature
+    /// settings (per series; empty for a variant without stroke features or a series without).
+    inputs: Vec<Vec<[f32; galling::family::N_PRECURSOR_FEATURES]>>,
 }
 
 /// One stroke of a stretch with its risk and event.
@@ -464,13 +478,14 @@ fn label_pieces(
     data: &Dataset,
     pieces: &[Piece],
     package: &Package,
+    inputs: &[Vec<[f32; galling::family::N_PRECURSOR_FEATURES]>],
     config: &ValidateConfig,
     horizon: u16,
 ) -> Result<Vec<Labelled>, ValidateError> {
     let mut out = Vec::new();
     for piece in pieces {
         let s = piece_series(data, piece);
-        let rows = replay_series(package, &s)?;
+        let rows = replay_series_with_inputs(package, &s, piece_inputs(inputs, piece))?;
         let labels = event_labels(&s.cof, config.threshold, usize::from(horizon));
         for (i, (row, event)) in rows.iter().zip(labels).enumerate() {
             out.push(Labelled {
@@ -599,6 +614,13 @@ fn run_split(
         }
     };
     let model64 = AnyModel::new(&params)?;
+    // V8-P's monitor takes each stroke's features, standardised by the settings its fit fixed from
+    // the training strokes (none for a variant without stroke features: every stroke at z = 0).
+    let inputs: Vec<Vec<[f32; galling::family::N_PRECURSOR_FEATURES]>> = data
+        .series
+        .iter()
+        .map(|s| crate::precursor::stroke_inputs(fitted.feature_scaling.as_ref(), s))
+        .collect();
     let package_for = |k: u16| -> Result<Package, ValidateError> {
         let table = crate::package::table(&params, &train_data, config.threshold as f32, k)?;
         Ok(Package::new(
@@ -612,8 +634,8 @@ fn run_split(
     let mut cof_levels = Vec::new();
     for &k in &config.horizons {
         let package = package_for(k)?;
-        let train = label_pieces(data, &split.train, &package, config, k)?;
-        let test = label_pieces(data, &split.test, &package, config, k)?;
+        let train = label_pieces(data, &split.train, &package, &inputs, config, k)?;
+        let test = label_pieces(data, &split.test, &package, &inputs, config, k)?;
         let settings = ForecastSettings::new(config.threshold, k)?;
         let batches = config.mc_trajectories.div_ceil(MC_BATCH).max(1);
         let mut mc: Vec<MonteCarloForecaster<f64, MC_BATCH>> = (0..batches)
@@ -684,9 +706,15 @@ fn run_split(
             (s.temperature, &s.cof[p.strokes.clone()])
         })
         .collect();
-    let (package, _) = crate::package::calibrate(
+    let segment_inputs: Vec<&[[f32; galling::family::N_PRECURSOR_FEATURES]]> = split
+        .train
+        .iter()
+        .map(|p| piece_inputs(&inputs, p))
+        .collect();
+    let (package, _) = crate::package::calibrate_with_inputs(
         &package_for(config.alarm_horizon)?,
         &segments,
+        &segment_inputs,
         &config.budget,
     )?;
     let report = SplitReport {
@@ -712,6 +740,7 @@ fn run_split(
         scored,
         censored,
         package,
+        inputs,
     })
 }
 
@@ -899,6 +928,7 @@ fn run_scheme(
         .map(|(split, o)| operator::SplitPackage {
             split,
             package: o.package.clone(),
+            inputs: &o.inputs,
         })
         .collect();
     let (op, timeline) =
@@ -954,15 +984,6 @@ fn check(config: &ValidateConfig) -> Result<(), ValidateError> {
     }
     if config.cof_alarm_levels.is_empty() {
         return bad("the COF alarm needs at least one candidate level");
-    }
-    if crate::precursor::uses_features(config.fit.model) {
-        // Its held-out strokes are replayed through the core monitor, which does not pass stroke
-        // features to the kernel yet: it would score the variant at z = 0 (V8 with V8-P's
-        // parameters) and report those rows as V8-P's.
-        return Err(ValidateError::Setting(format!(
-            "validate cannot score {} yet: the monitor it replays through does not pass stroke              features to the kernel (train, evaluate and analyze fit and score it)",
-            config.fit.model.key()
-        )));
     }
     if config.event.is_some() && config.fit.model != ModelId::V8 {
         return Err(ValidateError::Setting(format!(

@@ -46,6 +46,66 @@ use galling::Package;
 use galling::signals::{SignalSettings, SignalState};
 use serde::Serialize;
 
+/// The single-stroke-feature threshold baselines (issue 16 part 3), in
+/// [`crate::dataset::FEATURE_COLUMNS`] order: a warning stands on every stroke whose feature
+/// reaches the level, tuned per split on its training strokes to the same budget as the COF
+/// threshold ([`tune_feature_threshold`]). Reported only when the series carry stroke features.
+pub const FEATURE_RULES: [&str; 4] = [
+    "std threshold",
+    "breakaway_peak threshold",
+    "run_in_high_share threshold",
+    "exit_peak threshold",
+];
+
+/// The alarm flags of a threshold at `level` on one feature's values `values` of a stretch of
+/// `strokes` strokes: a stroke warns when its value reaches the level; a stroke without a value
+/// (`values` shorter than the stretch, e.g. empty for a series without raw strokes) never warns.
+fn feature_trace(values: &[f64], strokes: usize, level: f64) -> Vec<bool> {
+    (0..strokes)
+        .map(|i| values.get(i).is_some_and(|&v| v >= level))
+        .collect()
+}
+
+/// Tunes a threshold on one stroke feature on training stretches `(cof, values)` (`values` the
+/// feature of each stroke; empty when the stretch has none) to the budget `target`, with the COF
+/// threshold's rule ([`choose_level`]: the most onsets warned ahead within the budget, then the
+/// fewest raises). The candidates are the distinct training values (to 0.001) and one above all
+/// of them (never warns). Returns the level and its training counts.
+///
+/// ```
+/// use host_train::package::CalibrationTarget;
+/// use host_train::validation::operator::tune_feature_threshold;
+/// // The feature jumps on the stroke before the onset (stroke 50); elsewhere it sits at 0.3.
+/// let cof: Vec<f64> = (0..60).map(|i| if i >= 50 { 0.8 } else { 0.2 }).collect();
+/// let peak: Vec<f64> = (0..60).map(|i| if i == 49 { 0.9 } else { 0.3 }).collect();
+/// let (level, counts) = tune_feature_threshold(&[(&cof, &peak)], 0.5, &CalibrationTarget::default());
+/// assert!(level > 0.3 && level <= 0.9);
+/// assert_eq!(counts.warned, 1);
+/// ```
+pub fn tune_feature_threshold(
+    stretches: &[(&[f64], &[f64])],
+    threshold: f64,
+    target: &CalibrationTarget,
+) -> (f64, AlarmCounts) {
+    let mut candidates: Vec<f64> = stretches
+        .iter()
+        .flat_map(|(_, v)| v.iter().copied())
+        .filter(|v| v.is_finite())
+        .map(|v| (v * 1000.0).round() / 1000.0)
+        .collect();
+    candidates.sort_by(f64::total_cmp);
+    candidates.dedup();
+    let top = candidates.last().copied().unwrap_or(0.0) + 1.0;
+    candidates.push(top);
+    let segments: Vec<(&[f64], Vec<bool>)> = stretches
+        .iter()
+        .map(|(cof, _)| (*cof, vec![true; cof.len()]))
+        .collect();
+    choose_level(&candidates, &segments, threshold, target, |level, k| {
+        feature_trace(stretches[k].1, stretches[k].0.len(), level)
+    })
+}
+
 /// Smoothing of the EWMA chart.
 pub const EWMA_LAMBDA: f64 = 0.3;
 /// Slack of the CUSUM chart above the clean median, COF.
@@ -123,10 +183,37 @@ pub struct RuleRow {
     pub precision: Option<f64>,
     /// Lead time of each onset warned ahead, strokes.
     pub lead_times: Vec<usize>,
+    /// *Fresh* onsets (the [`FRESH_CLEAN_STROKES`] strokes before the onset all clean, COF below
+    /// [`CLEAN_LIMIT`]), and how many of them were warned ahead.
+    pub fresh: (usize, usize),
+}
+
+/// Clean strokes before an onset that make it *fresh* (galling out of a clean run, not a relapse).
+pub const FRESH_CLEAN_STROKES: usize = 5;
+
+/// Whether the onset at `onset` of `cof` is fresh: at least [`FRESH_CLEAN_STROKES`] strokes before
+/// it, all clean.
+///
+/// ```
+/// use host_train::validation::operator::is_fresh;
+/// assert!(is_fresh(&[0.2, 0.2, 0.2, 0.2, 0.2, 0.8], 5));
+/// assert!(!is_fresh(&[0.2, 0.4, 0.2, 0.2, 0.2, 0.8], 5));
+/// assert!(!is_fresh(&[0.2, 0.2, 0.8], 2));
+/// ```
+pub fn is_fresh(cof: &[f64], onset: usize) -> bool {
+    onset >= FRESH_CLEAN_STROKES
+        && cof
+            .get(onset - FRESH_CLEAN_STROKES..onset)
+            .is_some_and(|before| before.iter().all(|&c| c < CLEAN_LIMIT))
 }
 
 impl RuleRow {
-    fn new(temperature: f64, counts: AlarmCounts, lead_times: Vec<usize>) -> Self {
+    fn new(
+        temperature: f64,
+        counts: AlarmCounts,
+        lead_times: Vec<usize>,
+        fresh: (usize, usize),
+    ) -> Self {
         Self {
             temperature,
             raised_per_100: counts.raised_per_100(),
@@ -134,6 +221,7 @@ impl RuleRow {
             precision: counts.precision(),
             counts,
             lead_times,
+            fresh,
         }
     }
 }
@@ -233,6 +321,10 @@ pub struct SplitPackage<'a> {
     pub split: &'a Split,
     /// Its calibrated package.
     pub package: Package,
+    /// The monitor's kernel inputs of every stroke of every series under the split's feature
+    /// settings (per series, as [`crate::package::reports_with_inputs`] takes them; empty lists
+    /// for a variant without stroke features).
+    pub inputs: &'a [Vec<[f32; galling::family::N_PRECURSOR_FEATURES]>],
 }
 
 fn owner_map(data: &Dataset, splits: &[SplitPackage<'_>]) -> Vec<Vec<Option<usize>>> {
@@ -294,6 +386,33 @@ fn training_figures(
     TrainingFigures::new(total, worst)
 }
 
+/// A split's training stretches: COF, scored flags, model temperature and kernel inputs.
+#[allow(clippy::type_complexity)]
+fn training_segments<'d, 'a>(
+    data: &'d Dataset,
+    sp: &SplitPackage<'a>,
+) -> Vec<(
+    &'d [f64],
+    Vec<bool>,
+    f64,
+    &'a [[f32; galling::family::N_PRECURSOR_FEATURES]],
+)> {
+    sp.split
+        .train
+        .iter()
+        .map(|p| {
+            let s = &data.series[p.series];
+            let cof = &s.cof[p.strokes.clone()];
+            let z = sp
+                .inputs
+                .get(p.series)
+                .and_then(|z| z.get(p.strokes.clone()))
+                .unwrap_or(&[]);
+            (cof, vec![true; cof.len()], s.temperature, z)
+        })
+        .collect()
+}
+
 /// The continuous out-of-fold replay of every series: the stitched report rows (for the figure)
 /// and the operator report. `curves` are the raw-stroke curves of the series for the curve
 /// envelope ([`SeriesCurves::none`] when there are none: the envelope never warns).
@@ -312,7 +431,15 @@ pub fn evaluate(
         .map(|sp| {
             data.series
                 .iter()
-                .map(|s| crate::package::reports(&sp.package, s.temperature, &s.cof))
+                .enumerate()
+                .map(|(si, s)| {
+                    crate::package::reports_with_inputs(
+                        &sp.package,
+                        s.temperature,
+                        &s.cof,
+                        sp.inputs.get(si).map_or(&[], Vec::as_slice),
+                    )
+                })
                 .collect()
         })
         .collect();
@@ -331,25 +458,14 @@ pub fn evaluate(
         })
         .collect();
     // Each split's training stretches, and the onset warning's raises on them.
-    let segments_of = |sp: &SplitPackage<'_>| -> Vec<(&[f64], Vec<bool>, f64)> {
-        sp.split
-            .train
-            .iter()
-            .map(|p| {
-                let s = &data.series[p.series];
-                let cof = &s.cof[p.strokes.clone()];
-                (cof, vec![true; cof.len()], s.temperature)
-            })
-            .collect()
-    };
     let model_raised: Vec<usize> = splits
         .iter()
         .map(|sp| {
-            segments_of(sp)
+            training_segments(data, sp)
                 .iter()
-                .map(|(cof, scored, t)| {
+                .map(|(cof, scored, t, z)| {
                     let inputs: Vec<crate::package::StrokeInput> =
-                        crate::package::reports(&sp.package, *t, cof)
+                        crate::package::reports_with_inputs(&sp.package, *t, cof, z)
                             .iter()
                             .zip(cof.iter())
                             .map(|(r, &c)| crate::package::StrokeInput {
@@ -370,9 +486,9 @@ pub fn evaluate(
     for (b, chart) in Chart::ALL.into_iter().enumerate() {
         let candidates = chart.candidates();
         for (j, sp) in splits.iter().enumerate() {
-            let segs = segments_of(sp);
+            let segs = training_segments(data, sp);
             let segments: Vec<(&[f64], Vec<bool>)> =
-                segs.iter().map(|(c, sc, _)| (*c, sc.clone())).collect();
+                segs.iter().map(|(c, sc, _, _)| (*c, sc.clone())).collect();
             let trace = |level: f64, k: usize| chart.trace(segments[k].0, level, clean_median[j]);
             let (level, _) = choose_level(&candidates, &segments, threshold, target, trace);
             baseline_levels[b][j] = level;
@@ -502,6 +618,71 @@ pub fn evaluate(
         timeline.push(rows);
     }
 
+    // The single-feature thresholds, when the series carry stroke features: per split tuned on
+    // its training stretches to the budget; each stroke judged by the level of the split that
+    // held it out.
+    let feature_values: Vec<Vec<Vec<f64>>> = (0..FEATURE_RULES.len())
+        .map(|f| {
+            data.series
+                .iter()
+                .map(|s| {
+                    s.features
+                        .as_ref()
+                        .map_or_else(Vec::new, |v| v.iter().map(|x| x.values()[f]).collect())
+                })
+                .collect()
+        })
+        .collect();
+    let with_features = data.series.iter().any(|s| s.features.is_some());
+    let mut feature_levels: Vec<Vec<f64>> = Vec::new();
+    let mut feature_training: Vec<Vec<TrainingFigures>> = Vec::new();
+    if with_features {
+        for values in &feature_values {
+            let mut levels = Vec::with_capacity(splits.len());
+            let mut training = Vec::with_capacity(splits.len());
+            for sp in splits {
+                let stretches: Vec<(&[f64], &[f64])> = sp
+                    .split
+                    .train
+                    .iter()
+                    .map(|p| {
+                        (
+                            &data.series[p.series].cof[p.strokes.clone()],
+                            values[p.series].get(p.strokes.clone()).unwrap_or(&[]),
+                        )
+                    })
+                    .collect();
+                let (level, _) = tune_feature_threshold(&stretches, threshold, target);
+                let segments: Vec<(&[f64], Vec<bool>)> = stretches
+                    .iter()
+                    .map(|(cof, _)| (*cof, vec![true; cof.len()]))
+                    .collect();
+                let traces: Vec<Vec<bool>> = stretches
+                    .iter()
+                    .map(|(cof, v)| feature_trace(v, cof.len(), level))
+                    .collect();
+                training.push(training_figures(&segments, &traces, threshold));
+                levels.push(level);
+            }
+            traces.push(
+                data.series
+                    .iter()
+                    .enumerate()
+                    .map(|(si, s)| {
+                        (0..s.cof.len())
+                            .map(|i| {
+                                let j = owner[si][i].unwrap_or(0);
+                                values[si].get(i).is_some_and(|&v| v >= levels[j])
+                            })
+                            .collect()
+                    })
+                    .collect(),
+            );
+            feature_levels.push(levels);
+            feature_training.push(training);
+        }
+    }
+
     // Temperatures in data order.
     let mut temperatures: Vec<f64> = data.series.iter().map(|s| s.recorded_temperature).collect();
     temperatures.sort_by(f64::total_cmp);
@@ -516,6 +697,7 @@ pub fn evaluate(
     let rule_row = |r: usize, t: Option<f64>| {
         let mut c = AlarmCounts::default();
         let mut leads = Vec::new();
+        let mut fresh = (0, 0);
         for (si, s) in data.series.iter().enumerate() {
             if !in_temp(si, t) {
                 continue;
@@ -525,10 +707,14 @@ pub fn evaluate(
             for o in onsets(&s.cof, threshold) {
                 if scored[si][o] {
                     leads.extend(lead_time(alarm, o));
+                    if is_fresh(&s.cof, o) {
+                        fresh.0 += 1;
+                        fresh.1 += usize::from(o > 0 && alarm.get(o - 1).copied().unwrap_or(false));
+                    }
                 }
             }
         }
-        RuleRow::new(t.unwrap_or(f64::NAN), c, leads)
+        RuleRow::new(t.unwrap_or(f64::NAN), c, leads, fresh)
     };
     let rules = (0..RULES.len())
         .map(|r| RuleReport {
@@ -564,7 +750,24 @@ pub fn evaluate(
             by_temperature: temperatures.iter().map(|&t| rule_row(r, Some(t))).collect(),
             total: rule_row(r, None),
         })
-        .collect();
+        .chain(
+            feature_levels
+                .iter()
+                .zip(&feature_training)
+                .enumerate()
+                .map(|(f, (levels, training))| RuleReport {
+                    name: FEATURE_RULES[f],
+                    levels: levels.clone(),
+                    band_widths: Vec::new(),
+                    training: training.clone(),
+                    by_temperature: temperatures
+                        .iter()
+                        .map(|&t| rule_row(RULES.len() + f, Some(t)))
+                        .collect(),
+                    total: rule_row(RULES.len() + f, None),
+                }),
+        )
+        .collect::<Vec<_>>();
 
     let detection_row = |t: Option<f64>| {
         let (mut strokes, mut clean, mut n_onsets, mut false_det, mut hot_n, mut base) =
@@ -710,5 +913,38 @@ mod tests {
             vec![false, false, true, false]
         );
         assert_eq!(grid(0.2, 0.6, 0.01).len(), 41);
+    }
+
+    #[test]
+    fn a_feature_threshold_is_tuned_to_the_budget_on_the_training_strokes() {
+        let target = CalibrationTarget::default();
+        // 100 clean strokes, then an onset at 100. The feature is 0.3 on clean strokes except
+        // every 10th, where it spikes to 0.8 (10 clean spikes: over the budget of 4 per 100);
+        // the stroke before the onset reads 0.6.
+        let cof: Vec<f64> = (0..110).map(|i| if i >= 100 { 0.8 } else { 0.2 }).collect();
+        let values: Vec<f64> = (0..110)
+            .map(|i| match i {
+                99 => 0.6,
+                i if i % 10 == 5 => 0.8,
+                _ => 0.3,
+            })
+            .collect();
+        let (level, counts) = tune_feature_threshold(&[(&cof, &values)], 0.5, &target);
+        // 0.8 would warn every spike and not the onset; 0.6 warns the onset and every spike
+        // (over the budget); so no level within the budget warns ahead, and the fewest raises
+        // win: above every training value.
+        assert!(level > 0.8, "{level}");
+        assert_eq!(counts.warned, 0);
+        // Without the spikes, 0.6 warns the onset ahead within the budget.
+        let calm: Vec<f64> = values
+            .iter()
+            .map(|&v| if v == 0.8 { 0.3 } else { v })
+            .collect();
+        let (level, counts) = tune_feature_threshold(&[(&cof, &calm)], 0.5, &target);
+        assert!(level > 0.3 && level <= 0.6, "{level}");
+        assert_eq!(counts.warned, 1);
+        // A stretch without features never warns, whatever the level.
+        assert!(!feature_trace(&[], 5, 0.0).contains(&true));
+        assert_eq!(feature_trace(&[0.1, 0.5], 3, 0.5), vec![false, true, false]);
     }
 }

@@ -446,6 +446,17 @@ fn operator_tables(scheme: &SchemeReport, r: &ValidationReport, s: &mut String) 
     }
     let _ = writeln!(
         s,
+        "\nFresh onsets (the {} strokes before all clean) warned >= 1 stroke ahead, all \
+         temperatures: {}.",
+        super::operator::FRESH_CLEAN_STROKES,
+        op.rules
+            .iter()
+            .map(|r| format!("{} {} of {}", r.name, r.total.fresh.1, r.total.fresh.0))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    let _ = writeln!(
+        s,
         "\nCurve envelope: per temperature and split, each clean training stroke's friction ratio \
          (force_y / force_z, clamped to [0, 2]) resampled onto {} bins of {} mm of sliding distance \
          from {} mm (the dwell before it left out; samples with a normal force below {} N left \
