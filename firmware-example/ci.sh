@@ -101,6 +101,7 @@ if run_audits; then
     cargo clippy -p galling-firmware-support --features c-abort --target "$host" -- -D warnings
     cargo clippy --all-targets -- -D warnings
     cargo clippy --all-targets --features footprint-baseline -- -D warnings
+    cargo clippy --all-targets --no-default-features --features qemu,embed-blob -- -D warnings
     cargo clippy --all-targets --no-default-features --features stm32f407,embed-blob \
         -- -D warnings
     cargo build --release --no-default-features --features stm32f407,embed-blob
@@ -123,6 +124,13 @@ if run_tests; then
     step "example program: refuses a corrupted blob and erased flash"
     GALLING_BLOB=blob/corrupt_crc.glng expect_refusal "a corrupted blob"
     expect_refusal "no blob" --no-default-features --features qemu
+
+    step "example program built for the V8 family only: refuses the V7 blob at its model id"
+    # without `all-kernels` the core has galling's `v8` kernel only: V7 is compiled out
+    GALLING_BLOB=blob/v7.glng expect_refusal "the V7 blob in a V8-only build" \
+        --no-default-features --features qemu,embed-blob
+    grep -q 'refused at byte 6: .*NotCompiled(V7)' "$log" ||
+        { echo "the V7 blob was not refused as a model compiled out"; exit 1; }
 fi
 
 if run_audits; then

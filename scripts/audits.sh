@@ -16,15 +16,24 @@ section "lints"
 cargo clippy --workspace --all-targets -- -D warnings
 # host-train's library without its CLI layer (clap, anyhow, indicatif belong to the binary only)
 cargo clippy -p host-train --lib --no-default-features -- -D warnings
-cargo clippy -p galling --lib --no-default-features --target thumbv7em-none-eabihf -- -D warnings
+# every kernel combination that makes sense (the workspace's lints above run with every kernel,
+# which host-train and the core's tests enable): each kernel alone, and each pair
+for kernels in v8 v7 precursor v8,v7 v7,precursor; do
+    cargo clippy -p galling --lib --no-default-features --features "$kernels" \
+        --target thumbv7em-none-eabihf -- -D warnings
+done
 
 section "docs"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 
-section "no_std builds (Cortex-M4F, Cortex-M0, with defmt)"
-cargo build -p galling --lib --no-default-features --target thumbv7em-none-eabihf --quiet
-cargo build -p galling --lib --no-default-features --target thumbv6m-none-eabi --quiet
-cargo build -p galling --lib --no-default-features --features defmt --target thumbv7em-none-eabihf --quiet
+section "no_std builds (Cortex-M4F, Cortex-M0, with defmt; V8 family only, V7 only, every kernel)"
+for kernels in v8 v7 v8,v7,precursor; do
+    for target in thumbv7em-none-eabihf thumbv6m-none-eabi; do
+        cargo build -p galling --lib --no-default-features --features "$kernels" --target "$target" --quiet
+    done
+done
+cargo build -p galling --lib --no-default-features --features defmt,v8,v7,precursor \
+    --target thumbv7em-none-eabihf --quiet
 
 section "dependency policy: cargo deny check licenses bans sources"
 command -v cargo-deny >/dev/null || cargo install --locked cargo-deny

@@ -263,7 +263,7 @@ impl BlobError {
             Self::Truncated { found, .. } => *found,
             Self::Version1 | Self::BadMagic { .. } => 0,
             Self::UnsupportedVersion { .. } => 4,
-            Self::UnknownModel { .. } => 6,
+            Self::UnknownModel { .. } | Self::InvalidParams(_, ParamError::NotCompiled(_)) => 6,
             Self::ParamCount { .. } => 7,
             Self::LayoutMismatch { .. } => 8,
             Self::LengthMismatch { .. } => 12,
@@ -722,6 +722,10 @@ fn check_frame(bytes: &[u8]) -> Result<(&[u8], ModelId), BlobError> {
         });
     }
     let model = ModelId::from_u8(model).ok_or(BlobError::UnknownModel { found: model })?;
+    // a known model whose kernel this build does not have (a one-variant build): refused at its id
+    let model = model
+        .require_compiled()
+        .map_err(|e| BlobError::InvalidParams(model, e))?;
     if usize::from(count) != model.param_count() {
         return Err(BlobError::ParamCount {
             found: count,

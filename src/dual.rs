@@ -33,9 +33,9 @@ pub fn variables(params: &V8Params<f64>) -> V8Params<Dual15> {
 /// V7), so the dual-number width follows the variant.
 ///
 /// ```
-/// use galling::family::{AnyModel, ModelId, ModelParams};
+/// use galling::family::{AnyModel, ModelParams};
 /// use galling::{Kernel, Scalar, dual};
-/// let p = ModelParams::<f64>::start(ModelId::V9);
+/// let p = ModelParams::UPSTREAM_V9.map(f64::from);
 /// let x = dual::model_variables::<12>(&p).expect("V9 has 12 parameters");
 /// let lp = AnyModel::new(&x)?.landscape(Scalar::from_f64(165.0)).log_prob(Scalar::from_f64(0.2), Scalar::from_f64(0.01));
 /// assert_eq!(dual::gradient(&lp).len(), 12);

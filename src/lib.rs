@@ -70,7 +70,9 @@ pub mod risk;
 mod scalar;
 pub mod signals;
 
-pub use family::{Landscape, Model, ParamField, V8Params};
+#[cfg(feature = "v8")]
+pub use family::{Landscape, Model};
+pub use family::{ParamField, V8Params};
 pub use forecast::{GallingRisk, RiskForecaster};
 pub use kernel::{Kernel, KernelTask, Kernels, Mixture, TransitionScore};
 pub use monitor::{Monitor, Package, StrokeReport};

@@ -144,6 +144,9 @@ pub enum ParamError {
     },
     /// The operating box is not two finite, ordered intervals.
     InvalidBox,
+    /// The variant's kernel is not compiled into this build: its cargo feature
+    /// ([`ModelId::cargo_feature`]) is off (a build for one variant).
+    NotCompiled(ModelId),
 }
 
 impl core::error::Error for ParamError {}

@@ -167,6 +167,7 @@ pub(crate) fn clamp<S: Scalar>(x: S, lo: S, hi: S) -> S {
 
 /// The larger of `a` and `b` (`a` when they compare equal or unordered).
 #[inline(always)]
+#[cfg_attr(not(feature = "v8"), allow(dead_code))] // the double-well kernel's
 pub(crate) fn max<S: Scalar>(a: S, b: S) -> S {
     if b > a { b } else { a }
 }

@@ -9,6 +9,9 @@ use galling::rand_xoshiro::Xoshiro256PlusPlus;
 use galling::rand_xoshiro::rand_core::{Rng, SeedableRng};
 use galling::{Kernel, OperatingBox, ParamError, Quantity};
 
+mod family_common;
+use family_common::v8_13_fit;
+
 fn uniform(rng: &mut Xoshiro256PlusPlus) -> f64 {
     (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
 }
@@ -244,7 +247,7 @@ fn v9_errors_name_k_and_leave_out_the_held_parameters() {
 
 #[test]
 fn v8_13_errors_leave_out_the_tilt() {
-    let mut p = ModelParams::<f32>::start(ModelId::V8_13);
+    let mut p = v8_13_fit();
     let h0 = p.variant().index_of("h0").unwrap();
     p.values_mut()[h0] = 1e20;
     let err = p.validate().unwrap_err();
@@ -261,7 +264,7 @@ fn v8_13_errors_leave_out_the_tilt() {
     );
     assert_eq!(named(&err), ["h0", "alpha_h", "mu_L", "mu_H"], "{err}");
     // V8 itself names the tilt
-    let mut v8 = ModelParams::<f32>::start(ModelId::V8);
+    let mut v8 = ModelParams::PUBLISHED_V8;
     v8.values_mut()[2] = 1e20;
     assert_eq!(
         named(&v8.validate().unwrap_err()),

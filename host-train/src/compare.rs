@@ -513,7 +513,7 @@ mod tests {
             &data,
             &CompareConfig {
                 models: vec![ModelId::V7],
-                params: vec![ModelParams::start(ModelId::V9)],
+                params: vec![crate::fitting::start(ModelId::V9)],
                 ..base.clone()
             },
         )

@@ -7,6 +7,7 @@ pub mod dataset;
 pub mod demo;
 pub mod feature_eval;
 pub mod fit;
+pub mod fitting;
 pub mod package;
 pub mod params_file;
 pub mod plots;

@@ -17,7 +17,7 @@
 //! use galling::family::{ModelId, ModelParams};
 //! let dir = tempfile::tempdir()?;
 //! let path = dir.path().join("v9.json");
-//! let p = ModelParams::<f64>::start(ModelId::V9);
+//! let p = host_train::fitting::start::<f64>(ModelId::V9);
 //! std::fs::write(&path, host_train::params_file::to_json(&p, "a V9 start"))?;
 //! let (loaded, _) = host_train::params_file::load(&path)?;
 //! assert_eq!(loaded, p);
@@ -526,7 +526,7 @@ mod tests {
     fn every_variant_round_trips_as_json_and_as_blob() {
         let dir = tempfile::tempdir().unwrap();
         for model in ModelId::ALL {
-            let p = ModelParams::<f64>::start(model);
+            let p = crate::fitting::start::<f64>(model);
             let path = dir.path().join(format!("{}.json", model.key()));
             let text = to_json(&p, "start");
             assert!(
@@ -568,7 +568,7 @@ mod tests {
     fn unknown_missing_and_mistyped_names_are_named_with_their_line() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v9.json");
-        let mut start = ModelParams::<f64>::start(ModelId::V9);
+        let mut start = crate::fitting::start::<f64>(ModelId::V9);
         start.values_mut()[2] = 0.1; // k, written as `0.1`
         let good = to_json(&start, "x");
         // A V8 name in a V9 file.

@@ -426,7 +426,7 @@ fn a_start_of_another_variant_is_refused() {
         &data,
         &FitOptions {
             model: ModelId::V7,
-            start: Some(ModelParams::start(ModelId::V9)),
+            start: Some(host_train::fitting::start(ModelId::V9)),
             ..FitOptions::default()
         },
         &quiet,

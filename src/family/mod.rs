@@ -4,9 +4,19 @@
 //! and describes its parameters ([`KernelModel`]): the double-well kernel of V8 ([`Landscape`],
 //! `src/family/v8.rs`) and the linear kernel of V7 ([`V7Landscape`], `src/family/v7.rs`). A variant
 //! is a **parameter table** ([`Variant`]) over a kernel: its name, its parameters (name, whether the
-//! model uses `abs()`, the physical box of a fit, the typical size, the default start) and how they
-//! fill the kernel's parameters ([`Source`]). V8-13 and V9 are tables over the V8 kernel with some of
-//! its parameters held fixed.
+//! model uses `abs()`) and how they fill the kernel's parameters ([`Source`]). V8-13 and V9 are
+//! tables over the V8 kernel with some of its parameters held fixed. (A fit's box, scales and default
+//! start are host-only fitting data, kept by the trainer, host-train, by variant and name.)
+//!
+//! # One variant per build
+//!
+//! Each kernel is behind a cargo feature of the crate, named in its entry of the registration list:
+//! `v8` (the double-well kernel: V8, V8-13, V9; on by default), `v7` (the linear kernel: V7),
+//! `precursor` (V8-P; enables `v8`, whose kernel it builds on). A firmware links only the kernels it
+//! enables. [`ModelId`] keeps every id (they are the blob's bytes) and every table, but a model of a
+//! kernel compiled out is refused wherever a model is built, with [`ParamError::NotCompiled`] naming
+//! the feature to enable ([`ModelId::is_compiled`], [`ModelId::require_compiled`]); the blob decoder
+//! refuses it at the model id.
 //!
 //! [`ModelParams`] carries a variant's values (at most [`MAX_PARAMS`], no heap), [`AnyModel`] is
 //! the validated model of any variant and [`AnyKernel`] its kernel at one temperature. The monitor,
@@ -46,7 +56,7 @@
 //! ```
 //! use galling::family::{AnyModel, ModelId, ModelParams};
 //! use galling::Kernel;
-//! let v9 = ModelParams::<f64>::start(ModelId::V9);
+//! let v9 = ModelParams::UPSTREAM_V9.map(f64::from);
 //! assert_eq!(v9.len(), 12);
 //! let model = AnyModel::new(&v9)?;
 //! assert!(model.landscape(165.0).log_prob(0.2, 0.01).is_finite());
@@ -62,7 +72,7 @@ macro_rules! registration {
         $then! {
             /// The V8 double-well kernel ([`Landscape`](crate::Landscape)) over
             /// [`V8Params`](crate::V8Params).
-            DoubleWell(v8::Model, v8::Landscape) {
+            DoubleWell(v8::Model, v8::Landscape) feature "v8" {
                 /// V8, the double-well model (15 parameters).
                 V8 = 1 => v8::V8_TABLE,
                 /// V8-13: V8 with the tilt `g0 = g_T = 0` held fixed (13 parameters).
@@ -73,14 +83,14 @@ macro_rules! registration {
             }
             /// The V7 linear kernel ([`V7Landscape`](crate::family::V7Landscape)) over
             /// [`V7Params`](crate::family::V7Params).
-            Linear(v7::V7Model, v7::V7Landscape) {
+            Linear(v7::V7Model, v7::V7Landscape) feature "v7" {
                 /// V7: the 17-coefficient linear kernel.
                 V7 = 4 => v7::V7_TABLE,
             }
             /// The precursor kernel
             /// ([`PrecursorLandscape`](crate::family::PrecursorLandscape)): V8's double well with
             /// the escape scaled by the stroke's features.
-            Precursor(precursor::PrecursorModel, precursor::PrecursorLandscape) {
+            Precursor(precursor::PrecursorModel, precursor::PrecursorLandscape) feature "precursor" {
                 /// V8-P: V8 and one escape coefficient per stroke feature (17 parameters).
                 V8Precursor = 5 => precursor::V8_PRECURSOR_TABLE,
             }
@@ -97,12 +107,23 @@ pub mod v8;
 
 pub use crate::params::KernelModel;
 pub use precursor::{
-    N_PRECURSOR_FEATURES, PRECURSOR_FEATURES, PrecursorLandscape, PrecursorModel, PrecursorParams,
-    V8_PRECURSOR_TABLE,
+    N_PRECURSOR_FEATURES, PRECURSOR_FEATURES, PrecursorParams, V8_PRECURSOR_TABLE,
 };
+#[cfg(feature = "precursor")]
+pub use precursor::{PrecursorLandscape, PrecursorModel};
 pub use table::{Field, KernelKind, MAX_PARAMS, ModelId, ModelParams, Source, Variant};
-pub use v7::{V7_TABLE, V7Landscape, V7Model, V7Params};
-pub use v8::{Landscape, Model, ParamField, V8_13_TABLE, V8_TABLE, V8Params, V9_TABLE};
+pub use v7::{V7_TABLE, V7Params};
+#[cfg(feature = "v7")]
+pub use v7::{V7Landscape, V7Model};
+#[cfg(feature = "v8")]
+pub use v8::{Landscape, Model};
+pub use v8::{ParamField, V8_13_TABLE, V8_TABLE, V8Params, V9_TABLE};
+
+#[cfg(not(any(feature = "v8", feature = "v7", feature = "precursor")))]
+compile_error!(
+    "galling runs at least one kernel: enable its cargo feature `v8` (V8, V8-13, V9; the default), \
+     `v7` (V7) or `precursor` (V8-P)"
+);
 
 use crate::kernel::{Kernel, KernelTask, Kernels, Mixture, TransitionScore};
 use crate::params::{OperatingBox, ParamError, Quantity};
@@ -133,7 +154,7 @@ pub trait ParamCountTask {
 macro_rules! dispatch {
     ($(
         $(#[$kind_doc:meta])*
-        $kind:ident($($model:ident)::+, $($kernel:ident)::+) {
+        $kind:ident($($model:ident)::+, $($kernel:ident)::+) feature $feature:literal {
             $( $(#[$doc:meta])* $id:ident = $num:literal => $table:path, )+
         }
     )+) => {
@@ -155,17 +176,29 @@ macro_rules! dispatch {
         }
 
         impl KernelKind {
-            /// The table of the kernel's own parameters ([`KernelModel::TABLE`]).
+            /// The table of the kernel's own parameters ([`KernelModel::TABLE`]; of a kernel
+            /// compiled out, its first registered variant's table, which is the same table).
             pub const fn table(self) -> &'static Variant {
                 match self {
-                    $( Self::$kind => <$($model)::+<f32> as KernelModel<f32>>::TABLE, )+
+                    $(
+                        #[cfg(feature = $feature)]
+                        Self::$kind => <$($model)::+<f32> as KernelModel<f32>>::TABLE,
+                        #[cfg(not(feature = $feature))]
+                        Self::$kind => self.first_table(),
+                    )+
                 }
             }
 
-            /// [`KernelModel::QUANTITY_FIELDS`] of the kernel.
+            /// [`KernelModel::QUANTITY_FIELDS`] of the kernel (none for a kernel compiled out: its
+            /// validation never runs).
             const fn quantity_fields(self) -> &'static [(Quantity, &'static [&'static str])] {
                 match self {
-                    $( Self::$kind => <$($model)::+<f32> as KernelModel<f32>>::QUANTITY_FIELDS, )+
+                    $(
+                        #[cfg(feature = $feature)]
+                        Self::$kind => <$($model)::+<f32> as KernelModel<f32>>::QUANTITY_FIELDS,
+                        #[cfg(not(feature = $feature))]
+                        Self::$kind => &[],
+                    )+
                 }
             }
         }
@@ -182,26 +215,32 @@ macro_rules! dispatch {
         /// ```
         #[derive(Debug, Clone, Copy, PartialEq)]
         pub enum AnyModel<S = f32> {
-            $( $(#[$kind_doc])* $kind(ModelId, $($model)::+<S>), )+
+            $( $(#[$kind_doc])* #[cfg(feature = $feature)] $kind(ModelId, $($model)::+<S>), )+
         }
 
         impl<S: Scalar> AnyModel<S> {
-            /// Prepares the kernel of parameters already validated (over any box).
-            pub(crate) fn new_unchecked_box(params: &ModelParams<S>) -> Self {
+            /// Prepares the kernel of parameters already validated (over any box);
+            /// [`ParamError::NotCompiled`] for a variant whose kernel this build does not have.
+            pub(crate) fn new_unchecked_box(params: &ModelParams<S>) -> Result<Self, ParamError> {
                 match params.variant().kernel {
-                    $( KernelKind::$kind => Self::$kind(
-                        params.model(),
-                        <$($model)::+<S> as KernelModel<S>>::from_valid_params(
-                            &<$($model)::+<S> as KernelModel<S>>::params_from(|j| params.kernel_value(j)),
-                        ),
-                    ), )+
+                    $(
+                        #[cfg(feature = $feature)]
+                        KernelKind::$kind => Ok(Self::$kind(
+                            params.model(),
+                            <$($model)::+<S> as KernelModel<S>>::from_valid_params(
+                                &<$($model)::+<S> as KernelModel<S>>::params_from(|j| params.kernel_value(j)),
+                            ),
+                        )),
+                        #[cfg(not(feature = $feature))]
+                        KernelKind::$kind => Err(ParamError::NotCompiled(params.model())),
+                    )+
                 }
             }
 
             /// Which variant.
             pub fn model(&self) -> ModelId {
                 match self {
-                    $( Self::$kind(id, _) )|+ => *id,
+                    $( #[cfg(feature = $feature)] Self::$kind(id, _) => *id, )+
                 }
             }
 
@@ -209,7 +248,10 @@ macro_rules! dispatch {
             #[inline]
             pub fn landscape(&self, temperature: S) -> AnyKernel<S> {
                 match self {
-                    $( Self::$kind(_, m) => AnyKernel::$kind(Kernels::landscape(m, temperature)), )+
+                    $(
+                        #[cfg(feature = $feature)]
+                        Self::$kind(_, m) => AnyKernel::$kind(Kernels::landscape(m, temperature)),
+                    )+
                 }
             }
         }
@@ -217,7 +259,7 @@ macro_rules! dispatch {
         /// The kernel of any variant at one die temperature.
         #[derive(Debug, Clone, Copy, PartialEq)]
         pub enum AnyKernel<S = f32> {
-            $( $(#[$kind_doc])* $kind($($kernel)::+<S>), )+
+            $( $(#[$kind_doc])* #[cfg(feature = $feature)] $kind($($kernel)::+<S>), )+
         }
 
         /// Every method forwards to the variant's kernel (one match per call). The loops over many
@@ -227,49 +269,49 @@ macro_rules! dispatch {
             #[inline(always)]
             fn mixture(&self, mu: S) -> Mixture<S> {
                 match self {
-                    $( Self::$kind(k) => k.mixture(mu), )+
+                    $( #[cfg(feature = $feature)] Self::$kind(k) => k.mixture(mu), )+
                 }
             }
 
             #[inline(always)]
             fn initial_cof(&self) -> S {
                 match self {
-                    $( Self::$kind(k) => k.initial_cof(), )+
+                    $( #[cfg(feature = $feature)] Self::$kind(k) => k.initial_cof(), )+
                 }
             }
 
             #[inline(always)]
             fn score(&self, mu: S, delta: S) -> TransitionScore<S> {
                 match self {
-                    $( Self::$kind(k) => Kernel::score(k, mu, delta), )+
+                    $( #[cfg(feature = $feature)] Self::$kind(k) => Kernel::score(k, mu, delta), )+
                 }
             }
 
             #[inline(always)]
             fn mixture_at_stroke(&self, inputs: &[S], mu: S) -> Mixture<S> {
                 match self {
-                    $( Self::$kind(k) => k.mixture_at_stroke(inputs, mu), )+
+                    $( #[cfg(feature = $feature)] Self::$kind(k) => k.mixture_at_stroke(inputs, mu), )+
                 }
             }
 
             #[inline(always)]
             fn score_at_stroke(&self, inputs: &[S], mu: S, delta: S) -> TransitionScore<S> {
                 match self {
-                    $( Self::$kind(k) => k.score_at_stroke(inputs, mu, delta), )+
+                    $( #[cfg(feature = $feature)] Self::$kind(k) => k.score_at_stroke(inputs, mu, delta), )+
                 }
             }
 
             #[inline]
             fn log_prob(&self, mu: S, delta: S) -> S {
                 match self {
-                    $( Self::$kind(k) => k.log_prob(mu, delta), )+
+                    $( #[cfg(feature = $feature)] Self::$kind(k) => k.log_prob(mu, delta), )+
                 }
             }
 
             #[inline]
             fn jump_posterior(&self, mu: S, delta: S) -> S {
                 match self {
-                    $( Self::$kind(k) => k.jump_posterior(mu, delta), )+
+                    $( #[cfg(feature = $feature)] Self::$kind(k) => k.jump_posterior(mu, delta), )+
                 }
             }
 
@@ -279,14 +321,14 @@ macro_rules! dispatch {
                 Self: Sized,
             {
                 match self {
-                    $( Self::$kind(k) => k.step(mu, rng), )+
+                    $( #[cfg(feature = $feature)] Self::$kind(k) => k.step(mu, rng), )+
                 }
             }
 
             #[inline(always)]
             fn next_cof(&self, mu: S, u: S, z: S) -> S {
                 match self {
-                    $( Self::$kind(k) => k.next_cof(mu, u, z), )+
+                    $( #[cfg(feature = $feature)] Self::$kind(k) => k.next_cof(mu, u, z), )+
                 }
             }
 
@@ -296,7 +338,7 @@ macro_rules! dispatch {
                 Self: Sized,
             {
                 match self {
-                    $( Self::$kind(k) => task.run(k), )+
+                    $( #[cfg(feature = $feature)] Self::$kind(k) => task.run(k), )+
                 }
             }
         }
@@ -315,10 +357,15 @@ macro_rules! dispatch {
             /// parameters.
             fn validate_kernel(&self, bounds: &OperatingBox) -> Result<(), ParamError> {
                 match self.variant().kernel {
-                    $( KernelKind::$kind => <$($model)::+<S> as KernelModel<S>>::validate_params(
-                        &<$($model)::+<S> as KernelModel<S>>::params_from(|j| self.kernel_value(j)),
-                        bounds,
-                    ), )+
+                    $(
+                        #[cfg(feature = $feature)]
+                        KernelKind::$kind => <$($model)::+<S> as KernelModel<S>>::validate_params(
+                            &<$($model)::+<S> as KernelModel<S>>::params_from(|j| self.kernel_value(j)),
+                            bounds,
+                        ),
+                        #[cfg(not(feature = $feature))]
+                        KernelKind::$kind => Err(ParamError::NotCompiled(self.model)),
+                    )+
                 }
             }
         }
@@ -360,6 +407,70 @@ impl ModelId {
     pub const fn param_count(self) -> usize {
         self.variant().fields.len()
     }
+
+    /// Whether this build runs the variant: its kernel's cargo feature
+    /// ([`cargo_feature`](Self::cargo_feature)) is enabled. Every id stays known (ids are the
+    /// blob's bytes), but a model of a variant compiled out is refused wherever a model is built
+    /// ([`require_compiled`](Self::require_compiled)).
+    ///
+    /// ```
+    /// use galling::family::ModelId;
+    /// assert!(ModelId::V9.is_compiled()); // `v8` (V8, V8-13, V9) is a default feature
+    /// ```
+    pub const fn is_compiled(self) -> bool {
+        self.variant().kernel.is_compiled()
+    }
+
+    /// The cargo feature of the `galling` crate that compiles the variant's kernel in: `v8` (V8,
+    /// V8-13, V9; on by default), `v7` (V7), `precursor` (V8-P).
+    ///
+    /// ```
+    /// use galling::family::ModelId;
+    /// assert_eq!(ModelId::V8_13.cargo_feature(), "v8");
+    /// assert_eq!(ModelId::V8Precursor.cargo_feature(), "precursor");
+    /// ```
+    pub const fn cargo_feature(self) -> &'static str {
+        self.variant().kernel.cargo_feature()
+    }
+
+    /// The id itself when this build runs the variant, else [`ParamError::NotCompiled`] (whose
+    /// message names the cargo feature to enable): how a reader of stored parameters (the blob
+    /// decoder) refuses a model this build cannot run where it reads its id.
+    ///
+    /// ```
+    /// use galling::family::ModelId;
+    /// assert_eq!(ModelId::V8.require_compiled(), Ok(ModelId::V8));
+    /// ```
+    ///
+    /// # Errors
+    /// [`ParamError::NotCompiled`] when the variant's kernel is compiled out.
+    pub const fn require_compiled(self) -> Result<Self, ParamError> {
+        if self.is_compiled() {
+            Ok(self)
+        } else {
+            Err(ParamError::NotCompiled(self))
+        }
+    }
+}
+
+impl KernelKind {
+    /// The table of the kernel's first registered variant (the kernel's own table: a test checks
+    /// it keeps every parameter free).
+    #[cfg_attr(
+        all(feature = "v8", feature = "v7", feature = "precursor"),
+        allow(dead_code)
+    )]
+    const fn first_table(self) -> &'static Variant {
+        let mut i = 0;
+        while i < ModelId::ALL.len() {
+            let v = ModelId::ALL[i].variant();
+            if v.kernel as u8 == self as u8 {
+                return v;
+            }
+            i += 1;
+        }
+        ModelId::ALL[0].variant()
+    }
 }
 
 impl fmt::Display for ModelId {
@@ -399,9 +510,13 @@ impl<'de> serde::Deserialize<'de> for ModelId {
 
 impl<S: Scalar> AnyModel<S> {
     /// Validates `params` ([`ModelParams::validate`]) and prepares the kernel.
+    ///
+    /// # Errors
+    /// [`ParamError::NotCompiled`] for a variant whose kernel this build does not have, else the
+    /// first [`ParamError`] of the validation.
     pub fn new(params: &ModelParams<S>) -> Result<Self, ParamError> {
         params.validate()?;
-        Ok(Self::new_unchecked_box(params))
+        Self::new_unchecked_box(params)
     }
 }
 
@@ -428,15 +543,6 @@ impl<S: Scalar> ModelParams<S> {
             *slot = *v;
         }
         Some(Self { model, values: all })
-    }
-
-    /// The variant's default starting point ([`Field::start`]).
-    pub fn start(model: ModelId) -> Self {
-        let mut values = [S::from_f64(0.0); MAX_PARAMS];
-        for (v, f) in values.iter_mut().zip(model.variant().fields) {
-            *v = S::from_f32(f.start);
-        }
-        Self { model, values }
     }
 
     /// Its table.
@@ -493,7 +599,7 @@ impl<S: Scalar> ModelParams<S> {
     /// ```
     /// use galling::family::{ModelId, ModelParams, V7Model};
     /// use galling::Model;
-    /// let v9 = ModelParams::<f64>::start(ModelId::V9);
+    /// let v9 = ModelParams::UPSTREAM_V9.map(f64::from);
     /// assert_eq!(v9.kernel_params::<Model<f64>>().map(|p| p.g0), Some(0.0));
     /// assert!(v9.kernel_params::<V7Model<f64>>().is_none());
     /// ```
@@ -503,11 +609,13 @@ impl<S: Scalar> ModelParams<S> {
     }
 
     /// The V8 kernel's parameters of a double-well variant (`None` for another kernel).
+    #[cfg(feature = "v8")]
     pub fn to_v8(&self) -> Option<V8Params<S>> {
         self.kernel_params::<Model<S>>()
     }
 
     /// The V7 kernel's parameters of a linear variant (`None` for another kernel).
+    #[cfg(feature = "v7")]
     pub fn to_v7(&self) -> Option<V7Params<S>> {
         self.kernel_params::<V7Model<S>>()
     }
@@ -518,15 +626,17 @@ impl<S: Scalar> ModelParams<S> {
         self.validate_within(&OperatingBox::MONITOR_DEFAULT)
     }
 
-    /// Checks that the variant's model evaluates finitely in `f32` over `bounds`: every value
-    /// finite and within `f32`, then the kernel's own worst-case checks
-    /// ([`KernelModel::validate_params`]: [`V8Params::validate_within`],
-    /// [`V7Params::validate_within`]). Errors name the variant's
+    /// Checks that this build runs the variant ([`ModelId::is_compiled`]) and that its model
+    /// evaluates finitely in `f32` over `bounds`: every value finite and within `f32`, then the
+    /// kernel's own worst-case checks ([`KernelModel::validate_params`]:
+    /// [`V8Params::validate_within`], `V7Params::validate_within`). Errors name the variant's
     /// parameters.
     ///
     /// # Errors
-    /// The first [`ParamError`] found.
+    /// [`ParamError::NotCompiled`] for a variant compiled out, else the first [`ParamError`]
+    /// found.
     pub fn validate_within(&self, bounds: &OperatingBox) -> Result<(), ParamError> {
+        self.model.require_compiled()?;
         for (field, value) in self.variant().fields.iter().zip(self.values()) {
             if !value.is_finite() {
                 return Err(ParamError::NotFinite(field.name));
@@ -626,6 +736,12 @@ impl fmt::Display for ParamError {
             Self::InvalidBox => f.write_str(
                 "operating box: temperature and COF bounds must be finite with low < high",
             ),
+            Self::NotCompiled(model) => write!(
+                f,
+                "model {model}: its kernel is not compiled into this build; enable the cargo \
+                 feature `{}` of the galling crate",
+                model.cargo_feature()
+            ),
         }
     }
 }
@@ -656,19 +772,6 @@ mod tests {
                     .count();
                 assert_eq!(uses, 1, "{} field {}", v.key, v.fields[i].name);
             }
-            for f in v.fields {
-                assert!(f.physical.0 < f.physical.1 && f.scale > 0.0, "{}", f.name);
-                assert!(
-                    f64::from(f.start) >= f.physical.0 && f64::from(f.start) <= f.physical.1,
-                    "{}",
-                    f.name
-                );
-            }
-            assert!(
-                ModelParams::<f64>::start(v.id).validate().is_ok(),
-                "{}",
-                v.key
-            );
         }
         assert_eq!(ModelId::V8.param_count(), 15);
         assert_eq!(ModelId::V8_13.param_count(), 13);
@@ -734,20 +837,87 @@ mod tests {
 
     #[test]
     fn v9_is_v8_with_a_fixed_potential() {
-        let mut p = ModelParams::<f64>::start(ModelId::V9);
+        let mut p = ModelParams::UPSTREAM_V9.map(f64::from);
         p.values_mut()[2] = 0.025; // k
         let v8 = p.to_v8().unwrap();
         assert_eq!((v8.h0, v8.alpha_h, v8.g0, v8.g_t), (0.025, 0.0, 0.0, 0.0));
-        let p13 = ModelParams::<f64>::start(ModelId::V8_13).to_v8().unwrap();
+        let p13 = ModelParams::new(ModelId::V8_13, &V8_13_REFERENCE)
+            .unwrap()
+            .to_v8()
+            .unwrap();
         assert_eq!((p13.g0, p13.g_t), (0.0, 0.0));
     }
 
+    /// Whichever kernels the build has: a compiled variant builds, a variant compiled out is
+    /// refused wherever a model is built, by an error that names the cargo feature to enable.
+    /// (`cargo test` enables every kernel, see Cargo.toml; the refusal is the path of a
+    /// one-variant build.)
+    #[test]
+    fn variants_compiled_out_are_refused_naming_their_feature() {
+        let references = [
+            ModelParams::PUBLISHED_V8,
+            ModelParams::new(ModelId::V8_13, &V8_13_REFERENCE).unwrap(),
+            ModelParams::UPSTREAM_V9,
+            ModelParams::UPSTREAM_V7,
+            ModelParams::precursor(V8Params::PUBLISHED_FIT, [0.5, 0.25]),
+        ];
+        assert_eq!(references.map(|p| p.model()), ModelId::ALL);
+        for p in references {
+            let id = p.model();
+            let compiled = match id.cargo_feature() {
+                "v8" => cfg!(feature = "v8"),
+                "v7" => cfg!(feature = "v7"),
+                "precursor" => cfg!(feature = "precursor"),
+                other => panic!("{id}: unknown feature {other}"),
+            };
+            assert_eq!(id.is_compiled(), compiled, "{id}");
+            if compiled {
+                assert_eq!(id.require_compiled(), Ok(id));
+                assert_eq!(AnyModel::new(&p).map(|m| m.model()), Ok(id));
+            } else {
+                let refused = Err(ParamError::NotCompiled(id));
+                assert_eq!(id.require_compiled(), refused);
+                assert_eq!(p.validate(), refused.map(|_: ModelId| ()));
+                assert_eq!(AnyModel::new(&p).map(|m| m.model()), refused);
+            }
+        }
+        assert_eq!(
+            ParamError::NotCompiled(ModelId::V7).to_string(),
+            "model V7: its kernel is not compiled into this build; enable the cargo feature `v7` \
+             of the galling crate"
+        );
+        assert_eq!(
+            ModelId::ALL.map(ModelId::cargo_feature),
+            ["v8", "v8", "v8", "v7", "precursor"]
+        );
+    }
+
+    /// V8-13's values of the published V8 fit (V8's without `g0`, `g_T`).
+    const V8_13_REFERENCE: [f32; 13] = {
+        let v = V8Params::PUBLISHED_FIT;
+        [
+            v.mu_l,
+            v.mu_h,
+            v.h0,
+            v.alpha_h,
+            v.d0,
+            v.d_t,
+            v.omega0,
+            v.tau,
+            v.j_mu,
+            v.j_t,
+            v.sigma_jump_up,
+            v.sigma_jump_down,
+            v.mu0_base,
+        ]
+    };
+
     #[test]
     fn errors_name_the_variants_parameters() {
-        let mut p = ModelParams::<f32>::start(ModelId::V9);
+        let mut p = ModelParams::UPSTREAM_V9;
         p.values_mut()[2] = f32::NAN;
         assert_eq!(p.validate(), Err(ParamError::NotFinite("k")));
-        let mut p = ModelParams::<f32>::start(ModelId::V7);
+        let mut p = ModelParams::UPSTREAM_V7;
         p.values_mut()[0] = f32::INFINITY;
         assert_eq!(p.validate(), Err(ParamError::NotFinite("a0")));
     }

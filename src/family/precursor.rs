@@ -21,7 +21,7 @@
 //! ```
 //! use galling::family::{AnyModel, ModelId, ModelParams, PRECURSOR_FEATURES};
 //! use galling::Kernel;
-//! let mut p = ModelParams::<f64>::start(ModelId::V8Precursor);
+//! let mut p = ModelParams::precursor(galling::V8Params::PUBLISHED_FIT.map(f64::from), [0.0; 2]);
 //! assert_eq!(p.len(), 15 + PRECURSOR_FEATURES.len());
 //! p.values_mut()[15] = 1.0; // beta_breakaway_peak
 //! let k = AnyModel::new(&p)?.landscape(165.0);
@@ -32,11 +32,19 @@
 //! ```
 
 use super::table::{Field, KernelKind, MAX_PARAMS, ModelId, ModelParams, Source, Variant};
-use super::v8::{Landscape, Model, STAY_MAX, STAY_MIN, V8_TABLE, V8Params};
+use super::v8::{V8_TABLE, V8Params};
+use crate::scalar::Scalar;
+// The kernel itself (cargo feature `precursor`).
+#[cfg(feature = "precursor")]
+use super::v8::{Landscape, Model, STAY_MAX, STAY_MIN};
+#[cfg(feature = "precursor")]
 use crate::consts::EXP_LIMIT;
+#[cfg(feature = "precursor")]
 use crate::kernel::{Kernel, Kernels, Mixture, TransitionScore};
+#[cfg(feature = "precursor")]
 use crate::params::{KernelModel, OperatingBox, ParamError, Quantity};
-use crate::scalar::{Scalar, clamp};
+#[cfg(feature = "precursor")]
+use crate::scalar::clamp;
 
 /// Number of stroke features the precursor kernel uses.
 pub const N_PRECURSOR_FEATURES: usize = 2;
@@ -50,6 +58,7 @@ pub const N_PRECURSOR_FEATURES: usize = 2;
 pub const PRECURSOR_FEATURES: [&str; N_PRECURSOR_FEATURES] =
     ["breakaway_peak", "run_in_high_share"];
 
+#[cfg(feature = "precursor")]
 #[inline(always)]
 fn c<S: Scalar>(x: f64) -> S {
     S::from_f64(x)
@@ -81,12 +90,14 @@ pub struct PrecursorParams<S = f32> {
 /// assert!(m.landscape(165.0).score_at_stroke(&[1.0, 1.0], 0.2, 0.0).log_prob.is_finite());
 /// # Ok::<(), galling::ParamError>(())
 /// ```
+#[cfg(feature = "precursor")]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PrecursorModel<S = f32> {
     v8: Model<S>,
     beta: [S; N_PRECURSOR_FEATURES],
 }
 
+#[cfg(feature = "precursor")]
 impl<S: Scalar> PrecursorModel<S> {
     /// Validates `params` (V8's checks over the monitor's default box) and prepares the model.
     ///
@@ -123,12 +134,14 @@ impl<S: Scalar> PrecursorModel<S> {
 /// assert_eq!(k.score_at_stroke(&[0.0, 0.0], 0.25, 0.01), v8.score(0.25, 0.01));
 /// # Ok::<(), galling::ParamError>(())
 /// ```
+#[cfg(feature = "precursor")]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PrecursorLandscape<S = f32> {
     v8: Landscape<S>,
     beta: [S; N_PRECURSOR_FEATURES],
 }
 
+#[cfg(feature = "precursor")]
 impl<S: Scalar> PrecursorLandscape<S> {
     /// V8's landscape (the baseline kernel).
     ///
@@ -183,6 +196,7 @@ impl<S: Scalar> PrecursorLandscape<S> {
 }
 
 /// The precursor kernel: the baseline (`z = 0`, V8) without inputs, the scaled escape with them.
+#[cfg(feature = "precursor")]
 impl<S: Scalar> Kernel<S> for PrecursorLandscape<S> {
     #[inline(always)]
     fn mixture(&self, mu: S) -> Mixture<S> {
@@ -212,6 +226,7 @@ impl<S: Scalar> Kernel<S> for PrecursorLandscape<S> {
     }
 }
 
+#[cfg(feature = "precursor")]
 impl<S: Scalar> Kernels<S> for PrecursorModel<S> {
     type Kernel = PrecursorLandscape<S>;
 
@@ -224,6 +239,7 @@ impl<S: Scalar> Kernels<S> for PrecursorModel<S> {
 }
 
 /// The precursor kernel's description for the family: V8's parameters, then the coefficients.
+#[cfg(feature = "precursor")]
 impl<S: Scalar> KernelModel<S> for PrecursorModel<S> {
     type Params = PrecursorParams<S>;
     const TABLE: &'static Variant = &V8_PRECURSOR_TABLE;
@@ -259,9 +275,6 @@ impl<S: Scalar> KernelModel<S> for PrecursorModel<S> {
 static BETA_BREAKAWAY_PEAK: Field = Field {
     name: "beta_breakaway_peak",
     used_as_abs: false,
-    physical: (-5.0, 5.0),
-    scale: 1.0,
-    start: 0.0,
 };
 
 /// `beta_run_in_high_share`: log escape-rate change per standard unit of the run-in high share.
@@ -274,8 +287,7 @@ const fn free(i: u8) -> Source {
     Source::Free(i)
 }
 
-/// V8-P: V8's 15 parameters (same names, boxes and starts) and `beta_breakaway_peak`,
-/// `beta_run_in_high_share` (box `[-5, 5]`, start 0: the start is V8's start).
+/// V8-P: V8's 15 parameters (same names) and `beta_breakaway_peak`, `beta_run_in_high_share`.
 pub const V8_PRECURSOR_TABLE: Variant = Variant {
     id: ModelId::V8Precursor,
     key: "v8-precursor",
@@ -422,7 +434,7 @@ mod tests {
         assert_eq!(&t.fields[..15], V8_TABLE.fields);
         for (f, name) in t.fields[15..].iter().zip(PRECURSOR_FEATURES) {
             assert_eq!(f.name, format!("beta_{name}"));
-            assert_eq!((f.physical, f.start), ((-5.0, 5.0), 0.0));
+            assert!(!f.used_as_abs);
         }
     }
 }

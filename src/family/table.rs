@@ -10,7 +10,7 @@ use crate::scalar::Scalar;
 macro_rules! model_ids {
     ($(
         $(#[$kind_doc:meta])*
-        $kind:ident($($model:ident)::+, $($kernel:ident)::+) {
+        $kind:ident($($model:ident)::+, $($kernel:ident)::+) feature $feature:literal {
             $( $(#[$doc:meta])* $id:ident = $num:literal => $table:path, )+
         }
     )+) => {
@@ -32,6 +32,35 @@ macro_rules! model_ids {
         #[cfg_attr(feature = "defmt", derive(defmt::Format))]
         pub enum KernelKind {
             $( $(#[$kind_doc])* $kind, )+
+        }
+
+        impl KernelKind {
+            /// The cargo feature of the `galling` crate that compiles the kernel in (`v8`, `v7`,
+            /// `precursor`).
+            ///
+            /// ```
+            /// use galling::family::KernelKind;
+            /// assert_eq!(KernelKind::Linear.cargo_feature(), "v7");
+            /// ```
+            pub const fn cargo_feature(self) -> &'static str {
+                match self {
+                    $( Self::$kind => $feature, )+
+                }
+            }
+
+            /// Whether this build has the kernel ([`cargo_feature`](Self::cargo_feature) enabled):
+            /// a model of a kernel compiled out is refused wherever a model is built
+            /// ([`ParamError::NotCompiled`](crate::ParamError::NotCompiled)).
+            ///
+            /// ```
+            /// use galling::family::KernelKind;
+            /// assert!(KernelKind::DoubleWell.is_compiled()); // `v8` is a default feature
+            /// ```
+            pub const fn is_compiled(self) -> bool {
+                match self {
+                    $( Self::$kind => cfg!(feature = $feature), )+
+                }
+            }
         }
     };
 }
@@ -66,21 +95,17 @@ impl ModelId {
 /// Largest parameter count of a variant (V7's 17; a test checks every registered variant fits).
 pub const MAX_PARAMS: usize = 17;
 
-/// One parameter of a variant's table. (What each parameter means is documented on the fields of
-/// [`V8Params`](crate::V8Params) and [`V7Params`](crate::family::V7Params), generated from the same lists; the table carries no text beyond the
-/// names, so the firmware links no documentation strings.)
+/// One parameter of a variant's table: what the firmware needs at run time. (What each parameter
+/// means is documented on the fields of [`V8Params`](crate::V8Params) and
+/// [`V7Params`](crate::family::V7Params), generated from the same lists; the table carries no text
+/// beyond the names, so the firmware links no documentation strings. A fit's physical box, scale
+/// and default start are host-only fitting data: they live in host-train, not in the core's flash.)
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Field {
     /// The model's name for it (as in the JSON files and MODEL.md / VARIANTS.md).
     pub name: &'static str,
     /// Whether the model uses `abs()` of the stored value.
     pub used_as_abs: bool,
-    /// Bounds of the physical box of a fit (infinite where there is none).
-    pub physical: (f64, f64),
-    /// Typical magnitude (the optimiser works on `value / scale`).
-    pub scale: f64,
-    /// The default starting value of a fit, in `f32` (the values a blob would hold).
-    pub start: f32,
 }
 
 /// Where one kernel parameter comes from.
@@ -92,8 +117,8 @@ pub enum Source {
     Fixed(f32),
 }
 
-/// A variant's parameter table: written once per variant, it generates the parameter lists, the
-/// blob layout, the physical box and the default start.
+/// A variant's parameter table: written once per variant, it generates the parameter lists and the
+/// blob layout (the trainer keys its fitting data, box, scale and start, by the names).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Variant {
     /// Its id.

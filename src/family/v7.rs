@@ -9,26 +9,36 @@
 //! ```
 
 use super::table::{Field, KernelKind, ModelId, ModelParams, Source, Variant};
-use crate::consts::{COF_MAX, COF_MIN, EPS, EXP_LIMIT, T_REF};
-use crate::kernel::{Kernel, Kernels, Mixture};
+use crate::consts::{EPS, T_REF};
 use crate::params::{
-    KernelModel, OperatingBox, ParamError, QUANTITY_LIMIT, Quantity, RESIDUAL_SQUARED_LIMIT,
-    decimal_exponent,
+    OperatingBox, ParamError, QUANTITY_LIMIT, Quantity, RESIDUAL_SQUARED_LIMIT, decimal_exponent,
 };
-use crate::scalar::{Scalar, clamp};
+use crate::scalar::Scalar;
+// The kernel itself (cargo feature `v7`).
+#[cfg(feature = "v7")]
+use crate::consts::{COF_MAX, COF_MIN, EXP_LIMIT};
+#[cfg(feature = "v7")]
+use crate::kernel::{Kernel, Kernels, Mixture};
+#[cfg(feature = "v7")]
+use crate::params::KernelModel;
+#[cfg(feature = "v7")]
+use crate::scalar::clamp;
 
+#[cfg(feature = "v7")]
 #[inline(always)]
 fn c<S: Scalar>(x: f64) -> S {
     S::from_f64(x)
 }
 
 /// `1 / (1 + e^-x)`.
+#[cfg(feature = "v7")]
 #[inline(always)]
 fn sigmoid<S: Scalar>(x: S) -> S {
     c::<S>(1.0) / (c::<S>(1.0) + (-x).exp())
 }
 
 /// `ln(1 + e^x)`, and `x` itself above 20 (as the reference implementation).
+#[cfg(feature = "v7")]
 #[inline(always)]
 fn softplus<S: Scalar>(x: S) -> S {
     if x > c(EXP_LIMIT) {
@@ -39,7 +49,7 @@ fn softplus<S: Scalar>(x: S) -> S {
 }
 
 macro_rules! v7_params {
-    ($($field:ident => $name:literal, $doc:literal, $scale:expr, $start:expr;)*) => {
+    ($($field:ident => $name:literal, $doc:literal;)*) => {
         /// The 17 raw coefficients of V7, as stored by the trainer and in the blob.
         ///
         /// With the `serde` feature the field names are the model's (`a0`, `a_T`, ...).
@@ -78,9 +88,6 @@ macro_rules! v7_params {
             fields: &[$(&Field {
                 name: $name,
                 used_as_abs: false,
-                physical: (f64::NEG_INFINITY, f64::INFINITY),
-                scale: $scale,
-                start: $start,
             }),*],
             sources: &[
                 Source::Free(0), Source::Free(1), Source::Free(2), Source::Free(3),
@@ -95,23 +102,23 @@ macro_rules! v7_params {
 }
 
 v7_params! {
-    a0 => "a0", "Stay logit at 160 C.", 1.0, 4.0;
-    a_t => "a_T", "Temperature slope of the stay logit, 1/degC.", 0.1, 0.0;
-    a_mu => "a_mu", "COF slope of the stay logit.", 1.0, 0.0;
-    a_mu2 => "a_mu2", "Quadratic COF term of the stay logit.", 1.0, 0.0;
-    c0 => "c0", "Stay drift at 160 C and COF 0.", 0.01, 0.0;
-    c_mu => "c_mu", "COF slope of the stay drift.", 0.01, 0.0;
-    c_t => "c_T", "Temperature slope of the stay drift, 1/degC.", 0.001, 0.0;
-    s0 => "s0", "Stay spread pre-activation at 160 C and COF 0 (softplus).", 1.0, -4.0;
-    s_mu => "s_mu", "COF slope of the stay spread pre-activation.", 1.0, 0.0;
-    s_t => "s_T", "Temperature slope of the stay spread pre-activation, 1/degC.", 0.1, 0.0;
-    j0 => "j0", "Jump drift at 160 C and COF 0.", 0.01, 0.0;
-    j_mu => "j_mu", "COF slope of the jump drift.", 0.1, -0.3;
-    j_t => "j_T", "Temperature slope of the jump drift, 1/degC.", 0.01, 0.03;
-    v0 => "v0", "Jump spread pre-activation at COF 0 (softplus).", 1.0, -2.0;
-    v_mu => "v_mu", "COF slope of the jump spread pre-activation.", 1.0, 0.0;
-    mu0_base => "mu0_base", "Starting COF of simulations at 160 C.", 1.0, 0.12;
-    mu0_t => "mu0_T", "Temperature slope of the starting COF, 1/degC.", 0.01, 0.005;
+    a0 => "a0", "Stay logit at 160 C.";
+    a_t => "a_T", "Temperature slope of the stay logit, 1/degC.";
+    a_mu => "a_mu", "COF slope of the stay logit.";
+    a_mu2 => "a_mu2", "Quadratic COF term of the stay logit.";
+    c0 => "c0", "Stay drift at 160 C and COF 0.";
+    c_mu => "c_mu", "COF slope of the stay drift.";
+    c_t => "c_T", "Temperature slope of the stay drift, 1/degC.";
+    s0 => "s0", "Stay spread pre-activation at 160 C and COF 0 (softplus).";
+    s_mu => "s_mu", "COF slope of the stay spread pre-activation.";
+    s_t => "s_T", "Temperature slope of the stay spread pre-activation, 1/degC.";
+    j0 => "j0", "Jump drift at 160 C and COF 0.";
+    j_mu => "j_mu", "COF slope of the jump drift.";
+    j_t => "j_T", "Temperature slope of the jump drift, 1/degC.";
+    v0 => "v0", "Jump spread pre-activation at COF 0 (softplus).";
+    v_mu => "v_mu", "COF slope of the jump spread pre-activation.";
+    mu0_base => "mu0_base", "Starting COF of simulations at 160 C.";
+    mu0_t => "mu0_T", "Temperature slope of the starting COF, 1/degC.";
 }
 
 impl<S: Copy> V7Params<S> {
@@ -220,11 +227,13 @@ impl<S: Scalar> V7Params<S> {
 }
 
 /// Validated V7 parameters, ready to evaluate.
+#[cfg(feature = "v7")]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct V7Model<S = f32> {
     p: V7Params<S>,
 }
 
+#[cfg(feature = "v7")]
 impl<S: Scalar> V7Model<S> {
     /// Validates `params` over the monitor's default box ([`V7Params::validate_within`]).
     pub fn new(params: &V7Params<S>) -> Result<Self, ParamError> {
@@ -272,6 +281,7 @@ impl<S: Scalar> V7Model<S> {
 /// assert!(land.log_prob(0.25, 0.01).is_finite());
 /// # Ok::<(), galling::ParamError>(())
 /// ```
+#[cfg(feature = "v7")]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct V7Landscape<S = f32> {
     /// `a0 + a_T dT`.
@@ -292,6 +302,7 @@ pub struct V7Landscape<S = f32> {
     initial_cof: S,
 }
 
+#[cfg(feature = "v7")]
 impl<S: Scalar> Kernel<S> for V7Landscape<S> {
     #[inline]
     fn mixture(&self, mu: S) -> Mixture<S> {
@@ -310,6 +321,7 @@ impl<S: Scalar> Kernel<S> for V7Landscape<S> {
     }
 }
 
+#[cfg(feature = "v7")]
 impl<S: Scalar> Kernels<S> for V7Model<S> {
     type Kernel = V7Landscape<S>;
 
@@ -319,6 +331,7 @@ impl<S: Scalar> Kernels<S> for V7Model<S> {
 }
 
 /// The linear kernel's description for the family.
+#[cfg(feature = "v7")]
 impl<S: Scalar> KernelModel<S> for V7Model<S> {
     type Params = V7Params<S>;
     const TABLE: &'static Variant = &V7_TABLE;

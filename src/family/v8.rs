@@ -11,13 +11,20 @@
 //! do the COF-dependent work. The formulas and their order are those of `shared/docs/MODEL.md`.
 
 use super::table::{Field, KernelKind, MAX_PARAMS, ModelId, ModelParams, Source, Variant};
-use crate::consts::{COF_MAX, COF_MIN, EPS, EXP_LIMIT, T_REF};
-use crate::kernel::{Kernel, Kernels, Mixture, Normaliser, TransitionScore, combine};
+use crate::consts::{EPS, EXP_LIMIT, T_REF};
 use crate::params::{
-    KernelModel, OperatingBox, ParamError, QUANTITY_LIMIT, Quantity, RESIDUAL_SQUARED_LIMIT,
-    decimal_exponent,
+    OperatingBox, ParamError, QUANTITY_LIMIT, Quantity, RESIDUAL_SQUARED_LIMIT, decimal_exponent,
 };
-use crate::scalar::{Scalar, clamp, max};
+use crate::scalar::{Scalar, clamp};
+// The kernel itself (cargo feature `v8`).
+#[cfg(feature = "v8")]
+use crate::consts::{COF_MAX, COF_MIN};
+#[cfg(feature = "v8")]
+use crate::kernel::{Kernel, Kernels, Mixture, Normaliser, TransitionScore, combine};
+#[cfg(feature = "v8")]
+use crate::params::KernelModel;
+#[cfg(feature = "v8")]
+use crate::scalar::max;
 use core::fmt;
 
 /// Time step of the stay drift (MODEL.md, "Constants").
@@ -28,12 +35,13 @@ pub const STAY_MIN: f64 = 0.01;
 pub const STAY_MAX: f64 = 0.99;
 
 /// Generates, from one list, the V8 parameter struct, the [`ParamField`] names and the V8 parameter
-/// table's fields (below): name, documentation, `abs()`, physical box, scale, start.
+/// table's fields (below): name, documentation, `abs()`. (A fit's box, scale and start are
+/// host-train's fitting data, keyed by the names.)
 macro_rules! v8_params {
     ($(
         $(#[$serde:meta])?
         $field:ident, $variant:ident, $konst:ident = $name:literal, abs: $abs:literal,
-        physical: $physical:expr, scale: $scale:literal, start: $start:literal, $doc:literal;
+        $doc:literal;
     )*) => {
         /// The 15 raw parameters of the V8 double-well model, as stored by the trainer and in the blob.
         ///
@@ -103,62 +111,46 @@ macro_rules! v8_params {
         /// from these).
         mod v8_fields {
             use super::Field;
-            #[allow(unused_imports)]
-            use super::{FREE, WELL, PROBABILITY};
             $(
                 pub(super) static $konst: Field = Field {
                     name: $name,
                     used_as_abs: $abs,
-                    physical: $physical,
-                    scale: $scale,
-                    start: $start,
                 };
             )*
         }
     };
 }
 
-/// No bound.
-const FREE: (f64, f64) = (f64::NEG_INFINITY, f64::INFINITY);
-/// The physical range of a well position: the model's COF range.
-const WELL: (f64, f64) = (0.1, 1.3);
-/// `omega0` in `[0, 1]` keeps `1 - omega0 exp(..)` a probability before its clamp.
-const PROBABILITY: (f64, f64) = (0.0, 1.0);
-
-// The starts are the published training's default start (MODEL.md); the scales are the typical
-// magnitudes the optimiser divides by.
 v8_params! {
-    mu_l, MuL, MU_L = "mu_L", abs: false, physical: WELL, scale: 0.1, start: 0.18,
+    mu_l, MuL, MU_L = "mu_L", abs: false,
         "Clean-state well position (COF).";
-    mu_h, MuH, MU_H = "mu_H", abs: false, physical: WELL, scale: 0.1, start: 0.90,
+    mu_h, MuH, MU_H = "mu_H", abs: false,
         "Galled-state well position (COF).";
-    h0, H0, H0 = "h0", abs: true, physical: FREE, scale: 0.1, start: 0.1,
+    h0, H0, H0 = "h0", abs: true,
         "Barrier height at the reference temperature (used as `|h0|`).";
-    alpha_h, AlphaH, ALPHA_H = "alpha_h", abs: true, physical: FREE, scale: 0.1, start: 0.1,
+    alpha_h, AlphaH, ALPHA_H = "alpha_h", abs: true,
         "Barrier temperature sensitivity, 1/degC (used as `|alpha_h|`).";
-    g0, G0, G0 = "g0", abs: false, physical: FREE, scale: 0.01, start: -0.01,
+    g0, G0, G0 = "g0", abs: false,
         "Tilt of the potential at the reference temperature.";
-    g_t, GT, G_T = "g_T", abs: false, physical: FREE, scale: 0.001, start: 0.005,
+    g_t, GT, G_T = "g_T", abs: false,
         "Temperature sensitivity of the tilt, 1/degC.";
-    d0, D0, D0 = "D0", abs: true, physical: FREE, scale: 0.001, start: 0.001,
+    d0, D0, D0 = "D0", abs: true,
         "Noise intensity at the reference temperature (used as `|D0|`).";
-    d_t, DT, D_T = "D_T", abs: false, physical: FREE, scale: 0.1, start: 0.1,
+    d_t, DT, D_T = "D_T", abs: false,
         "Temperature scaling of the noise intensity, 1/degC (no abs).";
-    omega0, Omega0, OMEGA0 = "omega0", abs: true, physical: PROBABILITY, scale: 0.1, start: 0.1,
+    omega0, Omega0, OMEGA0 = "omega0", abs: true,
         "Kramers escape attempt frequency (used as `|omega0|`).";
-    tau, Tau, TAU = "tau", abs: true, physical: FREE, scale: 1.0, start: 3.0,
+    tau, Tau, TAU = "tau", abs: true,
         "Jump time multiplier on the potential force (used as `|tau|`).";
-    j_mu, JMu, J_MU = "j_mu", abs: false, physical: FREE, scale: 0.1, start: -0.3,
+    j_mu, JMu, J_MU = "j_mu", abs: false,
         "COF dependence of the jump drift.";
-    j_t, JT, J_T = "j_T", abs: false, physical: FREE, scale: 0.01, start: 0.03,
+    j_t, JT, J_T = "j_T", abs: false,
         "Temperature dependence of the jump drift, 1/degC.";
-    sigma_jump_up, SigmaJumpUp, SIGMA_UP = "sigma_jump_up", abs: true, physical: FREE, scale: 0.1,
-        start: 0.15,
+    sigma_jump_up, SigmaJumpUp, SIGMA_UP = "sigma_jump_up", abs: true,
         "Landing spread of jumps from below the midpoint (galling onset), used as `|sigma_jump_up|`.";
-    sigma_jump_down, SigmaJumpDown, SIGMA_DOWN = "sigma_jump_down", abs: true, physical: FREE,
-        scale: 0.1, start: 0.10,
+    sigma_jump_down, SigmaJumpDown, SIGMA_DOWN = "sigma_jump_down", abs: true,
         "Landing spread of jumps from above the midpoint (detachment), used as `|sigma_jump_down|`.";
-    mu0_base, Mu0Base, MU0_BASE = "mu0_base", abs: false, physical: FREE, scale: 1.0, start: 0.15,
+    mu0_base, Mu0Base, MU0_BASE = "mu0_base", abs: false,
         "Starting COF of simulations (clamped to the COF range); not part of the likelihood.";
 }
 
@@ -381,12 +373,14 @@ impl V8Params<f32> {
     };
 }
 
+#[cfg(feature = "v8")]
 #[inline(always)]
 fn c<S: Scalar>(x: f64) -> S {
     S::from_f64(x)
 }
 
 /// `exp(clamp(x, -20, 20))`, the model's guarded exponential.
+#[cfg(feature = "v8")]
 #[inline(always)]
 fn exp_clamped<S: Scalar>(x: S) -> S {
     clamp(x, c(-EXP_LIMIT), c(EXP_LIMIT)).exp()
@@ -402,6 +396,7 @@ fn exp_clamped<S: Scalar>(x: S) -> S {
 /// assert!(at_170.mixture(0.2).stay_probability < model.landscape(160.0).mixture(0.2).stay_probability);
 /// # Ok::<(), galling::ParamError>(())
 /// ```
+#[cfg(feature = "v8")]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Model<S = f32> {
     raw: V8Params<S>,
@@ -419,6 +414,7 @@ pub struct Model<S = f32> {
     sigma_down: S,
 }
 
+#[cfg(feature = "v8")]
 impl<S: Scalar> Model<S> {
     /// Validates `params` (see [`V8Params::validate`]) and applies positivity.
     pub fn new(params: &V8Params<S>) -> Result<Self, ParamError> {
@@ -510,6 +506,7 @@ impl<S: Scalar> Model<S> {
 /// assert!(lp.is_finite());
 /// # Ok::<(), galling::ParamError>(())
 /// ```
+#[cfg(feature = "v8")]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Landscape<S = f32> {
     mu_l: S,
@@ -540,6 +537,7 @@ pub struct Landscape<S = f32> {
     initial_cof: S,
 }
 
+#[cfg(feature = "v8")]
 impl<S: Scalar> Landscape<S> {
     /// Double-well potential `V(mu) = h/L4 (mu - mu_L)^2 (mu - mu_H)^2 - g (mu - mu_mid)`.
     #[inline]
@@ -658,6 +656,7 @@ impl<S: Scalar> Landscape<S> {
 }
 
 /// V8's transition kernel: [`Landscape::mixture`], and its score with precomputed normalisers.
+#[cfg(feature = "v8")]
 impl<S: Scalar> Kernel<S> for Landscape<S> {
     #[inline(always)]
     fn mixture(&self, mu: S) -> Mixture<S> {
@@ -675,6 +674,7 @@ impl<S: Scalar> Kernel<S> for Landscape<S> {
     }
 }
 
+#[cfg(feature = "v8")]
 impl<S: Scalar> Kernels<S> for Model<S> {
     type Kernel = Landscape<S>;
 
@@ -684,6 +684,7 @@ impl<S: Scalar> Kernels<S> for Model<S> {
 }
 
 /// The double-well kernel's description for the family.
+#[cfg(feature = "v8")]
 impl<S: Scalar> KernelModel<S> for Model<S> {
     type Params = V8Params<S>;
     const TABLE: &'static Variant = &V8_TABLE;
@@ -736,22 +737,13 @@ impl<S: Scalar> KernelModel<S> for Model<S> {
 }
 
 /// The parameters of the potential `V(mu)` (and of the stay drift `-V'(mu)`).
+#[cfg(feature = "v8")]
 const POTENTIAL: &[&str] = &["h0", "alpha_h", "mu_L", "mu_H", "g0", "g_T"];
 
 use v8_fields::*;
 
 /// V9's `k`: the barrier height, temperature independent (used as `|k|`; `h0` of the V8 kernel).
 static K: Field = Field { name: "k", ..H0 };
-
-/// V9's `omega0`: its physical box reaches 2, not 1. With a fixed potential the stay probability
-/// `1 - omega0 exp(-dV/D)` is clamped to 0.01 near the barrier top whenever `omega0 > 0.99`, and the
-/// upstream V9 fit uses exactly that (`omega0 = 1.24`, LL 1219.86); within `[0, 1]` V9 cannot
-/// reach it (best 1212.84). The bound stays finite: without one the fit degenerates to
-/// `omega0` in the thousands.
-static OMEGA0_V9: Field = Field {
-    physical: (0.0, 2.0),
-    ..OMEGA0
-};
 
 const fn free(i: u8) -> Source {
     Source::Free(i)
@@ -856,7 +848,7 @@ pub const V9_TABLE: Variant = Variant {
         &K,
         &D0,
         &D_T,
-        &OMEGA0_V9,
+        &OMEGA0,
         &TAU,
         &J_MU,
         &J_T,

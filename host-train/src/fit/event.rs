@@ -275,16 +275,10 @@ mod tests {
     use super::*;
     use crate::dataset::Series;
 
-    const SCALE: Point = {
-        let mut s = [1.0; N_PARAMS];
-        let f = ModelId::V8.variant().fields;
-        let mut i = 0;
-        while i < f.len() {
-            s[i] = f[i].scale;
-            i += 1;
-        }
-        s
-    };
+    /// V8's coordinate scales ([`crate::fit::scale`]).
+    fn scale_v8() -> Point {
+        super::super::scale(ModelId::V8)
+    }
 
     fn pt(p: &V8Params<f64>) -> Point {
         super::super::objective::point_of(&ModelParams::from(*p))
@@ -344,12 +338,12 @@ mod tests {
         let (v, g) = obj.value_and_gradient(&x).unwrap();
         assert!((v - obj.value(&x).unwrap()).abs() < 1e-9 * v.abs().max(1.0));
         for i in 0..15 {
-            let h = 1e-5 * SCALE[i];
+            let h = 1e-5 * scale_v8()[i];
             let (mut up, mut down) = (x, x);
             up[i] += h;
             down[i] -= h;
             let fd = (obj.value(&up).unwrap() - obj.value(&down).unwrap()) / (2.0 * h);
-            let tol = 1e-4 * g[i].abs().max(fd.abs()) + 1e-6 / SCALE[i];
+            let tol = 1e-4 * g[i].abs().max(fd.abs()) + 1e-6 / scale_v8()[i];
             assert!(
                 (g[i] - fd).abs() <= tol,
                 "parameter {i}: dual {} vs finite difference {fd}",
@@ -361,12 +355,12 @@ mod tests {
     /// The maximum-likelihood fit of `data` from the published fit (projected L-BFGS in the box).
     fn mle(data: &Dataset) -> V8Params<f64> {
         let obj = Objective::new(data, ModelId::V8);
-        let mut problem = super::super::objective::ScaledProblem::new(&obj, SCALE);
+        let mut problem = super::super::objective::ScaledProblem::new(&obj, scale_v8());
         let y0 = problem.to_scaled(&pt(&V8Params::PUBLISHED_FIT.map(f64::from)));
         let r = lbfgs::minimize(
             &mut problem,
             &y0,
-            &scale_bounds(&super::super::region(ModelId::V8, true), &SCALE),
+            &scale_bounds(&super::super::region(ModelId::V8, true), &scale_v8()),
             &lbfgs::Settings::default(),
             |_, _, _| {},
         )

@@ -26,7 +26,7 @@
 //! checkpoints and resume for the generation-based methods ([`checkpoint`]).
 //!
 //! Fits are physical by default ([`FitOptions::physical`]): every parameter inside the physical box
-//! of its variant's table ([`galling::family::Field::physical`]; for the double-well variants both
+//! of its variant ([`crate::fitting::FitField::physical`]; for the double-well variants both
 //! wells inside the COF range `[0.1, 1.3]` with `mu_L < mu_H`, and `omega0` in `[0, 1]`, so the
 //! Kramers stay probability is a probability before its clamp; V7 has no such box). The unconstrained likelihood has higher but degenerate optima
 //! (a well outside the data, `omega0` ~ 1e6); [`physical_flags`] names such parameters.
@@ -610,7 +610,7 @@ pub fn fit_split(
     })
 }
 
-/// The default start of a fit of `model`: the variant's table start ([`ModelParams::start`]) as
+/// The default start of a fit of `model`: the variant's start ([`crate::fitting::start`]) as
 /// float32 values, the way the published training recipe stores its start (for V8 this is exactly
 /// [`galling::V8Params::PUBLISHED_DEFAULT_START`]).
 ///
@@ -621,7 +621,7 @@ pub fn fit_split(
 /// assert_eq!(v8, ModelParams::from(V8Params::PUBLISHED_DEFAULT_START.map(f64::from)));
 /// ```
 pub fn default_start(model: ModelId) -> ModelParams<f64> {
-    ModelParams::<f32>::start(model).map(f64::from)
+    crate::fitting::start(model)
 }
 
 /// Parameters that set only where simulations start and do not enter the likelihood: never
@@ -638,7 +638,7 @@ pub(crate) fn trained_mask(model: ModelId, fixed: &[(usize, f64)]) -> [bool; N_P
     })
 }
 
-/// The typical size of each coordinate of `model` ([`galling::family::Field::scale`]; 1 in the
+/// The typical size of each coordinate of `model` ([`crate::fitting::FitField::scale`]; 1 in the
 /// unused slots): the optimisers work on `x / scale`, which evens out a spread of six orders of
 /// magnitude between the parameters (V8's `g_T` ~ 1e-6, `tau` ~ 2).
 ///
@@ -648,7 +648,7 @@ pub(crate) fn trained_mask(model: ModelId, fixed: &[(usize, f64)]) -> [bool; N_P
 /// assert_eq!(scale(ModelId::V9)[16], 1.0); // unused slot
 /// ```
 pub fn scale(model: ModelId) -> Point {
-    let fields = model.variant().fields;
+    let fields = crate::fitting::fit_fields(model);
     std::array::from_fn(|i| fields.get(i).map_or(1.0, |f| f.scale))
 }
 
@@ -688,7 +688,7 @@ pub const OMEGA0_RANGE: (f64, f64) = (0.0, 1.0);
 pub const MIN_WELL_GAP: f64 = 1e-3;
 
 /// The feasible region of a fit of `model` in parameter coordinates: with `physical` the box of
-/// the variant's table ([`galling::family::Field::physical`]) and its ordered wells at least
+/// the variant ([`crate::fitting::FitField::physical`]) and its ordered wells at least
 /// [`MIN_WELL_GAP`] apart; without, only the wells' order (the model needs it; a tiny gap so steps
 /// never land on equality). The unused slots are held at 0.
 ///
@@ -702,8 +702,8 @@ pub const MIN_WELL_GAP: f64 = 1e-3;
 pub fn region(model: ModelId, physical: bool) -> bounds::Bounds<N_PARAMS> {
     let variant = model.variant();
     let mut b = bounds::Bounds::free();
-    for (i, f) in variant.fields.iter().enumerate() {
-        if physical {
+    if physical {
+        for (i, f) in crate::fitting::fit_fields(model).iter().enumerate() {
             (b.lower[i], b.upper[i]) = f.physical;
         }
     }
@@ -735,13 +735,14 @@ pub fn physical_flags(params: &ModelParams<f64>) -> Vec<PhysicalFlag> {
     let variant = params.variant();
     let mut flags = Vec::new();
     let on = |v: f64, b: f64| (v - b).abs() <= 1e-9 * b.abs().max(1.0);
-    for (field, &value) in variant.fields.iter().zip(params.values()) {
+    let fit = crate::fitting::fit_fields(params.model());
+    for ((field, fit), &value) in variant.fields.iter().zip(&fit).zip(params.values()) {
         let name = field.name;
         if !value.is_finite() {
             flags.push(PhysicalFlag::NotFinite { name, value });
             continue;
         }
-        let (low, high) = field.physical;
+        let (low, high) = fit.physical;
         let what = match name {
             "mu_L" | "mu_H" => "the COF range",
             // V8's [0, 1] keeps 1 - omega0 exp(..) a probability; V9's box reaches 2

@@ -29,9 +29,9 @@ pub type Point = [f64; N_PARAMS];
 /// The point of `params` (its values, then zeros).
 ///
 /// ```
-/// use galling::family::{ModelId, ModelParams};
+/// use galling::family::ModelId;
 /// use host_train::fit::objective::{params_of, point_of};
-/// let p = ModelParams::<f64>::start(ModelId::V9);
+/// let p = host_train::fitting::start(ModelId::V9);
 /// let x = point_of(&p);
 /// assert_eq!(x[12..], [0.0; 5]);
 /// assert_eq!(params_of(ModelId::V9, &x), p);
@@ -384,7 +384,8 @@ mod tests {
     fn every_variant_has_its_gradient_in_its_own_slots() {
         for model in ModelId::ALL {
             let obj = Objective::new(&data(), model);
-            let x = point_of(&ModelParams::start(model));
+            let x = point_of(&crate::fitting::start(model));
+            let fit = crate::fitting::fit_fields(model);
             let v = obj.value(&x).unwrap();
             let (vd, g) = obj.value_and_gradient(&x).unwrap();
             assert!((v - vd).abs() < 1e-12 * v.abs().max(1.0), "{model}");
@@ -394,7 +395,7 @@ mod tests {
             assert!(g[n..].iter().all(|x| *x == 0.0), "{model}");
             // The gradient is the derivative: a central difference along each used slot agrees.
             for i in 0..n {
-                let h = 1e-6 * model.variant().fields[i].scale;
+                let h = 1e-6 * fit[i].scale;
                 let (mut a, mut b) = (x, x);
                 a[i] += h;
                 b[i] -= h;
