@@ -93,20 +93,19 @@ pub(crate) fn combine<S: Scalar>(
 ) -> TransitionScore<S> {
     let w_stay = stay_probability + c(EPS);
     let w_jump = c::<S>(1.0) - stay_probability + c(EPS);
-    if stay_term >= jump_term {
-        let other = w_jump * (jump_term - stay_term).exp();
-        let total = w_stay + other;
-        TransitionScore {
-            log_prob: stay_term + total.ln(),
-            jump_posterior: other / total,
-        }
+    // The larger term `k` with its weight, and the other one's: the operands are picked first, so
+    // the exponential and the logarithm are written (and inlined into the firmware) once.
+    let stay_larger = stay_term >= jump_term;
+    let (k, w_k, k_o, w_o) = if stay_larger {
+        (stay_term, w_stay, jump_term, w_jump)
     } else {
-        let other = w_stay * (stay_term - jump_term).exp();
-        let total = w_jump + other;
-        TransitionScore {
-            log_prob: jump_term + total.ln(),
-            jump_posterior: w_jump / total,
-        }
+        (jump_term, w_jump, stay_term, w_stay)
+    };
+    let other = w_o * (k_o - k).exp();
+    let total = w_k + other;
+    TransitionScore {
+        log_prob: k + total.ln(),
+        jump_posterior: if stay_larger { other } else { w_jump } / total,
     }
 }
 

@@ -182,6 +182,28 @@ pub(crate) fn decimal_exponent(x: f32) -> i16 {
     exponent
 }
 
+/// `bound` when it is at most the limit of `quantity` ([`QUANTITY_LIMIT`], or
+/// [`RESIDUAL_SQUARED_LIMIT`] for the squared residuals), else [`ParamError::Unbounded`] naming it
+/// for `model`: the step of every kernel's worst-case validation. One copy, never inlined:
+/// validation runs once, at start-up, and a dozen inlined copies per kernel cost a firmware about
+/// half a kilobyte of flash.
+#[inline(never)]
+pub(crate) fn bounded(quantity: Quantity, bound: f32, model: ModelId) -> Result<f32, ParamError> {
+    let limit = match quantity {
+        Quantity::StayResidual | Quantity::JumpResidual => RESIDUAL_SQUARED_LIMIT,
+        _ => QUANTITY_LIMIT,
+    };
+    if bound <= limit {
+        Ok(bound)
+    } else {
+        Err(ParamError::Unbounded {
+            quantity,
+            exponent: decimal_exponent(bound),
+            model,
+        })
+    }
+}
+
 /// What a kernel's file provides to join the family, implemented by the kernel's validated model
 /// (V8's [`Model`](crate::Model), V7's [`V7Model`](crate::family::V7Model)): its parameters and
 /// their table, their validation, and which parameters each validated [`Quantity`] depends on. The

@@ -10,9 +10,7 @@
 
 use super::table::{Field, KernelKind, ModelId, ModelParams, Source, Variant};
 use crate::consts::{EPS, T_REF};
-use crate::params::{
-    OperatingBox, ParamError, QUANTITY_LIMIT, Quantity, RESIDUAL_SQUARED_LIMIT, decimal_exponent,
-};
+use crate::params::{OperatingBox, ParamError, Quantity, bounded};
 use crate::scalar::Scalar;
 // The kernel itself (cargo feature `v7`).
 #[cfg(feature = "v7")]
@@ -182,21 +180,7 @@ impl<S: Scalar> V7Params<S> {
             .abs()
             .max((b.temperature_high - t_ref).abs());
         let mu = b.cof_low.abs().max(b.cof_high.abs());
-        let check = |quantity: Quantity, bound: f32| {
-            let limit = match quantity {
-                Quantity::StayResidual | Quantity::JumpResidual => RESIDUAL_SQUARED_LIMIT,
-                _ => QUANTITY_LIMIT,
-            };
-            if bound <= limit {
-                Ok(bound)
-            } else {
-                Err(ParamError::Unbounded {
-                    quantity,
-                    exponent: decimal_exponent(bound),
-                    model: ModelId::V7,
-                })
-            }
-        };
+        let check = |quantity: Quantity, bound: f32| bounded(quantity, bound, ModelId::V7);
         check(
             Quantity::StayLogit,
             p.a0.abs() + p.a_t.abs() * dt + p.a_mu.abs() * mu + p.a_mu2.abs() * (mu * mu),

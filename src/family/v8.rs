@@ -12,9 +12,7 @@
 
 use super::table::{Field, KernelKind, MAX_PARAMS, ModelId, ModelParams, Source, Variant};
 use crate::consts::{EPS, EXP_LIMIT, T_REF};
-use crate::params::{
-    OperatingBox, ParamError, QUANTITY_LIMIT, Quantity, RESIDUAL_SQUARED_LIMIT, decimal_exponent,
-};
+use crate::params::{OperatingBox, ParamError, Quantity, bounded};
 use crate::scalar::{Scalar, clamp};
 // The kernel itself (cargo feature `v8`).
 #[cfg(feature = "v8")]
@@ -265,25 +263,8 @@ fn worst_case(p: &V8Params<f32>, b: &OperatingBox) -> Result<(), ParamError> {
     }
     let eps = EPS as f32;
     let exp_limit = EXP_LIMIT as f32;
-    let check = |quantity: Quantity, bound: f32| {
-        let limit = match quantity {
-            Quantity::StayResidual | Quantity::JumpResidual => RESIDUAL_SQUARED_LIMIT,
-            _ => QUANTITY_LIMIT,
-        };
-        if bound <= limit {
-            Ok(bound)
-        } else {
-            let exponent = decimal_exponent(bound);
-            Err(ParamError::Unbounded {
-                quantity,
-                exponent,
-                model: ModelId::V8,
-            })
-        }
-    };
     // largest magnitude of a linear function of the box variable x in [lo, hi]
     let span = |lo: f32, hi: f32, at: &dyn Fn(f32) -> f32| at(lo).abs().max(at(hi).abs());
-    let exp_bound = |x: f32| Scalar::exp(clamp(x, -exp_limit, exp_limit));
     let t_ref = T_REF as f32;
     let (dt_lo, dt_hi) = (b.temperature_low - t_ref, b.temperature_high - t_ref);
     let dt_abs = dt_lo.abs().max(dt_hi.abs());
@@ -330,6 +311,19 @@ fn worst_case(p: &V8Params<f32>, b: &OperatingBox) -> Result<(), ParamError> {
     let jump_z = (delta + d2) / (sigma + eps);
     check(Quantity::JumpResidual, jump_z * jump_z)?;
     Ok(())
+}
+
+/// [`bounded`] for V8's parameters.
+fn check(quantity: Quantity, bound: f32) -> Result<f32, ParamError> {
+    bounded(quantity, bound, ModelId::V8)
+}
+
+/// `exp(clamp(x, -20, 20))` in `f32`, the bound of the model's guarded exponential: one copy, not
+/// inlined ([`worst_case`] runs once, at start-up; see [`bounded`]).
+#[inline(never)]
+fn exp_bound(x: f32) -> f32 {
+    let exp_limit = EXP_LIMIT as f32;
+    Scalar::exp(clamp(x, -exp_limit, exp_limit))
 }
 
 impl V8Params<f32> {
