@@ -232,8 +232,10 @@ pub trait KernelModel<S: Scalar>: Kernels<S> + Copy {
     /// parameter `j`).
     fn params_from(value: impl FnMut(usize) -> S) -> Self::Params;
 
-    /// Checks that the kernel evaluates finitely in `f32` over `bounds` (errors attributed to the
-    /// kernel's own variant; the family re-attributes them).
+    /// Checks that the kernel evaluates finitely in `f32` over `bounds`, for parameters whose every
+    /// value is finite and within `f32` (the family checks those first, naming the variant's own
+    /// parameters: [`ModelParams::validate_within`](crate::family::ModelParams::validate_within));
+    /// errors are attributed to the kernel's own variant, the family re-attributes them.
     ///
     /// # Errors
     /// The first [`ParamError`] found.

@@ -74,25 +74,25 @@ macro_rules! registration {
             /// [`V8Params`](crate::V8Params).
             DoubleWell(v8::Model, v8::Landscape) feature "v8" {
                 /// V8, the double-well model (15 parameters).
-                V8 = 1 => v8::V8_TABLE,
+                V8 = 1, "v8", "V8" => v8::V8_TABLE,
                 /// V8-13: V8 with the tilt `g0 = g_T = 0` held fixed (13 parameters).
-                V8_13 = 2 => v8::V8_13_TABLE,
+                V8_13 = 2, "v8-13", "V8-13" => v8::V8_13_TABLE,
                 /// V9: V8 with a fixed potential, `h0 = k`, `alpha_h = 0`, `g0 = g_T = 0` (12
                 /// parameters).
-                V9 = 3 => v8::V9_TABLE,
+                V9 = 3, "v9", "V9" => v8::V9_TABLE,
             }
             /// The V7 linear kernel ([`V7Landscape`](crate::family::V7Landscape)) over
             /// [`V7Params`](crate::family::V7Params).
             Linear(v7::V7Model, v7::V7Landscape) feature "v7" {
                 /// V7: the 17-coefficient linear kernel.
-                V7 = 4 => v7::V7_TABLE,
+                V7 = 4, "v7", "V7" => v7::V7_TABLE,
             }
             /// The precursor kernel
             /// ([`PrecursorLandscape`](crate::family::PrecursorLandscape)): V8's double well with
             /// the escape scaled by the stroke's features.
             Precursor(precursor::PrecursorModel, precursor::PrecursorLandscape) feature "precursor" {
                 /// V8-P: V8 and one escape coefficient per stroke feature (17 parameters).
-                V8Precursor = 5 => precursor::V8_PRECURSOR_TABLE,
+                V8Precursor = 5, "v8-precursor", "V8-P" => precursor::V8_PRECURSOR_TABLE,
             }
         }
     };
@@ -106,18 +106,16 @@ pub mod v7;
 pub mod v8;
 
 pub use crate::params::KernelModel;
-pub use precursor::{
-    N_PRECURSOR_FEATURES, PRECURSOR_FEATURES, PrecursorParams, V8_PRECURSOR_TABLE,
-};
+pub use precursor::{N_PRECURSOR_FEATURES, PRECURSOR_FEATURES, PrecursorParams};
 #[cfg(feature = "precursor")]
-pub use precursor::{PrecursorLandscape, PrecursorModel};
+pub use precursor::{PrecursorLandscape, PrecursorModel, V8_PRECURSOR_TABLE};
 pub use table::{Field, KernelKind, MAX_PARAMS, ModelId, ModelParams, Source, Variant};
-pub use v7::{V7_TABLE, V7Params};
+pub use v7::V7Params;
 #[cfg(feature = "v7")]
-pub use v7::{V7Landscape, V7Model};
+pub use v7::{V7_TABLE, V7Landscape, V7Model};
 #[cfg(feature = "v8")]
-pub use v8::{Landscape, Model};
-pub use v8::{ParamField, V8_13_TABLE, V8_TABLE, V8Params, V9_TABLE};
+pub use v8::{Landscape, Model, V8_13_TABLE, V8_TABLE, V9_TABLE};
+pub use v8::{ParamField, V8Params};
 
 #[cfg(not(any(feature = "v8", feature = "v7", feature = "precursor")))]
 compile_error!(
@@ -155,22 +153,34 @@ macro_rules! dispatch {
     ($(
         $(#[$kind_doc:meta])*
         $kind:ident($($model:ident)::+, $($kernel:ident)::+) feature $feature:literal {
-            $( $(#[$doc:meta])* $id:ident = $num:literal => $table:path, )+
+            $( $(#[$doc:meta])* $id:ident = $num:literal, $key:literal, $title:literal => $table:path, )+
         }
     )+) => {
         impl ModelId {
-            /// The variant's parameter table.
+            /// The variant's parameter table; of a variant compiled out ([`is_compiled`](Self::is_compiled)
+            /// false), an empty one ([`Variant::compiled_out`]: the build links no other kernel's
+            /// names).
             pub const fn variant(self) -> &'static Variant {
                 match self {
-                    $($( Self::$id => &$table, )+)+
+                    $($(
+                        #[cfg(feature = $feature)]
+                        Self::$id => &$table,
+                        #[cfg(not(feature = $feature))]
+                        Self::$id => &const { Variant::compiled_out(ModelId::$id) },
+                    )+)+
                 }
             }
 
             /// Runs `task` at the variant's parameter count (a const generic: one monomorphic
-            /// instance per count).
+            /// instance per count; 0 for a variant compiled out).
             pub fn with_param_count<T: ParamCountTask>(self, task: T) -> T::Output {
                 match self {
-                    $($( Self::$id => task.run::<{ $table.fields.len() }>(), )+)+
+                    $($(
+                        #[cfg(feature = $feature)]
+                        Self::$id => task.run::<{ $table.fields.len() }>(),
+                        #[cfg(not(feature = $feature))]
+                        Self::$id => task.run::<0>(),
+                    )+)+
                 }
             }
         }
@@ -375,11 +385,6 @@ macro_rules! dispatch {
 registration!(dispatch);
 
 impl ModelId {
-    /// The command-line key (`v8`, `v8-13`, `v9`, `v7`).
-    pub const fn key(self) -> &'static str {
-        self.variant().key
-    }
-
     /// Every variant's command-line key, in id order.
     pub const KEYS: [&'static str; ModelId::ALL.len()] = {
         let mut out = [""; ModelId::ALL.len()];
@@ -418,7 +423,7 @@ impl ModelId {
     /// assert!(ModelId::V9.is_compiled()); // `v8` (V8, V8-13, V9) is a default feature
     /// ```
     pub const fn is_compiled(self) -> bool {
-        self.variant().kernel.is_compiled()
+        self.kernel().is_compiled()
     }
 
     /// The cargo feature of the `galling` crate that compiles the variant's kernel in: `v8` (V8,
@@ -430,7 +435,7 @@ impl ModelId {
     /// assert_eq!(ModelId::V8Precursor.cargo_feature(), "precursor");
     /// ```
     pub const fn cargo_feature(self) -> &'static str {
-        self.variant().kernel.cargo_feature()
+        self.kernel().cargo_feature()
     }
 
     /// The id itself when this build runs the variant, else [`ParamError::NotCompiled`] (whose
@@ -475,7 +480,7 @@ impl KernelKind {
 
 impl fmt::Display for ModelId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.variant().title)
+        f.write_str(self.title())
     }
 }
 
@@ -522,7 +527,7 @@ impl<S: Scalar> AnyModel<S> {
 
 /// Every variant's table, in id order.
 pub const VARIANTS: [&Variant; ModelId::ALL.len()] = {
-    let mut out = [&V8_TABLE; ModelId::ALL.len()];
+    let mut out = [ModelId::ALL[0].variant(); ModelId::ALL.len()];
     let mut i = 0;
     while i < out.len() {
         out[i] = ModelId::ALL[i].variant();
@@ -755,13 +760,14 @@ mod tests {
         for (i, v) in VARIANTS.iter().enumerate() {
             assert_eq!(v.id, ModelId::ALL[i]);
             assert_eq!(ModelId::from_u8(v.id.to_u8()), Some(v.id));
-            assert_eq!(ModelId::from_key(v.key), Some(v.id));
-            assert_eq!(v.sources.len(), v.kernel.table().fields.len(), "{}", v.key);
-            assert!(v.fields.len() <= MAX_PARAMS, "{}", v.key);
+            assert_eq!(ModelId::from_key(v.id.key()), Some(v.id));
+            assert_eq!(v.kernel, v.id.kernel());
+            assert_eq!(v.sources.len(), v.kernel.table().fields.len(), "{}", v.id);
+            assert!(v.fields.len() <= MAX_PARAMS, "{}", v.id);
             // a kernel's own table keeps every parameter free, in order
             let own = v.kernel.table();
             for (j, s) in own.sources.iter().enumerate() {
-                assert_eq!(*s, Source::Free(j as u8), "{}", own.key);
+                assert_eq!(*s, Source::Free(j as u8), "{}", own.id);
             }
             // every free parameter feeds exactly one kernel parameter
             for i in 0..v.fields.len() {
@@ -770,7 +776,7 @@ mod tests {
                     .iter()
                     .filter(|s| **s == Source::Free(i as u8))
                     .count();
-                assert_eq!(uses, 1, "{} field {}", v.key, v.fields[i].name);
+                assert_eq!(uses, 1, "{} field {}", v.id, v.fields[i].name);
             }
         }
         assert_eq!(ModelId::V8.param_count(), 15);

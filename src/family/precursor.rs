@@ -31,10 +31,14 @@
 //! # Ok::<(), galling::ParamError>(())
 //! ```
 
-use super::table::{Field, KernelKind, MAX_PARAMS, ModelId, ModelParams, Source, Variant};
-use super::v8::{V8_TABLE, V8Params};
+use super::table::{MAX_PARAMS, ModelId, ModelParams};
+use super::v8::V8Params;
 use crate::scalar::Scalar;
-// The kernel itself (cargo feature `precursor`).
+// The kernel and its table (cargo feature `precursor`).
+#[cfg(feature = "precursor")]
+use super::table::{Field, KernelKind, Source, Variant};
+#[cfg(feature = "precursor")]
+use super::v8::V8_TABLE;
 #[cfg(feature = "precursor")]
 use super::v8::{Landscape, Model, STAY_MAX, STAY_MIN};
 #[cfg(feature = "precursor")]
@@ -260,7 +264,7 @@ impl<S: Scalar> KernelModel<S> for PrecursorModel<S> {
         params: &PrecursorParams<S>,
         bounds: &OperatingBox,
     ) -> Result<(), ParamError> {
-        params.v8.validate_within(bounds)
+        params.v8.validate_finite_within(bounds)
     }
 
     fn from_valid_params(params: &PrecursorParams<S>) -> Self {
@@ -272,26 +276,28 @@ impl<S: Scalar> KernelModel<S> for PrecursorModel<S> {
 }
 
 /// `beta_breakaway_peak`: log escape-rate change per standard unit of the breakaway peak.
+#[cfg(feature = "precursor")]
 static BETA_BREAKAWAY_PEAK: Field = Field {
     name: "beta_breakaway_peak",
     used_as_abs: false,
 };
 
 /// `beta_run_in_high_share`: log escape-rate change per standard unit of the run-in high share.
+#[cfg(feature = "precursor")]
 static BETA_RUN_IN_HIGH_SHARE: Field = Field {
     name: "beta_run_in_high_share",
     ..BETA_BREAKAWAY_PEAK
 };
 
+#[cfg(feature = "precursor")]
 const fn free(i: u8) -> Source {
     Source::Free(i)
 }
 
 /// V8-P: V8's 15 parameters (same names) and `beta_breakaway_peak`, `beta_run_in_high_share`.
+#[cfg(feature = "precursor")]
 pub const V8_PRECURSOR_TABLE: Variant = Variant {
     id: ModelId::V8Precursor,
-    key: "v8-precursor",
-    title: "V8-P",
     kernel: KernelKind::Precursor,
     fields: &[
         V8_TABLE.fields[0],

@@ -11,7 +11,7 @@ macro_rules! model_ids {
     ($(
         $(#[$kind_doc:meta])*
         $kind:ident($($model:ident)::+, $($kernel:ident)::+) feature $feature:literal {
-            $( $(#[$doc:meta])* $id:ident = $num:literal => $table:path, )+
+            $( $(#[$doc:meta])* $id:ident = $num:literal, $key:literal, $title:literal => $table:path, )+
         }
     )+) => {
         /// Which variant of the family: the id stored in the blob.
@@ -25,6 +25,40 @@ macro_rules! model_ids {
         impl ModelId {
             /// Every variant, in registration order (the id order).
             pub const ALL: [ModelId; [$($(ModelId::$id,)+)+].len()] = [$($(ModelId::$id,)+)+];
+
+            /// The command-line key (`v8`, `v8-13`, `v9`, `v7`, `v8-precursor`).
+            ///
+            /// ```
+            /// assert_eq!(galling::family::ModelId::V8_13.key(), "v8-13");
+            /// ```
+            pub const fn key(self) -> &'static str {
+                match self {
+                    $($( Self::$id => $key, )+)+
+                }
+            }
+
+            /// The human-readable name (`V8`, `V8-13`, `V9`, `V7`, `V8-P`; also its `Display`).
+            ///
+            /// ```
+            /// assert_eq!(galling::family::ModelId::V8Precursor.title(), "V8-P");
+            /// ```
+            pub const fn title(self) -> &'static str {
+                match self {
+                    $($( Self::$id => $title, )+)+
+                }
+            }
+
+            /// The kernel the variant runs.
+            ///
+            /// ```
+            /// use galling::family::{KernelKind, ModelId};
+            /// assert_eq!(ModelId::V9.kernel(), KernelKind::DoubleWell);
+            /// ```
+            pub const fn kernel(self) -> KernelKind {
+                match self {
+                    $($( Self::$id => KernelKind::$kind, )+)+
+                }
+            }
         }
 
         /// Which kernel a variant runs.
@@ -118,15 +152,12 @@ pub enum Source {
 }
 
 /// A variant's parameter table: written once per variant, it generates the parameter lists and the
-/// blob layout (the trainer keys its fitting data, box, scale and start, by the names).
+/// blob layout (the trainer keys its fitting data, box, scale and start, by the names). The id's
+/// key and title are in the registration list ([`ModelId::key`], [`ModelId::title`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Variant {
     /// Its id.
     pub id: ModelId,
-    /// Command-line key.
-    pub key: &'static str,
-    /// Human-readable name.
-    pub title: &'static str,
     /// The kernel it runs.
     pub kernel: KernelKind,
     /// Its parameters, in storage order.
@@ -138,6 +169,24 @@ pub struct Variant {
 }
 
 impl Variant {
+    /// The table of a variant whose kernel this build does not have ([`ModelId::is_compiled`]):
+    /// its id and kernel, no parameters (a one-variant firmware links no other variant's names).
+    ///
+    /// ```
+    /// use galling::family::{ModelId, Variant};
+    /// let v = Variant::compiled_out(ModelId::V7);
+    /// assert!(v.fields.is_empty() && v.sources.is_empty());
+    /// ```
+    pub const fn compiled_out(id: ModelId) -> Self {
+        Self {
+            id,
+            kernel: id.kernel(),
+            fields: &[],
+            sources: &[],
+            ordered: None,
+        }
+    }
+
     /// Index of the parameter named `name`.
     ///
     /// ```

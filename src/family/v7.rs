@@ -8,7 +8,9 @@
 //! mu_0 = clamp(mu0_base + mu0_T dT, 0.1, 1.3)
 //! ```
 
-use super::table::{Field, KernelKind, ModelId, ModelParams, Source, Variant};
+#[cfg(feature = "v7")]
+use super::table::{Field, KernelKind, Source, Variant};
+use super::table::{ModelId, ModelParams};
 use crate::consts::{EPS, T_REF};
 use crate::params::{OperatingBox, ParamError, Quantity, bounded};
 use crate::scalar::Scalar;
@@ -63,7 +65,7 @@ macro_rules! v7_params {
         }
 
         impl<S> V7Params<S> {
-            /// Parameters from values in storage order (the order of [`V7_TABLE`]).
+            /// Parameters from values in storage order (the order of [`V7Params::NAMES`]).
             pub fn from_array(v: [S; 17]) -> Self {
                 let [$($field),*] = v;
                 Self { $($field),* }
@@ -77,11 +79,19 @@ macro_rules! v7_params {
             }
         }
 
+        impl V7Params {
+            /// The parameters' names, in storage order (as in the JSON files and VARIANTS.md).
+            ///
+            /// ```
+            /// assert_eq!(galling::family::V7Params::NAMES[1], "a_T");
+            /// ```
+            pub const NAMES: [&'static str; 17] = [$($name),*];
+        }
+
         /// V7's parameter table.
+        #[cfg(feature = "v7")]
         pub const V7_TABLE: Variant = Variant {
             id: ModelId::V7,
-            key: "v7",
-            title: "V7",
             kernel: KernelKind::Linear,
             fields: &[$(&Field {
                 name: $name,
@@ -161,14 +171,22 @@ impl<S: Scalar> V7Params<S> {
     /// # Errors
     /// The first [`ParamError`] found.
     pub fn validate_within(&self, bounds: &OperatingBox) -> Result<(), ParamError> {
-        for (field, value) in V7_TABLE.fields.iter().zip(self.to_array()) {
+        for (name, value) in V7Params::NAMES.into_iter().zip(self.to_array()) {
             if !value.is_finite() {
-                return Err(ParamError::NotFinite(field.name));
+                return Err(ParamError::NotFinite(name));
             }
             if !(value.to_f64() as f32).is_finite() {
-                return Err(ParamError::BeyondF32(field.name));
+                return Err(ParamError::BeyondF32(name));
             }
         }
+        self.validate_finite_within(bounds)
+    }
+
+    /// [`validate_within`](Self::validate_within) of parameters whose every value is already known
+    /// finite and within `f32` (the family checks that first; this is the kernel's part:
+    /// [`KernelModel::validate_params`](crate::family::KernelModel::validate_params)).
+    #[cfg_attr(not(feature = "v7"), allow(dead_code))]
+    pub(crate) fn validate_finite_within(&self, bounds: &OperatingBox) -> Result<(), ParamError> {
         let p = self.map(|v| v.to_f64() as f32);
         let b = bounds;
         let ordered = |lo: f32, hi: f32| lo.is_finite() && hi.is_finite() && lo < hi;
@@ -335,7 +353,7 @@ impl<S: Scalar> KernelModel<S> for V7Model<S> {
     }
 
     fn validate_params(params: &V7Params<S>, bounds: &OperatingBox) -> Result<(), ParamError> {
-        params.validate_within(bounds)
+        params.validate_finite_within(bounds)
     }
 
     fn from_valid_params(params: &V7Params<S>) -> Self {

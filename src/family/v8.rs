@@ -10,7 +10,9 @@
 //! [`Landscape::log_prob`](crate::Kernel::log_prob), [`Landscape::step`](crate::Kernel::step)) only
 //! do the COF-dependent work. The formulas and their order are those of `shared/docs/MODEL.md`.
 
-use super::table::{Field, KernelKind, MAX_PARAMS, ModelId, ModelParams, Source, Variant};
+#[cfg(feature = "v8")]
+use super::table::{Field, KernelKind, Source, Variant};
+use super::table::{MAX_PARAMS, ModelId, ModelParams};
 use crate::consts::{EPS, EXP_LIMIT, T_REF};
 use crate::params::{OperatingBox, ParamError, Quantity, bounded};
 use crate::scalar::{Scalar, clamp};
@@ -82,6 +84,24 @@ macro_rules! v8_params {
         impl ParamField {
             /// All fields in storage order (the order of [`V8Params::to_array`] and of the blob).
             pub const ALL: [ParamField; 15] = [$(Self::$variant),*];
+
+            /// The model's name for the field, as in MODEL.md and the JSON files.
+            ///
+            /// ```
+            /// assert_eq!(galling::ParamField::D0.name(), "D0");
+            /// ```
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name,)*
+                }
+            }
+
+            /// Whether the model uses the absolute value of this field.
+            pub const fn is_used_as_abs(self) -> bool {
+                match self {
+                    $(Self::$variant => $abs,)*
+                }
+            }
         }
 
         impl<S> V8Params<S> {
@@ -107,6 +127,7 @@ macro_rules! v8_params {
 
         /// V8's parameter table entries, one per parameter (the double-well variants' tables pick
         /// from these).
+        #[cfg(feature = "v8")]
         mod v8_fields {
             use super::Field;
             $(
@@ -153,23 +174,9 @@ v8_params! {
 }
 
 impl ParamField {
-    /// The model's name for the field, as in MODEL.md and the JSON files.
-    ///
-    /// ```
-    /// assert_eq!(galling::ParamField::D0.name(), "D0");
-    /// ```
-    pub const fn name(self) -> &'static str {
-        V8_TABLE.fields[self as usize].name
-    }
-
     /// Position of the field in storage order.
     pub const fn index(self) -> usize {
         self as usize
-    }
-
-    /// Whether the model uses the absolute value of this field.
-    pub const fn is_used_as_abs(self) -> bool {
-        V8_TABLE.fields[self as usize].used_as_abs
     }
 }
 
@@ -237,6 +244,13 @@ impl<S: Scalar> V8Params<S> {
                 return Err(ParamError::BeyondF32(field.name()));
             }
         }
+        self.validate_finite_within(bounds)
+    }
+
+    /// [`validate_within`](Self::validate_within) of parameters whose every value is already known
+    /// finite and within `f32` (the family checks that first, naming the variant's own
+    /// parameters; this is the kernel's part: [`KernelModel::validate_params`]).
+    pub(crate) fn validate_finite_within(&self, bounds: &OperatingBox) -> Result<(), ParamError> {
         // the values are finite here, so `>=` is the negation of `<`; the f32 rounding must keep
         // the wells apart too
         if self.mu_l >= self.mu_h || (self.mu_l.to_f64() as f32) >= (self.mu_h.to_f64() as f32) {
@@ -722,7 +736,7 @@ impl<S: Scalar> KernelModel<S> for Model<S> {
     }
 
     fn validate_params(params: &V8Params<S>, bounds: &OperatingBox) -> Result<(), ParamError> {
-        params.validate_within(bounds)
+        params.validate_finite_within(bounds)
     }
 
     fn from_valid_params(params: &V8Params<S>) -> Self {
@@ -734,22 +748,25 @@ impl<S: Scalar> KernelModel<S> for Model<S> {
 #[cfg(feature = "v8")]
 const POTENTIAL: &[&str] = &["h0", "alpha_h", "mu_L", "mu_H", "g0", "g_T"];
 
+#[cfg(feature = "v8")]
 use v8_fields::*;
 
 /// V9's `k`: the barrier height, temperature independent (used as `|k|`; `h0` of the V8 kernel).
+#[cfg(feature = "v8")]
 static K: Field = Field { name: "k", ..H0 };
 
+#[cfg(feature = "v8")]
 const fn free(i: u8) -> Source {
     Source::Free(i)
 }
+#[cfg(feature = "v8")]
 const HELD: Source = Source::Fixed(0.0);
 
 /// V8: the 15 parameters of MODEL.md, in the order of [`V8Params`] (the entries are generated with
 /// it, above).
+#[cfg(feature = "v8")]
 pub const V8_TABLE: Variant = Variant {
     id: ModelId::V8,
-    key: "v8",
-    title: "V8",
     kernel: KernelKind::DoubleWell,
     fields: &[
         &MU_L,
@@ -789,10 +806,9 @@ pub const V8_TABLE: Variant = Variant {
 };
 
 /// V8-13 (seed §9): V8 with the tilt removed, `g0 = g_T = 0` held fixed.
+#[cfg(feature = "v8")]
 pub const V8_13_TABLE: Variant = Variant {
     id: ModelId::V8_13,
-    key: "v8-13",
-    title: "V8-13",
     kernel: KernelKind::DoubleWell,
     fields: &[
         &MU_L,
@@ -831,10 +847,9 @@ pub const V8_13_TABLE: Variant = Variant {
 
 /// V9 (upstream's successor): a fixed potential, `h0 = k`, `alpha_h = 0`, `g0 = g_T = 0`; the
 /// parameters are named as upstream names them.
+#[cfg(feature = "v8")]
 pub const V9_TABLE: Variant = Variant {
     id: ModelId::V9,
-    key: "v9",
-    title: "V9",
     kernel: KernelKind::DoubleWell,
     fields: &[
         &MU_L,
