@@ -159,7 +159,7 @@ pub trait Kernel<S: Scalar> {
     /// The mixture at COF `mu` for the transition out of a stroke whose per-stroke inputs are
     /// `inputs` (the standardised stroke features a kernel uses, in the kernel's order). A kernel
     /// that uses no per-stroke inputs (V8, V8-13, V9, V7) ignores them; the precursor kernel
-    /// ([`PrecursorLandscape`](crate::family::PrecursorLandscape)) scales its escape probability.
+    /// ([`PrecursorLandscape`](crate::family::precursor)) scales its escape probability.
     /// Total: missing inputs count as the clean baseline 0, extra ones are ignored.
     ///
     /// ```
@@ -435,7 +435,7 @@ impl<S: Scalar, R: Rng + ?Sized> KernelTask<S> for Simulate<'_, S, R> {
 }
 
 /// A model: its [`Kernel`] at every die temperature. Implemented by each kernel's model (in the
-/// kernel's file: [`Model`](crate::Model), [`V7Model`](crate::family::V7Model)) and by
+/// kernel's file: [`Model`](crate::Model), [`V7Model`](crate::family::v7)) and by
 /// [`AnyModel`](crate::family::AnyModel); what builds forecasts over temperatures (the risk table)
 /// takes one. The models also have `landscape` as an inherent method, so calling it needs no import
 /// of this trait.

@@ -22,6 +22,24 @@
 //! - [`Monitor`]: the per-stroke monitor with its three signals ([`signals`]: hot die, onset warning,
 //!   galling detected), running a [`Package`] (parameters, [`risk`] table, settings) from the blob.
 //!
+//! # Cargo features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `v8` | on | the double-well kernel: V8, V8-13, V9 ([`Model`], [`Landscape`]) |
+//! | `v7` | | the linear kernel: V7 (`family::V7Model`) |
+//! | `precursor` | | the precursor kernel: V8-P (`family::PrecursorModel`; enables `v8`) |
+//! | `std` | | std-only conveniences |
+//! | `serde` | | serde derives on the parameter and report types |
+//! | `defmt` | | `defmt::Format` on errors and reports, for firmware logging |
+//! | `dual` | | [`Scalar`] for num-dual's dual numbers: exact gradients (host; enables `std`) |
+//!
+//! One variant per build: a firmware enables the kernels it runs and links nothing of the others.
+//! Every [`family::ModelId`] stays known (ids are the blob's bytes), but a model whose kernel is
+//! compiled out is refused wherever a model is built, with [`ParamError::NotCompiled`] naming the
+//! feature to enable ([`family::ModelId::is_compiled`]); the blob decoder refuses it at the model
+//! id. At least one kernel must be enabled.
+//!
 //! # Module order
 //!
 //! Each module uses only modules before it (no import circles):

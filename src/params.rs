@@ -205,7 +205,7 @@ pub(crate) fn bounded(quantity: Quantity, bound: f32, model: ModelId) -> Result<
 }
 
 /// What a kernel's file provides to join the family, implemented by the kernel's validated model
-/// (V8's [`Model`](crate::Model), V7's [`V7Model`](crate::family::V7Model)): its parameters and
+/// (V8's [`Model`](crate::Model), V7's [`V7Model`](crate::family::v7)): its parameters and
 /// their table, their validation, and which parameters each validated [`Quantity`] depends on. The
 /// registration list (`src/family/mod.rs`) generates the family's dispatch from it.
 ///

@@ -2,7 +2,7 @@
 //!
 //! A kernel is one file under `src/family/` that implements the [`Kernel`] at one die temperature
 //! and describes its parameters ([`KernelModel`]): the double-well kernel of V8 ([`Landscape`],
-//! `src/family/v8.rs`) and the linear kernel of V7 ([`V7Landscape`], `src/family/v7.rs`). A variant
+//! `src/family/v8.rs`) and the linear kernel of V7 ([`V7Landscape`](v7), `src/family/v7.rs`). A variant
 //! is a **parameter table** ([`Variant`]) over a kernel: its name, its parameters (name, whether the
 //! model uses `abs()`) and how they fill the kernel's parameters ([`Source`]). V8-13 and V9 are
 //! tables over the V8 kernel with some of its parameters held fixed. (A fit's box, scales and default
@@ -81,14 +81,14 @@ macro_rules! registration {
                 /// parameters).
                 V9 = 3, "v9", "V9" => v8::V9_TABLE,
             }
-            /// The V7 linear kernel ([`V7Landscape`](crate::family::V7Landscape)) over
+            /// The V7 linear kernel ([`V7Landscape`](crate::family::v7)) over
             /// [`V7Params`](crate::family::V7Params).
             Linear(v7::V7Model, v7::V7Landscape) feature "v7" {
                 /// V7: the 17-coefficient linear kernel.
                 V7 = 4, "v7", "V7" => v7::V7_TABLE,
             }
             /// The precursor kernel
-            /// ([`PrecursorLandscape`](crate::family::PrecursorLandscape)): V8's double well with
+            /// ([`PrecursorLandscape`](crate::family::precursor)): V8's double well with
             /// the escape scaled by the stroke's features.
             Precursor(precursor::PrecursorModel, precursor::PrecursorLandscape) feature "precursor" {
                 /// V8-P: V8 and one escape coefficient per stroke feature (17 parameters).

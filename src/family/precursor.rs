@@ -13,10 +13,12 @@
 //! every other formula is V8's. The features are [`PRECURSOR_FEATURES`] (breakaway peak and
 //! run-in high-COF share, the stroke features that moved before the stroke mean in issue 16).
 //! The kernel takes the standardised features `z` as its per-stroke inputs
-//! ([`Kernel::score_at_stroke`], [`Kernel::mixture_at_stroke`]); with `z = 0` (a stroke at the clean
+//! ([`score_at_stroke`](crate::Kernel::score_at_stroke),
+//! [`mixture_at_stroke`](crate::Kernel::mixture_at_stroke)); with `z = 0` (a stroke at the clean
 //! baseline, or a series without features, such as the 25 C series) the factor is `exp(0) = 1`
-//! exactly and the kernel **is** V8, bit for bit. [`Kernel::mixture`] and [`Kernel::score`] (no
-//! inputs) are that baseline: forecasts past the current stroke and simulations use it.
+//! exactly and the kernel **is** V8, bit for bit. [`mixture`](crate::Kernel::mixture) and
+//! [`score`](crate::Kernel::score) (no inputs) are that baseline: forecasts past the current stroke
+//! and simulations use it.
 //!
 //! ```
 //! use galling::family::{AnyModel, ModelId, ModelParams, PRECURSOR_FEATURES};

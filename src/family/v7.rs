@@ -164,8 +164,8 @@ impl<S: Scalar> V7Params<S> {
     /// Checks that V7 evaluates finitely in `f32` for every die temperature and COF of `bounds` and
     /// every COF change between two of its COF values: every value finite and within `f32`, and a
     /// worst-case bound of the logit, both drifts, both spread pre-activations, the simulation start
-    /// and the squared standardised residuals at most [`QUANTITY_LIMIT`]
-    /// ([`RESIDUAL_SQUARED_LIMIT`] for the residuals; the spreads can be 0, so the residual bound
+    /// and the squared standardised residuals at most [`QUANTITY_LIMIT`](crate::QUANTITY_LIMIT)
+    /// ([`RESIDUAL_SQUARED_LIMIT`](crate::RESIDUAL_SQUARED_LIMIT) for the residuals; the spreads can be 0, so the residual bound
     /// divides by `eps`).
     ///
     /// # Errors

@@ -225,7 +225,7 @@ impl<S: Scalar> V8Params<S> {
     /// `bounds` and every COF change between two of its COF values: every value finite, `mu_L < mu_H`,
     /// both jump spreads nonzero, and a worst-case bound of every intermediate of the model (barrier
     /// scale, tilt, noise, potential, both drifts, escape rate, squared standardised residuals) at
-    /// most [`QUANTITY_LIMIT`] ([`RESIDUAL_SQUARED_LIMIT`] for the squared residuals).
+    /// most [`QUANTITY_LIMIT`](crate::QUANTITY_LIMIT) ([`RESIDUAL_SQUARED_LIMIT`](crate::RESIDUAL_SQUARED_LIMIT) for the squared residuals).
     ///
     /// The bounds are derived from the formulas of MODEL.md with the triangle inequality, taking each
     /// factor's largest magnitude over the box (at least 1, so that every partial product of the
