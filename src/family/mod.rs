@@ -34,14 +34,18 @@
 //! ([`Kernel::perform`]), not once per stroke, and no loop needs its own forwarding.
 //!
 //! What a new variant touches:
-//! - **over an existing kernel**: its table (a `const Variant` in the kernel's file) and one line in
-//!   the kernel's entry of the list (`V10 = 5 => v8::V10_TABLE,`);
+//! - **over an existing kernel**: its table (a `const Variant` in the kernel's file, behind the
+//!   kernel's feature) and one line in the kernel's entry of the list
+//!   (`V10 = 6, "v10", "V10" => v8::V10_TABLE,`);
 //! - **with a new kernel**: its file under `src/family/` (parameters, validation, model, kernel at
-//!   one temperature, [`Kernels`] and [`KernelModel`] implementations, its tables), its `pub mod`
-//!   line here, and one entry in the list (the kernel's arm, its model and kernel types, its
-//!   variants). Only if needed: [`MAX_PARAMS`] when it has more than 17 parameters, and new
-//!   [`Quantity`] values when its validation bounds a quantity no kernel has named yet. The blob,
-//!   the monitor, the trainer's fits and gradients and the CLI keys follow from the table.
+//!   one temperature, [`Kernels`] and [`KernelModel`] implementations, its tables; the model,
+//!   kernel and tables behind its cargo feature), its `pub mod` line here, its feature in
+//!   `Cargo.toml`, and one entry in the list (the kernel's arm, its model and kernel types, its
+//!   feature, its variants). Only if needed: [`MAX_PARAMS`] when it has more than 17 parameters,
+//!   and new [`Quantity`] values when its validation bounds a quantity no kernel has named yet.
+//!   The blob, the monitor, the trainer's fits and gradients and the CLI keys follow from the
+//!   table; the trainer's fitting data (box, scale, start) is one entry per parameter in
+//!   host-train (`src/fitting.rs`, whose test names a missing one).
 //!
 //! A kernel that needs more than `(mu, delta)` per stroke (per-stroke features) keeps those inputs
 //! in its own file and writes its loops over strokes as [`KernelTask`]s; the [`Kernel`] methods
