@@ -10,7 +10,7 @@
 //! (every 0.005 from 0.10 to 0.52) with the temperature changing on every call.
 //!
 //! A second table repeats the figures that depend on the variant for every variant's blob
-//! (`blob/*.glng`: V8, V8-13, V9, V7): `blob::decode`, the kernel's `log_prob` and per-temperature
+//! (`blob/*.glng`: V8, V8-13, V9, V7): `PackageView::new` (decode and check), the kernel's `log_prob` and per-temperature
 //! set-up, and `Monitor::update` running the blob.
 #![no_std]
 #![no_main]
@@ -22,11 +22,12 @@ use galling::family::{
 };
 use galling::features::StrokeFeatureExtractor;
 use galling::rand_core::SeedableRng;
-use galling::risk::{Hazard, RiskTable};
+use galling::blob::PackageView;
+use galling::monitor::MonitorState;
+use galling::risk::{Hazard, TableView};
 use galling::signals::excess;
 use galling::{
-    DefaultRng, Kernel, Kernels, Landscape, Model, Monitor, Package, TransitionScore, blob,
-    normal_cdf,
+    DefaultRng, Kernel, Kernels, Landscape, Model, Monitor, TransitionScore, normal_cdf,
 };
 use galling_firmware_example::demo::{DEMO_STROKES, DemoStroke};
 use galling_firmware_example::timer::{self, INSTRUCTIONS_PER_TICK};
@@ -131,13 +132,13 @@ fn baseline_push(avg: &mut StrokeAverager<f32>, fy: f32, fz: f32, x: i32) -> boo
 
 /// `Monitor::update`, not inlined into the measuring loop.
 #[inline(never)]
-fn monitor_update(m: &mut Monitor, stroke: u32, temperature: f32, cof: f32) -> bool {
+fn monitor_update(m: &mut Monitor<'static>, stroke: u32, temperature: f32, cof: f32) -> bool {
     m.update(stroke, temperature, cof).is_ok()
 }
 
 /// Baseline of [`monitor_update`]: same arguments, trivial body.
 #[inline(never)]
-fn baseline_monitor(m: &mut Monitor, stroke: u32, temperature: f32, cof: f32) -> bool {
+fn baseline_monitor(m: &mut Monitor<'static>, stroke: u32, temperature: f32, cof: f32) -> bool {
     black_box(m);
     stroke > 0 && temperature > cof
 }
@@ -145,7 +146,7 @@ fn baseline_monitor(m: &mut Monitor, stroke: u32, temperature: f32, cof: f32) ->
 /// Instructions per `Monitor::update` over the demo inputs: with the temperature steady (changing
 /// only between series, the landscape cache is hit) or changing on every stroke (worst case).
 fn time_monitor(
-    monitor: &mut Monitor,
+    monitor: &mut Monitor<'static>,
     inputs: &[Input],
     temperatures: &[f32],
     every_stroke: bool,
@@ -188,26 +189,26 @@ fn baseline1(x: f32) -> f32 {
 
 /// `RiskTable::risk` with a cached landscape, not inlined into the measuring loop.
 #[inline(never)]
-fn risk(table: &RiskTable, land: &Landscape<f32>, temperature: f32, cof: f32) -> f32 {
+fn risk(table: &TableView, land: &Landscape<f32>, temperature: f32, cof: f32) -> f32 {
     table.risk(land, temperature, cof)
 }
 
 /// Baseline of [`risk`]: same arguments, trivial body.
 #[inline(never)]
-fn baseline_risk(table: &RiskTable, land: &Landscape<f32>, temperature: f32, cof: f32) -> f32 {
+fn baseline_risk(table: &TableView, land: &Landscape<f32>, temperature: f32, cof: f32) -> f32 {
     black_box((table, land));
     temperature + cof
 }
 
 /// `RiskTable::hazard`, not inlined into the measuring loop.
 #[inline(never)]
-fn hazard(table: &RiskTable, temperature: f32) -> Hazard {
+fn hazard(table: &TableView, temperature: f32) -> Hazard {
     table.hazard(temperature)
 }
 
 /// Baseline of [`hazard`]: same arguments, trivial body.
 #[inline(never)]
-fn baseline_hazard(table: &RiskTable, temperature: f32) -> Hazard {
+fn baseline_hazard(table: &TableView, temperature: f32) -> Hazard {
     black_box(table);
     Hazard {
         risk: temperature,
@@ -234,10 +235,11 @@ fn cdf(x: f32) -> f32 {
     normal_cdf(x)
 }
 
-/// `blob::decode` of the whole blob (CRC-32 over 5,428 bytes, then validation).
+/// `PackageView::new` of the whole blob: CRC-32, postcard decoding, the canonical-form check and
+/// every value checked (nothing copied).
 #[inline(never)]
 fn decode(region: &[u8]) -> bool {
-    blob::decode(region).is_ok()
+    PackageView::new(region).is_ok()
 }
 
 /// Baseline of [`decode`].
@@ -250,7 +252,7 @@ fn baseline_decode(region: &[u8]) -> bool {
 /// 0.005 from 0.10 to 0.52 with the temperature stepping through `temperatures` on every call (so the
 /// landscape is rebuilt on every call). One timer tick is 40 instructions: the figures are resolved
 /// to 40 instructions.
-fn monitor_worst_case(monitor: &mut Monitor, temperatures: &[f32]) -> Worst {
+fn monitor_worst_case(monitor: &mut Monitor<'static>, temperatures: &[f32]) -> Worst {
     const COFS: u32 = 85;
     let mut stroke = monitor.expected_stroke().unwrap_or(0);
     // The baseline of a single timed call: the trivial wrapper, averaged over many calls.
@@ -389,13 +391,13 @@ fn time_kernel<K: Kernel<f32> + Copy>(
 
 /// `RiskTable::risk` with the monitor's kernel type, not inlined into the measuring loop.
 #[inline(never)]
-fn any_risk(table: &RiskTable, land: &AnyKernel<f32>, temperature: f32, cof: f32) -> f32 {
+fn any_risk(table: &TableView, land: &AnyKernel<f32>, temperature: f32, cof: f32) -> f32 {
     table.risk(land, temperature, cof)
 }
 
 /// Baseline of [`any_risk`].
 #[inline(never)]
-fn baseline_any_risk(table: &RiskTable, land: &AnyKernel<f32>, temperature: f32, cof: f32) -> f32 {
+fn baseline_any_risk(table: &TableView, land: &AnyKernel<f32>, temperature: f32, cof: f32) -> f32 {
     black_box((table, land));
     temperature + cof
 }
@@ -403,7 +405,7 @@ fn baseline_any_risk(table: &RiskTable, land: &AnyKernel<f32>, temperature: f32,
 /// Mean instructions of one risk-table transition row (`RiskTable::risk` at a COF at or below the
 /// threshold) over the worst-case search's COF grid (0.10 to 0.50 every 0.005) at every demo
 /// temperature, the kernel cached.
-fn time_risk_rows(monitor: &Monitor, temperatures: &[f32]) -> f32 {
+fn time_risk_rows(monitor: &Monitor<'static>, temperatures: &[f32]) -> f32 {
     let table = monitor.package().table();
     let (mut t_total, mut b_total, mut calls) = (0u32, 0u32, 0u32);
     for &t in temperatures {
@@ -430,7 +432,7 @@ fn time_risk_rows(monitor: &Monitor, temperatures: &[f32]) -> f32 {
 fn family_table(inputs: &[Input], temperatures: &[f32]) {
     defmt::println!("per variant (the blob of each, blob/*.glng):");
     defmt::println!(
-        "| variant | blob::decode | kernel log_prob | kernel set-up (landscape) | risk row (COF grid mean) | Monitor::update steady | changing every stroke | worst single call |"
+        "| variant | PackageView::new (decode and check) | kernel log_prob | kernel set-up (landscape) | risk row (COF grid mean) | Monitor::update steady | changing every stroke | worst single call |"
     );
     defmt::println!("|---|---|---|---|---|---|---|---|");
     for (name, bytes) in FAMILY_BLOBS {
@@ -446,14 +448,11 @@ fn family_table(inputs: &[Input], temperatures: &[f32]) {
             }
         });
         let decode_ipc = per_call(t, base, DECODES);
-        let Ok(package) = blob::decode(bytes) else {
+        let Ok(package) = PackageView::new(bytes) else {
             defmt::error!("{=str}: blob refused", name);
             stop(ExitCode::BlobRefused)
         };
-        let Ok(mut monitor) = Monitor::new(package) else {
-            defmt::error!("{=str}: monitor refused the package", name);
-            stop(ExitCode::BlobRefused)
-        };
+        let mut monitor = Monitor::new(package);
         let (log_prob_ipc, landscape_ipc) = match *monitor.model() {
             AnyModel::DoubleWell(_, m) => {
                 let mut out = m.landscape(temperatures[0]);
@@ -537,7 +536,7 @@ fn row(name: &str, instructions: f32, goal: Option<u32>) {
 #[cortex_m_rt::entry]
 fn main() -> ! {
     let region = params_region();
-    let package: Package = match blob::decode(region) {
+    let package: PackageView<'static> = match PackageView::new(region) {
         Ok(p) => p,
         Err(e) => {
             defmt::error!("parameter blob refused: {}", e);
@@ -768,10 +767,7 @@ fn main() -> ! {
     );
 
     // Monitor::update over the demo strokes: steady temperature, and a new temperature every stroke.
-    let Ok(mut monitor) = Monitor::new(package.clone()) else {
-        defmt::error!("monitor refused the package");
-        stop(ExitCode::BlobRefused)
-    };
+    let mut monitor = Monitor::new(package);
     for (name, every_stroke) in [
         ("Monitor::update, steady temperature", false),
         ("Monitor::update, temperature changes every stroke", true),
@@ -810,7 +806,7 @@ fn main() -> ! {
         }
     });
     row(
-        "blob::decode (5,440-byte blob: CRC-32 and validation)",
+        "PackageView::new (V8 blob, 5,429 bytes: CRC-32, postcard, canonical form, every value)",
         per_call(t, base, DECODES),
         None,
     );
@@ -834,10 +830,11 @@ fn main() -> ! {
         excess_ipc
     );
     defmt::println!(
-        "sizes: Monitor {=usize} B, Package {=usize} B, RiskTable {=usize} B, Model {=usize} B, Landscape {=usize} B, StrokeAverager {=usize} B, DefaultRng {=usize} B",
-        core::mem::size_of::<Monitor>(),
-        core::mem::size_of::<Package>(),
-        core::mem::size_of::<RiskTable>(),
+        "sizes: Monitor {=usize} B, MonitorState {=usize} B, PackageView {=usize} B, TableView {=usize} B, Model {=usize} B, Landscape {=usize} B, StrokeAverager {=usize} B, DefaultRng {=usize} B",
+        core::mem::size_of::<Monitor<'static>>(),
+        core::mem::size_of::<MonitorState>(),
+        core::mem::size_of::<PackageView<'static>>(),
+        core::mem::size_of::<TableView<'static>>(),
         core::mem::size_of::<Model<f32>>(),
         core::mem::size_of::<Landscape<f32>>(),
         core::mem::size_of::<StrokeAverager<f32>>(),
