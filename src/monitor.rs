@@ -1,7 +1,7 @@
 //! The per-stroke galling monitor: what a press controller calls once per stroke.
 //!
-//! A [`Monitor`] runs a [`Package`] (the model, its [`RiskTable`] and the [`SignalSettings`], as the
-//! blob carries them). Feed [`Monitor::update`] the stroke counter, the die temperature (degC, as the
+//! A [`Monitor`] runs a [`PackageView`] (the model, its [`TableView`](crate::risk::TableView) and
+//! the [`SignalSettings`](crate::signals::SignalSettings), as the blob carries them). Feed [`Monitor::update`] the stroke counter, the die temperature (degC, as the
 //! model evaluates it) and the stroke's averaged COF (e.g. from
 //! [`StrokeAverager`](crate::averager::StrokeAverager)). It returns a [`StrokeReport`] with the three
 //! signals of [`crate::signals`]:
@@ -300,10 +300,10 @@ impl MonitorState {
     /// ```
     pub fn adopt(&mut self, next: &PackageView<'_>) {
         let s = next.settings();
-        if let Some(last) = self.last {
-            if !(last.cof >= s.cof_low && last.cof <= s.cof_high) {
-                self.last = None;
-            }
+        if let Some(last) = self.last
+            && !(last.cof >= s.cof_low && last.cof <= s.cof_high)
+        {
+            self.last = None;
         }
         self.cache = None;
     }
