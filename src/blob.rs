@@ -611,8 +611,8 @@ fn check_parts(
 }
 
 /// Everything the press runs, owned and validated together (host side: what the trainer builds
-/// and encodes, [`encode_into`]): the model parameters, the signal settings, a precursor variant's stroke
-/// features, and the risk table. The firmware reads the same thing in place from a blob
+/// and encodes, [`encode_into`]): the model parameters, the signal settings, a precursor
+/// variant's stroke features, and the risk table. The firmware reads the same thing in place from a blob
 /// ([`PackageView`]); [`view`](Self::view) gives that view of an owned package.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Package {
