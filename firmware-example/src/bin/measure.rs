@@ -10,7 +10,7 @@
 //! (every 0.005 from 0.10 to 0.52) with the temperature changing on every call.
 //!
 //! A second table repeats the figures that depend on the variant for every variant's blob
-//! (`blob/*.glng`: V8, V8-13, V9, V7): `PackageView::new` (decode and check), the kernel's `log_prob` and per-temperature
+//! (`blob/*.glng`: V8, V8-13, V9, V7, V8-P): `PackageView::new` (decode and check), the kernel's `log_prob` and per-temperature
 //! set-up, and `Monitor::update` running the blob.
 #![no_std]
 #![no_main]
@@ -130,17 +130,44 @@ fn baseline_push(avg: &mut StrokeAverager<f32>, fy: f32, fz: f32, x: i32) -> boo
     fy < fz && x > 0
 }
 
-/// `Monitor::update`, not inlined into the measuring loop.
+/// `Monitor::update` with the stroke's kernel inputs `z` (`Monitor::update_with_inputs`; empty:
+/// exactly `Monitor::update`), not inlined into the measuring loop.
 #[inline(never)]
-fn monitor_update(m: &mut Monitor<'static>, stroke: u32, temperature: f32, cof: f32) -> bool {
-    m.update(stroke, temperature, cof).is_ok()
+fn monitor_update(
+    m: &mut Monitor<'static>,
+    stroke: u32,
+    temperature: f32,
+    cof: f32,
+    z: &[f32],
+) -> bool {
+    m.update_with_inputs(stroke, temperature, cof, z).is_ok()
 }
 
 /// Baseline of [`monitor_update`]: same arguments, trivial body.
 #[inline(never)]
-fn baseline_monitor(m: &mut Monitor<'static>, stroke: u32, temperature: f32, cof: f32) -> bool {
-    black_box(m);
+fn baseline_monitor(
+    m: &mut Monitor<'static>,
+    stroke: u32,
+    temperature: f32,
+    cof: f32,
+    z: &[f32],
+) -> bool {
+    black_box((m, z));
     stroke > 0 && temperature > cof
+}
+
+/// The standardised stroke features V8-P's monitor is measured with: a breakaway peak two
+/// spreads and a run-in share one spread above the clean reference (the kernel's per-stroke
+/// escape factor is evaluated, not the baseline's shortcut).
+const PRECURSOR_Z: [f32; 2] = [2.0, 1.0];
+
+/// The kernel inputs a monitor is measured with: [`PRECURSOR_Z`] for V8-P, none for the others.
+fn measured_inputs(monitor: &Monitor<'static>) -> &'static [f32] {
+    if monitor.package().features().is_some() {
+        &PRECURSOR_Z
+    } else {
+        &[]
+    }
 }
 
 /// Instructions per `Monitor::update` over the demo inputs: with the temperature steady (changing
@@ -160,11 +187,12 @@ fn time_monitor(
             temperatures[i.landscape]
         }
     };
+    let z = measured_inputs(monitor);
     let base = time_over(inputs, |x| {
-        baseline_monitor(monitor, stroke, temperature(stroke, &x), x.mu)
+        baseline_monitor(monitor, stroke, temperature(stroke, &x), x.mu, z)
     });
     let t = time_over(inputs, |x| {
-        let ok = monitor_update(monitor, stroke, temperature(stroke, &x), x.mu);
+        let ok = monitor_update(monitor, stroke, temperature(stroke, &x), x.mu, z);
         stroke += 1;
         ok
     });
@@ -255,12 +283,13 @@ fn baseline_decode(region: &[u8]) -> bool {
 fn monitor_worst_case(monitor: &mut Monitor<'static>, temperatures: &[f32]) -> Worst {
     const COFS: u32 = 85;
     let mut stroke = monitor.expected_stroke().unwrap_or(0);
+    let z = measured_inputs(monitor);
     // The baseline of a single timed call: the trivial wrapper, averaged over many calls.
     let mut base_total = 0u32;
     for n in 0..COFS {
         let t = temperatures[n as usize % temperatures.len()];
         base_total += timer::ticks(|| {
-            black_box(baseline_monitor(monitor, stroke, t, 0.1));
+            black_box(baseline_monitor(monitor, stroke, t, 0.1, z));
         });
     }
     let base = (base_total * INSTRUCTIONS_PER_TICK) / COFS;
@@ -271,7 +300,7 @@ fn monitor_worst_case(monitor: &mut Monitor<'static>, temperatures: &[f32]) -> W
             let cof = 0.10 + 0.005 * k as f32;
             let t = temperatures[(k + pass) as usize % temperatures.len()];
             let mut ok = false;
-            let ticks = timer::ticks(|| ok = monitor_update(monitor, stroke, t, cof));
+            let ticks = timer::ticks(|| ok = monitor_update(monitor, stroke, t, cof, z));
             if !ok {
                 defmt::error!("the monitor rejected a stroke during the worst-case search");
                 stop(ExitCode::Failed)
@@ -312,7 +341,7 @@ struct Worst {
 
 /// The blob of every variant (`blob/*.glng`, from `cargo run -p host-train --example
 /// family_golden`; V8's is the shipped published fit).
-const FAMILY_BLOBS: [(&str, &[u8]); 4] = [
+const FAMILY_BLOBS: [(&str, &[u8]); 5] = [
     (
         "V8 (published fit)",
         include_bytes!("../../blob/published_fit.glng"),
@@ -320,6 +349,10 @@ const FAMILY_BLOBS: [(&str, &[u8]); 4] = [
     ("V8-13 (test set)", include_bytes!("../../blob/v8_13.glng")),
     ("V9 (upstream fit)", include_bytes!("../../blob/v9.glng")),
     ("V7 (upstream fit)", include_bytes!("../../blob/v7.glng")),
+    (
+        "V8-P (test set, features z = [2, 1])",
+        include_bytes!("../../blob/v8_precursor.glng"),
+    ),
 ];
 
 /// `Kernel::log_prob` of any kernel, not inlined into the measuring loop.
