@@ -1,7 +1,7 @@
-//! Writes the firmware example's per-variant blobs and golden vectors: `firmware-example/blob/
-//! {v8_13,v9,v7,v8_precursor}.glng` and `firmware-example/golden/family.rs`, what the core computes on the host in
-//! `f32` for every variant of the model family, which the on-target tests in QEMU must reproduce bit
-//! for bit.
+//! Writes the firmware example's per-variant blobs and golden vectors:
+//! `firmware-example/blob/{v8_13,v9,v7,v8_precursor}.glng` and `firmware-example/golden/family.rs`,
+//! what the core computes on the host in `f32` for every variant of the model family, which the
+//! on-target tests in QEMU must reproduce bit for bit.
 //!
 //! ```text
 //! cargo run -p host-train --example family_golden            # (re)write the files
