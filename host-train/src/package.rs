@@ -139,7 +139,11 @@ pub fn reports(package: &Package, temperature: f64, cof: &[f64]) -> Vec<galling:
 /// let p = ModelParams::precursor(V8Params::PUBLISHED_FIT, [1.0, 0.0]);
 /// let table = galling::risk::RiskTable::build(&AnyModel::new(&p.map(f64::from)).unwrap(),
 ///     &galling::risk::TableSpec::new(160.0, 170.0));
-/// let package = galling::monitor::Package::new(p, galling::signals::SignalSettings::default(), table).unwrap();
+/// use galling::features::{FeatureScaling, FeatureSettings, PrecursorFeatures};
+/// let features = PrecursorFeatures { extractor: FeatureSettings::DEFAULT,
+///     scaling: FeatureScaling { reference: [0.3, 0.1], scale: [0.05, 0.2] } };
+/// let package = galling::monitor::Package::with_features(p,
+///     galling::signals::SignalSettings::default(), Some(features), table).unwrap();
 /// let cof = [0.2, 0.21];
 /// let plain = host_train::package::reports(&package, 167.5, &cof);
 /// let with = host_train::package::reports_with_inputs(&package, 167.5, &cof, &[[2.0, 0.0]]);
