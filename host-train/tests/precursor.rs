@@ -184,6 +184,30 @@ fn the_blob_carries_v8_precursor_with_the_feature_scaling_of_its_training_stroke
         with_features.risk > plain.risk,
         "a high breakaway peak raises the risk"
     );
+    // `replay` of the package replays a series as the controller's monitor does with the
+    // extractor's features
+    let series = &data.series[0];
+    let rows = host_train::replay::replay_all(&package, std::slice::from_ref(series)).unwrap();
+    let mut controller = Monitor::new(view);
+    let features = series.features.as_ref().unwrap();
+    let mut high = 0;
+    for (i, (row, f)) in rows[0].iter().zip(features).enumerate() {
+        let stroke = StrokeFeatures {
+            mean: series.cof[i] as f32,
+            breakaway_peak: f.breakaway_peak as f32,
+            run_in_high_share: f.run_in_high_share as f32,
+            ..stroke
+        };
+        let r = controller
+            .update_with_features(i as u32, series.temperature as f32, &stroke)
+            .unwrap();
+        assert_eq!(row.risk, f64::from(r.risk), "stroke {i}");
+        high += usize::from(f.breakaway_peak > 0.4);
+    }
+    assert!(
+        high > 0,
+        "the series has strokes with a high breakaway peak"
+    );
 }
 
 #[test]
