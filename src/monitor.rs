@@ -253,12 +253,24 @@ impl MonitorState {
 
     /// Forgets the previous stroke, so that the next accepted stroke starts a new series (after a
     /// gap in the stroke counter, a die change, a restart). The alarms are kept.
+    ///
+    /// ```
+    /// let mut state = galling::monitor::MonitorState::new();
+    /// state.restart_series();
+    /// assert_eq!(state.expected_stroke(), None);
+    /// ```
     pub fn restart_series(&mut self) {
         self.last = None;
     }
 
     /// Clears both alarms and their history (e.g. after a die change, once the operator confirmed
     /// the die is clean).
+    ///
+    /// ```
+    /// let mut state = galling::monitor::MonitorState::new();
+    /// state.reset_alarms();
+    /// assert!(!state.alarms().galling.active && !state.alarms().onset_warning.active);
+    /// ```
     pub fn reset_alarms(&mut self) {
         self.signals = SignalState::new();
     }
@@ -325,7 +337,23 @@ impl<'a> Monitor<'a> {
     }
 
     /// A monitor running `package` from a saved `state` (of this package, or carried over with
-    /// [`MonitorState::adopt`]).
+    /// [`MonitorState::adopt`]); [`into_parts`](Self::into_parts) takes them apart again.
+    ///
+    /// ```
+    /// # #[cfg(feature = "std")] {
+    /// use galling::{Model, V8Params, monitor::{Monitor, Package}, risk::{RiskTable, TableSpec}};
+    /// let table = RiskTable::build(&Model::new(&V8Params::PUBLISHED_FIT.map(f64::from))?,
+    ///                              &TableSpec::new(160.0, 170.0));
+    /// let package = Package::new(V8Params::PUBLISHED_FIT, Default::default(), table)?;
+    /// let mut m = Monitor::new(package.view());
+    /// m.update(41, 165.0, 0.2)?;
+    /// let (view, saved) = m.into_parts();                  // e.g. the state kept across a reset
+    /// let mut again = Monitor::from_parts(view, saved);
+    /// assert_eq!(again.expected_stroke(), Some(42));
+    /// assert!(again.update(42, 165.0, 0.21)?.transition.is_some());
+    /// # }
+    /// # Ok::<(), Box<dyn core::error::Error>>(())
+    /// ```
     pub fn from_parts(package: PackageView<'a>, state: MonitorState) -> Self {
         Self { package, state }
     }

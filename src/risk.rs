@@ -533,6 +533,21 @@ impl<'a> TableView<'a> {
     }
 
     /// The survival entry of table temperature `i`, COF cell `j` (`None` outside the table).
+    ///
+    /// ```
+    /// use galling::risk::{TABLE_BYTES, TABLE_CELLS, TableSpec, TableView};
+    /// // 21 hazards (0.5), 21 expected strokes (1), 21 typical clean COFs (0.2), survival (0.5)
+    /// let mut entries = [0u8; TABLE_BYTES];
+    /// for (i, b) in entries.chunks_exact_mut(4).enumerate() {
+    ///     let x: f32 = match i { 21..42 => 1.0, 42..63 => 0.2, _ => 0.5 };
+    ///     b.copy_from_slice(&x.to_le_bytes());
+    /// }
+    /// let view = TableView::new(TableSpec::new(160.0, 170.0), &entries)?;
+    /// assert_eq!(view.survival_at(0, 0), Some(0.5));
+    /// assert_eq!(view.survival_at(0, TABLE_CELLS), None);
+    /// assert_eq!(view.clean_cof_at(3), Some(0.2));
+    /// # Ok::<(), galling::risk::TableError>(())
+    /// ```
     pub fn survival_at(&self, i: usize, j: usize) -> Option<f32> {
         (i < TABLE_TEMPERATURES && j < TABLE_CELLS)
             .then(|| f32_at(self.entries, SURVIVAL_AT + ROW_BYTES * i + 4 * j))
@@ -792,6 +807,13 @@ impl RiskTable {
     }
 
     /// A table from its specification and its entries as the blob stores them, validated.
+    ///
+    /// ```
+    /// use galling::risk::{RiskTable, TABLE_BYTES, TableError, TableSpec};
+    /// let zeros = [0u8; TABLE_BYTES];
+    /// assert_eq!(RiskTable::from_entries(TableSpec::new(160.0, 170.0), &zeros),
+    ///            Err(TableError::CleanCof { row: 0 }));
+    /// ```
     ///
     /// # Errors
     /// The first [`TableError`] found.
