@@ -108,7 +108,7 @@ impl<const N: usize> Hess<N> {
 /// `None` when the parameters are not a valid model or a value is not finite.
 ///
 /// A variant with stroke features (V8-P) standardises them by settings fixed from `data`
-/// ([`crate::precursor::FeatureScaling::from_training`]), as `train` does;
+/// ([`crate::precursor::TrainingScaling::from_training`]), as `train` does;
 /// [`log_likelihood_hessian_scaled`] takes them given.
 pub fn log_likelihood_hessian(
     data: &Dataset,
@@ -414,7 +414,10 @@ pub fn analyze(
     params: &ModelParams<f64>,
     worst: usize,
 ) -> Result<Analysis, AnalyzeError> {
-    let scaling = crate::precursor::FeatureScaling::of_fit(params.model(), data);
+    let scaling = <crate::precursor::FeatureScaling as crate::precursor::TrainingScaling>::of_fit(
+        params.model(),
+        data,
+    );
     analyze_scaled(data, params, scaling.as_ref(), worst)
 }
 

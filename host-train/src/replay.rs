@@ -42,7 +42,7 @@ pub enum ReplayError {
         temperature: f64,
         /// What the monitor said.
         #[source]
-        source: galling::monitor::StrokeError,
+        source: galling::monitor::UpdateError,
     },
     /// Raw strokes could not be averaged.
     #[error(transparent)]
@@ -135,7 +135,7 @@ pub fn replay_series_with_inputs(
     series: &Series,
     inputs: &[[f32; galling::family::N_PRECURSOR_FEATURES]],
 ) -> Result<Vec<ReplayRow>, ReplayError> {
-    let mut monitor = Monitor::new(package.clone())?;
+    let mut monitor = Monitor::new(package.view());
     let temperature = series.temperature as f32;
     let mut rows = Vec::with_capacity(series.cof.len());
     for (i, &cof) in series.cof.iter().enumerate() {
@@ -155,7 +155,10 @@ pub fn replay_series_with_inputs(
     Ok(rows)
 }
 
-/// Replays every series (each through its own fresh monitor).
+/// Replays every series (each through its own fresh monitor). A package with stroke features
+/// (V8-P's blob) replays each stroke of a series that has features with them, standardised by the
+/// package's scaling in `f32` as the controller's monitor does (`Monitor::update_with_features`);
+/// a series without features is replayed at the clean baseline.
 ///
 /// # Errors
 /// As [`replay_series`].
@@ -163,7 +166,39 @@ pub fn replay_all(
     package: &Package,
     series: &[Series],
 ) -> Result<Vec<Vec<ReplayRow>>, ReplayError> {
-    series.iter().map(|s| replay_series(package, s)).collect()
+    series
+        .iter()
+        .map(|s| replay_series_with_inputs(package, s, &package_inputs(package, s)))
+        .collect()
+}
+
+/// The kernel inputs of each stroke of `series` under `package`'s stroke features (empty for a
+/// package without them or a series without features).
+///
+/// ```
+/// use host_train::dataset::Series;
+/// # let table = galling::risk::RiskTable::build(
+/// #     &galling::Model::new(&galling::V8Params::PUBLISHED_FIT.map(f64::from)).unwrap(),
+/// #     &galling::risk::TableSpec::new(160.0, 170.0));
+/// let v8 = galling::Package::new(galling::V8Params::PUBLISHED_FIT, Default::default(), table).unwrap();
+/// let s = Series { label: "t".into(), recorded_temperature: 165.0, temperature: 165.0,
+///     cof: vec![0.2], features: None };
+/// assert!(host_train::replay::package_inputs(&v8, &s).is_empty());
+/// ```
+pub fn package_inputs(
+    package: &Package,
+    series: &Series,
+) -> Vec<[f32; galling::family::N_PRECURSOR_FEATURES]> {
+    match (package.features(), &series.features) {
+        (Some(p), Some(features)) => features
+            .iter()
+            .map(|f| {
+                p.scaling
+                    .standardise([f.breakaway_peak as f32, f.run_in_high_share as f32])
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// Averages a folder of raw stroke recordings with the core's streaming feature extractor in `f32`

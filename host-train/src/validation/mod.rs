@@ -621,11 +621,27 @@ fn run_split(
         .iter()
         .map(|s| crate::precursor::stroke_inputs(fitted.feature_scaling.as_ref(), s))
         .collect();
+    // The package carries V8-P's feature section as its blob would; the replays below pass the
+    // inputs standardised above (`update_with_inputs`), so a fold without a scaling (every stroke
+    // at z = 0) gets the identity scaling, which nothing reads.
+    let features = crate::precursor::uses_features(params.model()).then(|| {
+        galling::features::PrecursorFeatures {
+            extractor: galling::features::FeatureSettings::DEFAULT,
+            scaling: fitted.feature_scaling.map_or(
+                galling::features::FeatureScaling {
+                    reference: [0.0; galling::family::N_PRECURSOR_FEATURES],
+                    scale: [1.0; galling::family::N_PRECURSOR_FEATURES],
+                },
+                |s| s.to_f32(),
+            ),
+        }
+    });
     let package_for = |k: u16| -> Result<Package, ValidateError> {
         let table = crate::package::table(&params, &train_data, config.threshold as f32, k)?;
-        Ok(Package::new(
+        Ok(Package::with_features(
             crate::params_file::to_f32(&params),
             galling::signals::SignalSettings::default(),
+            features,
             table,
         )?)
     };
