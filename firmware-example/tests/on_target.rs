@@ -7,16 +7,22 @@
 #![no_main]
 
 use galling::averager::{SampleError, StrokeAverager, StrokeError};
+#[cfg(not(microbit))]
 use galling::blob::{
     self, BLOB_LEN, BlobError, CRC_OFFSET, FORMAT_VERSION, HEADER_LEN, LAYOUT_HASH, MODEL_V8,
     PARAM_SLOTS, PARAMS_OFFSET, SETTINGS_OFFSET, TABLE_OFFSET,
 };
-use galling::family::{ModelId, ModelParams};
+use galling::family::{AnyModel, ModelId, ModelParams};
+#[cfg(not(microbit))]
 use galling::monitor::{Monitor, StrokeReport, TemperatureRange};
 use galling::rand_core::SeedableRng;
+#[cfg(not(microbit))]
 use galling::risk::{TABLE_CELLS, TABLE_TEMPERATURES, TableError};
+#[cfg(not(microbit))]
 use galling::signals::SettingsError;
-use galling::{DefaultRng, Kernel, Model, ParamError, ParamField, V8Params};
+use galling::{DefaultRng, Kernel, Model, V8Params};
+#[cfg(not(microbit))]
+use galling::{ParamError, ParamField};
 use galling_firmware_example::golden::{
     FamilyGolden, FamilyReport, FamilyStroke, GoldenSample, GoldenStroke, GoldenTrajectory,
     GoldenTransition,
@@ -40,6 +46,7 @@ mod family {
 
 /// The per-stroke monitor's golden reports, shared with the host test `tests/monitor_golden.rs`
 /// (written by `cargo run -p host-train --example monitor_golden` in the repository root).
+#[cfg(not(microbit))]
 mod monitor_golden {
     use galling::monitor::StrokeError;
     include!("../../tests/golden/monitor_golden.rs");
@@ -132,19 +139,24 @@ fn seeded_trajectories_are_bit_identical_to_the_host() -> Result<(), &'static st
 
 /// The shipped blob (format 2, `GLNG`), the same file the PARAMS region holds in an `embed-blob` build
 /// and the host's monitor golden test decodes. Its length is checked against `BLOB_LEN` by the type.
+#[cfg(not(microbit))]
 const PUBLISHED_BLOB: &[u8; BLOB_LEN] = include_bytes!("../blob/published_fit.glng");
 /// The same blob with one table bit flipped (the CRC no longer matches).
+#[cfg(not(microbit))]
 const CORRUPT_BLOB: &[u8; BLOB_LEN] = include_bytes!("../blob/corrupt_crc.glng");
 
 /// Offset of the survival table: the specification (24 bytes) and the three per-temperature rows
 /// (hazard, expected strokes, typical clean COF) follow `TABLE_OFFSET`.
+#[cfg(not(microbit))]
 const SURVIVAL_OFFSET: usize = TABLE_OFFSET + 24 + 3 * 4 * TABLE_TEMPERATURES;
 
+#[cfg(not(microbit))]
 fn good_blob() -> [u8; BLOB_LEN] {
     *PUBLISHED_BLOB
 }
 
 /// Rewrites the CRC so that only the intended defect remains.
+#[cfg(not(microbit))]
 fn reseal(mut b: [u8; BLOB_LEN]) -> [u8; BLOB_LEN] {
     let crc = blob::crc32(&b[..CRC_OFFSET]);
     b[CRC_OFFSET..].copy_from_slice(&crc.to_le_bytes());
@@ -152,6 +164,7 @@ fn reseal(mut b: [u8; BLOB_LEN]) -> [u8; BLOB_LEN] {
 }
 
 /// `bytes` must be refused with exactly `want`, whose reported offset must be `offset`.
+#[cfg(not(microbit))]
 fn expect_error(bytes: &[u8], want: BlobError, offset: usize) -> Result<(), &'static str> {
     match blob::decode(bytes) {
         Err(got) if got == want => {
@@ -181,12 +194,14 @@ fn expect_error(bytes: &[u8], want: BlobError, offset: usize) -> Result<(), &'st
 }
 
 /// Writes `value` at `at` and re-seals the CRC.
+#[cfg(not(microbit))]
 fn with_f32(at: usize, value: f32) -> [u8; BLOB_LEN] {
     let mut b = good_blob();
     b[at..at + 4].copy_from_slice(&value.to_le_bytes());
     reseal(b)
 }
 
+#[cfg(not(microbit))]
 fn flashed_blob_decodes_to_the_published_fit() -> Result<(), &'static str> {
     let region = galling_firmware_example::params_region();
     if region.get(..BLOB_LEN) != Some(&PUBLISHED_BLOB[..]) {
@@ -216,6 +231,7 @@ fn flashed_blob_decodes_to_the_published_fit() -> Result<(), &'static str> {
     Ok(())
 }
 
+#[cfg(not(microbit))]
 fn truncated_blob_is_refused() -> Result<(), &'static str> {
     let b = good_blob();
     for len in [
@@ -246,6 +262,7 @@ fn truncated_blob_is_refused() -> Result<(), &'static str> {
     )
 }
 
+#[cfg(not(microbit))]
 fn erased_flash_is_bad_magic() -> Result<(), &'static str> {
     expect_error(&[0xFF; 128], BlobError::BadMagic { found: [0xFF; 4] }, 0)?;
     let mut b = good_blob();
@@ -253,6 +270,7 @@ fn erased_flash_is_bad_magic() -> Result<(), &'static str> {
     expect_error(&b, BlobError::BadMagic { found: *b"XLNG" }, 0)
 }
 
+#[cfg(not(microbit))]
 fn version_1_blob_is_refused() -> Result<(), &'static str> {
     // A format-1 blob: magic V8GP, version 1, parameters only (74 bytes).
     let mut b = [0u8; 74];
@@ -261,6 +279,7 @@ fn version_1_blob_is_refused() -> Result<(), &'static str> {
     expect_error(&b, BlobError::Version1, 0)
 }
 
+#[cfg(not(microbit))]
 fn header_mismatches_are_refused() -> Result<(), &'static str> {
     let mut b = good_blob();
     b[4..6].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
@@ -313,6 +332,7 @@ fn header_mismatches_are_refused() -> Result<(), &'static str> {
     )
 }
 
+#[cfg(not(microbit))]
 fn crc_mismatch_is_refused() -> Result<(), &'static str> {
     let good = good_blob();
     let stored = u32::from_le_bytes([
@@ -334,6 +354,7 @@ fn crc_mismatch_is_refused() -> Result<(), &'static str> {
     }
 }
 
+#[cfg(not(microbit))]
 fn invalid_params_are_refused() -> Result<(), &'static str> {
     let at = PARAMS_OFFSET + 4 * ParamField::Tau.index();
     expect_error(
@@ -363,6 +384,7 @@ fn invalid_params_are_refused() -> Result<(), &'static str> {
     )
 }
 
+#[cfg(not(microbit))]
 fn invalid_settings_are_refused() -> Result<(), &'static str> {
     // hot_die_target (the first setting) must be a probability strictly between 0 and 1.
     expect_error(
@@ -393,6 +415,7 @@ fn invalid_settings_are_refused() -> Result<(), &'static str> {
     )
 }
 
+#[cfg(not(microbit))]
 fn invalid_table_is_refused() -> Result<(), &'static str> {
     // The galling threshold (bytes 8..12 of the table specification).
     expect_error(
@@ -484,6 +507,7 @@ fn stroke_averager_matches_host_f64() -> Result<(), &'static str> {
 
 /// Every field the host's golden test compares (`../tests/monitor_golden.rs`), bit for bit, plus the
 /// temperature-range status (derived from the golden temperature and the table's 160-170 C range).
+#[cfg(not(microbit))]
 fn same_as_host(
     r: &StrokeReport,
     g: &monitor_golden::GoldenStroke,
@@ -516,6 +540,7 @@ fn same_as_host(
 /// below the trained range, 12 at 165 C, 1 at 172 C above it, 24 at 170 C where galling starts, three
 /// invalid inputs) and reports, bit for bit, what the host's f32 monitor reported; a rejected stroke
 /// leaves the monitor unchanged (`==`), and the sequence exercises all three signals.
+#[cfg(not(microbit))]
 fn monitor_reports_match_the_host() -> Result<(), &'static str> {
     let package = blob::decode(PUBLISHED_BLOB).map_err(|_| "the shipped blob was refused")?;
     let mut monitor = Monitor::new(package).map_err(|_| "the monitor refused the package")?;
@@ -602,6 +627,7 @@ fn monitor_reports_match_the_host() -> Result<(), &'static str> {
 }
 
 /// The family entry of `model` (every variant has one).
+#[cfg(not(microbit))]
 fn family_entry(model: ModelId) -> Result<&'static FamilyGolden, &'static str> {
     family::FAMILY
         .iter()
@@ -611,6 +637,7 @@ fn family_entry(model: ModelId) -> Result<&'static FamilyGolden, &'static str> {
 
 /// Every variant's blob (V8, V8-13, V9, V7; V8-P has none yet) decodes to its variant, its parameters bit for bit and a
 /// table over 160-170 C, and re-encodes to the same bytes.
+#[cfg(not(microbit))]
 fn every_variant_blob_decodes_to_its_parameters() -> Result<(), &'static str> {
     // V8-P has no blob yet: the trainer refuses to write one, blob format 2 has no room for its
     // feature settings.
@@ -655,13 +682,24 @@ fn every_variant_blob_decodes_to_its_parameters() -> Result<(), &'static str> {
     Ok(())
 }
 
-/// Every variant's kernel, built from its decoded blob, scores the golden transitions bit for bit as
-/// the host's f32 did (log-probability and jump posterior).
+/// Every variant's kernel, built from its golden parameters (what its blob decodes to:
+/// `every_variant_blob_decodes_to_its_parameters`), scores the golden transitions bit for bit as the
+/// host's f32 did (log-probability and jump posterior). On the Cortex-M0 in soft float too.
 fn every_variant_log_probability_is_bit_identical() -> Result<(), &'static str> {
     for f in family::FAMILY {
-        let package = blob::decode(f.blob).map_err(|_| "a variant's blob was refused")?;
-        let monitor = Monitor::new(package).map_err(|_| "the monitor refused a variant")?;
-        let model = monitor.model();
+        let id =
+            ModelId::from_u8(f.model_id).ok_or("golden/family.rs names an unknown model id")?;
+        let mut values = [0.0_f32; galling::family::MAX_PARAMS];
+        let values = values
+            .get_mut(..f.params.len())
+            .ok_or("golden/family.rs has more parameters than any variant")?;
+        for (v, b) in values.iter_mut().zip(f.params) {
+            *v = f32::from_bits(*b);
+        }
+        let params =
+            ModelParams::new(id, values).ok_or("a variant's golden parameter count is wrong")?;
+        let model =
+            AnyModel::new(&params).map_err(|_| "a variant's golden parameters are invalid")?;
         let mut bad = 0u32;
         for g in f.transitions {
             let s = model.landscape(g.temperature).score(g.mu, g.delta);
@@ -698,6 +736,7 @@ fn every_variant_log_probability_is_bit_identical() -> Result<(), &'static str> 
 
 /// Every report field of a variant's golden stroke, bit for bit (and the temperature range of the
 /// 160-170 C table, no fault).
+#[cfg(not(microbit))]
 fn same_as_family(r: &StrokeReport, g: &FamilyStroke, want: &FamilyReport) -> bool {
     let bits = |x: Option<f32>| x.map(f32::to_bits);
     let t = r.transition;
@@ -725,6 +764,7 @@ fn same_as_family(r: &StrokeReport, g: &FamilyStroke, want: &FamilyReport) -> bo
 /// The monitor running each variant's blob replays the variant's golden stroke sequence and reports
 /// bit for bit what the host's f32 monitor reported; both rejections match and leave the monitor
 /// unchanged.
+#[cfg(not(microbit))]
 fn every_variant_monitor_matches_the_host() -> Result<(), &'static str> {
     for f in family::FAMILY {
         let package = blob::decode(f.blob).map_err(|_| "a variant's blob was refused")?;
@@ -772,6 +812,7 @@ fn every_variant_monitor_matches_the_host() -> Result<(), &'static str> {
 
 /// Blob errors that depend on the variant: V7's parameter names and offsets, V9's unused slots, and
 /// a header that names another variant than the layout.
+#[cfg(not(microbit))]
 fn variant_blob_errors_name_the_variant() -> Result<(), &'static str> {
     let with = |model: ModelId, at: usize, value: f32| -> Result<[u8; BLOB_LEN], &'static str> {
         let mut b: [u8; BLOB_LEN] = family_entry(model)?
@@ -829,7 +870,30 @@ fn variant_blob_errors_name_the_variant() -> Result<(), &'static str> {
     )
 }
 
+/// The runner (`qemu-run.sh`, which picks the board from the ELF) started the core this binary was
+/// built for: a Cortex-M0 (CPUID part number 0xC20, QEMU microbit) for `thumbv6m-none-eabi`, a
+/// Cortex-M4 (0xC24, QEMU mps2-an386) otherwise. A Cortex-M4 runs Cortex-M0 code too, so a wrong
+/// pick would otherwise pass unnoticed.
+fn runs_on_the_core_it_was_built_for() -> Result<(), &'static str> {
+    const CPUID: *const u32 = 0xE000_ED00 as *const u32;
+    // SAFETY: the System Control Block's CPUID register, read-only, present on every Cortex-M.
+    let cpuid = unsafe { core::ptr::read_volatile(CPUID) };
+    let part = (cpuid >> 4) & 0xFFF;
+    let expected = if cfg!(microbit) { 0xC20 } else { 0xC24 };
+    defmt::println!("  CPUID {=u32:#010x}: part number {=u32:#x}", cpuid, part);
+    if part == expected {
+        Ok(())
+    } else {
+        Err("the runner started another core than the one this binary was built for")
+    }
+}
+
 const TESTS: &[Test] = &[
+    Test {
+        name: "runs_on_the_core_it_was_built_for",
+        run: runs_on_the_core_it_was_built_for,
+    },
+    #[cfg(not(microbit))]
     Test {
         name: "every_variant_blob_decodes_to_its_parameters",
         run: every_variant_blob_decodes_to_its_parameters,
@@ -838,14 +902,17 @@ const TESTS: &[Test] = &[
         name: "every_variant_log_probability_is_bit_identical",
         run: every_variant_log_probability_is_bit_identical,
     },
+    #[cfg(not(microbit))]
     Test {
         name: "every_variant_monitor_matches_the_host",
         run: every_variant_monitor_matches_the_host,
     },
+    #[cfg(not(microbit))]
     Test {
         name: "variant_blob_errors_name_the_variant",
         run: variant_blob_errors_name_the_variant,
     },
+    #[cfg(not(microbit))]
     Test {
         name: "monitor_reports_match_the_host",
         run: monitor_reports_match_the_host,
@@ -858,38 +925,47 @@ const TESTS: &[Test] = &[
         name: "seeded_trajectories_are_bit_identical_to_the_host",
         run: seeded_trajectories_are_bit_identical_to_the_host,
     },
+    #[cfg(not(microbit))]
     Test {
         name: "flashed_blob_decodes_to_the_published_fit",
         run: flashed_blob_decodes_to_the_published_fit,
     },
+    #[cfg(not(microbit))]
     Test {
         name: "truncated_blob_is_refused",
         run: truncated_blob_is_refused,
     },
+    #[cfg(not(microbit))]
     Test {
         name: "erased_flash_is_bad_magic",
         run: erased_flash_is_bad_magic,
     },
+    #[cfg(not(microbit))]
     Test {
         name: "version_1_blob_is_refused",
         run: version_1_blob_is_refused,
     },
+    #[cfg(not(microbit))]
     Test {
         name: "header_mismatches_are_refused",
         run: header_mismatches_are_refused,
     },
+    #[cfg(not(microbit))]
     Test {
         name: "crc_mismatch_is_refused",
         run: crc_mismatch_is_refused,
     },
+    #[cfg(not(microbit))]
     Test {
         name: "invalid_params_are_refused",
         run: invalid_params_are_refused,
     },
+    #[cfg(not(microbit))]
     Test {
         name: "invalid_settings_are_refused",
         run: invalid_settings_are_refused,
     },
+    #[cfg(not(microbit))]
     Test {
         name: "invalid_table_is_refused",
         run: invalid_table_is_refused,
@@ -902,6 +978,11 @@ const TESTS: &[Test] = &[
 
 #[cortex_m_rt::entry]
 fn main() -> ! {
+    #[cfg(not(microbit))]
     defmt::println!("on-target tests: galling core on Cortex-M4F (QEMU mps2-an386)");
+    #[cfg(microbit)]
+    defmt::println!(
+        "on-target tests: galling core on Cortex-M0, soft float (QEMU microbit, nRF51822, 16 KiB RAM)"
+    );
     harness::run(TESTS)
 }
