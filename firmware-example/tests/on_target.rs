@@ -6,13 +6,14 @@
 #![no_std]
 #![no_main]
 
-use galling::averager::{SampleError, StrokeAverager, StrokeError};
+use galling::averager::{SampleError, StrokeAverager, StrokeError, StrokeStats};
 #[cfg(not(microbit))]
 use galling::blob::{
     self, BLOB_LEN, BlobError, CRC_OFFSET, FORMAT_VERSION, HEADER_LEN, LAYOUT_HASH, MODEL_V8,
     PARAM_SLOTS, PARAMS_OFFSET, SETTINGS_OFFSET, TABLE_OFFSET,
 };
 use galling::family::{AnyModel, ModelId, ModelParams};
+use galling::features::{StrokeFeatureExtractor, StrokeFeatures};
 #[cfg(not(microbit))]
 use galling::monitor::{Monitor, StrokeReport, TemperatureRange};
 use galling::rand_core::SeedableRng;
@@ -24,8 +25,8 @@ use galling::{DefaultRng, Kernel, Model, V8Params};
 #[cfg(not(microbit))]
 use galling::{ParamError, ParamField};
 use galling_firmware_example::golden::{
-    FamilyGolden, FamilyReport, FamilyStroke, GoldenSample, GoldenStroke, GoldenTrajectory,
-    GoldenTransition,
+    FamilyGolden, FamilyReport, FamilyStroke, GoldenSample, GoldenStroke, GoldenStrokeF32,
+    GoldenTrajectory, GoldenTransition,
 };
 use galling_firmware_example::harness::{self, Test};
 
@@ -34,6 +35,7 @@ mod golden {
     include!("../golden/transitions.rs");
     include!("../golden/trajectories.rs");
     include!("../golden/strokes.rs");
+    include!("../golden/strokes_f32.rs");
 }
 
 /// Every variant's blob and goldens (`golden/family.rs`, from
@@ -505,6 +507,89 @@ fn stroke_averager_matches_host_f64() -> Result<(), &'static str> {
     golden::STROKES.iter().try_for_each(check_stroke)
 }
 
+/// The bits of every value of a stroke's statistics (`==` would take -0.0 for 0.0 and fail on NaN).
+fn stats_bits(s: &StrokeStats<f32>) -> (u32, u32, u32) {
+    (s.mean.to_bits(), s.std.to_bits(), s.samples)
+}
+
+/// The bits of every value of a stroke's features.
+fn features_bits(f: &StrokeFeatures<f32>) -> [u32; 8] {
+    [
+        f.mean.to_bits(),
+        f.std.to_bits(),
+        f.samples,
+        f.breakaway_peak.to_bits(),
+        f.run_in_high_share.to_bits(),
+        f.run_in_samples,
+        f.exit_peak.to_bits(),
+        f.exit_samples,
+    ]
+}
+
+/// The synthetic strokes through the f32 averager and the f32 feature extractor (default settings)
+/// give what the host's f32 gave, bit for bit: refusals, mean, std, sample counts, breakaway peak,
+/// run-in high share, exit peak, and the error of a stroke with too few samples. On the Cortex-M0
+/// every float operation is the compiler's soft-float routine, on the Cortex-M4F the FPU.
+fn stroke_statistics_and_features_are_bit_identical_to_the_host() -> Result<(), &'static str> {
+    if golden::STROKES_F32.len() != golden::STROKES.len() || golden::STROKES.len() < 4 {
+        return Err("golden/strokes_f32.rs does not match golden/strokes.rs: regenerate them");
+    }
+    let mut bad = 0u32;
+    for (g, want) in golden::STROKES.iter().zip(golden::STROKES_F32) {
+        if g.label != want.label {
+            return Err("golden/strokes_f32.rs is in another order than golden/strokes.rs");
+        }
+        let mut avg = StrokeAverager::<f32>::default();
+        let mut ex = StrokeFeatureExtractor::<f32>::default();
+        let (mut avg_refused, mut ex_refused) = (0u32, 0u32);
+        for s in g.samples {
+            avg_refused += u32::from(avg.push_forces(s.force_y, s.force_z, s.position).is_err());
+            ex_refused += u32::from(ex.push_forces(s.force_y, s.force_z, s.position).is_err());
+        }
+        let averaged = avg.finish();
+        let features = ex.finish();
+        let same_stats = match (&averaged, &want.averaged) {
+            (Ok(a), Ok(b)) => stats_bits(a) == stats_bits(b),
+            (Err(a), Err(b)) => a == b,
+            _ => false,
+        };
+        let same_features = match (&features, &want.features) {
+            (Ok(a), Ok(b)) => features_bits(a) == features_bits(b),
+            (Err(a), Err(b)) => a == b,
+            _ => false,
+        };
+        if !(same_stats
+            && same_features
+            && avg_refused == want.averager_refused
+            && ex_refused == want.extractor_refused)
+        {
+            bad += 1;
+            defmt::error!(
+                "{=str}: averager {} (host {}), refused {=u32} (host {=u32}); features {} (host {}), refused {=u32} (host {=u32})",
+                g.label,
+                defmt::Debug2Format(&averaged),
+                defmt::Debug2Format(&want.averaged),
+                avg_refused,
+                want.averager_refused,
+                defmt::Debug2Format(&features),
+                defmt::Debug2Format(&want.features),
+                ex_refused,
+                want.extractor_refused
+            );
+        }
+    }
+    defmt::println!(
+        "  {=usize} strokes through the f32 averager and feature extractor, {=u32} differ from the host",
+        golden::STROKES_F32.len(),
+        bad
+    );
+    if bad == 0 {
+        Ok(())
+    } else {
+        Err("f32 stroke statistics or features differ from the host's f32")
+    }
+}
+
 /// Every field the host's golden test compares (`../tests/monitor_golden.rs`), bit for bit, plus the
 /// temperature-range status (derived from the golden temperature and the table's 160-170 C range).
 #[cfg(not(microbit))]
@@ -973,6 +1058,10 @@ const TESTS: &[Test] = &[
     Test {
         name: "stroke_averager_matches_host_f64",
         run: stroke_averager_matches_host_f64,
+    },
+    Test {
+        name: "stroke_statistics_and_features_are_bit_identical_to_the_host",
+        run: stroke_statistics_and_features_are_bit_identical_to_the_host,
     },
 ];
 
