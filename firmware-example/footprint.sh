@@ -4,18 +4,20 @@
 # the same input and output without it. Also prints the example program's own sections and the
 # core's largest out-of-line symbols. Release profile of Cargo.toml (pass e.g.
 # --config 'profile.release.opt-level="s"' as arguments to compare profiles).
+# FOOTPRINT_TARGET=thumbv6m-none-eabi measures the same on the Cortex-M0 (soft float, memory map of
+# QEMU microbit); the default is the Cortex-M4F.
 set -euo pipefail
 cd "$(dirname "$0")"
 SIZE="${SIZE:-arm-none-eabi-size}"
 NM="${NM:-arm-none-eabi-nm}"
-T=thumbv7em-none-eabihf
+T="${FOOTPRINT_TARGET:-thumbv7em-none-eabihf}"
 
 # Both builds share the workspace's target directory (only this crate is rebuilt between them); the
 # baseline ELF is copied aside before the build with the core replaces it.
-cargo build -q --release --bin footprint --features footprint-baseline "$@"
+cargo build -q --release --target "$T" --bin footprint --features footprint-baseline "$@"
 mkdir -p target/footprint-baseline
-cp "target/$T/release/footprint" target/footprint-baseline/footprint.elf
-cargo build -q --release --bin footprint --bin galling-firmware-example "$@"
+cp "target/$T/release/footprint" "target/footprint-baseline/footprint-$T.elf"
+cargo build -q --release --target "$T" --bin footprint --bin galling-firmware-example "$@"
 
 # section sizes -> "flash ram" (flash = .vector_table + .text + .rodata + .data; RAM = .data + .bss + .uninit)
 sizes() {
@@ -26,11 +28,12 @@ sizes() {
         END { print flash + 0, ram + 0 }'
 }
 read -r f_core r_core < <(sizes "target/$T/release/footprint")
-read -r f_base r_base < <(sizes target/footprint-baseline/footprint.elf)
+read -r f_base r_base < <(sizes "target/footprint-baseline/footprint-$T.elf")
 read -r f_ex r_ex < <(sizes "target/$T/release/galling-firmware-example")
 core_flash=$((f_core - f_base))
 core_ram=$((r_core - r_base))
 
+echo "target $T"
 echo "| what | flash (bytes) | static RAM (bytes) |"
 echo "|---|---|---|"
 echo "| galling core (difference of footprint and footprint-baseline) | $core_flash | $core_ram |"

@@ -1,0 +1,387 @@
+//! Instructions per call of the core's per-sample and per-transition functions, and the program's
+//! stack high-water mark, on the smallest part: a Cortex-M0 without FPU (QEMU microbit, nRF51822,
+//! 16 KiB of RAM; `--target thumbv6m-none-eabi`), where every float operation is a soft-float call.
+//! The same program runs on the Cortex-M4F (QEMU mps2-an386, the default target), so both columns of
+//! the firmware README's Cortex-M0 table come from one source:
+//!
+//! ```text
+//! cargo run --release --bin measure-m0 --target thumbv6m-none-eabi   # Cortex-M0, soft float
+//! cargo run --release --bin measure-m0                               # Cortex-M4F
+//! ```
+//!
+//! Counted as in `measure` (QEMU `-icount shift=0`, the board's timer in `timer`): each function is
+//! called through an `#[inline(never)]` wrapper, a wrapper with a trivial body called by the same
+//! loop is subtracted, inputs are the demo strokes' transitions (the published fit, V8). These are
+//! instructions, not cycles: a Cortex-M0's multiply is 1 or 32 cycles by the part, its flash has wait
+//! states. Nothing here needs the parameter blob: its decoded package (5.4 KB) and a `Monitor` owning
+//! a copy of it do not fit the Cortex-M0's RAM together with the rest; what needs them is measured by
+//! `measure` on the Cortex-M4F.
+#![no_std]
+#![no_main]
+
+use core::hint::black_box;
+use galling::averager::{COUNTS_PER_MM, StrokeAverager};
+use galling::features::StrokeFeatureExtractor;
+use galling::rand_core::SeedableRng;
+use galling::{DefaultRng, Kernel, Landscape, Model, TransitionScore, V8Params, normal_cdf};
+use galling_firmware_example::demo::{DEMO_STROKES, DemoStroke};
+use galling_firmware_example::timer::{self, INSTRUCTIONS_PER_TICK};
+use galling_firmware_example::{ExitCode, model_temperature, stack, stop};
+
+/// Times each loop is repeated over its inputs.
+const REPEATS: u32 = 40;
+/// Largest number of demo temperatures.
+const MAX_TEMPERATURES: usize = 8;
+/// Largest number of demo transitions used as inputs.
+const MAX_INPUTS: usize = 128;
+/// Samples of the synthetic stroke fed to the averager and the feature extractor.
+const STROKE_SAMPLES: usize = 101;
+
+/// One transition: which landscape, the COF and the change to the next stroke.
+#[derive(Clone, Copy)]
+struct Input {
+    landscape: usize,
+    mu: f32,
+    delta: f32,
+}
+
+/// Ticks of `REPEATS` passes of `f` over `inputs`.
+#[inline(always)]
+fn time_over<I: Copy, O>(inputs: &[I], mut f: impl FnMut(I) -> O) -> u32 {
+    timer::ticks(|| {
+        for _ in 0..REPEATS {
+            for &x in inputs {
+                black_box(f(black_box(x)));
+            }
+        }
+    })
+}
+
+/// Instructions per call, baseline subtracted.
+fn per_call(ticks: u32, baseline: u32, calls: u32) -> f32 {
+    (ticks.saturating_sub(baseline) * INSTRUCTIONS_PER_TICK) as f32 / calls as f32
+}
+
+/// `Landscape::log_prob`, not inlined into the measuring loop.
+#[inline(never)]
+fn log_prob(land: &Landscape<f32>, mu: f32, delta: f32) -> f32 {
+    land.log_prob(mu, delta)
+}
+
+/// `Landscape::score` (log-probability and jump posterior: what the monitor calls per stroke).
+#[inline(never)]
+fn score(land: &Landscape<f32>, mu: f32, delta: f32) -> TransitionScore<f32> {
+    land.score(mu, delta)
+}
+
+/// Baseline of the two-input wrappers: same arguments, trivial body.
+#[inline(never)]
+fn baseline2(land: &Landscape<f32>, mu: f32, delta: f32) -> f32 {
+    black_box(land);
+    mu + delta
+}
+
+/// `Landscape::step`: one simulated stroke, random draws included.
+#[inline(never)]
+fn step(land: &Landscape<f32>, mu: f32, rng: &mut DefaultRng) -> f32 {
+    land.step(mu, rng)
+}
+
+/// Baseline of [`step`].
+#[inline(never)]
+fn baseline_step(land: &Landscape<f32>, mu: f32, rng: &mut DefaultRng) -> f32 {
+    black_box((land, rng));
+    mu
+}
+
+/// `Model::landscape`: once per temperature change.
+#[inline(never)]
+fn landscape(model: &Model<f32>, temperature: f32, out: &mut Landscape<f32>) {
+    *out = model.landscape(temperature);
+}
+
+/// Baseline of [`landscape`].
+#[inline(never)]
+fn baseline_landscape(model: &Model<f32>, temperature: f32, out: &mut Landscape<f32>) {
+    black_box((model, temperature, out));
+}
+
+/// `StrokeAverager::push_forces`: one raw sample.
+#[inline(never)]
+fn push_forces(avg: &mut StrokeAverager<f32>, fy: f32, fz: f32, x: i32) -> bool {
+    avg.push_forces(fy, fz, x).is_ok()
+}
+
+/// Baseline of [`push_forces`].
+#[inline(never)]
+fn baseline_push(avg: &mut StrokeAverager<f32>, fy: f32, fz: f32, x: i32) -> bool {
+    black_box(avg);
+    fy < fz && x > 0
+}
+
+/// `StrokeFeatureExtractor::push_forces`: one raw sample.
+#[inline(never)]
+fn extract_push(ex: &mut StrokeFeatureExtractor<f32>, fy: f32, fz: f32, x: i32) -> bool {
+    ex.push_forces(fy, fz, x).is_ok()
+}
+
+/// Baseline of [`extract_push`].
+#[inline(never)]
+fn baseline_extract(ex: &mut StrokeFeatureExtractor<f32>, fy: f32, fz: f32, x: i32) -> bool {
+    black_box(ex);
+    fy < fz && x > 0
+}
+
+/// `normal_cdf` in f32 (reference: what a risk-table row evaluates at every cell edge).
+#[inline(never)]
+fn cdf(x: f32) -> f32 {
+    normal_cdf(x)
+}
+
+/// `libm::logf` (reference: the logarithm behind the log-probability).
+#[inline(never)]
+fn logf(x: f32) -> f32 {
+    libm::logf(x)
+}
+
+/// `libm::expf` (reference).
+#[inline(never)]
+fn expf(x: f32) -> f32 {
+    libm::expf(x)
+}
+
+/// Baseline of the one-float wrappers.
+#[inline(never)]
+fn baseline1(x: f32) -> f32 {
+    x
+}
+
+/// A loop of exactly `2 n` instructions (`subs` and `bne` per iteration): the calibration of the
+/// counter, whose result must be `2 n` up to the timer's resolution.
+#[inline(never)]
+fn two_instruction_loop(n: u32) {
+    // SAFETY: only decrements a register until it is zero; touches no memory and no stack.
+    unsafe {
+        core::arch::asm!("2:", "subs {0}, #1", "bne 2b", inout(reg) n => _, options(nomem, nostack));
+    }
+}
+
+/// One row of the table.
+fn row(name: &str, instructions: f32) {
+    defmt::println!("| {=str} | {=f32} |", name, instructions);
+}
+
+/// Instructions per sample of `push` over a synthetic stroke (101 samples 1 mm apart from 800 mm:
+/// 9 run-in, 51 window, 40 exit samples), `finish` between strokes, against `baseline`.
+fn time_stroke<T>(
+    state: &mut T,
+    samples: &[(f32, f32, i32)],
+    push: fn(&mut T, f32, f32, i32) -> bool,
+    baseline: fn(&mut T, f32, f32, i32) -> bool,
+    finish: impl Fn(&mut T),
+) -> f32 {
+    let (mut t, mut base) = (0u32, 0u32);
+    for _ in 0..REPEATS {
+        base += timer::ticks(|| {
+            for &s in samples {
+                let (fy, fz, x) = black_box(s);
+                black_box(baseline(state, fy, fz, x));
+            }
+        });
+        t += timer::ticks(|| {
+            for &s in samples {
+                let (fy, fz, x) = black_box(s);
+                black_box(push(state, fy, fz, x));
+            }
+        });
+        finish(state);
+    }
+    per_call(t, base, REPEATS * samples.len() as u32)
+}
+
+#[cortex_m_rt::entry]
+fn main() -> ! {
+    stack::paint();
+    let Ok(model) = Model::new(&V8Params::PUBLISHED_FIT) else {
+        defmt::error!("the published fit must be valid");
+        stop(ExitCode::Failed)
+    };
+
+    // The demo strokes' temperatures and the transitions between strokes of a series.
+    let mut temperatures = [0.0_f32; MAX_TEMPERATURES];
+    let mut n_temperatures = 0;
+    let mut inputs = [Input {
+        landscape: 0,
+        mu: 0.0,
+        delta: 0.0,
+    }; MAX_INPUTS];
+    let mut n_inputs = 0;
+    let mut previous: Option<&DemoStroke> = None;
+    for s in DEMO_STROKES {
+        let t = model_temperature(s.recorded_temperature);
+        let k = match temperatures[..n_temperatures].iter().position(|&x| x == t) {
+            Some(k) => k,
+            None if n_temperatures < MAX_TEMPERATURES => {
+                temperatures[n_temperatures] = t;
+                n_temperatures += 1;
+                n_temperatures - 1
+            }
+            None => continue,
+        };
+        if let Some(p) = previous.filter(|_| !s.series_start && n_inputs < MAX_INPUTS) {
+            inputs[n_inputs] = Input {
+                landscape: k,
+                mu: p.cof,
+                delta: s.cof - p.cof,
+            };
+            n_inputs += 1;
+        }
+        previous = Some(s);
+    }
+    let temperatures = &temperatures[..n_temperatures];
+    let inputs = &inputs[..n_inputs];
+    let mut lands = [model.landscape(temperatures[0]); MAX_TEMPERATURES];
+    for (l, &t) in lands.iter_mut().zip(temperatures) {
+        *l = model.landscape(t);
+    }
+    let lands: &[Landscape<f32>] = black_box(&lands[..n_temperatures]);
+    let calls = REPEATS * inputs.len() as u32;
+
+    timer::start();
+    #[cfg(microbit)]
+    defmt::println!(
+        "instructions per call, QEMU microbit Cortex-M0 (soft float), -icount shift=0, nRF51 TIMER0 (62.5 instructions per tick)"
+    );
+    #[cfg(not(microbit))]
+    defmt::println!(
+        "instructions per call, QEMU mps2-an386 Cortex-M4F, -icount shift=0, CMSDK timer0 (40 instructions per tick)"
+    );
+    const LOOPS: u32 = 100_000;
+    let base = timer::ticks(|| two_instruction_loop(black_box(1)));
+    let t = timer::ticks(|| two_instruction_loop(black_box(LOOPS + 1)));
+    defmt::println!(
+        "calibration: a loop of {=u32} instructions counted as {=u32}",
+        2 * LOOPS,
+        t.saturating_sub(base) * INSTRUCTIONS_PER_TICK
+    );
+    defmt::println!("| function | instructions per call |");
+    defmt::println!("|---|---|");
+
+    let base = time_over(inputs, |x| baseline2(&lands[x.landscape], x.mu, x.delta));
+    let t = time_over(inputs, |x| log_prob(&lands[x.landscape], x.mu, x.delta));
+    row(
+        "Landscape::log_prob (V8 kernel, cached landscape)",
+        per_call(t, base, calls),
+    );
+    let t = time_over(inputs, |x| score(&lands[x.landscape], x.mu, x.delta));
+    row(
+        "Landscape::score (log_prob + jump posterior)",
+        per_call(t, base, calls),
+    );
+
+    let mut rng = DefaultRng::seed_from_u64(1);
+    let base = time_over(inputs, |x| {
+        baseline_step(&lands[x.landscape], x.mu, &mut rng)
+    });
+    let t = time_over(inputs, |x| step(&lands[x.landscape], x.mu, &mut rng));
+    row(
+        "Landscape::step (one simulated stroke)",
+        per_call(t, base, calls),
+    );
+
+    let mut out = lands[0];
+    let base = time_over(temperatures, |t| baseline_landscape(&model, t, &mut out));
+    let t = time_over(temperatures, |t| landscape(&model, t, &mut out));
+    row(
+        "Model::landscape (per temperature change)",
+        per_call(t, base, REPEATS * temperatures.len() as u32),
+    );
+
+    // A synthetic stroke: 101 samples 1 mm apart, 9 in the run-in, 51 in the window, 40 in the exit.
+    let mut samples = [(0.0_f32, 0.0_f32, 0_i32); STROKE_SAMPLES];
+    for (i, s) in samples.iter_mut().enumerate() {
+        let fz = -1000.0 - (i % 7) as f32;
+        *s = (
+            0.2 * fz + (i % 5) as f32,
+            fz,
+            800 * COUNTS_PER_MM - i as i32 * COUNTS_PER_MM,
+        );
+    }
+    let mut avg = StrokeAverager::<f32>::default();
+    let ipc = time_stroke(&mut avg, &samples, push_forces, baseline_push, |a| {
+        black_box(a.finish().ok());
+    });
+    row("StrokeAverager::push_forces (one sample)", ipc);
+    let mut ex = StrokeFeatureExtractor::<f32>::default();
+    let ipc = time_stroke(&mut ex, &samples, extract_push, baseline_extract, |e| {
+        black_box(e.finish().ok());
+    });
+    row("StrokeFeatureExtractor::push_forces (one sample)", ipc);
+
+    let base = time_over(inputs, |x| baseline1(x.delta * 20.0));
+    let t = time_over(inputs, |x| cdf(x.delta * 20.0));
+    row("(reference) normal_cdf", per_call(t, base, calls));
+    let base = time_over(inputs, |x| baseline1(1.0 + x.mu));
+    let t = time_over(inputs, |x| logf(1.0 + x.mu));
+    row("(reference) libm::logf", per_call(t, base, calls));
+    let base = time_over(inputs, |x| baseline1(x.delta * 10.0));
+    let t = time_over(inputs, |x| expf(x.delta * 10.0));
+    row("(reference) libm::expf", per_call(t, base, calls));
+
+    defmt::println!(
+        "({=u32} calls per transition figure over {=usize} demo transitions at {=usize} temperatures; {=u32} samples per sample figure)",
+        calls,
+        inputs.len(),
+        temperatures.len(),
+        REPEATS * STROKE_SAMPLES as u32
+    );
+    defmt::println!(
+        "sizes: Model {=usize} B, Landscape {=usize} B, StrokeAverager {=usize} B, StrokeFeatureExtractor {=usize} B",
+        core::mem::size_of::<Model<f32>>(),
+        core::mem::size_of::<Landscape<f32>>(),
+        core::mem::size_of::<StrokeAverager<f32>>(),
+        core::mem::size_of::<StrokeFeatureExtractor<f32>>()
+    );
+    // Stack of one call (with its callees, the soft-float routines on the Cortex-M0), painted below
+    // the caller's stack pointer: what the per-stroke path needs beyond its caller's frame.
+    const PAINTED: usize = 2048;
+    let used = |f: &mut dyn FnMut()| {
+        let sp = stack::paint_below(PAINTED);
+        f();
+        stack::used_below(sp, PAINTED)
+    };
+    let x = inputs[0];
+    let s_score = used(&mut || {
+        black_box(score(&lands[x.landscape], x.mu, x.delta));
+    });
+    let s_step = used(&mut || {
+        black_box(step(&lands[x.landscape], x.mu, &mut rng));
+    });
+    let s_land = used(&mut || landscape(&model, temperatures[0], &mut out));
+    let s_avg = used(&mut || {
+        for &(fy, fz, x) in &samples {
+            black_box(push_forces(&mut avg, fy, fz, x));
+        }
+        black_box(avg.finish().ok());
+    });
+    let s_ex = used(&mut || {
+        for &(fy, fz, x) in &samples {
+            black_box(extract_push(&mut ex, fy, fz, x));
+        }
+        black_box(ex.finish().ok());
+    });
+    defmt::println!(
+        "stack of one call below the caller (painted, includes the closure's frame): Landscape::score {=usize} B, Landscape::step {=usize} B, Model::landscape {=usize} B, a stroke through StrokeAverager {=usize} B, through StrokeFeatureExtractor {=usize} B",
+        s_score,
+        s_step,
+        s_land,
+        s_avg,
+        s_ex
+    );
+    defmt::println!(
+        "stack high-water mark of this program: {=usize} B of {=usize} B",
+        stack::high_water_mark(),
+        stack::capacity()
+    );
+    stop(ExitCode::Success)
+}
