@@ -150,6 +150,37 @@ fn expf(x: f32) -> f32 {
     libm::expf(x)
 }
 
+/// One f32 addition (on the Cortex-M0 a call of `__aeabi_fadd`).
+#[inline(never)]
+fn fadd(a: f32, b: f32) -> f32 {
+    a + b
+}
+
+/// One f32 multiplication (`__aeabi_fmul`).
+#[inline(never)]
+fn fmul(a: f32, b: f32) -> f32 {
+    a * b
+}
+
+/// One f32 division (`__aeabi_fdiv`).
+#[inline(never)]
+fn fdiv(a: f32, b: f32) -> f32 {
+    a / b
+}
+
+/// One f32 comparison (`__aeabi_fcmplt`).
+#[inline(never)]
+fn flt(a: f32, b: f32) -> bool {
+    a < b
+}
+
+/// Baseline of the two-float wrappers: same arguments, returns one of them.
+#[inline(never)]
+fn baseline_ff(a: f32, b: f32) -> f32 {
+    black_box(b);
+    a
+}
+
 /// Baseline of the one-float wrappers.
 #[inline(never)]
 fn baseline1(x: f32) -> f32 {
@@ -327,6 +358,20 @@ fn main() -> ! {
     let base = time_over(inputs, |x| baseline1(x.delta * 10.0));
     let t = time_over(inputs, |x| expf(x.delta * 10.0));
     row("(reference) libm::expf", per_call(t, base, calls));
+
+    // Single operations on the demo COFs and their changes (normal numbers, no special cases).
+    let base = time_over(inputs, |x| baseline_ff(x.mu, x.delta));
+    let t = time_over(inputs, |x| fadd(x.mu, x.delta));
+    row("(reference) one f32 addition", per_call(t, base, calls));
+    let t = time_over(inputs, |x| fmul(x.mu, x.delta));
+    row(
+        "(reference) one f32 multiplication",
+        per_call(t, base, calls),
+    );
+    let t = time_over(inputs, |x| fdiv(x.delta, x.mu));
+    row("(reference) one f32 division", per_call(t, base, calls));
+    let t = time_over(inputs, |x| flt(x.mu, x.delta));
+    row("(reference) one f32 comparison", per_call(t, base, calls));
 
     defmt::println!(
         "({=u32} calls per transition figure over {=usize} demo transitions at {=usize} temperatures; {=u32} samples per sample figure)",
