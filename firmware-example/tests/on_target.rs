@@ -29,6 +29,7 @@ use galling_firmware_example::golden::{
     GoldenTrajectory, GoldenTransition,
 };
 use galling_firmware_example::harness::{self, Test};
+use galling_firmware_example::stack;
 
 mod golden {
     use super::*;
@@ -973,6 +974,24 @@ fn runs_on_the_core_it_was_built_for() -> Result<(), &'static str> {
     }
 }
 
+/// Runs last: the stack, painted before the first test, never reached the end of its region (the
+/// end of static RAM). cortex-m-rt puts the stack above the statics with no guard, so an overflow
+/// would overwrite them silently instead of faulting; on the Cortex-M0's 16 KiB it is the test that
+/// says the tests above ran in the RAM the part has.
+fn stack_stayed_within_its_region() -> Result<(), &'static str> {
+    let (used, capacity) = (stack::high_water_mark(), stack::capacity());
+    defmt::println!(
+        "  stack high-water mark of the tests: {=usize} B of {=usize} B",
+        used,
+        capacity
+    );
+    if used < capacity {
+        Ok(())
+    } else {
+        Err("the stack reached the end of its region: it overwrote static RAM")
+    }
+}
+
 const TESTS: &[Test] = &[
     Test {
         name: "runs_on_the_core_it_was_built_for",
@@ -1063,6 +1082,10 @@ const TESTS: &[Test] = &[
         name: "stroke_statistics_and_features_are_bit_identical_to_the_host",
         run: stroke_statistics_and_features_are_bit_identical_to_the_host,
     },
+    Test {
+        name: "stack_stayed_within_its_region",
+        run: stack_stayed_within_its_region,
+    },
 ];
 
 #[cortex_m_rt::entry]
@@ -1073,5 +1096,6 @@ fn main() -> ! {
     defmt::println!(
         "on-target tests: galling core on Cortex-M0, soft float (QEMU microbit, nRF51822, 16 KiB RAM)"
     );
+    stack::paint();
     harness::run(TESTS)
 }
