@@ -38,6 +38,7 @@ pub const MAX_SAMPLES: u32 = 1 << 24;
 /// The sliding-distance window of the samples that count, in encoder counts from the stroke's first
 /// sample (inclusive at both ends).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct StrokeWindow {
     /// Smallest sliding distance kept, counts.

@@ -58,6 +58,7 @@ use crate::averager::{
     COUNTS_PER_MM, SampleError, StrokeAverager, StrokeError, StrokeStats, StrokeWindow,
     cof_of_forces,
 };
+use crate::family::{N_PRECURSOR_FEATURES, PRECURSOR_FEATURES};
 use crate::scalar::Scalar;
 
 /// The smaller of `a` and `b`.
@@ -77,6 +78,7 @@ use core::fmt;
 /// assert!(s.validate().is_ok());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct FeatureSettings {
     /// The averaging window (mean and std); the run-in ends where it starts, the exit begins after
@@ -158,11 +160,41 @@ pub enum SettingsError {
     HighCof,
     /// `min_normal_force` is negative or not finite.
     MinNormalForce,
+    /// A feature's reference ([`FeatureScaling::reference`]) is not finite.
+    Reference {
+        /// The feature, in [`PRECURSOR_FEATURES`] order.
+        feature: u8,
+    },
+    /// A feature's scale ([`FeatureScaling::scale`]) is not a finite number above 0.
+    Scale {
+        /// The feature, in [`PRECURSOR_FEATURES`] order.
+        feature: u8,
+    },
 }
 
 impl fmt::Display for SettingsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = |j: &u8| {
+            PRECURSOR_FEATURES
+                .get(usize::from(*j))
+                .copied()
+                .unwrap_or("?")
+        };
         f.write_str(match self {
+            Self::Reference { feature } => {
+                return write!(
+                    f,
+                    "feature scaling: the reference of {} must be finite",
+                    name(feature)
+                );
+            }
+            Self::Scale { feature } => {
+                return write!(
+                    f,
+                    "feature scaling: the scale of {} must be a finite number above 0",
+                    name(feature)
+                );
+            }
             Self::SegmentOrder => {
                 "feature settings: segment edges must satisfy 0 <= run_in_start <= window.start <= window.end"
             }
@@ -435,6 +467,105 @@ impl<S: Scalar> Default for StrokeFeatureExtractor<S> {
     /// An extractor with [`FeatureSettings::DEFAULT`].
     fn default() -> Self {
         Self::fresh(FeatureSettings::DEFAULT)
+    }
+}
+
+/// How stroke features are standardised for the precursor kernel (V8-P):
+/// `z_j = (f_j - reference_j) / scale_j` for the features [`PRECURSOR_FEATURES`]. The trainer fixes
+/// it before a fit from the clean training strokes (`f64` on the host); the blob carries it in
+/// `f32`, and the monitor standardises each stroke's features with it
+/// ([`Monitor::update_with_features`](crate::monitor::Monitor::update_with_features)).
+///
+/// ```
+/// use galling::features::FeatureScaling;
+/// let s = FeatureScaling { reference: [0.3_f32, 0.1], scale: [0.05, 0.2] };
+/// let z = s.standardise([0.35, 0.1]);
+/// assert!((z[0] - 1.0).abs() < 1e-6 && z[1] == 0.0);
+/// assert!(s.validate().is_ok());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct FeatureScaling<S = f32> {
+    /// `reference_j`: the clean stroke's value of feature `j` (the median over the clean training
+    /// strokes).
+    pub reference: [S; N_PRECURSOR_FEATURES],
+    /// `scale_j > 0`: the spread of feature `j` over the clean training strokes.
+    pub scale: [S; N_PRECURSOR_FEATURES],
+}
+
+impl<S: Scalar> FeatureScaling<S> {
+    /// The standardised features `z` of one stroke's features `f` ([`PRECURSOR_FEATURES`] order).
+    #[inline]
+    pub fn standardise(&self, f: [S; N_PRECURSOR_FEATURES]) -> [S; N_PRECURSOR_FEATURES] {
+        core::array::from_fn(|j| (f[j] - self.reference[j]) / self.scale[j])
+    }
+
+    /// Checks every reference (finite) and scale (finite, above 0).
+    ///
+    /// # Errors
+    /// [`SettingsError::Reference`] or [`SettingsError::Scale`] naming the first wrong feature.
+    ///
+    /// ```
+    /// use galling::features::{FeatureScaling, SettingsError};
+    /// let s = FeatureScaling { reference: [0.3_f32, 0.1], scale: [0.05, 0.0] };
+    /// assert_eq!(s.validate(), Err(SettingsError::Scale { feature: 1 }));
+    /// ```
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        let zero = S::from_f64(0.0);
+        for (j, (r, s)) in (0u8..).zip(self.reference.iter().zip(self.scale.iter())) {
+            if !r.is_finite() {
+                return Err(SettingsError::Reference { feature: j });
+            }
+            if !(s.is_finite() && *s > zero) {
+                return Err(SettingsError::Scale { feature: j });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The stroke features a precursor variant's blob carries: the extractor's settings (so the
+/// controller computes the features the model was fitted on) and their standardisation.
+///
+/// ```
+/// use galling::averager::StrokeStats;
+/// use galling::features::{FeatureScaling, FeatureSettings, PrecursorFeatures, StrokeFeatures};
+/// let p = PrecursorFeatures {
+///     extractor: FeatureSettings::DEFAULT,
+///     scaling: FeatureScaling { reference: [0.3, 0.1], scale: [0.05, 0.2] },
+/// };
+/// assert!(p.validate().is_ok());
+/// let f = StrokeFeatures { mean: 0.2, std: 0.01, samples: 200, breakaway_peak: 0.4,
+///     run_in_high_share: 0.1, run_in_samples: 40, exit_peak: 0.25, exit_samples: 60 };
+/// let z = p.inputs(&f);
+/// assert!((z[0] - 2.0).abs() < 1e-5 && z[1] == 0.0);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct PrecursorFeatures {
+    /// The extractor's settings the features were computed with.
+    pub extractor: FeatureSettings,
+    /// The standardisation of the kernel's features.
+    pub scaling: FeatureScaling<f32>,
+}
+
+impl PrecursorFeatures {
+    /// Checks the extractor's settings and the scaling.
+    ///
+    /// # Errors
+    /// The first [`SettingsError`] found.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        self.extractor.validate()?;
+        self.scaling.validate()
+    }
+
+    /// The kernel's inputs for a stroke: its standardised [`PRECURSOR_FEATURES`].
+    #[inline]
+    pub fn inputs(&self, features: &StrokeFeatures<f32>) -> [f32; N_PRECURSOR_FEATURES] {
+        self.scaling
+            .standardise([features.breakaway_peak, features.run_in_high_share])
     }
 }
 

@@ -35,8 +35,9 @@
 //! 4. the kernels, one file each: `family::v8`, `family::v7` (then `family::reference`, the
 //!    upstream fits);
 //! 5. `family` itself (`src/family/mod.rs`: the registration list and everything generated from it);
-//! 6. [`risk`], [`forecast`], [`signals`], [`averager`], [`monitor`], [`blob`], `dual`, which use
-//!    the family only through [`family::AnyModel`], [`Kernel`] and the tables.
+//! 6. [`risk`], [`forecast`], [`signals`], [`averager`], [`features`], [`blob`] (the package and
+//!    its checked view), [`monitor`], `dual`, which use the family only through
+//!    [`family::AnyModel`], [`Kernel`] and the tables.
 //!
 //! ```
 //! use galling::{Model, V8Params};

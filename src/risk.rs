@@ -349,18 +349,80 @@ pub const CDF_REACH: f64 = 5.5;
 /// Edges between exact re-seeds of the CDF's Gaussian-factor recurrence.
 const RESEED: u32 = 16;
 
-/// The precomputed forecast (see the [module documentation](self)). Fixed size
-/// (`4 TABLE_TEMPERATURES (TABLE_CELLS + 3)` bytes plus the specification, about 5.3 KB), no heap.
+/// Bytes of a table's entries as the blob stores them and [`TableView`] reads them in place
+/// (little-endian `f32`): the hot-die hazard, the expected strokes and the typical clean COF, one
+/// per table temperature each, then the survival `[temperature][cell]`.
+pub const TABLE_BYTES: usize = 4 * TABLE_TEMPERATURES * (TABLE_CELLS + 3);
+const HAZARD_AT: usize = 0;
+const EXPECTED_AT: usize = 4 * TABLE_TEMPERATURES;
+const CLEAN_AT: usize = 8 * TABLE_TEMPERATURES;
+const SURVIVAL_AT: usize = 12 * TABLE_TEMPERATURES;
+const ROW_BYTES: usize = 4 * TABLE_CELLS;
+
+/// Byte offset, inside a table's entries ([`TABLE_BYTES`]), of the entry a [`TableError`] names
+/// (`None` for an error of the specification).
+///
+/// ```
+/// use galling::risk::{TableError, entry_offset};
+/// assert_eq!(entry_offset(TableError::Hazard { row: 2 }), Some(8));
+/// assert_eq!(entry_offset(TableError::Horizon), None);
+/// ```
+pub fn entry_offset(e: TableError) -> Option<usize> {
+    let at = |base: usize, index: usize| base.saturating_add(index.saturating_mul(4));
+    match e {
+        TableError::Hazard { row } => Some(at(HAZARD_AT, usize::from(row))),
+        TableError::ExpectedStrokes { row } => Some(at(EXPECTED_AT, usize::from(row))),
+        TableError::CleanCof { row } => Some(at(CLEAN_AT, usize::from(row))),
+        TableError::Survival { row, column } => Some(at(
+            SURVIVAL_AT,
+            usize::from(row)
+                .saturating_mul(TABLE_CELLS)
+                .saturating_add(usize::from(column)),
+        )),
+        _ => None,
+    }
+}
+
+/// The `f32` at byte `at` of `bytes` (NaN past the end: unreachable for a checked table, and
+/// never a panic).
+#[inline(always)]
+fn f32_at(bytes: &[u8], at: usize) -> f32 {
+    match bytes.get(at..at.wrapping_add(4)) {
+        Some(&[a, b, c, d]) => f32::from_le_bytes([a, b, c, d]),
+        _ => f32::NAN,
+    }
+}
+
+/// The precomputed forecast (see the [module documentation](self)), owned (host side: built by
+/// the trainer, encoded into the blob). Its entries are stored as the blob stores them, so
+/// [`view`](Self::view) reads them exactly as the firmware reads a blob in flash. Fixed size
+/// ([`TABLE_BYTES`] plus the specification, about 5.3 KB), no heap.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RiskTable {
     spec: TableSpec,
-    hazard: [f32; TABLE_TEMPERATURES],
-    expected: [f32; TABLE_TEMPERATURES],
-    /// The mean COF of the clean quasi-stationary state (the typical clean stroke).
-    clean: [f32; TABLE_TEMPERATURES],
-    /// `survival[i][j]`: probability of no exceedance within `k - 1` strokes from COF cell `j` at
-    /// table temperature `i` (the cell average of the host's fine computation).
-    survival: [[f32; TABLE_CELLS]; TABLE_TEMPERATURES],
+    entries: [u8; TABLE_BYTES],
+}
+
+/// A checked risk table read in place: its specification and its entries borrowed from a blob
+/// ([`crate::blob::PackageView`]) or from a [`RiskTable`] ([`RiskTable::view`]). `Copy`, a few
+/// words; every lookup reads the entries where they lie (`f32::from_le_bytes`), nothing is
+/// copied.
+///
+/// ```
+/// # #[cfg(feature = "std")] {
+/// use galling::{Model, V8Params, risk::{RiskTable, TableSpec}};
+/// let table = RiskTable::build(&Model::new(&V8Params::PUBLISHED_FIT.map(f64::from))?,
+///                              &TableSpec::new(160.0, 170.0));
+/// let view = table.view();
+/// assert_eq!(view.hazard(165.0), table.hazard(165.0));
+/// assert_eq!(view.hazard_at(0), Some(table.hazards()[0]));
+/// # }
+/// # Ok::<(), galling::ParamError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TableView<'a> {
+    spec: TableSpec,
+    entries: &'a [u8; TABLE_BYTES],
 }
 
 /// Position `x` on `n` equally spaced nodes from `lo` to `hi`: `(index, fraction)` with
@@ -390,10 +452,32 @@ fn lerp(a: f32, b: f32, t: f32) -> f32 {
     a + (b - a) * t
 }
 
-impl RiskTable {
+impl<'a> TableView<'a> {
+    /// Checks `entries` against `spec` ([`validate`](Self::validate)) and views them.
+    ///
+    /// # Errors
+    /// The first [`TableError`] found.
+    ///
+    /// ```
+    /// use galling::risk::{TABLE_BYTES, TableError, TableSpec, TableView};
+    /// let zeros = [0u8; TABLE_BYTES];   // hazard 0 is fine, a clean COF of 0 is not
+    /// assert_eq!(TableView::new(TableSpec::new(160.0, 170.0), &zeros),
+    ///            Err(TableError::CleanCof { row: 0 }));
+    /// ```
+    pub fn new(spec: TableSpec, entries: &'a [u8; TABLE_BYTES]) -> Result<Self, TableError> {
+        let view = Self { spec, entries };
+        view.validate()?;
+        Ok(view)
+    }
+
     /// What the table was built for.
     pub fn spec(&self) -> &TableSpec {
         &self.spec
+    }
+
+    /// The entries, as the blob stores them.
+    pub fn entries(&self) -> &'a [u8; TABLE_BYTES] {
+        self.entries
     }
 
     /// The trained temperature range `(low, high)`, degC.
@@ -416,6 +500,27 @@ impl RiskTable {
         } else {
             temperature
         }
+    }
+
+    /// The hot-die hazard of table temperature `i` (`None` past the last).
+    pub fn hazard_at(&self, i: usize) -> Option<f32> {
+        (i < TABLE_TEMPERATURES).then(|| f32_at(self.entries, HAZARD_AT + 4 * i))
+    }
+
+    /// The expected strokes to galling of table temperature `i` (`None` past the last).
+    pub fn expected_strokes_at(&self, i: usize) -> Option<f32> {
+        (i < TABLE_TEMPERATURES).then(|| f32_at(self.entries, EXPECTED_AT + 4 * i))
+    }
+
+    /// The typical clean COF of table temperature `i` (`None` past the last).
+    pub fn clean_cof_at(&self, i: usize) -> Option<f32> {
+        (i < TABLE_TEMPERATURES).then(|| f32_at(self.entries, CLEAN_AT + 4 * i))
+    }
+
+    /// The survival entry of table temperature `i`, COF cell `j` (`None` outside the table).
+    pub fn survival_at(&self, i: usize, j: usize) -> Option<f32> {
+        (i < TABLE_TEMPERATURES && j < TABLE_CELLS)
+            .then(|| f32_at(self.entries, SURVIVAL_AT + ROW_BYTES * i + 4 * j))
     }
 
     /// Risk of galling within the horizon from COF `cof` at `temperature`, where `landscape` is the
@@ -442,7 +547,7 @@ impl RiskTable {
     /// use galling::V8Params;
     /// let p = ModelParams::precursor(V8Params::PUBLISHED_FIT, [1.0, 0.0]);
     /// let table = RiskTable::build(&AnyModel::new(&p.map(f64::from))?, &TableSpec::new(160.0, 170.0));
-    /// let land = AnyModel::new(&p)?.landscape(167.5);
+    /// let (table, land) = (table.view(), AnyModel::new(&p)?.landscape(167.5));
     /// assert_eq!(table.risk_at_stroke(&land, &[0.0, 0.0], 167.5, 0.2), table.risk(&land, 167.5, 0.2));
     /// assert!(table.risk_at_stroke(&land, &[2.0, 0.0], 167.5, 0.2) > table.risk(&land, 167.5, 0.2));
     /// # }
@@ -479,14 +584,28 @@ impl RiskTable {
             self.spec.temperature_high,
             TABLE_TEMPERATURES,
         );
-        let (Some(s0), Some(s1)) = (self.survival.get(i), self.survival.get(i.saturating_add(1)))
-        else {
+        // The two survival rows around the temperature, read in place.
+        let row = |i: usize| {
+            let start = SURVIVAL_AT.saturating_add(i.saturating_mul(ROW_BYTES));
+            self.entries
+                .get(start..start.saturating_add(ROW_BYTES))
+                .and_then(|r| <&[u8; ROW_BYTES]>::try_from(r).ok())
+        };
+        let (Some(s0), Some(s1)) = (row(i), row(i.saturating_add(1))) else {
             return f32::NAN;
         };
         let cells = Cells::new(self.spec.threshold, TABLE_CELLS);
         let mut survival = 0.0_f32;
         cells.for_each_mass_of(&first(), cof, |j, p| {
-            if let (Some(&a), Some(&b)) = (s0.get(j), s1.get(j)) {
+            let at = j.wrapping_mul(4);
+            if let (Some(&[a0, a1, a2, a3]), Some(&[b0, b1, b2, b3])) = (
+                s0.get(at..at.wrapping_add(4)),
+                s1.get(at..at.wrapping_add(4)),
+            ) {
+                let (a, b) = (
+                    f32::from_le_bytes([a0, a1, a2, a3]),
+                    f32::from_le_bytes([b0, b1, b2, b3]),
+                );
                 survival += p * lerp(a, b, t);
             }
         });
@@ -503,14 +622,18 @@ impl RiskTable {
             self.spec.temperature_high,
             TABLE_TEMPERATURES,
         );
-        let pick = |v: &[f32; TABLE_TEMPERATURES]| match (v.get(i), v.get(i.saturating_add(1))) {
-            (Some(&a), Some(&b)) => lerp(a, b, t),
-            _ => f32::NAN,
+        let pick = |base: usize| {
+            let at = base.saturating_add(i.saturating_mul(4));
+            lerp(
+                f32_at(self.entries, at),
+                f32_at(self.entries, at.saturating_add(4)),
+                t,
+            )
         };
         Hazard {
-            risk: pick(&self.hazard),
-            expected_strokes: pick(&self.expected),
-            clean_cof: pick(&self.clean),
+            risk: pick(HAZARD_AT),
+            expected_strokes: pick(EXPECTED_AT),
+            clean_cof: pick(CLEAN_AT),
         }
     }
 
@@ -522,7 +645,7 @@ impl RiskTable {
     /// use galling::{Model, V8Params, risk::{RiskTable, TableSpec, TemperatureAdvice}};
     /// let table = RiskTable::build(&Model::new(&V8Params::PUBLISHED_FIT.map(f64::from))?,
     ///                              &TableSpec::new(160.0, 170.0));
-    /// match table.advised_temperature(0.2) {
+    /// match table.view().advised_temperature(0.2) {
     ///     TemperatureAdvice::AtMost(t) => assert!(t > 160.0 && t < 170.0 && table.hazard(t).risk <= 0.2001),
     ///     other => panic!("{other:?}"),
     /// }
@@ -532,14 +655,13 @@ impl RiskTable {
     pub fn advised_temperature(&self, target: f32) -> TemperatureAdvice {
         let (lo, hi) = self.temperature_range();
         let step = (hi - lo) / (TABLE_TEMPERATURES - 1) as f32;
-        let first = self.hazard.first().copied().unwrap_or(1.0);
+        let first = self.hazard_at(0).unwrap_or(1.0);
         if !(first <= target) {
             return TemperatureAdvice::BelowRange(lo);
         }
         // An index loop (no iterator counter): no overflow-check path in any build.
         for i in 0..TABLE_TEMPERATURES - 1 {
-            let (Some(&a), Some(&b)) = (self.hazard.get(i), self.hazard.get(i.wrapping_add(1)))
-            else {
+            let (Some(a), Some(b)) = (self.hazard_at(i), self.hazard_at(i.wrapping_add(1))) else {
                 break;
             };
             if !(b <= target) {
@@ -551,61 +673,133 @@ impl RiskTable {
         TemperatureAdvice::WholeRange(hi)
     }
 
-    /// Checks every entry and the specification (what the blob decoder runs).
+    /// Checks the specification and every entry (what the blob decoder runs): the survival
+    /// entries first, then each temperature's hazard, typical clean COF and expected strokes.
     ///
     /// # Errors
     /// The first [`TableError`] found.
     pub fn validate(&self) -> Result<(), TableError> {
         self.spec.validate()?;
-        for (row, values) in (0u16..).zip(self.survival.iter()) {
-            for (column, &v) in (0u16..).zip(values.iter()) {
-                check_survival(row, column, v)?;
+        let mut at = SURVIVAL_AT;
+        for row in 0..TABLE_TEMPERATURES as u16 {
+            for column in 0..TABLE_CELLS as u16 {
+                check_survival(row, column, f32_at(self.entries, at))?;
+                at = at.wrapping_add(4);
             }
         }
-        let rows = self
-            .hazard
-            .iter()
-            .zip(self.expected.iter())
-            .zip(self.clean.iter());
-        for (row, ((&h, &e), &m)) in (0u16..).zip(rows) {
-            check_row(&self.spec, row, h, e, m)?;
+        for row in 0..TABLE_TEMPERATURES as u16 {
+            let i = 4 * usize::from(row);
+            check_row(
+                &self.spec,
+                row,
+                f32_at(self.entries, HAZARD_AT + i),
+                f32_at(self.entries, EXPECTED_AT + i),
+                f32_at(self.entries, CLEAN_AT + i),
+            )?;
         }
         Ok(())
     }
 
-    /// A table of zeros for `spec`, not valid until filled (the blob decoder fills it in place).
-    pub(crate) const fn unfilled(spec: TableSpec) -> Self {
-        Self {
-            spec,
-            hazard: [0.0; TABLE_TEMPERATURES],
-            expected: [0.0; TABLE_TEMPERATURES],
-            clean: [0.0; TABLE_TEMPERATURES],
-            survival: [[0.0; TABLE_CELLS]; TABLE_TEMPERATURES],
+    /// The temperature of table row `i`, degC.
+    pub fn node_temperature(&self, i: usize) -> f32 {
+        let (lo, hi) = self.temperature_range();
+        lo + (hi - lo) * (i as f32 / (TABLE_TEMPERATURES - 1) as f32)
+    }
+}
+
+impl RiskTable {
+    /// The table read in place ([`TableView`]); the lookups below go through it.
+    pub fn view(&self) -> TableView<'_> {
+        TableView {
+            spec: self.spec,
+            entries: &self.entries,
         }
     }
 
-    /// The parts, mutable, for the blob decoder's in-place fill (`spec`, hazard, expected, clean,
-    /// survival).
-    #[allow(clippy::type_complexity)]
-    pub(crate) fn parts_mut(
-        &mut self,
-    ) -> (
-        &mut TableSpec,
-        &mut [f32; TABLE_TEMPERATURES],
-        &mut [f32; TABLE_TEMPERATURES],
-        &mut [f32; TABLE_TEMPERATURES],
-        &mut [[f32; TABLE_CELLS]; TABLE_TEMPERATURES],
-    ) {
-        (
-            &mut self.spec,
-            &mut self.hazard,
-            &mut self.expected,
-            &mut self.clean,
-            &mut self.survival,
-        )
+    /// What the table was built for.
+    pub fn spec(&self) -> &TableSpec {
+        &self.spec
     }
 
-    /// A table from its parts, validated (the blob decoder's constructor).
+    /// The entries, as the blob stores them.
+    pub fn entries(&self) -> &[u8; TABLE_BYTES] {
+        &self.entries
+    }
+
+    /// The trained temperature range `(low, high)`, degC.
+    pub fn temperature_range(&self) -> (f32, f32) {
+        self.view().temperature_range()
+    }
+
+    /// The galling threshold (COF).
+    pub fn threshold(&self) -> f32 {
+        self.spec.threshold
+    }
+
+    /// [`TableView::clamp_temperature`].
+    pub fn clamp_temperature(&self, temperature: f32) -> f32 {
+        self.view().clamp_temperature(temperature)
+    }
+
+    /// [`TableView::risk`].
+    #[inline]
+    pub fn risk<K: Kernel<f32>>(&self, landscape: &K, temperature: f32, cof: f32) -> f32 {
+        self.view().risk(landscape, temperature, cof)
+    }
+
+    /// [`TableView::risk_at_stroke`].
+    #[inline]
+    pub fn risk_at_stroke<K: Kernel<f32>>(
+        &self,
+        landscape: &K,
+        inputs: &[f32],
+        temperature: f32,
+        cof: f32,
+    ) -> f32 {
+        self.view()
+            .risk_at_stroke(landscape, inputs, temperature, cof)
+    }
+
+    /// [`TableView::hazard`].
+    #[inline]
+    pub fn hazard(&self, temperature: f32) -> Hazard {
+        self.view().hazard(temperature)
+    }
+
+    /// [`TableView::advised_temperature`].
+    pub fn advised_temperature(&self, target: f32) -> TemperatureAdvice {
+        self.view().advised_temperature(target)
+    }
+
+    /// [`TableView::validate`].
+    ///
+    /// # Errors
+    /// The first [`TableError`] found.
+    pub fn validate(&self) -> Result<(), TableError> {
+        self.view().validate()
+    }
+
+    /// A table from its specification and its entries as the blob stores them, validated.
+    ///
+    /// # Errors
+    /// The first [`TableError`] found.
+    pub fn from_entries(spec: TableSpec, entries: &[u8; TABLE_BYTES]) -> Result<Self, TableError> {
+        TableView::new(spec, entries)?;
+        Ok(Self {
+            spec,
+            entries: *entries,
+        })
+    }
+
+    /// A table of entries already validated (a checked blob's).
+    pub(crate) fn from_valid_entries(spec: TableSpec, entries: &[u8; TABLE_BYTES]) -> Self {
+        Self {
+            spec,
+            entries: *entries,
+        }
+    }
+
+    /// A table from its parts, validated.
     ///
     /// # Errors
     /// The first [`TableError`] found.
@@ -616,41 +810,64 @@ impl RiskTable {
         clean: [f32; TABLE_TEMPERATURES],
         survival: [[f32; TABLE_CELLS]; TABLE_TEMPERATURES],
     ) -> Result<Self, TableError> {
-        let table = Self {
-            spec,
-            hazard,
-            expected,
-            clean,
-            survival,
-        };
+        let table = Self::from_parts_unchecked(spec, &hazard, &expected, &clean, &survival);
         table.validate()?;
         Ok(table)
     }
 
+    /// The table of these parts, not validated.
+    fn from_parts_unchecked(
+        spec: TableSpec,
+        hazard: &[f32; TABLE_TEMPERATURES],
+        expected: &[f32; TABLE_TEMPERATURES],
+        clean: &[f32; TABLE_TEMPERATURES],
+        survival: &[[f32; TABLE_CELLS]; TABLE_TEMPERATURES],
+    ) -> Self {
+        let mut entries = [0u8; TABLE_BYTES];
+        let values = hazard
+            .iter()
+            .chain(expected)
+            .chain(clean)
+            .chain(survival.iter().flatten());
+        for (dst, x) in entries.chunks_exact_mut(4).zip(values) {
+            dst.copy_from_slice(&x.to_le_bytes());
+        }
+        Self { spec, entries }
+    }
+
+    /// The entries, mutable (tests build impossible tables with them).
+    #[cfg(test)]
+    pub(crate) fn entries_mut(&mut self) -> &mut [u8; TABLE_BYTES] {
+        &mut self.entries
+    }
+
+    fn column<const N: usize>(&self, base: usize) -> [f32; N] {
+        core::array::from_fn(|i| f32_at(&self.entries, base + 4 * i))
+    }
+
     /// The hot-die hazards, one per table temperature.
-    pub fn hazards(&self) -> &[f32; TABLE_TEMPERATURES] {
-        &self.hazard
+    pub fn hazards(&self) -> [f32; TABLE_TEMPERATURES] {
+        self.column(HAZARD_AT)
     }
 
     /// The expected strokes to galling, one per table temperature.
-    pub fn expected_strokes(&self) -> &[f32; TABLE_TEMPERATURES] {
-        &self.expected
+    pub fn expected_strokes(&self) -> [f32; TABLE_TEMPERATURES] {
+        self.column(EXPECTED_AT)
     }
 
     /// The typical clean COFs, one per table temperature.
-    pub fn clean_cofs(&self) -> &[f32; TABLE_TEMPERATURES] {
-        &self.clean
+    pub fn clean_cofs(&self) -> [f32; TABLE_TEMPERATURES] {
+        self.column(CLEAN_AT)
     }
 
     /// The survival entries, `[temperature][cell]`.
-    pub fn survivals(&self) -> &[[f32; TABLE_CELLS]; TABLE_TEMPERATURES] {
-        &self.survival
+    pub fn survivals(&self) -> [[f32; TABLE_CELLS]; TABLE_TEMPERATURES] {
+        core::array::from_fn(|i| self.column(SURVIVAL_AT + ROW_BYTES * i))
     }
 
     /// The temperature of table row `i`, degC.
     pub fn node_temperature(&self, i: usize) -> f32 {
-        let (lo, hi) = self.temperature_range();
-        lo + (hi - lo) * (i as f32 / (TABLE_TEMPERATURES - 1) as f32)
+        self.view().node_temperature(i)
     }
 }
 
@@ -1007,13 +1224,7 @@ impl RiskTable {
                 *s = (chunk.iter().sum::<f64>() / chunk.len() as f64).clamp(0.0, 1.0) as f32;
             }
         }
-        Self {
-            spec: *spec,
-            hazard,
-            expected,
-            clean,
-            survival,
-        }
+        Self::from_parts_unchecked(*spec, &hazard, &expected, &clean, &survival)
     }
 }
 
@@ -1158,27 +1369,27 @@ mod tests {
     #[test]
     fn corrupted_entries_are_refused_by_position() {
         let t = table();
-        let mut survival = *t.survivals();
+        let mut survival = t.survivals();
         survival[3][7] = f32::NAN;
         assert_eq!(
             RiskTable::from_parts(
                 *t.spec(),
-                *t.hazards(),
-                *t.expected_strokes(),
-                *t.clean_cofs(),
+                t.hazards(),
+                t.expected_strokes(),
+                t.clean_cofs(),
                 survival
             ),
             Err(TableError::Survival { row: 3, column: 7 })
         );
-        let mut expected = *t.expected_strokes();
+        let mut expected = t.expected_strokes();
         expected[2] = 0.5;
         assert_eq!(
             RiskTable::from_parts(
                 *t.spec(),
-                *t.hazards(),
+                t.hazards(),
                 expected,
-                *t.clean_cofs(),
-                *t.survivals()
+                t.clean_cofs(),
+                t.survivals()
             ),
             Err(TableError::ExpectedStrokes { row: 2 })
         );
