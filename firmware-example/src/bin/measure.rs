@@ -17,16 +17,17 @@
 
 use core::hint::black_box;
 use galling::averager::{COUNTS_PER_MM, StrokeAverager};
+use galling::blob::PackageView;
 use galling::family::{
     AnyKernel, AnyModel, PrecursorLandscape, PrecursorModel, V7Landscape, V7Model,
 };
 use galling::features::StrokeFeatureExtractor;
+use galling::monitor::MonitorState;
 use galling::rand_core::SeedableRng;
-use galling::risk::{Hazard, RiskTable};
+use galling::risk::{Hazard, TableView};
 use galling::signals::excess;
 use galling::{
-    DefaultRng, Kernel, Kernels, Landscape, Model, Monitor, Package, TransitionScore, blob,
-    normal_cdf,
+    DefaultRng, Kernel, Kernels, Landscape, Model, Monitor, TransitionScore, normal_cdf,
 };
 use galling_firmware_example::demo::{DEMO_STROKES, DemoStroke};
 use galling_firmware_example::timer::{self, INSTRUCTIONS_PER_TICK};
@@ -188,26 +189,26 @@ fn baseline1(x: f32) -> f32 {
 
 /// `RiskTable::risk` with a cached landscape, not inlined into the measuring loop.
 #[inline(never)]
-fn risk(table: &RiskTable, land: &Landscape<f32>, temperature: f32, cof: f32) -> f32 {
+fn risk(table: &TableView<'_>, land: &Landscape<f32>, temperature: f32, cof: f32) -> f32 {
     table.risk(land, temperature, cof)
 }
 
 /// Baseline of [`risk`]: same arguments, trivial body.
 #[inline(never)]
-fn baseline_risk(table: &RiskTable, land: &Landscape<f32>, temperature: f32, cof: f32) -> f32 {
+fn baseline_risk(table: &TableView<'_>, land: &Landscape<f32>, temperature: f32, cof: f32) -> f32 {
     black_box((table, land));
     temperature + cof
 }
 
 /// `RiskTable::hazard`, not inlined into the measuring loop.
 #[inline(never)]
-fn hazard(table: &RiskTable, temperature: f32) -> Hazard {
+fn hazard(table: &TableView<'_>, temperature: f32) -> Hazard {
     table.hazard(temperature)
 }
 
 /// Baseline of [`hazard`]: same arguments, trivial body.
 #[inline(never)]
-fn baseline_hazard(table: &RiskTable, temperature: f32) -> Hazard {
+fn baseline_hazard(table: &TableView<'_>, temperature: f32) -> Hazard {
     black_box(table);
     Hazard {
         risk: temperature,
@@ -234,10 +235,11 @@ fn cdf(x: f32) -> f32 {
     normal_cdf(x)
 }
 
-/// `blob::decode` of the whole blob (CRC-32 over 5,428 bytes, then validation).
+/// `PackageView::new` of the whole blob (CRC-32, structure, canonical form, every value checked;
+/// nothing copied).
 #[inline(never)]
 fn decode(region: &[u8]) -> bool {
-    blob::decode(region).is_ok()
+    PackageView::new(region).is_ok()
 }
 
 /// Baseline of [`decode`].
@@ -389,13 +391,18 @@ fn time_kernel<K: Kernel<f32> + Copy>(
 
 /// `RiskTable::risk` with the monitor's kernel type, not inlined into the measuring loop.
 #[inline(never)]
-fn any_risk(table: &RiskTable, land: &AnyKernel<f32>, temperature: f32, cof: f32) -> f32 {
+fn any_risk(table: &TableView<'_>, land: &AnyKernel<f32>, temperature: f32, cof: f32) -> f32 {
     table.risk(land, temperature, cof)
 }
 
 /// Baseline of [`any_risk`].
 #[inline(never)]
-fn baseline_any_risk(table: &RiskTable, land: &AnyKernel<f32>, temperature: f32, cof: f32) -> f32 {
+fn baseline_any_risk(
+    table: &TableView<'_>,
+    land: &AnyKernel<f32>,
+    temperature: f32,
+    cof: f32,
+) -> f32 {
     black_box((table, land));
     temperature + cof
 }
@@ -446,14 +453,11 @@ fn family_table(inputs: &[Input], temperatures: &[f32]) {
             }
         });
         let decode_ipc = per_call(t, base, DECODES);
-        let Ok(package) = blob::decode(bytes) else {
+        let Ok(package) = PackageView::new(bytes) else {
             defmt::error!("{=str}: blob refused", name);
             stop(ExitCode::BlobRefused)
         };
-        let Ok(mut monitor) = Monitor::new(package) else {
-            defmt::error!("{=str}: monitor refused the package", name);
-            stop(ExitCode::BlobRefused)
-        };
+        let mut monitor = Monitor::new(package);
         let (log_prob_ipc, landscape_ipc) = match *monitor.model() {
             AnyModel::DoubleWell(_, m) => {
                 let mut out = m.landscape(temperatures[0]);
@@ -537,7 +541,7 @@ fn row(name: &str, instructions: f32, goal: Option<u32>) {
 #[cortex_m_rt::entry]
 fn main() -> ! {
     let region = params_region();
-    let package: Package = match blob::decode(region) {
+    let package: PackageView = match PackageView::new(region) {
         Ok(p) => p,
         Err(e) => {
             defmt::error!("parameter blob refused: {}", e);
@@ -768,10 +772,7 @@ fn main() -> ! {
     );
 
     // Monitor::update over the demo strokes: steady temperature, and a new temperature every stroke.
-    let Ok(mut monitor) = Monitor::new(package.clone()) else {
-        defmt::error!("monitor refused the package");
-        stop(ExitCode::BlobRefused)
-    };
+    let mut monitor = Monitor::new(package);
     for (name, every_stroke) in [
         ("Monitor::update, steady temperature", false),
         ("Monitor::update, temperature changes every stroke", true),
@@ -810,7 +811,7 @@ fn main() -> ! {
         }
     });
     row(
-        "blob::decode (5,440-byte blob: CRC-32 and validation)",
+        "PackageView::new (5,429-byte blob: CRC-32 and every check, nothing copied)",
         per_call(t, base, DECODES),
         None,
     );
@@ -834,10 +835,10 @@ fn main() -> ! {
         excess_ipc
     );
     defmt::println!(
-        "sizes: Monitor {=usize} B, Package {=usize} B, RiskTable {=usize} B, Model {=usize} B, Landscape {=usize} B, StrokeAverager {=usize} B, DefaultRng {=usize} B",
+        "sizes: Monitor {=usize} B, MonitorState {=usize} B, PackageView {=usize} B, Model {=usize} B, Landscape {=usize} B, StrokeAverager {=usize} B, DefaultRng {=usize} B",
         core::mem::size_of::<Monitor>(),
-        core::mem::size_of::<Package>(),
-        core::mem::size_of::<RiskTable>(),
+        core::mem::size_of::<MonitorState>(),
+        core::mem::size_of::<PackageView>(),
         core::mem::size_of::<Model<f32>>(),
         core::mem::size_of::<Landscape<f32>>(),
         core::mem::size_of::<StrokeAverager<f32>>(),
