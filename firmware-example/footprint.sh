@@ -39,7 +39,7 @@ echo "|---|---|---|"
 echo "| galling core (difference of footprint and footprint-baseline) | $core_flash | $core_ram |"
 echo "| footprint with the core / baseline | $f_core / $f_base | $r_core / $r_base |"
 echo "| whole example program (galling-firmware-example) | $f_ex | $r_ex |"
-echo "| parameter blob (PARAMS region, not in the figures above; every variant) | $(stat -c %s blob/published_fit.glng) | 0 |"
+echo "| parameter blob (PARAMS region, not in the figures above; the shipped V8 blob, other variants differ by a few parameters) | $(stat -c %s blob/published_fit.glng) | 0 |"
 echo
 echo "core's largest out-of-line symbols in the example (the rest is inlined into main):"
 "$NM" -S --size-sort -C "target/$T/release/galling-firmware-example" \

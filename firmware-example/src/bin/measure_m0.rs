@@ -1,5 +1,6 @@
-//! Instructions per call of the core's per-sample and per-transition functions, and the program's
-//! stack high-water mark, on the smallest part: a Cortex-M0 without FPU (QEMU microbit, nRF51822,
+//! Instructions per call of the core's per-sample, per-transition and per-stroke functions
+//! (`Monitor::update` running the flashed blob in place), of checking the blob (`PackageView::new`),
+//! and the stack they need, on the smallest part: a Cortex-M0 without FPU (QEMU microbit, nRF51822,
 //! 16 KiB of RAM; `--target thumbv6m-none-eabi`), where every float operation is a soft-float call.
 //! The same program runs on the Cortex-M4F (QEMU mps2-an386, the default target), so both columns of
 //! the firmware README's Cortex-M0 table come from one source:
@@ -13,20 +14,21 @@
 //! called through an `#[inline(never)]` wrapper, a wrapper with a trivial body called by the same
 //! loop is subtracted, inputs are the demo strokes' transitions (the published fit, V8). These are
 //! instructions, not cycles: a Cortex-M0's multiply is 1 or 32 cycles by the part, its flash has wait
-//! states. Nothing here needs the parameter blob: its decoded package (5.4 KB) and a `Monitor` owning
-//! a copy of it do not fit the Cortex-M0's RAM together with the rest; what needs them is measured by
-//! `measure` on the Cortex-M4F.
+//! states. The monitor runs the blob of the PARAMS region (`embed-blob`: the shipped V8 blob) viewed
+//! in place: nothing of it is copied into the Cortex-M0's 16 KiB of RAM.
 #![no_std]
 #![no_main]
 
 use core::hint::black_box;
 use galling::averager::{COUNTS_PER_MM, StrokeAverager};
+use galling::blob::PackageView;
 use galling::features::StrokeFeatureExtractor;
+use galling::monitor::{Monitor, MonitorState};
 use galling::rand_core::SeedableRng;
 use galling::{DefaultRng, Kernel, Landscape, Model, TransitionScore, V8Params, normal_cdf};
 use galling_firmware_example::demo::{DEMO_STROKES, DemoStroke};
 use galling_firmware_example::timer::{self, INSTRUCTIONS_PER_TICK};
-use galling_firmware_example::{ExitCode, model_temperature, stack, stop};
+use galling_firmware_example::{ExitCode, model_temperature, params_region, stack, stop};
 
 /// Times each loop is repeated over its inputs.
 const REPEATS: u32 = 40;
@@ -195,6 +197,120 @@ fn two_instruction_loop(n: u32) {
     unsafe {
         core::arch::asm!("2:", "subs {0}, #1", "bne 2b", inout(reg) n => _, options(nomem, nostack));
     }
+}
+
+/// `PackageView::new`: the whole blob checked once (CRC-32, structure, canonical form, every value).
+#[inline(never)]
+fn check_blob(region: &[u8]) -> bool {
+    PackageView::new(region).is_ok()
+}
+
+/// Baseline of [`check_blob`].
+#[inline(never)]
+fn baseline_check(region: &[u8]) -> bool {
+    black_box(region).len() > 3
+}
+
+/// `Monitor::update`: one stroke.
+#[inline(never)]
+fn monitor_update(m: &mut Monitor<'_>, stroke: u32, temperature: f32, cof: f32) -> bool {
+    m.update(stroke, temperature, cof).is_ok()
+}
+
+/// Baseline of [`monitor_update`].
+#[inline(never)]
+fn baseline_monitor(m: &mut Monitor<'_>, stroke: u32, temperature: f32, cof: f32) -> bool {
+    black_box(m);
+    stroke > 0 && temperature > cof
+}
+
+/// Instructions per `Monitor::update` over the demo transitions (`passes` passes), the temperature
+/// steady within a series or changing on every stroke.
+fn time_monitor(
+    monitor: &mut Monitor<'_>,
+    inputs: &[Input],
+    temperatures: &[f32],
+    every_stroke: bool,
+    passes: u32,
+) -> f32 {
+    let mut stroke = monitor.expected_stroke().unwrap_or(0);
+    let temperature = |n: u32, i: &Input| {
+        if every_stroke {
+            temperatures[n as usize % temperatures.len()]
+        } else {
+            temperatures[i.landscape]
+        }
+    };
+    let (mut t, mut base) = (0u32, 0u32);
+    for _ in 0..passes {
+        base += timer::ticks(|| {
+            for &x in inputs {
+                let x = black_box(x);
+                black_box(baseline_monitor(
+                    monitor,
+                    stroke,
+                    temperature(stroke, &x),
+                    x.mu,
+                ));
+            }
+        });
+        t += timer::ticks(|| {
+            for &x in inputs {
+                let x = black_box(x);
+                black_box(monitor_update(
+                    monitor,
+                    stroke,
+                    temperature(stroke, &x),
+                    x.mu,
+                ));
+                stroke += 1;
+            }
+        });
+    }
+    if monitor.expected_stroke() != Some(stroke) {
+        defmt::error!("the monitor rejected strokes during the measurement");
+        stop(ExitCode::Failed)
+    }
+    per_call(t, base, passes * inputs.len() as u32)
+}
+
+/// The costliest single `Monitor::update` over COFs every 0.005 from 0.10 to 0.52, the temperature
+/// changing on every call (the landscape is rebuilt every time), each call timed alone; returns
+/// (worst, its COF, its temperature, mean).
+fn monitor_worst_case(monitor: &mut Monitor<'_>, temperatures: &[f32]) -> (u32, f32, f32, f32) {
+    const COFS: u32 = 85;
+    let mut stroke = monitor.expected_stroke().unwrap_or(0);
+    let mut base_total = 0u32;
+    for n in 0..COFS {
+        let t = temperatures[n as usize % temperatures.len()];
+        base_total += timer::ticks(|| {
+            black_box(baseline_monitor(monitor, stroke, t, 0.1));
+        });
+    }
+    let base = base_total * INSTRUCTIONS_PER_TICK / COFS;
+    let (mut worst, mut worst_cof, mut worst_t, mut total, mut calls) =
+        (0u32, 0.0, 0.0, 0u32, 0u32);
+    for pass in 0..temperatures.len() as u32 {
+        for k in 0..COFS {
+            let cof = 0.10 + 0.005 * k as f32;
+            let t = temperatures[(k + pass) as usize % temperatures.len()];
+            let mut ok = false;
+            let ticks = timer::ticks(|| ok = monitor_update(monitor, stroke, t, cof));
+            if !ok {
+                defmt::error!("the monitor rejected a stroke during the worst-case search");
+                stop(ExitCode::Failed)
+            }
+            stroke = stroke.wrapping_add(1);
+            let instructions = (ticks * INSTRUCTIONS_PER_TICK).saturating_sub(base);
+            if instructions > worst {
+                (worst, worst_cof, worst_t) = (instructions, cof, t);
+            }
+            total += instructions;
+            calls += 1;
+        }
+        monitor.reset_alarms();
+    }
+    (worst, worst_cof, worst_t, total as f32 / calls as f32)
 }
 
 /// One row of the table.
@@ -373,6 +489,52 @@ fn main() -> ! {
     let t = time_over(inputs, |x| flt(x.mu, x.delta));
     row("(reference) one f32 comparison", per_call(t, base, calls));
 
+    // The blob in flash, checked once and viewed in place; the monitor over it.
+    let region = params_region();
+    const CHECKS: u32 = 2;
+    let base = timer::ticks(|| {
+        for _ in 0..CHECKS {
+            black_box(baseline_check(black_box(region)));
+        }
+    });
+    let t = timer::ticks(|| {
+        for _ in 0..CHECKS {
+            black_box(check_blob(black_box(region)));
+        }
+    });
+    row(
+        "PackageView::new (the flashed V8 blob, 5,429 B: CRC-32 and every check, nothing copied)",
+        per_call(t, base, CHECKS),
+    );
+    let view = match PackageView::new(region) {
+        Ok(v) => v,
+        Err(e) => {
+            defmt::error!("parameter blob refused: {}", e);
+            stop(ExitCode::BlobRefused)
+        }
+    };
+    let mut monitor = Monitor::new(view);
+    // The monitor's passes: fewer than the kernel's, each update costs about 25 of them.
+    const MONITOR_PASSES: u32 = 4;
+    let steady = time_monitor(&mut monitor, inputs, temperatures, false, MONITOR_PASSES);
+    row("Monitor::update, steady temperature (demo strokes)", steady);
+    let changing = time_monitor(&mut monitor, inputs, temperatures, true, MONITOR_PASSES);
+    row(
+        "Monitor::update, temperature changes every stroke (demo strokes)",
+        changing,
+    );
+    let (worst, worst_cof, worst_t, mean) = monitor_worst_case(&mut monitor, temperatures);
+    row(
+        "Monitor::update, worst single call (COF grid 0.10-0.52, new temperature every call)",
+        worst as f32,
+    );
+    defmt::println!(
+        "(worst single call at COF {=f32}, {=f32} C; mean of the single calls {=f32})",
+        worst_cof,
+        worst_t,
+        mean
+    );
+
     defmt::println!(
         "({=u32} calls per transition figure over {=usize} demo transitions at {=usize} temperatures; {=u32} samples per sample figure)",
         calls,
@@ -381,7 +543,10 @@ fn main() -> ! {
         REPEATS * STROKE_SAMPLES as u32
     );
     defmt::println!(
-        "sizes: Model {=usize} B, Landscape {=usize} B, StrokeAverager {=usize} B, StrokeFeatureExtractor {=usize} B",
+        "sizes: Monitor {=usize} B (MonitorState {=usize} B, PackageView {=usize} B), Model {=usize} B, Landscape {=usize} B, StrokeAverager {=usize} B, StrokeFeatureExtractor {=usize} B",
+        core::mem::size_of::<Monitor>(),
+        core::mem::size_of::<MonitorState>(),
+        core::mem::size_of::<PackageView>(),
         core::mem::size_of::<Model<f32>>(),
         core::mem::size_of::<Landscape<f32>>(),
         core::mem::size_of::<StrokeAverager<f32>>(),
@@ -389,7 +554,7 @@ fn main() -> ! {
     );
     // Stack of one call (with its callees, the soft-float routines on the Cortex-M0), painted below
     // the caller's stack pointer: what the per-stroke path needs beyond its caller's frame.
-    const PAINTED: usize = 2048;
+    const PAINTED: usize = 4096;
     let used = |f: &mut dyn FnMut()| {
         let sp = stack::paint_below(PAINTED);
         f();
@@ -415,8 +580,17 @@ fn main() -> ! {
         }
         black_box(ex.finish().ok());
     });
+    let s_check = used(&mut || {
+        black_box(check_blob(region));
+    });
+    let s_update = used(&mut || {
+        let stroke = monitor.expected_stroke().unwrap_or(0);
+        black_box(monitor_update(&mut monitor, stroke, 167.5, 0.31));
+    });
     defmt::println!(
-        "stack of one call below the caller (painted, includes the closure's frame): Landscape::score {=usize} B, Landscape::step {=usize} B, Model::landscape {=usize} B, a stroke through StrokeAverager {=usize} B, through StrokeFeatureExtractor {=usize} B",
+        "stack of one call below the caller (painted, includes the closure's frame): PackageView::new {=usize} B, Monitor::update (new temperature) {=usize} B, Landscape::score {=usize} B, Landscape::step {=usize} B, Model::landscape {=usize} B, a stroke through StrokeAverager {=usize} B, through StrokeFeatureExtractor {=usize} B",
+        s_check,
+        s_update,
         s_score,
         s_step,
         s_land,
