@@ -8,8 +8,8 @@
 #   2. fmt and clippy -D warnings (QEMU and STM32F407 feature sets); the STM32F407 build links
 #   3. on-target tests (cargo test): the run must end with "N passed, 0 failed" and exit 0; on the
 #      Cortex-M4F (QEMU mps2-an386) and on the Cortex-M0 (thumbv6m-none-eabi, QEMU microbit)
-#   4. the example program: exits 0 with the shipped blob and with the V7 blob (another variant),
-#      4 (safe stop) with a corrupted blob or none
+#   4. the example program: exits 0 with the shipped blob (on the M4F and the M0) and with the V7
+#      blob (another variant), 4 (safe stop) with a corrupted blob or none
 #   5. measurements: instructions per call (measure binary; measure-m0 on the Cortex-M0 and the
 #      M4F) and flash / static RAM (footprint.sh, for both targets)
 #   6. every on-target test function is in its TESTS table (check-test-tables.sh)
@@ -126,6 +126,11 @@ if run_tests; then
     GALLING_BLOB=blob/v7.glng cargo run --release 2>&1 | tee "$log"
     grep -q '^parameter blob OK.*model V7' "$log" || { echo "the V7 blob was not run"; exit 1; }
     grep -q '^replayed [0-9]* strokes' "$log" || { echo "replay with the V7 blob did not finish"; exit 1; }
+
+    step "example program on the Cortex-M0 (QEMU microbit): the V8 monitor running the blob in flash"
+    cargo run --release --target thumbv6m-none-eabi 2>&1 | tee "$log"
+    grep -q '^parameter blob OK.*read in place' "$log" || { echo "the M0 example did not accept its blob"; exit 1; }
+    grep -q '^replayed [0-9]* strokes' "$log" || { echo "the M0 replay did not finish"; exit 1; }
 
     step "example program: refuses a corrupted blob and erased flash"
     GALLING_BLOB=blob/corrupt_crc.glng expect_refusal "a corrupted blob"

@@ -10,7 +10,7 @@
 //! (every 0.005 from 0.10 to 0.52) with the temperature changing on every call.
 //!
 //! A second table repeats the figures that depend on the variant for every variant's blob
-//! (`blob/*.glng`: V8, V8-13, V9, V7): `blob::decode`, the kernel's `log_prob` and per-temperature
+//! (`blob/*.glng`: V8, V8-13, V9, V7): `PackageView::new`, the kernel's `log_prob` and per-temperature
 //! set-up, and `Monitor::update` running the blob.
 #![no_std]
 #![no_main]
@@ -431,13 +431,13 @@ fn time_risk_rows(monitor: &Monitor, temperatures: &[f32]) -> f32 {
     per_call(t_total, b_total, calls)
 }
 
-/// Per variant: `blob::decode` of its blob, `log_prob` and the per-temperature set-up of its kernel,
+/// Per variant: `PackageView::new` of its blob, `log_prob` and the per-temperature set-up of its kernel,
 /// and `Monitor::update` running it (steady temperature, a new temperature every stroke, the worst
 /// single call).
 fn family_table(inputs: &[Input], temperatures: &[f32]) {
     defmt::println!("per variant (the blob of each, blob/*.glng):");
     defmt::println!(
-        "| variant | blob::decode | kernel log_prob | kernel set-up (landscape) | risk row (COF grid mean) | Monitor::update steady | changing every stroke | worst single call |"
+        "| variant | PackageView::new | kernel log_prob | kernel set-up (landscape) | risk row (COF grid mean) | Monitor::update steady | changing every stroke | worst single call |"
     );
     defmt::println!("|---|---|---|---|---|---|---|---|");
     for (name, bytes) in FAMILY_BLOBS {
@@ -798,7 +798,7 @@ fn main() -> ! {
         mean
     );
 
-    // blob::decode: once at start (and after a new blob is written).
+    // PackageView::new: once at start (and after a new blob is written).
     const DECODES: u32 = 4;
     let base = timer::ticks(|| {
         for _ in 0..DECODES {
