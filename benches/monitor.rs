@@ -34,7 +34,7 @@ fn lookup(c: &mut Criterion) {
 
 fn monitor_update(c: &mut Criterion) {
     let package = Package::new(V8Params::PUBLISHED_FIT, Default::default(), table()).unwrap();
-    let mut m = Monitor::new(package).unwrap();
+    let mut m = Monitor::new(package.view());
     let mut stroke = 0_u32;
     c.bench_function("monitor_update/steady_temperature", |b| {
         b.iter(|| {

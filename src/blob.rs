@@ -441,13 +441,15 @@ impl fmt::Display for BlobError {
             }
             Self::Version1 => f.write_str(
                 "blob at byte 0: a version-1 blob (magic V8GP, parameters only); this build reads \
-                 version 3: re-export it with `host-train train --data <training data> --out <dir>` \
-                 (or `host-train blob --params <params.json> --data <training data> --out params.bin`)",
+                 version 3: re-export it with `host-train blob --params <the old blob or \
+                 params.json> --data <training data> --out params.bin` (or train again: \
+                 `host-train train --data <training data> --out <dir>`)",
             ),
             Self::Version2 => f.write_str(
                 "blob at byte 4: a version-2 blob (fixed offsets, before postcard); this build reads \
-                 version 3: re-export it with `host-train train --data <training data> --out <dir>` \
-                 (or `host-train blob --params <params.json> --data <training data> --out params.bin`)",
+                 version 3: re-export it with `host-train blob --params <the old blob or \
+                 params.json> --data <training data> --out params.bin` (or train again: \
+                 `host-train train --data <training data> --out <dir>`)",
             ),
             Self::BadMagic { found } => write!(
                 f,
@@ -1527,19 +1529,18 @@ mod tests {
         b[11..15].copy_from_slice(&n.to_le_bytes());
         let b = reseal(b);
         assert!(matches!(decode(&b), Err(BlobError::LengthMismatch { .. })));
-        // The parameter count as an overlong varint in a blob of the same length (one parameter
-        // byte less would not decode): NotCanonical names the first differing byte.
-        let content = &good[..good.len() - CRC_LEN];
-        let wire = decode_wire(content).unwrap();
-        assert_eq!(check_canonical(&wire, content), Ok(()));
-        let mut other = content.to_vec();
-        other[spec_offset(ModelId::V8) + 16] = 11;
-        assert_eq!(
-            check_canonical(&wire, &other),
-            Err(BlobError::NotCanonical {
-                at: (spec_offset(ModelId::V8) + 16) as u32
-            })
-        );
+        // The parameter count as an overlong varint (`8f 00` for 15) and one table byte less: the
+        // same length, an intact CRC, postcard decodes it; the canonical check refuses it at the
+        // count's byte.
+        let mut b = good[..HEADER_LEN].to_vec();
+        b.extend_from_slice(&[0x8f, 0x00]);
+        b.extend_from_slice(&good[PARAMS_OFFSET..at]);
+        b.extend_from_slice(&[0xab, 0x29]); // 5291
+        b.extend_from_slice(&good[at + 3..]);
+        assert_eq!(b.len(), good.len());
+        let b = reseal(b);
+        assert!(postcard::from_bytes::<Wire<'_>>(&b[..b.len() - CRC_LEN]).is_ok());
+        assert_eq!(decode(&b), Err(BlobError::NotCanonical { at: 15 }));
         // decode then encode is the identity for every accepted blob of every variant
         for p in [package(), precursor()] {
             let b = encode(&p);

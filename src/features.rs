@@ -501,6 +501,20 @@ impl<S: Scalar> FeatureScaling<S> {
         core::array::from_fn(|j| (f[j] - self.reference[j]) / self.scale[j])
     }
 
+    /// The scaling rounded to `f32`, as the blob carries it.
+    ///
+    /// ```
+    /// use galling::features::FeatureScaling;
+    /// let s = FeatureScaling { reference: [0.3_f64, 0.1], scale: [0.05, 0.2] };
+    /// assert_eq!(s.to_f32().reference, [0.3_f32, 0.1]);
+    /// ```
+    pub fn to_f32(&self) -> FeatureScaling<f32> {
+        FeatureScaling {
+            reference: self.reference.map(|x| x.to_f64() as f32),
+            scale: self.scale.map(|x| x.to_f64() as f32),
+        }
+    }
+
     /// Checks every reference (finite) and scale (finite, above 0).
     ///
     /// # Errors

@@ -1,11 +1,12 @@
 //! The blob and the monitor for every variant of the family (issue 9): round trips, the header
-//! fields of each variant, the unused parameter slots, and decode errors that name the variant's
-//! parameters at their bytes. The exhaustive bit-flip and truncation checks of V8, V7 and V9 blobs
-//! are in `tests/blob_integrity.rs`.
+//! fields of each variant, the parameter count, and decode errors that name the variant's
+//! parameters at their bytes. The exhaustive bit-flip and truncation checks of V8, V7, V9 and V8-P
+//! blobs are in `tests/blob_integrity.rs`.
 
-use galling::blob::{BLOB_LEN, BlobError, CRC_OFFSET, PARAM_SLOTS, PARAMS_OFFSET, crc32, decode};
-use galling::blob::{encode, layout_hash};
+use galling::blob::{BlobError, PARAMS_OFFSET, PackageView, blob_len, crc32, decode};
+use galling::blob::{carries_features, encode, layout_hash, table_offset};
 use galling::family::{AnyModel, ModelId, ModelParams, PrecursorModel, PrecursorParams, V7Model};
+use galling::features::{FeatureScaling, FeatureSettings, PrecursorFeatures};
 use galling::monitor::Package;
 use galling::risk::{RiskTable, TableSpec};
 use galling::signals::SignalSettings;
@@ -23,7 +24,15 @@ fn spec() -> TableSpec {
 fn package(params: ModelParams<f32>) -> Package {
     let model = AnyModel::new(&params.map(f64::from)).expect("a valid fit");
     let table = RiskTable::build(&model, &spec());
-    Package::new(params, SignalSettings::default(), table).expect("a valid package")
+    let features = carries_features(params.model()).then_some(PrecursorFeatures {
+        extractor: FeatureSettings::DEFAULT,
+        scaling: FeatureScaling {
+            reference: [0.3, 0.05],
+            scale: [0.04, 0.1],
+        },
+    });
+    Package::with_features(params, SignalSettings::default(), features, table)
+        .expect("a valid package")
 }
 
 /// [`package`] of each of [`fits`], built once for the whole test binary (a risk table takes a
@@ -42,39 +51,36 @@ fn package_of(model: ModelId) -> &'static Package {
 }
 
 /// Re-seals a modified blob so that only the intended check fails.
-fn reseal(mut b: [u8; BLOB_LEN]) -> [u8; BLOB_LEN] {
-    let crc = crc32(&b[..CRC_OFFSET]);
-    b[CRC_OFFSET..].copy_from_slice(&crc.to_le_bytes());
+fn reseal(mut b: Vec<u8>) -> Vec<u8> {
+    let at = b.len() - 4;
+    let crc = crc32(&b[..at]);
+    b[at..].copy_from_slice(&crc.to_le_bytes());
     b
 }
 
-fn slot_bytes(b: &[u8; BLOB_LEN], slot: usize) -> [u8; 4] {
-    let at = PARAMS_OFFSET + 4 * slot;
-    b[at..at + 4].try_into().unwrap()
-}
-
 #[test]
-fn every_variant_round_trips_with_its_header_and_parameter_slots() {
+fn every_variant_round_trips_with_its_header_and_parameters() {
     for (params, id) in fits().into_iter().zip(ModelId::ALL) {
         assert_eq!(params.model(), id);
         let p = package_of(id).clone();
         let b = encode(&p);
-        assert_eq!(b.len(), BLOB_LEN, "{id}: one blob length for every variant");
+        assert_eq!(b.len(), blob_len(id), "{id}: the variant's blob length");
         assert_eq!(b[6], id.to_u8(), "{id}: model id at byte 6");
-        assert_eq!(usize::from(b[7]), id.param_count(), "{id}: count at byte 7");
-        assert_eq!(b[8..12], layout_hash(id).to_le_bytes(), "{id}: layout hash");
-        for slot in 0..PARAM_SLOTS {
-            let want = params.values().get(slot).copied().unwrap_or(0.0);
-            assert_eq!(
-                slot_bytes(&b, slot),
-                want.to_le_bytes(),
-                "{id}: parameter slot {slot}"
-            );
+        assert_eq!(b[7..11], layout_hash(id).to_le_bytes(), "{id}: layout hash");
+        assert_eq!(b[11..15], (b.len() as u32).to_le_bytes(), "{id}: length");
+        assert_eq!(
+            usize::from(b[15]),
+            id.param_count(),
+            "{id}: count at byte 15"
+        );
+        for (i, want) in params.values().iter().enumerate() {
+            let at = PARAMS_OFFSET + 4 * i;
+            assert_eq!(b[at..at + 4], want.to_le_bytes(), "{id}: parameter {i}");
         }
         let back = decode(&b).unwrap_or_else(|e| panic!("{id}: {e}"));
         assert_eq!(back, p, "{id}: round trip");
         assert_eq!(back.params(), &params);
-        let monitor = Monitor::new(back).unwrap_or_else(|e| panic!("{id}: {e}"));
+        let monitor = Monitor::new(PackageView::new(&b).unwrap_or_else(|e| panic!("{id}: {e}")));
         assert_eq!(monitor.model().model(), id);
     }
 }
@@ -110,34 +116,33 @@ fn a_risk_table_from_any_model_is_the_one_of_the_variants_own_kernel() {
 }
 
 #[test]
-fn a_nonzero_slot_past_the_count_is_refused_at_its_byte() {
+fn a_parameter_count_that_is_not_the_models_is_refused_at_its_byte() {
     for params in fits() {
         let id = params.model();
         let good = encode(package_of(id));
-        for slot in id.param_count()..PARAM_SLOTS {
-            // -0.0 and the smallest subnormal are not the required bits of 0.0 either
-            for value in [1.0_f32, -0.0, f32::from_bits(1), f32::NAN] {
-                let mut b = good;
-                let at = PARAMS_OFFSET + 4 * slot;
-                b[at..at + 4].copy_from_slice(&value.to_le_bytes());
-                let err = decode(&reseal(b)).unwrap_err();
-                assert_eq!(
-                    err,
-                    BlobError::UnusedParamSlot { slot: slot as u8 },
-                    "{id} slot {slot} = {value:?}"
-                );
-                assert_eq!(err.offset(), at);
-                let msg = err.to_string();
-                assert!(
-                    msg.contains(&format!("slot {slot}")) && msg.contains(&format!("byte {at}")),
-                    "{msg}"
-                );
-            }
-        }
+        // One parameter less, four table bytes more: the same length, a canonical encoding, an
+        // intact CRC; only the count is wrong.
+        let n = id.param_count();
+        let mut b = good[..15].to_vec();
+        b.push(n as u8 - 1);
+        b.extend_from_slice(&good[PARAMS_OFFSET..PARAMS_OFFSET + 4 * (n - 1)]);
+        let prefix = table_offset(id) - 2;
+        b.extend_from_slice(&good[PARAMS_OFFSET + 4 * n..prefix]);
+        b.extend_from_slice(&[0xb0, 0x29]); // 5296
+        b.extend_from_slice(&good[table_offset(id)..good.len() - 4]);
+        b.extend_from_slice(&[0; 8]);
+        let err = decode(&reseal(b)).unwrap_err();
+        assert_eq!(
+            err,
+            BlobError::ParamCount {
+                found: n as u8 - 1,
+                expected: n as u8
+            },
+            "{id}"
+        );
+        assert_eq!(err.offset(), 15);
+        assert!(err.to_string().contains("byte 15"), "{err}");
     }
-    // V7 uses every slot; V9 leaves five unused
-    assert_eq!(ModelId::V7.param_count(), PARAM_SLOTS);
-    assert_eq!(PARAM_SLOTS - ModelId::V9.param_count(), 5);
 }
 
 #[test]
@@ -171,20 +176,9 @@ fn an_invalid_parameter_is_named_by_the_variant_at_its_byte() {
 #[test]
 fn a_blob_of_one_variant_relabelled_as_another_is_refused() {
     let v9 = encode(package_of(ModelId::V9));
-    // V9's id with V8's count: the count does not match the model
-    let mut b = v9;
-    b[7] = ModelId::V8.param_count() as u8;
-    assert_eq!(
-        decode(&reseal(b)),
-        Err(BlobError::ParamCount {
-            found: 15,
-            expected: 12
-        })
-    );
-    // V8's id and count on V9's layout: the layout hash does not match
-    let mut b = v9;
+    // V8's id on V9's layout: the layout hash does not match
+    let mut b = v9.clone();
     b[6] = ModelId::V8.to_u8();
-    b[7] = ModelId::V8.param_count() as u8;
     assert_eq!(
         decode(&reseal(b)),
         Err(BlobError::LayoutMismatch {
@@ -236,7 +230,8 @@ fn every_variants_monitor_runs_the_demo_series_from_its_blob() {
     let series = demo_series_f32();
     for p in packages() {
         let id = p.params().model();
-        let mut monitor = Monitor::new(decode(&encode(p)).unwrap()).unwrap();
+        let blob = encode(p);
+        let mut monitor = Monitor::new(PackageView::new(&blob).unwrap());
         let mut galled = 0;
         for (t, cof) in &series {
             monitor.restart_series();

@@ -3,8 +3,9 @@
 //! `firmware-example/blob/published_fit.glng`) bit for bit; the firmware's on-target test includes the
 //! same two files.
 
-use galling::monitor::{Monitor, StrokeError};
-use galling::{StrokeReport, blob};
+use galling::StrokeReport;
+use galling::blob::PackageView;
+use galling::monitor::{Monitor, UpdateError};
 
 include!("golden/monitor_golden.rs");
 
@@ -30,10 +31,10 @@ fn same(r: &StrokeReport, want: &GoldenReport) -> bool {
 
 #[test]
 fn monitor_reproduces_the_golden_vectors_bit_for_bit() {
-    let mut monitor = Monitor::new(blob::decode(BLOB).unwrap()).unwrap();
+    let mut monitor = Monitor::new(PackageView::new(BLOB).unwrap());
     let (mut rejected, mut warned, mut galled, mut hot, mut cold) = (0, false, false, false, false);
     for (i, g) in GOLDEN_STROKES.iter().enumerate() {
-        let before = monitor.clone();
+        let before = monitor;
         match (monitor.update(g.stroke, g.temperature, g.cof), g.expected) {
             (Ok(r), Ok(want)) => {
                 assert!(same(&r, &want), "row {i}: got {r:?}, golden {want:?}");
@@ -56,5 +57,5 @@ fn monitor_reproduces_the_golden_vectors_bit_for_bit() {
     // The file exercises what it claims to: rejections, all three signals, a cold die left quiet.
     assert_eq!(rejected, 3);
     assert!(warned && galled && hot && cold);
-    let _ = StrokeError::CofNotFinite;
+    let _ = UpdateError::CofNotFinite;
 }

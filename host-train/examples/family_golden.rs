@@ -29,7 +29,7 @@
 #[path = "support/transitions.rs"]
 mod transitions;
 use galling::family::{AnyModel, ModelId, ModelParams, V7Params};
-use galling::monitor::{Monitor, Package, StrokeError};
+use galling::monitor::{Monitor, Package, UpdateError};
 use galling::risk::{RiskTable, TableSpec};
 use galling::signals::SignalSettings;
 use galling::{Kernel, V8Params, blob};
@@ -100,9 +100,9 @@ pub fn params_of(model: ModelId) -> Result<ModelParams<f32>, String> {
             v
         }
         ModelId::V7 => V7Params::UPSTREAM_FIT.to_array().to_vec(),
-        // not in BLOB_FILES: the blob does not carry the feature settings V8-P needs
+        // not in BLOB_FILES: the firmware example runs the variants without stroke features
         ModelId::V8Precursor => {
-            return Err(format!("the blob cannot carry {} yet", model.key()));
+            return Err(format!("{} has no firmware example blob", model.key()));
         }
     };
     ModelParams::new(model, &values).ok_or(format!("{model}: wrong parameter count"))
@@ -129,7 +129,7 @@ pub fn generate(root: &Path) -> Result<Vec<GeneratedFile>, String> {
          // transitions and COF edges, and the monitor's reports over a short stroke sequence (data/demo:\n\
          // 2 strokes at 150 C, 8 at 165 C, 1 at 172 C, 16 at 170 C; a NaN COF and a skipped stroke number\n\
          // rejected). Include with `include!` where the types of `src/golden.rs` and\n\
-         // `galling::monitor::StrokeError` are in scope.\n\n",
+         // `galling::monitor::UpdateError` are in scope.\n\n",
     );
     golden.push_str("pub const FAMILY: &[FamilyGolden] = &[\n");
     for (model, path) in BLOB_FILES {
@@ -250,12 +250,12 @@ fn strokes(data: &Dataset) -> Result<Vec<(u32, f32, f32)>, String> {
     Ok(out)
 }
 
-fn error_lit(e: StrokeError) -> String {
+fn error_lit(e: UpdateError) -> String {
     match e {
-        StrokeError::NotConsecutive { expected, got } => {
-            format!("StrokeError::NotConsecutive {{ expected: {expected}, got: {got} }}")
+        UpdateError::NotConsecutive { expected, got } => {
+            format!("UpdateError::NotConsecutive {{ expected: {expected}, got: {got} }}")
         }
-        other => format!("StrokeError::{other:?}"),
+        other => format!("UpdateError::{other:?}"),
     }
 }
 
@@ -268,7 +268,7 @@ fn variant(
 ) -> Result<(), String> {
     let params = package.params();
     let model = params.model();
-    let mut monitor = Monitor::new(package.clone()).map_err(|e| format!("{model}: {e}"))?;
+    let mut monitor = Monitor::new(package.view());
     let kernels = *monitor.model();
     let param_bits: Vec<String> = params
         .values()

@@ -46,8 +46,8 @@ pub fn generate(root: &Path) -> Result<Vec<GeneratedFile>, String> {
     let demo = root.join("data/demo");
     let data = Dataset::load_dir(&demo, &TemperatureMap::default()).map_err(|e| e.to_string())?;
     let good = blob::encode(&golden_package()?);
-    let mut corrupt = good;
-    corrupt[blob::TABLE_OFFSET + 40] ^= 0x10; // one table bit: caught by the CRC
+    let mut corrupt = good.clone();
+    corrupt[blob::table_offset(galling::family::ModelId::V8) + 40] ^= 0x10; // one table bit: caught by the CRC
     Ok(vec![
         GeneratedFile {
             path: "firmware-example/golden/transitions.rs".into(),

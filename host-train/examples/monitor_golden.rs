@@ -16,8 +16,8 @@
 //! accepted bounds, a skipped stroke number) that must be rejected without changing the monitor.
 //! Every number is written as its exact `f32` bit pattern.
 
-use galling::blob;
-use galling::monitor::{Monitor, StrokeError};
+use galling::blob::PackageView;
+use galling::monitor::{Monitor, UpdateError};
 use host_train::dataset::{Dataset, TemperatureMap};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -72,12 +72,12 @@ fn opt_lit(x: Option<f32>) -> String {
     x.map_or_else(|| "None".to_string(), |v| format!("Some({})", f32_lit(v)))
 }
 
-fn error_lit(e: StrokeError) -> String {
+fn error_lit(e: UpdateError) -> String {
     match e {
-        StrokeError::NotConsecutive { expected, got } => {
-            format!("StrokeError::NotConsecutive {{ expected: {expected}, got: {got} }}")
+        UpdateError::NotConsecutive { expected, got } => {
+            format!("UpdateError::NotConsecutive {{ expected: {expected}, got: {got} }}")
         }
-        other => format!("StrokeError::{other:?}"),
+        other => format!("UpdateError::{other:?}"),
     }
 }
 
@@ -87,7 +87,7 @@ fn main() {
         .expect("data/demo loads");
     let bytes = std::fs::read(root.join("firmware-example/blob/published_fit.glng"))
         .expect("firmware-example/blob/published_fit.glng (written by the golden_vectors example)");
-    let mut monitor = Monitor::new(blob::decode(&bytes).expect("blob decodes")).expect("monitor");
+    let mut monitor = Monitor::new(PackageView::new(&bytes).expect("blob decodes"));
 
     let inputs = inputs(&data);
     let mut body = String::new();
@@ -130,7 +130,7 @@ fn main() {
          // 3 strokes at 150 C, 12 at 165 C, 1 at 172 C, 24 at 170 C, three invalid inputs injected).\n\
          // Values are exact f32 bit patterns; host and target must reproduce them bit for bit (same\n\
          // libm code, no fused multiply-add). Include with `include!` where\n\
-         // `galling::monitor::StrokeError` is in scope.\n\
+         // `galling::monitor::UpdateError` is in scope.\n\
          \n\
          /// What the monitor must report for one accepted stroke.\n\
          #[derive(Debug, Clone, Copy, PartialEq)]\n\
@@ -167,7 +167,7 @@ fn main() {
              /// Averaged COF of the stroke.\n    \
              pub cof: f32,\n    \
              /// The report, or the reason the stroke is rejected.\n    \
-             pub expected: Result<GoldenReport, StrokeError>,\n\
+             pub expected: Result<GoldenReport, UpdateError>,\n\
          }}\n\
          \n\
          /// The strokes, in order.\n\

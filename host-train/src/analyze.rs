@@ -414,7 +414,10 @@ pub fn analyze(
     params: &ModelParams<f64>,
     worst: usize,
 ) -> Result<Analysis, AnalyzeError> {
-    let scaling = crate::precursor::FeatureScaling::of_fit(params.model(), data);
+    let scaling = <crate::precursor::FeatureScaling as crate::precursor::TrainingScaling>::of_fit(
+        params.model(),
+        data,
+    );
     analyze_scaled(data, params, scaling.as_ref(), worst)
 }
 

@@ -599,17 +599,22 @@ fn tune(a: &TuneArgs, quiet: bool) -> Result<()> {
 
 fn blob(a: &BlobArgs, quiet: bool) -> Result<()> {
     let (params, format) = host_train::params_file::load(&a.params)?;
-    let (data, _) = a.data.load(quiet)?;
+    let (mut data, _) = a.data.load(quiet)?;
+    if host_train::precursor::uses_features(params.model()) {
+        // V8-P's blob carries the feature scaling, fixed from the folder's raw strokes
+        data.attach_stroke_features(&a.data.data, galling::features::FeatureSettings::DEFAULT)?;
+    }
     let m = a.monitor.options()?;
     let (package, calibration) =
         host_train::package::build(&params, &data, m.threshold, m.horizon, &m.target)?;
-    host_train::atomic::write(&a.out, &galling::blob::encode(&package))?;
+    let bytes = galling::blob::encode(&package);
+    host_train::atomic::write(&a.out, &bytes)?;
     if !quiet {
         println!(
             "{} ({format:?}) -> {} ({} bytes, blob version {})",
             a.params.display(),
             a.out.display(),
-            galling::blob::BLOB_LEN,
+            bytes.len(),
             galling::blob::FORMAT_VERSION
         );
         print!(

@@ -18,6 +18,7 @@ use crate::dataset::Dataset;
 use crate::params_file::to_f32;
 use galling::ParamError;
 use galling::family::{AnyModel, ModelParams, N_PRECURSOR_FEATURES};
+use galling::features::{FeatureSettings, PrecursorFeatures};
 use galling::monitor::{Monitor, Package, PackageError};
 use galling::risk::{RiskTable, TableSpec};
 use galling::signals::{SignalSettings, SignalState};
@@ -68,10 +69,10 @@ pub enum PackageBuildError {
     /// The data has no series.
     #[error("the data has no series: nothing to take the trained temperature range from")]
     NoData,
-    /// The variant uses stroke features (V8-P): the blob does not carry its feature settings and
-    /// the monitor does not pass features to the kernel yet.
-    #[error("the blob cannot carry {} yet", .0.key())]
-    CannotCarry(galling::family::ModelId),
+    /// The variant uses stroke features (V8-P) and its feature scaling cannot be fixed from the
+    /// data (no raw strokes with clean features).
+    #[error("the stroke features of the blob")]
+    FeatureScaling(#[from] crate::precursor::ScalingError),
 }
 
 /// The lowest and highest model temperature of `data`, degC.
@@ -154,7 +155,7 @@ pub fn reports_with_inputs(
     cof: &[f64],
     inputs: &[[f32; N_PRECURSOR_FEATURES]],
 ) -> Vec<galling::StrokeReport> {
-    let mut monitor = Monitor::new(package.clone()).expect("a validated package builds a monitor");
+    let mut monitor = Monitor::new(package.view());
     cof.iter()
         .enumerate()
         .map(|(i, &c)| {
@@ -418,7 +419,10 @@ pub fn calibrate_with_inputs(
 }
 
 /// The whole package of a fit on `data`: float32 parameters, the risk table over the trained range
-/// (threshold `threshold`, horizon `horizon`), settings calibrated on every series of `data`.
+/// (threshold `threshold`, horizon `horizon`), settings calibrated on every series of `data`; for
+/// a variant with stroke features (V8-P) also the extractor's settings and the feature scaling
+/// fixed from `data` ([`crate::precursor::TrainingScaling::from_training`], as the fit on the same
+/// data fixed it), and the calibration replays each stroke with its features.
 ///
 /// # Errors
 /// [`PackageBuildError`] for invalid parameters or data.
@@ -429,17 +433,31 @@ pub fn build(
     horizon: u16,
     target: &CalibrationTarget,
 ) -> Result<(Package, Calibration), PackageBuildError> {
-    if crate::precursor::uses_features(params.model()) {
-        return Err(PackageBuildError::CannotCarry(params.model()));
-    }
+    use crate::precursor::{FeatureScaling, TrainingScaling, stroke_inputs, uses_features};
+    let scaling = if uses_features(params.model()) {
+        Some(FeatureScaling::from_training(data)?)
+    } else {
+        None
+    };
+    let features = scaling.map(|s| PrecursorFeatures {
+        extractor: FeatureSettings::DEFAULT,
+        scaling: s.to_f32(),
+    });
     let table = table(params, data, threshold, horizon)?;
-    let package = Package::new(to_f32(params), SignalSettings::default(), table)?;
+    let package =
+        Package::with_features(to_f32(params), SignalSettings::default(), features, table)?;
     let segments: Vec<(f64, &[f64])> = data
         .series
         .iter()
         .map(|s| (s.temperature, s.cof.as_slice()))
         .collect();
-    calibrate(&package, &segments, target)
+    let inputs: Vec<_> = data
+        .series
+        .iter()
+        .map(|s| stroke_inputs(scaling.as_ref(), s))
+        .collect();
+    let inputs: Vec<&[[f32; N_PRECURSOR_FEATURES]]> = inputs.iter().map(Vec::as_slice).collect();
+    calibrate_with_inputs(&package, &segments, &inputs, target)
 }
 
 #[cfg(test)]

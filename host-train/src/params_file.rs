@@ -91,10 +91,13 @@ pub enum ParamsFileError {
 /// What [`load`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParamsFormat {
-    /// The binary blob of [`galling::blob`] (version 2: parameters, settings, risk table).
+    /// The binary blob of [`galling::blob`] (version 3: parameters, settings, stroke features,
+    /// risk table).
     Blob,
     /// A version-1 blob (parameters only), read for re-export.
     BlobV1,
+    /// A version-2 blob (the previous release's fixed offsets), its parameters read for re-export.
+    BlobV2,
     /// JSON.
     Json,
 }
@@ -155,6 +158,15 @@ pub fn load(path: &Path) -> Result<(ModelParams<f64>, ParamsFormat), ParamsFileE
                     return Err(ParamsFileError::Blob {
                         path: path.to_path_buf(),
                         source: BlobError::Version1,
+                    });
+                }
+            },
+            Err(BlobError::Version2) => match decode_v2(&bytes) {
+                Some(p) => (p.map(f64::from), ParamsFormat::BlobV2),
+                None => {
+                    return Err(ParamsFileError::Blob {
+                        path: path.to_path_buf(),
+                        source: BlobError::Version2,
                     });
                 }
             },
@@ -484,7 +496,38 @@ pub fn decode_v1(bytes: &[u8]) -> Option<V8Params<f32>> {
     Some(V8Params::from_array(values))
 }
 
-/// Reads a version-2 blob file into the package the firmware would run.
+/// The parameters of a version-2 blob (`GLNG`, version 2, 5440 bytes: a 16-byte header with the
+/// model id at byte 6 and the parameter count at byte 7, 17 `f32` parameter slots from byte 16,
+/// the settings and the table, CRC-32 over the first 5436 bytes), read so that it can be
+/// re-exported as version 3 (`host-train blob`). `None` when the bytes are not an intact
+/// version-2 blob of a known variant.
+///
+/// ```
+/// assert_eq!(host_train::params_file::decode_v2(b"GLNG\x02\x00"), None);
+/// ```
+pub fn decode_v2(bytes: &[u8]) -> Option<ModelParams<f32>> {
+    const LEN: usize = 5440;
+    let b = bytes.get(..LEN)?;
+    if b.get(..4)? != blob::MAGIC || b.get(4..6)? != [2, 0] {
+        return None;
+    }
+    let stored = u32::from_le_bytes(b.get(LEN - 4..)?.try_into().ok()?);
+    if blob::crc32(b.get(..LEN - 4)?) != stored {
+        return None;
+    }
+    let model = ModelId::from_u8(*b.get(6)?)?;
+    if usize::from(*b.get(7)?) != model.param_count() {
+        return None;
+    }
+    let values: Vec<f32> = b
+        .get(16..16 + 4 * model.param_count())?
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    ModelParams::new(model, &values)
+}
+
+/// Reads a blob file into the package the firmware would run.
 ///
 /// # Errors
 /// [`ParamsFileError::Read`] or [`ParamsFileError::Blob`] naming the file and the byte offset.

@@ -12,7 +12,7 @@
 //!
 //! ```
 //! use host_train::precursor::FeatureScaling;
-//! let s = FeatureScaling { reference: [0.3, 0.1], scale: [0.05, 0.2] };
+//! let s = FeatureScaling { reference: [0.3_f64, 0.1], scale: [0.05, 0.2] };
 //! let z = s.standardise([0.35, 0.1]);
 //! assert!((z[0] - 1.0).abs() < 1e-12 && z[1] == 0.0);
 //! ```
@@ -47,14 +47,10 @@ pub fn feature_values(f: &StrokeFeatureValues) -> [f64; N_PRECURSOR_FEATURES] {
     [f.breakaway_peak, f.run_in_high_share]
 }
 
-/// How features are standardised: `z_j = (f_j - reference_j) / scale_j`.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct FeatureScaling {
-    /// `ref_j`, the median of feature `j` over the clean training strokes.
-    pub reference: [f64; N_PRECURSOR_FEATURES],
-    /// `scale_j > 0`, the robust spread of feature `j` over the clean training strokes.
-    pub scale: [f64; N_PRECURSOR_FEATURES],
-}
+/// How features are standardised, `z_j = (f_j - reference_j) / scale_j`: the core's type
+/// ([`galling::features::FeatureScaling`], which the blob carries in `f32`), in `f64` on the host.
+/// [`TrainingScaling`] fixes it from the training strokes.
+pub type FeatureScaling = galling::features::FeatureScaling<f64>;
 
 /// Why no [`FeatureScaling`] could be fixed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -85,7 +81,25 @@ fn quantile(v: &[f64], q: f64) -> f64 {
     v[lo] + (v[hi] - v[lo]) * (at - lo as f64)
 }
 
-impl FeatureScaling {
+/// The host side of [`FeatureScaling`]: fixing it from the training strokes and applying it to a
+/// series.
+pub trait TrainingScaling: Sized {
+    /// The settings from `train`'s clean strokes (see the implementation for
+    /// [`FeatureScaling`]).
+    ///
+    /// # Errors
+    /// [`ScalingError`]: no clean stroke with features, or a feature constant over them.
+    fn from_training(train: &Dataset) -> Result<Self, ScalingError>;
+
+    /// The settings a fit of `model` on `data` fixes (`None` for a variant without stroke
+    /// features, or data without a clean stroke with features).
+    fn of_fit(model: ModelId, data: &Dataset) -> Option<Self>;
+
+    /// The standardised features of each stroke of `series` (empty when it has none).
+    fn inputs(&self, series: &Series) -> Vec<[f64; N_PRECURSOR_FEATURES]>;
+}
+
+impl TrainingScaling for FeatureScaling {
     /// The settings from `train`'s clean strokes (COF below [`CLEAN_COF`], with features):
     /// `reference` the median; `scale` the MAD times 1.4826 (the standard deviation of a normal
     /// sample), or where the MAD is 0 (a feature that is 0 on most clean strokes, as the run-in
@@ -96,7 +110,7 @@ impl FeatureScaling {
     ///
     /// ```
     /// use host_train::dataset::{Dataset, Series, StrokeFeatureValues};
-    /// use host_train::precursor::FeatureScaling;
+    /// use host_train::precursor::{FeatureScaling, TrainingScaling};
     /// let f = |b: f64, r: f64| StrokeFeatureValues { std: 0.0, breakaway_peak: b, run_in_high_share: r, exit_peak: 0.0 };
     /// let series = Series { label: "165".into(), recorded_temperature: 165.0, temperature: 165.0,
     ///     cof: vec![0.2, 0.2, 0.2, 0.9],
@@ -106,7 +120,7 @@ impl FeatureScaling {
     /// assert!((s.scale[0] - 0.02 * 1.4826).abs() < 1e-12);
     /// # Ok::<(), host_train::precursor::ScalingError>(())
     /// ```
-    pub fn from_training(train: &Dataset) -> Result<Self, ScalingError> {
+    fn from_training(train: &Dataset) -> Result<Self, ScalingError> {
         let mut columns: [Vec<f64>; N_PRECURSOR_FEATURES] = Default::default();
         for s in &train.series {
             let Some(features) = &s.features else {
@@ -158,10 +172,10 @@ impl FeatureScaling {
     /// ```
     /// use galling::family::ModelId;
     /// use host_train::dataset::Dataset;
-    /// use host_train::precursor::FeatureScaling;
+    /// use host_train::precursor::{FeatureScaling, TrainingScaling};
     /// assert_eq!(FeatureScaling::of_fit(ModelId::V8, &Dataset::default()), None);
     /// ```
-    pub fn of_fit(model: ModelId, data: &Dataset) -> Option<Self> {
+    fn of_fit(model: ModelId, data: &Dataset) -> Option<Self> {
         if uses_features(model) {
             Self::from_training(data).ok()
         } else {
@@ -169,23 +183,18 @@ impl FeatureScaling {
         }
     }
 
-    /// The standardised features `z` of one stroke's features `f`.
-    pub fn standardise(&self, f: [f64; N_PRECURSOR_FEATURES]) -> [f64; N_PRECURSOR_FEATURES] {
-        core::array::from_fn(|j| (f[j] - self.reference[j]) / self.scale[j])
-    }
-
     /// The standardised features of each stroke of `series`, or an empty list when it has none
     /// (the fallback: every stroke at `z = 0`).
     ///
     /// ```
     /// use host_train::dataset::Series;
-    /// use host_train::precursor::FeatureScaling;
+    /// use host_train::precursor::{FeatureScaling, TrainingScaling};
     /// let s = FeatureScaling { reference: [0.3, 0.1], scale: [0.05, 0.2] };
     /// let no_strokes = Series { label: "25".into(), recorded_temperature: 25.0, temperature: 160.0,
     ///     cof: vec![0.2, 0.2], features: None };
     /// assert!(s.inputs(&no_strokes).is_empty());
     /// ```
-    pub fn inputs(&self, series: &Series) -> Vec<[f64; N_PRECURSOR_FEATURES]> {
+    fn inputs(&self, series: &Series) -> Vec<[f64; N_PRECURSOR_FEATURES]> {
         series.features.as_ref().map_or_else(Vec::new, |fs| {
             fs.iter()
                 .map(|f| self.standardise(feature_values(f)))

@@ -42,7 +42,7 @@ pub enum ReplayError {
         temperature: f64,
         /// What the monitor said.
         #[source]
-        source: galling::monitor::StrokeError,
+        source: galling::monitor::UpdateError,
     },
     /// Raw strokes could not be averaged.
     #[error(transparent)]
@@ -135,7 +135,7 @@ pub fn replay_series_with_inputs(
     series: &Series,
     inputs: &[[f32; galling::family::N_PRECURSOR_FEATURES]],
 ) -> Result<Vec<ReplayRow>, ReplayError> {
-    let mut monitor = Monitor::new(package.clone())?;
+    let mut monitor = Monitor::new(package.view());
     let temperature = series.temperature as f32;
     let mut rows = Vec::with_capacity(series.cof.len());
     for (i, &cof) in series.cof.iter().enumerate() {

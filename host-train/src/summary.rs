@@ -1,7 +1,7 @@
 //! Log-likelihood tables and the `summary.json` document of a training run.
 
 use crate::dataset::Dataset;
-use crate::precursor::FeatureScaling;
+use crate::precursor::{FeatureScaling, TrainingScaling};
 use crate::simulation::SimulationRow;
 use galling::family::{AnyModel, ModelParams};
 use galling::{Kernel, ParamError};

@@ -189,21 +189,16 @@ pub fn train(
         None => (data.clone(), None),
     };
     let report = fit::fit_split(&train_data, test_data.as_ref(), &config.fit, progress)?;
-    // The blob's monitor is built and calibrated on the training strokes only.
-    // A variant with stroke features gets no blob: the blob cannot carry its feature settings
-    // yet (crate::package::build refuses it), so no params.bin and no monitor in the summary.
+    // The blob's monitor is built and calibrated on the training strokes only (for V8-P with
+    // the feature scaling the fit fixed on them, carried in the blob).
     let m = &config.monitor;
-    let packaged = if crate::precursor::uses_features(report.model) {
-        None
-    } else {
-        Some(crate::package::build(
-            &report.params,
-            &train_data,
-            m.threshold,
-            m.horizon,
-            &m.target,
-        )?)
-    };
+    let packaged = Some(crate::package::build(
+        &report.params,
+        &train_data,
+        m.threshold,
+        m.horizon,
+        &m.target,
+    )?);
     let (mut summary, sims) =
         summarize(config, &data, &report).map_err(TrainError::Float32Params)?;
     summary.monitor = packaged

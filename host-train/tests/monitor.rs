@@ -4,7 +4,7 @@
 mod common;
 
 use galling::forecast::{ForecastSettings, MonteCarloForecaster, RiskForecaster};
-use galling::monitor::{Monitor, Package, StrokeError, TemperatureRange};
+use galling::monitor::{Monitor, Package, TemperatureRange, UpdateError};
 use galling::risk::{ExactForecast, RiskTable, TableSpec};
 use galling::signals::SignalSettings;
 use galling::{Kernel, Model, V8Params};
@@ -72,7 +72,8 @@ proptest! {
             temperature_high: 185.0,
             ..SignalSettings::default()
         };
-        let mut m = Monitor::new(package().with_settings(settings).unwrap()).unwrap();
+        let package = package().with_settings(settings).unwrap();
+        let mut m = Monitor::new(package.view());
         for (kind, t, cof) in inputs {
             // kinds 0..=3 valid, 4..=7 each one way to be invalid
             let expected = m.expected_stroke();
@@ -86,7 +87,7 @@ proptest! {
             };
             // A skipped number is no gap on the first stroke of a series.
             let must_fail = kind >= 4 && !(kind == 7 && expected.is_none());
-            let before = m.clone();
+            let before = m;
             match m.update(stroke, t, cof) {
                 Ok(r) => {
                     prop_assert!(!must_fail, "invalid input accepted: kind {}", kind);
@@ -112,9 +113,9 @@ fn real_data_replayed_continuously_holds_its_invariants() {
         return;
     };
     let p = package();
-    let model = *Monitor::new(p.clone()).unwrap().model();
+    let model = *Monitor::new(p.view()).model();
     for s in &data.series {
-        let mut m = Monitor::new(p.clone()).unwrap();
+        let mut m = Monitor::new(p.view());
         let mut prev: Option<f32> = None;
         let mut warned_clean = 0;
         let mut clean = 0;
@@ -161,11 +162,12 @@ fn real_data_replayed_continuously_holds_its_invariants() {
 
 #[test]
 fn gap_in_the_stroke_counter_is_rejected_until_restarted() {
-    let mut m = Monitor::new(package()).unwrap();
+    let package = package();
+    let mut m = Monitor::new(package.view());
     m.update(10, 165.0, 0.2).unwrap();
     assert_eq!(
         m.update(12, 165.0, 0.2),
-        Err(StrokeError::NotConsecutive {
+        Err(UpdateError::NotConsecutive {
             expected: 11,
             got: 12
         })

@@ -4,7 +4,8 @@
 
 mod common;
 use common::{repo_root, run_err, run_ok, s};
-use galling::blob::{self, BLOB_LEN, CRC_OFFSET, PARAMS_OFFSET};
+use galling::blob::{self, PARAMS_OFFSET};
+use galling::family::ModelId;
 use galling::{ParamField, V8Params};
 
 fn demo() -> String {
@@ -13,8 +14,9 @@ fn demo() -> String {
 
 /// Rewrites the CRC after a deliberate change to the content.
 fn fix_crc(bytes: &mut [u8]) {
-    let crc = blob::crc32(&bytes[..CRC_OFFSET]);
-    bytes[CRC_OFFSET..BLOB_LEN].copy_from_slice(&crc.to_le_bytes());
+    let at = blob::crc_offset(ModelId::V8);
+    let crc = blob::crc32(&bytes[..at]);
+    bytes[at..at + 4].copy_from_slice(&crc.to_le_bytes());
 }
 
 #[test]
@@ -96,6 +98,53 @@ fn a_version_1_blob_is_refused_with_how_to_re_export_it_and_re_exports() {
     assert_eq!(package.params().to_v8(), Some(V8Params::PUBLISHED_FIT));
 }
 
+/// A version-2 blob of the published fit (the previous release's fixed offsets: header with the
+/// model id and parameter count, 17 parameter slots, settings and table, CRC-32 over 5436 bytes).
+fn v2_blob() -> Vec<u8> {
+    let mut b = b"GLNG".to_vec();
+    b.extend(2u16.to_le_bytes());
+    b.extend([1, 15]);
+    b.extend(0xd99e_6156_u32.to_le_bytes());
+    b.extend(5440_u32.to_le_bytes());
+    for i in 0..17 {
+        let x = V8Params::PUBLISHED_FIT
+            .to_array()
+            .get(i)
+            .copied()
+            .unwrap_or(0.0);
+        b.extend(x.to_le_bytes());
+    }
+    b.resize(5436, 0);
+    let crc = blob::crc32(&b);
+    b.extend(crc.to_le_bytes());
+    b
+}
+
+#[test]
+fn a_version_2_blob_is_refused_with_how_to_re_export_it_and_re_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.bin");
+    std::fs::write(&old, v2_blob()).unwrap();
+    let err = galling::blob::decode(&v2_blob()).unwrap_err();
+    assert_eq!(err, galling::blob::BlobError::Version2);
+    assert!(
+        err.to_string().contains("host-train blob --params"),
+        "{err}"
+    );
+    let new = dir.path().join("new.bin");
+    run_ok(&[
+        "blob",
+        "--params",
+        s(&old),
+        "--data",
+        &demo(),
+        "--out",
+        s(&new),
+    ]);
+    let package = host_train::params_file::load_package(&new).unwrap();
+    assert_eq!(package.params().to_v8(), Some(V8Params::PUBLISHED_FIT));
+}
+
 fn good_blob() -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let bin = dir.path().join("good.bin");
@@ -126,10 +175,10 @@ fn every_blob_error_names_the_file_and_offset() {
     cases.push(("version", b, "format version 9 at byte 4"));
     let mut b = good.to_vec();
     b[9] ^= 0x55;
-    cases.push(("layout", b, "at byte 8 does not match"));
+    cases.push(("layout", b, "at byte 7 does not match"));
     let mut b = good.to_vec();
     b[PARAMS_OFFSET + 5] ^= 1;
-    let crc_at = format!("CRC-32 at byte {CRC_OFFSET}");
+    let crc_at = format!("CRC-32 at byte {}", blob::crc_offset(ModelId::V8));
     cases.push(("crc", b, &crc_at));
     let mut b = good.to_vec();
     let at = PARAMS_OFFSET + 4 * ParamField::Tau.index();
@@ -141,7 +190,7 @@ fn every_blob_error_names_the_file_and_offset() {
         "at byte 52 (V8 parameters): parameter tau is not a finite number",
     ));
     let mut b = good.to_vec();
-    let at = blob::SETTINGS_OFFSET;
+    let at = blob::settings_offset(ModelId::V8);
     b[at..at + 4].copy_from_slice(&2.0_f32.to_le_bytes());
     fix_crc(&mut b);
     let settings_at = format!("at byte {at}: hot_die_target");

@@ -7,7 +7,7 @@ use galling::rand_xoshiro::Xoshiro256PlusPlus;
 use galling::{Kernel, V8Params, standard_normal, uniform_open01};
 use host_train::dataset::{Dataset, Series, StrokeFeatureValues};
 use host_train::fit::{self, FitOptions};
-use host_train::precursor::FeatureScaling;
+use host_train::precursor::{FeatureScaling, TrainingScaling};
 
 mod common;
 use common::{run_ok, s, shared_path};

@@ -24,7 +24,7 @@ fn summary(out: &Path) -> serde_json::Value {
 fn check_outputs(out: &Path, transitions: u64, temperatures: usize) -> serde_json::Value {
     let (params, _) = host_train::params_file::load(&out.join("params.json")).unwrap();
     let blob = std::fs::read(out.join("params.bin")).unwrap();
-    assert_eq!(blob.len(), galling::blob::BLOB_LEN);
+    assert_eq!(blob.len(), galling::blob::blob_len(params.model()));
     let decoded = galling::blob::decode(&blob).unwrap();
     assert_eq!(
         *decoded.params(),

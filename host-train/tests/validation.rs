@@ -262,7 +262,7 @@ fn replay_csv_matches_the_core_monitor_called_directly() {
     let mut at = 0;
     let (mut warned, mut galled, mut hot) = (0, 0, 0);
     for series in &data.series {
-        let mut monitor = Monitor::new(package.clone()).unwrap();
+        let mut monitor = Monitor::new(package.view());
         for (i, &cof) in series.cof.iter().enumerate() {
             let r = monitor
                 .update(i as u32, series.temperature as f32, cof as f32)

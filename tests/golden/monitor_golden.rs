@@ -6,7 +6,7 @@
 // 3 strokes at 150 C, 12 at 165 C, 1 at 172 C, 24 at 170 C, three invalid inputs injected).
 // Values are exact f32 bit patterns; host and target must reproduce them bit for bit (same
 // libm code, no fused multiply-add). Include with `include!` where
-// `galling::monitor::StrokeError` is in scope.
+// `galling::monitor::UpdateError` is in scope.
 
 /// What the monitor must report for one accepted stroke.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -43,7 +43,7 @@ pub struct GoldenStroke {
     /// Averaged COF of the stroke.
     pub cof: f32,
     /// The report, or the reason the stroke is rejected.
-    pub expected: Result<GoldenReport, StrokeError>,
+    pub expected: Result<GoldenReport, UpdateError>,
 }
 
 /// The strokes, in order.
@@ -188,7 +188,7 @@ pub const GOLDEN_STROKES: [GoldenStroke; 43] = [
         stroke: 8,
         temperature: f32::from_bits(0x43250000) /* 1.65e2 */,
         cof: f32::from_bits(0x7fc00000) /* NaN */,
-        expected: Err(StrokeError::CofNotFinite),
+        expected: Err(UpdateError::CofNotFinite),
     },
     GoldenStroke {
         stroke: 8,
@@ -381,7 +381,7 @@ pub const GOLDEN_STROKES: [GoldenStroke; 43] = [
         stroke: 19,
         temperature: f32::from_bits(0x432a0000) /* 1.7e2 */,
         cof: f32::from_bits(0x40200000) /* 2.5e0 */,
-        expected: Err(StrokeError::CofOutOfBounds),
+        expected: Err(UpdateError::CofOutOfBounds),
     },
     GoldenStroke {
         stroke: 19,
@@ -489,7 +489,7 @@ pub const GOLDEN_STROKES: [GoldenStroke; 43] = [
         stroke: 26,
         temperature: f32::from_bits(0x432a0000) /* 1.7e2 */,
         cof: f32::from_bits(0x3f6e3b12) /* 9.3058884e-1 */,
-        expected: Err(StrokeError::NotConsecutive { expected: 25, got: 26 }),
+        expected: Err(UpdateError::NotConsecutive { expected: 25, got: 26 }),
     },
     GoldenStroke {
         stroke: 25,

@@ -443,7 +443,10 @@ pub fn fit_split(
     let model = options.model;
     // V8-P: the feature settings come from the training strokes only, before the fit, and
     // standardise the test strokes too
-    let feature_scaling = crate::precursor::FeatureScaling::of_fit(model, train);
+    let feature_scaling =
+        <crate::precursor::FeatureScaling as crate::precursor::TrainingScaling>::of_fit(
+            model, train,
+        );
     let objective = Objective::with_scaling(train, model, feature_scaling.as_ref());
     if objective.transitions() == 0 {
         return Err(FitError::NoTransitions);

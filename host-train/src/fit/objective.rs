@@ -11,7 +11,7 @@
 //! slots past the variant's count are unused and stay 0 (a fit holds them there).
 
 use crate::dataset::Dataset;
-use crate::precursor::FeatureScaling;
+use crate::precursor::{FeatureScaling, TrainingScaling};
 use galling::dual::{self, num_dual::DualSVec64};
 use galling::family::{
     AnyModel, MAX_PARAMS, ModelId, ModelParams, N_PRECURSOR_FEATURES, ParamCountTask,
