@@ -37,14 +37,14 @@ mod golden {
 /// `cargo run -p host-train --example family_golden` in the repository root).
 mod family {
     use super::*;
-    use galling::monitor::UpdateError as StrokeError;
+    use galling::monitor::UpdateError;
     include!("../golden/family.rs");
 }
 
 /// The per-stroke monitor's golden reports, shared with the host test `tests/monitor_golden.rs`
 /// (written by `cargo run -p host-train --example monitor_golden` in the repository root).
 mod monitor_golden {
-    use galling::monitor::UpdateError as StrokeError;
+    use galling::monitor::UpdateError;
     include!("../../tests/golden/monitor_golden.rs");
 }
 
