@@ -86,7 +86,7 @@ fn main() -> ! {
     // freshly painted stack.
     let start_stack = stack::high_water_mark();
     stack::paint();
-    let package = *monitor.package();
+    let package = monitor.package();
     let spec = package.table().spec();
     let settings = package.settings();
     defmt::println!(
