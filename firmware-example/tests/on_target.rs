@@ -637,12 +637,18 @@ fn same_as_host(
         && r.fault.is_none()
 }
 
-/// The monitor, running the shipped blob viewed in place (nothing copied), replays the golden sequence (3 strokes at 150 C
+/// The monitor, running the shipped blob viewed in place in the PARAMS flash region (nothing
+/// copied), replays the golden sequence (3 strokes at 150 C
 /// below the trained range, 12 at 165 C, 1 at 172 C above it, 24 at 170 C where galling starts, three
 /// invalid inputs) and reports, bit for bit, what the host's f32 monitor reported; a rejected stroke
 /// leaves the monitor unchanged (`==`), and the sequence exercises all three signals.
 fn monitor_reports_match_the_host() -> Result<(), &'static str> {
-    let package = PackageView::new(PUBLISHED_BLOB).map_err(|_| "the shipped blob was refused")?;
+    // The blob where the firmware reads it: the PARAMS flash region (`embed-blob`), viewed in place.
+    let region = galling_firmware_example::params_region();
+    if region.get(..PUBLISHED_BLOB.len()) != Some(PUBLISHED_BLOB) {
+        return Err("the PARAMS flash region does not hold blob/published_fit.glng");
+    }
+    let package = PackageView::new(region).map_err(|_| "the flashed blob was refused")?;
     let mut monitor = Monitor::new(package);
     let (mut rejected, mut bad) = (0u32, 0u32);
     let (mut warned, mut galled, mut hot, mut cold) = (false, false, false, false);
