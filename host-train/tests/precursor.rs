@@ -149,7 +149,9 @@ fn the_blob_carries_v8_precursor_with_the_feature_scaling_of_its_training_stroke
     )
     .unwrap();
     let scaling = FeatureScaling::from_training(&data).unwrap();
-    let features = package.features().expect("V8-P's package carries its features");
+    let features = package
+        .features()
+        .expect("V8-P's package carries its features");
     assert_eq!(features.scaling, scaling.to_f32());
     assert_eq!(
         features.extractor,
@@ -173,9 +175,15 @@ fn the_blob_carries_v8_precursor_with_the_feature_scaling_of_its_training_stroke
     let z = features.inputs(&stroke);
     let (mut a, mut b) = (Monitor::new(view), Monitor::new(view));
     let with_features = a.update_with_features(0, 167.5, &stroke).unwrap();
-    assert_eq!(with_features, b.update_with_inputs(0, 167.5, 0.2, &z).unwrap());
+    assert_eq!(
+        with_features,
+        b.update_with_inputs(0, 167.5, 0.2, &z).unwrap()
+    );
     let plain = Monitor::new(view).update(0, 167.5, 0.2).unwrap();
-    assert!(with_features.risk > plain.risk, "a high breakaway peak raises the risk");
+    assert!(
+        with_features.risk > plain.risk,
+        "a high breakaway peak raises the risk"
+    );
 }
 
 #[test]

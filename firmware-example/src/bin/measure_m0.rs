@@ -205,6 +205,25 @@ fn check_blob(region: &[u8]) -> bool {
     PackageView::new(region).is_ok()
 }
 
+/// `blob::crc32` over `bytes` (what `PackageView::new` computes over the blob's content).
+#[inline(never)]
+fn crc(bytes: &[u8]) -> u32 {
+    galling::blob::crc32(bytes)
+}
+
+/// `TableView::validate`: every entry of the risk table checked (part of `PackageView::new`).
+#[inline(never)]
+fn validate_table(view: &PackageView<'_>) -> bool {
+    view.table().validate().is_ok()
+}
+
+/// Baseline of [`validate_table`].
+#[inline(never)]
+fn baseline_view(view: &PackageView<'_>) -> bool {
+    black_box(view);
+    true
+}
+
 /// Baseline of [`check_blob`].
 #[inline(never)]
 fn baseline_check(region: &[u8]) -> bool {
@@ -513,6 +532,36 @@ fn main() -> ! {
             stop(ExitCode::BlobRefused)
         }
     };
+    // Two parts of it: the CRC over the content, and the risk table's entries checked.
+    let content = &region[..galling::blob::crc_offset(view.params().model())];
+    let base = timer::ticks(|| {
+        for _ in 0..CHECKS {
+            black_box(baseline_check(black_box(content)));
+        }
+    });
+    let t = timer::ticks(|| {
+        for _ in 0..CHECKS {
+            black_box(crc(black_box(content)));
+        }
+    });
+    row(
+        "(part of it) blob::crc32 over the blob's content",
+        per_call(t, base, CHECKS),
+    );
+    let base = timer::ticks(|| {
+        for _ in 0..CHECKS {
+            black_box(baseline_view(black_box(&view)));
+        }
+    });
+    let t = timer::ticks(|| {
+        for _ in 0..CHECKS {
+            black_box(validate_table(black_box(&view)));
+        }
+    });
+    row(
+        "(part of it) TableView::validate (every table entry)",
+        per_call(t, base, CHECKS),
+    );
     let mut monitor = Monitor::new(view);
     // The monitor's passes: fewer than the kernel's, each update costs about 25 of them.
     const MONITOR_PASSES: u32 = 4;
