@@ -77,15 +77,10 @@ fn log_stroke(n: usize, cof: f32, r: &StrokeReport) {
     }
 }
 
-#[cortex_m_rt::entry]
-fn main() -> ! {
-    stack::paint();
-    let region = params_region();
-    let mut monitor = Monitor::new(package_in_flash(region));
-    // The start-up's peak (checking the blob) is reported apart from the replay's, measured on a
-    // freshly painted stack.
-    let start_stack = stack::high_water_mark();
-    stack::paint();
+/// Logs what the checked blob holds. Not inlined: its formatting temporaries stay out of `main`'s
+/// frame, which is on the stack during the start-up's peak.
+#[inline(never)]
+fn log_package(region: &[u8], monitor: &Monitor<'_>) {
     let package = monitor.package();
     let spec = package.table().spec();
     let settings = package.settings();
@@ -104,7 +99,12 @@ fn main() -> ! {
         settings.onset_raise,
         settings.onset_clear
     );
+}
 
+/// Replays the demo strokes through the monitor, logging every stroke, then the counts. Not inlined
+/// (as [`log_package`]).
+#[inline(never)]
+fn replay(monitor: &mut Monitor<'_>) {
     let mut temperature = f32::NAN;
     let (mut log_likelihood, mut transitions) = (0.0_f32, 0u32);
     let (mut hot, mut warned, mut galled, mut outside) = (0u32, 0u32, 0u32, 0u32);
@@ -150,6 +150,19 @@ fn main() -> ! {
         galled,
         outside
     );
+}
+
+#[cortex_m_rt::entry]
+fn main() -> ! {
+    stack::paint();
+    let region = params_region();
+    let mut monitor = Monitor::new(package_in_flash(region));
+    // The start-up's peak (checking the blob) is reported apart from the replay's, measured on a
+    // freshly painted stack.
+    let start_stack = stack::high_water_mark();
+    stack::paint();
+    log_package(region, &monitor);
+    replay(&mut monitor);
     defmt::println!(
         "stack high-water mark: {=usize} bytes at start (blob check and monitor set-up), {=usize} bytes during the replay (of {=usize} available); on main's stack: the monitor {=usize} bytes (its state {=usize} bytes, the view of the blob {=usize} bytes); nothing of the blob copied",
         start_stack,
