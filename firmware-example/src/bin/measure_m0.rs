@@ -332,6 +332,14 @@ fn monitor_worst_case(monitor: &mut Monitor<'_>, temperatures: &[f32]) -> (u32, 
     (worst, worst_cof, worst_t, total as f32 / calls as f32)
 }
 
+/// The other variants' blobs (`blob/*.glng`, from `cargo run -p host-train --example
+/// family_golden`), each viewed in place where the linker put it in flash.
+const OTHER_BLOBS: [(&str, &[u8]); 3] = [
+    ("V8-13 (test set)", include_bytes!("../../blob/v8_13.glng")),
+    ("V9 (upstream fit)", include_bytes!("../../blob/v9.glng")),
+    ("V7 (upstream fit)", include_bytes!("../../blob/v7.glng")),
+];
+
 /// One row of the table.
 fn row(name: &str, instructions: f32) {
     defmt::println!("| {=str} | {=f32} |", name, instructions);
@@ -583,6 +591,37 @@ fn main() -> ! {
         worst_t,
         mean
     );
+
+    defmt::println!("per variant, Monitor::update over its blob in flash:");
+    defmt::println!("| variant | steady | changing every stroke | worst single call, where |");
+    defmt::println!("|---|---|---|---|");
+    defmt::println!(
+        "| V8 (published fit, the PARAMS region) | {=f32} | {=f32} | {=u32} at COF {=f32}, {=f32} C |",
+        steady,
+        changing,
+        worst,
+        worst_cof,
+        worst_t
+    );
+    for (name, bytes) in OTHER_BLOBS {
+        let Ok(view) = PackageView::new(bytes) else {
+            defmt::error!("{=str}: blob refused", name);
+            stop(ExitCode::BlobRefused)
+        };
+        let mut m = Monitor::new(view);
+        let steady = time_monitor(&mut m, inputs, temperatures, false, MONITOR_PASSES);
+        let changing = time_monitor(&mut m, inputs, temperatures, true, MONITOR_PASSES);
+        let (worst, cof, t, _) = monitor_worst_case(&mut m, temperatures);
+        defmt::println!(
+            "| {=str} | {=f32} | {=f32} | {=u32} at COF {=f32}, {=f32} C |",
+            name,
+            steady,
+            changing,
+            worst,
+            cof,
+            t
+        );
+    }
 
     defmt::println!(
         "({=u32} calls per transition figure over {=usize} demo transitions at {=usize} temperatures; {=u32} samples per sample figure)",
