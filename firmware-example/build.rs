@@ -13,15 +13,26 @@ fn main() {
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let root = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
 
-    // Memory map: QEMU mps2-an386 by default, STM32F407 with the `stm32f407` feature, copied to
-    // OUT_DIR/memory.x (no memory.x in the package root, where the linker would find it first).
+    // Memory map: QEMU mps2-an386 by default, STM32F407 with the `stm32f407` feature, QEMU microbit
+    // (nRF51822, Cortex-M0) for the thumbv6m-none-eabi target; copied to OUT_DIR/memory.x (no
+    // memory.x in the package root, where the linker would find it first). The Cortex-M0 build gets
+    // the cfg `microbit`: its instruction counter is the nRF51's TIMER0 (`timer.rs`), and the
+    // on-target tests leave out what does not fit its 16 KiB of RAM.
     let qemu = env::var_os("CARGO_FEATURE_QEMU").is_some();
     let board = env::var_os("CARGO_FEATURE_STM32F407").is_some();
     if qemu == board {
         panic!("enable exactly one of the features `qemu` (default) and `stm32f407`");
     }
+    println!("cargo::rustc-check-cfg=cfg(microbit)");
+    let cortex_m0 = env::var("TARGET").is_ok_and(|t| t.starts_with("thumbv6m"));
+    if cortex_m0 && board {
+        panic!("the `stm32f407` feature is a Cortex-M4F board: build it for thumbv7em-none-eabihf");
+    }
     let map = if board {
         "memory-stm32f407.x"
+    } else if cortex_m0 {
+        println!("cargo::rustc-cfg=microbit");
+        "memory-microbit.x"
     } else {
         "memory-mps2-an386.x"
     };
@@ -32,6 +43,7 @@ fn main() {
     println!("cargo:rustc-link-arg=-Tdefmt.x");
     println!("cargo:rerun-if-changed=memory-mps2-an386.x");
     println!("cargo:rerun-if-changed=memory-stm32f407.x");
+    println!("cargo:rerun-if-changed=memory-microbit.x");
 
     // The blob file placed into `.params` by the `embed-blob` feature.
     println!("cargo:rerun-if-env-changed=GALLING_BLOB");

@@ -6,10 +6,12 @@
 #   1. host: the checked-in golden vectors and the family's blobs and goldens equal their generators'
 #      output (host-train/tests/golden_vectors.rs, host-train/tests/family_files.rs)
 #   2. fmt and clippy -D warnings (QEMU and STM32F407 feature sets); the STM32F407 build links
-#   3. on-target tests (cargo test): the run must end with "N passed, 0 failed" and exit 0
-#   4. the example program: exits 0 with the shipped blob and with the V7 blob (another variant),
-#      4 (safe stop) with a corrupted blob or none
-#   5. measurements: instructions per call (measure binary) and flash / static RAM (footprint.sh)
+#   3. on-target tests (cargo test): the run must end with "N passed, 0 failed" and exit 0; on the
+#      Cortex-M4F (QEMU mps2-an386) and on the Cortex-M0 (thumbv6m-none-eabi, QEMU microbit)
+#   4. the example program: exits 0 with the shipped blob (on the M4F and the M0) and with the V7
+#      blob (another variant), 4 (safe stop) with a corrupted blob or none
+#   5. measurements: instructions per call (measure binary; measure-m0 on the Cortex-M0 and the
+#      M4F) and flash / static RAM (footprint.sh, for both targets)
 #   6. every on-target test function is in its TESTS table (check-test-tables.sh)
 #   7. host-tools (`cargo xtask check`): replay/strokes.bin and the C header are current
 #   8. press-app (RTIC 2, STM32F4): fmt, clippy, the STM32F407 board build, the A/B blob store tests
@@ -17,7 +19,7 @@
 #   9. galling-capi: unit tests, clippy, the C replay test with gcc (host) and arm-none-eabi-gcc (QEMU)
 #
 #   ./ci.sh          everything above
-#   ./ci.sh tests    the tests only (3, 4, the press-app's tests and replay, the C API's unit and C
+#   ./ci.sh tests    the tests only (3 on both cores, 4, the press-app's tests and replay, the C API's unit and C
 #                    tests): part of the repository's test command, scripts/test.sh
 #   ./ci.sh audits   the checks, builds and measurements (1, 2, 5, 6, 7, the press-app's clippy and
 #                    board build, the C API's clippy): part of scripts/audits.sh, which CI runs after
@@ -51,6 +53,7 @@ if [ "${#need_apt[@]}" -gt 0 ]; then
         "${need_apt[@]}"
 fi
 rustup target list --installed | grep -qx thumbv7em-none-eabihf || rustup target add thumbv7em-none-eabihf
+rustup target list --installed | grep -qx thumbv6m-none-eabi || rustup target add thumbv6m-none-eabi
 rustup component list --installed | grep -q '^llvm-tools' || rustup component add llvm-tools
 command -v defmt-print >/dev/null || cargo install --locked defmt-print
 qemu-system-arm --version | head -1
@@ -102,6 +105,7 @@ if run_audits; then
     cargo clippy --all-targets -- -D warnings
     cargo clippy --all-targets --features footprint-baseline -- -D warnings
     cargo clippy --all-targets --no-default-features --features qemu,embed-blob -- -D warnings
+    cargo clippy --all-targets --target thumbv6m-none-eabi -- -D warnings
     cargo clippy --all-targets --no-default-features --features stm32f407,embed-blob \
         -- -D warnings
     cargo build --release --no-default-features --features stm32f407,embed-blob
@@ -110,6 +114,9 @@ fi
 if run_tests; then
     step "on-target tests (QEMU mps2-an386)"
     on_target_tests "on-target tests"
+
+    step "on-target tests on a Cortex-M0 (thumbv6m-none-eabi, soft float, QEMU microbit)"
+    on_target_tests "Cortex-M0 on-target tests" --target thumbv6m-none-eabi --test on_target
 
     step "example program: replay with the shipped blob"
     cargo run --release 2>&1 | tee "$log"
@@ -120,6 +127,11 @@ if run_tests; then
     GALLING_BLOB=blob/v7.glng cargo run --release 2>&1 | tee "$log"
     grep -q '^parameter blob OK.*model V7' "$log" || { echo "the V7 blob was not run"; exit 1; }
     grep -q '^replayed [0-9]* strokes' "$log" || { echo "replay with the V7 blob did not finish"; exit 1; }
+
+    step "example program on the Cortex-M0 (QEMU microbit): the V8 monitor running the blob in flash"
+    cargo run --release --target thumbv6m-none-eabi 2>&1 | tee "$log"
+    grep -q '^parameter blob OK.*read in place' "$log" || { echo "the M0 example did not accept its blob"; exit 1; }
+    grep -q '^replayed [0-9]* strokes' "$log" || { echo "the M0 replay did not finish"; exit 1; }
 
     step "example program: refuses a corrupted blob and erased flash"
     GALLING_BLOB=blob/corrupt_crc.glng expect_refusal "a corrupted blob"
@@ -137,8 +149,13 @@ if run_audits; then
     step "instructions per call"
     cargo run --release --bin measure
 
+    step "instructions per call and stack on the Cortex-M0 (QEMU microbit), beside the Cortex-M4F"
+    cargo run --release --bin measure-m0 --target thumbv6m-none-eabi
+    cargo run --release --bin measure-m0
+
     step "flash and static RAM"
     ./footprint.sh
+    FOOTPRINT_TARGET=thumbv6m-none-eabi ./footprint.sh
 
     step "on-target test tables are complete"
     ./check-test-tables.sh

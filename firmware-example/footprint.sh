@@ -6,20 +6,22 @@
 # feature alone: the one-variant build of a press that runs V8). Also prints the example program's
 # own sections and the core's largest out-of-line symbols. Release profile of Cargo.toml (pass e.g.
 # --config 'profile.release.opt-level="s"' as arguments to compare profiles).
+# FOOTPRINT_TARGET=thumbv6m-none-eabi measures the same on the Cortex-M0 (soft float, memory map of
+# QEMU microbit); the default is the Cortex-M4F.
 set -euo pipefail
 cd "$(dirname "$0")"
 SIZE="${SIZE:-arm-none-eabi-size}"
 NM="${NM:-arm-none-eabi-nm}"
-T=thumbv7em-none-eabihf
+T="${FOOTPRINT_TARGET:-thumbv7em-none-eabihf}"
 
 # Both builds share the workspace's target directory (only this crate is rebuilt between them); the
 # baseline ELF is copied aside before the build with the core replaces it.
-cargo build -q --release --bin footprint --features footprint-baseline "$@"
+cargo build -q --release --target "$T" --bin footprint --features footprint-baseline "$@"
 mkdir -p target/footprint-baseline
-cp "target/$T/release/footprint" target/footprint-baseline/footprint.elf
-cargo build -q --release --bin footprint --no-default-features --features qemu,embed-blob "$@"
-cp "target/$T/release/footprint" target/footprint-baseline/footprint-v8.elf
-cargo build -q --release --bin footprint --bin galling-firmware-example "$@"
+cp "target/$T/release/footprint" "target/footprint-baseline/footprint-$T.elf"
+cargo build -q --release --target "$T" --bin footprint --no-default-features --features qemu,embed-blob "$@"
+cp "target/$T/release/footprint" "target/footprint-baseline/footprint-v8-$T.elf"
+cargo build -q --release --target "$T" --bin footprint --bin galling-firmware-example "$@"
 
 # section sizes -> "flash ram" (flash = .vector_table + .text + .rodata + .data; RAM = .data + .bss + .uninit)
 sizes() {
@@ -30,21 +32,22 @@ sizes() {
         END { print flash + 0, ram + 0 }'
 }
 read -r f_core r_core < <(sizes "target/$T/release/footprint")
-read -r f_v8 r_v8 < <(sizes target/footprint-baseline/footprint-v8.elf)
-read -r f_base r_base < <(sizes target/footprint-baseline/footprint.elf)
+read -r f_v8 r_v8 < <(sizes "target/footprint-baseline/footprint-v8-$T.elf")
+read -r f_base r_base < <(sizes "target/footprint-baseline/footprint-$T.elf")
 read -r f_ex r_ex < <(sizes "target/$T/release/galling-firmware-example")
 core_flash=$((f_core - f_base))
 core_ram=$((r_core - r_base))
 v8_flash=$((f_v8 - f_base))
 v8_ram=$((r_v8 - r_base))
 
+echo "target $T"
 echo "| what | flash (bytes) | static RAM (bytes) |"
 echo "|---|---|---|"
 echo "| galling core, V8 family only (galling feature v8: V8, V8-13, V9) | $v8_flash | $v8_ram |"
 echo "| galling core, every kernel (v8, v7, precursor: V8, V8-13, V9, V7, V8-P) | $core_flash | $core_ram |"
 echo "| footprint with the core (V8 only / every kernel) / baseline | $f_v8 / $f_core / $f_base | $r_v8 / $r_core / $r_base |"
 echo "| whole example program (galling-firmware-example) | $f_ex | $r_ex |"
-echo "| parameter blob (PARAMS region, not in the figures above; every variant) | $(stat -c %s blob/published_fit.glng) | 0 |"
+echo "| parameter blob (PARAMS region, not in the figures above; the shipped V8 blob, other variants differ by a few parameters) | $(stat -c %s blob/published_fit.glng) | 0 |"
 echo
 largest() {
     "$NM" -S --size-sort -C "$1" \
@@ -52,7 +55,7 @@ largest() {
         | while read -r _ size _ name; do printf '  %6d  %s\n' "$((16#$size))" "$name"; done
 }
 echo "core's largest out-of-line symbols, V8-only footprint (footprint::work is the core inlined into it):"
-largest target/footprint-baseline/footprint-v8.elf 10
+largest "target/footprint-baseline/footprint-v8-$T.elf" 10
 echo "core's largest out-of-line symbols, every-kernel footprint:"
 largest "target/$T/release/footprint" 10
 

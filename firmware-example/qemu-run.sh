@@ -6,6 +6,8 @@
 #     STM32F407VGTx` (PROBE_RS_CHIP overrides the chip);
 #   - entry point in STM32 flash (0x0800_0000 and up: the press application): QEMU netduinoplus2
 #     (STM32F405, Cortex-M4F);
+#   - a Cortex-M0 ELF (ARMv6-M, the thumbv6m-none-eabi build of the example, its tests and measure
+#     binaries): QEMU microbit (nRF51822, 256 KiB flash, 16 KiB RAM);
 #   - otherwise (code memory at 0: the example, its tests and measure binary): QEMU mps2-an386
 #     (Cortex-M4 with FPU).
 # Under QEMU the output goes through `defmt-print`, and the exit status is QEMU's, which is the
@@ -42,7 +44,9 @@ if [ -z "$entry" ]; then
     echo "qemu-run.sh: cannot read the entry point of $elf" >&2
     exit 127
 fi
-if (( entry >= 0x08000000 )); then
+if arm-none-eabi-readelf -A "$elf" | grep -Eq 'Tag_CPU_arch: v6S?-M'; then
+    machine=(-machine microbit)
+elif (( entry >= 0x08000000 )); then
     machine=(-machine netduinoplus2)
 else
     machine=(-machine mps2-an386 -cpu cortex-m4)

@@ -63,6 +63,23 @@ pub struct GoldenStroke {
     pub std: f64,
 }
 
+/// A synthetic stroke of [`GoldenStroke`] (same label, same samples) and what the host's f32
+/// averager and feature extractor computed from it (`golden/strokes_f32.rs`): the firmware must
+/// reproduce every value bit for bit, also in soft float on a Cortex-M0.
+#[derive(Debug, Clone, Copy)]
+pub struct GoldenStrokeF32 {
+    /// The stroke's label in `golden/strokes.rs`.
+    pub label: &'static str,
+    /// Samples `StrokeAverager::<f32>::push_forces` refused.
+    pub averager_refused: u32,
+    /// `StrokeAverager::<f32>::finish` on the host.
+    pub averaged: Result<galling::averager::StrokeStats<f32>, galling::averager::StrokeError>,
+    /// Samples `StrokeFeatureExtractor::<f32>::push_forces` refused (default settings).
+    pub extractor_refused: u32,
+    /// `StrokeFeatureExtractor::<f32>::finish` on the host (default settings).
+    pub features: Result<galling::features::StrokeFeatures<f32>, galling::averager::StrokeError>,
+}
+
 /// One variant of the model family and what the host computed with its blob
 /// (`golden/family.rs`, from `cargo run -p host-train --example family_golden`).
 #[derive(Debug, Clone, Copy)]

@@ -33,7 +33,7 @@ unsafe extern "C" {
 ///
 /// The program never assumes what is there: it is whatever the last flash of the region wrote
 /// (the embedded blob of an `embed-blob` build, a blob written with `probe-rs download`, or erased
-/// flash). [`galling::blob::decode`] reads the blob from its start and ignores the rest.
+/// flash). [`galling::blob::PackageView::new`] reads the blob from its start and ignores the rest.
 pub fn params_region() -> &'static [u8] {
     #[cfg(feature = "embed-blob")]
     core::hint::black_box(&EMBEDDED_BLOB); // keeps the object that carries `.params` in the link

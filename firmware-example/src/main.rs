@@ -1,5 +1,5 @@
-//! The example program: validates the flashed blob (format 2: model parameters, signal settings and
-//! risk table), builds the core's per-stroke [`Monitor`] from it, then replays the demo strokes and
+//! The example program: validates the flashed blob (format 3: model parameters, signal settings and
+//! risk table), builds the core's per-stroke [`Monitor`] over it, then replays the demo strokes and
 //! logs, per stroke, what an operator would see: the three signals (hot die with its hazard, expected
 //! strokes to galling and advised temperature; onset warning; galling detected), the galling risk
 //! and its excess over the hot-die hazard, where the temperature lies relative to the trained range,
@@ -8,15 +8,15 @@
 //! A refused blob is reported with its reason and the program stops in the safe state (exit code 4
 //! under QEMU): the press must not run on a package that failed validation.
 //!
-//! The monitor (5,636 bytes, most of it the risk table) lives in a `static` (`cortex_m::singleton!`),
-//! so it is counted in static RAM and the replay loop's stack frame stays small. The start needs more
-//! stack than the replay: the core's `blob::decode` and `Monitor::new` return the 5.4 KB package by
-//! value and copy it a few times; both peaks are logged.
+//! Nothing of the blob is copied: [`PackageView::new`] checks the blob where it lies in flash once,
+//! and the monitor borrows that view (the risk table is read from flash on every stroke) beside its
+//! own small state ([`MonitorState`], what changes per stroke). Both live on `main`'s stack; the
+//! start-up's and the replay's stack peaks are logged.
 #![no_std]
 #![no_main]
 
-use galling::blob;
-use galling::monitor::{Monitor, StrokeReport, TemperatureRange};
+use galling::blob::{self, PackageView};
+use galling::monitor::{Monitor, MonitorState, StrokeReport, TemperatureRange};
 use galling_firmware_example::demo::DEMO_STROKES;
 use galling_firmware_example::{ExitCode, model_temperature, params_region, stack, stop};
 
@@ -27,29 +27,16 @@ fn refuse(reason: &dyn core::fmt::Display) -> ! {
     stop(ExitCode::BlobRefused)
 }
 
-/// Decodes the PARAMS region and builds the monitor, or stops in the safe state. Not inlined, so the
-/// temporaries of decoding (the package is about 5.4 KB) live in this frame, which is gone before the
-/// replay runs, not in `main`'s.
+/// Checks the blob at the start of the PARAMS region and views it in place, or stops in the safe
+/// state. Not inlined, so the checking's own frame is gone before the replay runs.
 #[inline(never)]
-fn monitor_from_flash(region: &[u8]) -> &'static mut Monitor {
-    let package = match blob::decode(region) {
-        Ok(p) => p,
+fn package_in_flash(region: &'static [u8]) -> PackageView<'static> {
+    match PackageView::new(region) {
+        Ok(view) => view,
         Err(e) => {
             defmt::error!("parameter blob refused at byte {=usize}: {}", e.offset(), e);
             refuse(&e)
         }
-    };
-    let monitor = match Monitor::new(package) {
-        Ok(m) => m,
-        Err(e) => {
-            defmt::error!("monitor refused the package: {}", e);
-            refuse(&e)
-        }
-    };
-    match cortex_m::singleton!(: Monitor = monitor) {
-        Some(m) => m,
-        // singleton! hands out its static once per program run; a second call would be a bug.
-        None => stop(ExitCode::Panic),
     }
 }
 
@@ -90,21 +77,16 @@ fn log_stroke(n: usize, cof: f32, r: &StrokeReport) {
     }
 }
 
-#[cortex_m_rt::entry]
-fn main() -> ! {
-    stack::paint();
-    let region = params_region();
-    let monitor = monitor_from_flash(region);
-    // Decoding copies the 5.4 KB package a few times (the core returns it by value): its peak is
-    // reported apart from the replay's, measured on a freshly painted stack.
-    let start_stack = stack::high_water_mark();
-    stack::paint();
+/// Logs what the checked blob holds. Not inlined: its formatting temporaries stay out of `main`'s
+/// frame, which is on the stack during the start-up's peak.
+#[inline(never)]
+fn log_package(region: &[u8], monitor: &Monitor<'_>) {
     let package = monitor.package();
     let spec = package.table().spec();
     let settings = package.settings();
     defmt::println!(
-        "parameter blob OK ({=usize} bytes at {=u32:#010x}): model {} ({=usize} parameters); galling threshold COF {=f32}, horizon {=u16} strokes, trained {=f32} to {=f32} C; hot die above hazard {=f32}, advice {}; onset warning at excess {=f32}, cleared below {=f32}",
-        blob::BLOB_LEN,
+        "parameter blob OK ({=usize} bytes at {=u32:#010x}, read in place): model {} ({=usize} parameters); galling threshold COF {=f32}, horizon {=u16} strokes, trained {=f32} to {=f32} C; hot die above hazard {=f32}, advice {}; onset warning at excess {=f32}, cleared below {=f32}",
+        blob::blob_len(package.params().model()),
         region.as_ptr() as u32,
         package.params().model(),
         package.params().len(),
@@ -117,7 +99,12 @@ fn main() -> ! {
         settings.onset_raise,
         settings.onset_clear
     );
+}
 
+/// Replays the demo strokes through the monitor, logging every stroke, then the counts. Not inlined
+/// (as [`log_package`]).
+#[inline(never)]
+fn replay(monitor: &mut Monitor<'_>) {
     let mut temperature = f32::NAN;
     let (mut log_likelihood, mut transitions) = (0.0_f32, 0u32);
     let (mut hot, mut warned, mut galled, mut outside) = (0u32, 0u32, 0u32, 0u32);
@@ -163,12 +150,27 @@ fn main() -> ! {
         galled,
         outside
     );
+}
+
+#[cortex_m_rt::entry]
+fn main() -> ! {
+    stack::paint();
+    let region = params_region();
+    let mut monitor = Monitor::new(package_in_flash(region));
+    // The start-up's peak (checking the blob) is reported apart from the replay's, measured on a
+    // freshly painted stack.
+    let start_stack = stack::high_water_mark();
+    stack::paint();
+    log_package(region, &monitor);
+    replay(&mut monitor);
     defmt::println!(
-        "stack high-water mark: {=usize} bytes at start (blob decode and monitor set-up), {=usize} bytes during the replay (of {=usize} available); the monitor ({=usize} bytes) is in a static",
+        "stack high-water mark: {=usize} bytes at start (blob check and monitor set-up), {=usize} bytes during the replay (of {=usize} available); on main's stack: the monitor {=usize} bytes (its state {=usize} bytes, the view of the blob {=usize} bytes); nothing of the blob copied",
         start_stack,
         stack::high_water_mark(),
         stack::capacity(),
-        core::mem::size_of::<Monitor>()
+        core::mem::size_of::<Monitor>(),
+        core::mem::size_of::<MonitorState>(),
+        core::mem::size_of::<PackageView>()
     );
     stop(ExitCode::Success)
 }

@@ -14,6 +14,7 @@
 #[path = "support/transitions.rs"]
 mod transitions;
 use galling::averager::{COUNTS_PER_MM, StrokeAverager};
+use galling::features::StrokeFeatureExtractor;
 use galling::monitor::Package;
 use galling::rand_core::SeedableRng;
 use galling::risk::{RiskTable, TableSpec};
@@ -59,6 +60,10 @@ pub fn generate(root: &Path) -> Result<Vec<GeneratedFile>, String> {
         GeneratedFile {
             path: "firmware-example/golden/strokes.rs".into(),
             bytes: strokes().into_bytes(),
+        },
+        GeneratedFile {
+            path: "firmware-example/golden/strokes_f32.rs".into(),
+            bytes: strokes_f32().into_bytes(),
         },
         GeneratedFile {
             path: "firmware-example/blob/published_fit.glng".into(),
@@ -334,6 +339,59 @@ fn strokes() -> String {
             .unwrap();
         }
         s.push_str("        ],\n    },\n");
+    }
+    s.push_str("];\n");
+    s
+}
+
+/// The synthetic strokes of `strokes.rs` (same order) through the host's f32 `StrokeAverager` and
+/// `StrokeFeatureExtractor` (`FeatureSettings::DEFAULT`), forces as stored: what the firmware must
+/// reproduce bit for bit, in hardware float on the Cortex-M4F and in soft float on the Cortex-M0.
+fn strokes_f32() -> String {
+    let mut s = String::from(HEADER);
+    s.push_str("//\n// The synthetic strokes of strokes.rs (same order) through `StrokeAverager<f32>` and\n// `StrokeFeatureExtractor<f32>` (FeatureSettings::DEFAULT) on the host.\n");
+    s.push_str("pub const STROKES_F32: &[GoldenStrokeF32] = &[\n");
+    for (label, samples) in synthetic_strokes() {
+        let mut avg = StrokeAverager::<f32>::default();
+        let mut ex = StrokeFeatureExtractor::<f32>::default();
+        let (mut averager_refused, mut extractor_refused) = (0u32, 0u32);
+        for &(fy, fz, x) in &samples {
+            averager_refused += u32::from(avg.push_forces(fy, fz, x).is_err());
+            extractor_refused += u32::from(ex.push_forces(fy, fz, x).is_err());
+        }
+        let averaged = match avg.finish() {
+            Ok(st) => format!(
+                "Ok(StrokeStats {{ mean: {}, std: {}, samples: {} }}), // mean {}, std {}",
+                bits(st.mean),
+                bits(st.std),
+                st.samples,
+                st.mean,
+                st.std
+            ),
+            Err(e) => format!("Err(StrokeError::{e:?}),"),
+        };
+        let features = match ex.finish() {
+            Ok(f) => format!(
+                "Ok(StrokeFeatures {{ mean: {}, std: {}, samples: {}, breakaway_peak: {}, run_in_high_share: {}, run_in_samples: {}, exit_peak: {}, exit_samples: {} }}), // breakaway peak {}, run-in high share {}, exit peak {}",
+                bits(f.mean),
+                bits(f.std),
+                f.samples,
+                bits(f.breakaway_peak),
+                bits(f.run_in_high_share),
+                f.run_in_samples,
+                bits(f.exit_peak),
+                f.exit_samples,
+                f.breakaway_peak,
+                f.run_in_high_share,
+                f.exit_peak
+            ),
+            Err(e) => format!("Err(StrokeError::{e:?}),"),
+        };
+        writeln!(
+            s,
+            "    GoldenStrokeF32 {{\n        label: {label:?},\n        averager_refused: {averager_refused},\n        averaged: {averaged}\n        extractor_refused: {extractor_refused},\n        features: {features}\n    }},"
+        )
+        .unwrap();
     }
     s.push_str("];\n");
     s

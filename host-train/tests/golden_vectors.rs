@@ -9,7 +9,7 @@ mod generator;
 fn checked_in_golden_files_equal_the_generator_output() {
     let root = &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let files = generator::generate(root).expect("generate the golden vectors");
-    assert_eq!(files.len(), 5);
+    assert_eq!(files.len(), 6);
     for f in files {
         let path = root.join(&f.path);
         let on_disk = std::fs::read(&path)

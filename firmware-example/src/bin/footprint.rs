@@ -13,8 +13,8 @@ use galling_firmware_example::{ExitCode, params_region, stop};
 /// Runs the core over the demo strokes; returns two numbers to print.
 #[cfg(not(feature = "footprint-baseline"))]
 fn work(region: &[u8]) -> (f32, f32) {
-    use galling::averager::StrokeAverager;
     use galling::Monitor;
+    use galling::averager::StrokeAverager;
     use galling::blob::PackageView;
     use galling_firmware_example::model_temperature;
 

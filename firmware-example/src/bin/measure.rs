@@ -17,13 +17,13 @@
 
 use core::hint::black_box;
 use galling::averager::{COUNTS_PER_MM, StrokeAverager};
+use galling::blob::PackageView;
 use galling::family::{
     AnyKernel, AnyModel, PrecursorLandscape, PrecursorModel, V7Landscape, V7Model,
 };
 use galling::features::StrokeFeatureExtractor;
-use galling::rand_core::SeedableRng;
-use galling::blob::PackageView;
 use galling::monitor::MonitorState;
+use galling::rand_core::SeedableRng;
 use galling::risk::{Hazard, TableView};
 use galling::signals::excess;
 use galling::{
@@ -217,20 +217,20 @@ fn baseline1(x: f32) -> f32 {
 
 /// `RiskTable::risk` with a cached landscape, not inlined into the measuring loop.
 #[inline(never)]
-fn risk(table: &TableView, land: &Landscape<f32>, temperature: f32, cof: f32) -> f32 {
+fn risk(table: &TableView<'_>, land: &Landscape<f32>, temperature: f32, cof: f32) -> f32 {
     table.risk(land, temperature, cof)
 }
 
 /// Baseline of [`risk`]: same arguments, trivial body.
 #[inline(never)]
-fn baseline_risk(table: &TableView, land: &Landscape<f32>, temperature: f32, cof: f32) -> f32 {
+fn baseline_risk(table: &TableView<'_>, land: &Landscape<f32>, temperature: f32, cof: f32) -> f32 {
     black_box((table, land));
     temperature + cof
 }
 
 /// `RiskTable::hazard`, not inlined into the measuring loop.
 #[inline(never)]
-fn hazard(table: &TableView, temperature: f32) -> Hazard {
+fn hazard(table: &TableView<'_>, temperature: f32) -> Hazard {
     table.hazard(temperature)
 }
 
@@ -263,8 +263,8 @@ fn cdf(x: f32) -> f32 {
     normal_cdf(x)
 }
 
-/// `PackageView::new` of the whole blob: CRC-32, postcard decoding, the canonical-form check and
-/// every value checked (nothing copied).
+/// `PackageView::new` of the whole blob (CRC-32, structure, canonical form, every value checked;
+/// nothing copied).
 #[inline(never)]
 fn decode(region: &[u8]) -> bool {
     PackageView::new(region).is_ok()
@@ -430,7 +430,12 @@ fn any_risk(table: &TableView, land: &AnyKernel<f32>, temperature: f32, cof: f32
 
 /// Baseline of [`any_risk`].
 #[inline(never)]
-fn baseline_any_risk(table: &TableView, land: &AnyKernel<f32>, temperature: f32, cof: f32) -> f32 {
+fn baseline_any_risk(
+    table: &TableView<'_>,
+    land: &AnyKernel<f32>,
+    temperature: f32,
+    cof: f32,
+) -> f32 {
     black_box((table, land));
     temperature + cof
 }
@@ -459,13 +464,13 @@ fn time_risk_rows(monitor: &Monitor<'static>, temperatures: &[f32]) -> f32 {
     per_call(t_total, b_total, calls)
 }
 
-/// Per variant: `blob::decode` of its blob, `log_prob` and the per-temperature set-up of its kernel,
+/// Per variant: `PackageView::new` of its blob, `log_prob` and the per-temperature set-up of its kernel,
 /// and `Monitor::update` running it (steady temperature, a new temperature every stroke, the worst
 /// single call).
 fn family_table(inputs: &[Input], temperatures: &[f32]) {
     defmt::println!("per variant (the blob of each, blob/*.glng):");
     defmt::println!(
-        "| variant | PackageView::new (decode and check) | kernel log_prob | kernel set-up (landscape) | risk row (COF grid mean) | Monitor::update steady | changing every stroke | worst single call |"
+        "| variant | PackageView::new | kernel log_prob | kernel set-up (landscape) | risk row (COF grid mean) | Monitor::update steady | changing every stroke | worst single call |"
     );
     defmt::println!("|---|---|---|---|---|---|---|---|");
     for (name, bytes) in FAMILY_BLOBS {
@@ -569,7 +574,7 @@ fn row(name: &str, instructions: f32, goal: Option<u32>) {
 #[cortex_m_rt::entry]
 fn main() -> ! {
     let region = params_region();
-    let package: PackageView<'static> = match PackageView::new(region) {
+    let package: PackageView = match PackageView::new(region) {
         Ok(p) => p,
         Err(e) => {
             defmt::error!("parameter blob refused: {}", e);
@@ -826,7 +831,7 @@ fn main() -> ! {
         mean
     );
 
-    // blob::decode: once at start (and after a new blob is written).
+    // PackageView::new: once at start (and after a new blob is written).
     const DECODES: u32 = 4;
     let base = timer::ticks(|| {
         for _ in 0..DECODES {
@@ -839,7 +844,7 @@ fn main() -> ! {
         }
     });
     row(
-        "PackageView::new (V8 blob, 5,429 bytes: CRC-32, postcard, canonical form, every value)",
+        "PackageView::new (5,429-byte blob: CRC-32 and every check, nothing copied)",
         per_call(t, base, DECODES),
         None,
     );
@@ -863,11 +868,10 @@ fn main() -> ! {
         excess_ipc
     );
     defmt::println!(
-        "sizes: Monitor {=usize} B, MonitorState {=usize} B, PackageView {=usize} B, TableView {=usize} B, Model {=usize} B, Landscape {=usize} B, StrokeAverager {=usize} B, DefaultRng {=usize} B",
-        core::mem::size_of::<Monitor<'static>>(),
+        "sizes: Monitor {=usize} B, MonitorState {=usize} B, PackageView {=usize} B, Model {=usize} B, Landscape {=usize} B, StrokeAverager {=usize} B, DefaultRng {=usize} B",
+        core::mem::size_of::<Monitor>(),
         core::mem::size_of::<MonitorState>(),
-        core::mem::size_of::<PackageView<'static>>(),
-        core::mem::size_of::<TableView<'static>>(),
+        core::mem::size_of::<PackageView>(),
         core::mem::size_of::<Model<f32>>(),
         core::mem::size_of::<Landscape<f32>>(),
         core::mem::size_of::<StrokeAverager<f32>>(),
