@@ -440,10 +440,13 @@ fn blob_id(bytes: &[u8]) -> Result<u32, String> {
         .map_err(|e| format!("blob: {e}"))
 }
 
+/// A generated file: its path and its bytes (`None`: skipped, its input is missing).
+type Generated = (PathBuf, Option<Vec<u8>>);
+
 /// Every generated file of the firmware workspace that this generator writes, with its bytes.
 /// `replay/precursor.bin` needs the real data (`../shared/galling-data`): without it the file is
 /// skipped (`None`), which `check` refuses when `CI` is set.
-fn files() -> Result<Vec<(PathBuf, Option<Vec<u8>>)>, String> {
+fn files() -> Result<Vec<Generated>, String> {
     let fw = firmware_dir();
     let published = published_blob()?;
     let v7 = blob_file("v7.glng")?;
