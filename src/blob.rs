@@ -611,8 +611,8 @@ fn check_parts(
 }
 
 /// Everything the press runs, owned and validated together (host side: what the trainer builds
-/// and [`encode`]s): the model parameters, the signal settings, a precursor variant's stroke
-/// features, and the risk table. The firmware reads the same thing in place from a blob
+/// and encodes, [`encode_into`]): the model parameters, the signal settings, a precursor
+/// variant's stroke features, and the risk table. The firmware reads the same thing in place from a blob
 /// ([`PackageView`]); [`view`](Self::view) gives that view of an owned package.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Package {
@@ -780,10 +780,10 @@ impl<'a> PackageView<'a> {
     /// # Errors
     /// The first [`BlobError`] found.
     pub fn new(bytes: &'a [u8]) -> Result<Self, BlobError> {
-        let (content, model) = check_frame(bytes)?;
+        let (content, model, crc) = check_frame(bytes)?;
         let wire = decode_wire(content)?;
         check_canonical(&wire, content)?;
-        wire.into_view(model, crc32(content))
+        wire.into_view(model, crc)
     }
 
     /// Bundles parts already validated.
@@ -916,8 +916,15 @@ struct Wire<'a> {
     settings: WireSettings,
     features: Option<WireFeatures>,
     spec: WireSpec,
-    #[serde(borrow)]
+    /// Serialized as postcard bytes (length, then the bytes in one piece), the encoding serde's
+    /// borrowed `&[u8]` is read from.
+    #[serde(borrow, serialize_with = "serialize_bytes")]
     table: &'a [u8],
+}
+
+/// Serializes `bytes` as one byte string (serde serializes a `&[u8]` element by element).
+fn serialize_bytes<S: serde::Serializer>(bytes: &&[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_bytes(bytes)
 }
 
 impl WireSettings {
@@ -1069,8 +1076,9 @@ impl<'a> Wire<'a> {
     }
 }
 
-/// Checks the header and the CRC; returns the content (the bytes before the CRC) and the model.
-fn check_frame(bytes: &[u8]) -> Result<(&[u8], ModelId), BlobError> {
+/// Checks the header and the CRC; returns the content (the bytes before the CRC), the model and
+/// the CRC.
+fn check_frame(bytes: &[u8]) -> Result<(&[u8], ModelId, u32), BlobError> {
     if let Some(magic) = bytes.get(..4) {
         if magic == MAGIC_V1 {
             return Err(BlobError::Version1);
@@ -1129,7 +1137,7 @@ fn check_frame(bytes: &[u8]) -> Result<(&[u8], ModelId), BlobError> {
             at: content.len() as u32,
         });
     }
-    Ok((content, model))
+    Ok((content, model, stored))
 }
 
 /// Decodes the content (everything of it).
@@ -1157,7 +1165,8 @@ impl postcard::ser_flavors::Flavor for Compare<'_, '_> {
     fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
         let end = self.at.saturating_add(data.len());
         match self.expected.get(*self.at..end) {
-            Some(e) if e == data => {
+            // The table is borrowed from the blob: where it lies in place, it is its own encoding.
+            Some(e) if core::ptr::eq(e, data) || e == data => {
                 *self.at = end;
                 Ok(())
             }

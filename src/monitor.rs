@@ -1,7 +1,7 @@
 //! The per-stroke galling monitor: what a press controller calls once per stroke.
 //!
-//! A [`Monitor`] runs a [`Package`] (the model, its [`RiskTable`] and the [`SignalSettings`], as the
-//! blob carries them). Feed [`Monitor::update`] the stroke counter, the die temperature (degC, as the
+//! A [`Monitor`] runs a [`PackageView`] (the model, its [`TableView`](crate::risk::TableView) and
+//! the [`SignalSettings`](crate::signals::SignalSettings), as the blob carries them). Feed [`Monitor::update`] the stroke counter, the die temperature (degC, as the
 //! model evaluates it) and the stroke's averaged COF (e.g. from
 //! [`StrokeAverager`](crate::averager::StrokeAverager)). It returns a [`StrokeReport`] with the three
 //! signals of [`crate::signals`]:
@@ -300,10 +300,10 @@ impl MonitorState {
     /// ```
     pub fn adopt(&mut self, next: &PackageView<'_>) {
         let s = next.settings();
-        if let Some(last) = self.last {
-            if !(last.cof >= s.cof_low && last.cof <= s.cof_high) {
-                self.last = None;
-            }
+        if let Some(last) = self.last
+            && !(last.cof >= s.cof_low && last.cof <= s.cof_high)
+        {
+            self.last = None;
         }
         self.cache = None;
     }
@@ -576,18 +576,20 @@ impl PackageView<'_> {
         };
         let model_temperature = table.clamp_temperature(temperature);
         let id = self.id();
-        let land = match state.cache {
-            Some(c) if c.package == id && c.temperature == model_temperature => c.kernel,
-            _ => {
-                let kernel = self.model().landscape(model_temperature);
-                state.cache = Some(Landscape {
-                    package: id,
-                    temperature: model_temperature,
-                    kernel,
-                });
-                kernel
-            }
-        };
+        // The model at this temperature: the cached one when it is this package's at this
+        // temperature (read in place, not copied), else built into the cache.
+        if !matches!(&state.cache, Some(c) if c.package == id && c.temperature == model_temperature)
+        {
+            state.cache = None;
+        }
+        let land = &state
+            .cache
+            .get_or_insert_with(|| Landscape {
+                package: id,
+                temperature: model_temperature,
+                kernel: self.model().landscape(model_temperature),
+            })
+            .kernel;
         let transition = state.last.map(|last| land.score(last.cof, cof - last.cof));
         let hazard = table.hazard(model_temperature);
         let start = if cof < hazard.clean_cof {
@@ -596,9 +598,9 @@ impl PackageView<'_> {
             cof
         };
         let risk = if inputs.is_empty() {
-            table.risk(&land, model_temperature, start)
+            table.risk(land, model_temperature, start)
         } else {
-            table.risk_at_stroke(&land, inputs, model_temperature, start)
+            table.risk_at_stroke(land, inputs, model_temperature, start)
         };
         let excess = excess(risk, hazard.risk);
         let hot_die = HotDie {

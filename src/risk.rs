@@ -297,7 +297,8 @@ impl<S: Scalar> Cells<S> {
     /// edges are equally spaced, `z_{j+1} = z_j + h`, so the CDF's Gaussian factor `exp(-z^2 / 2)`
     /// follows by a recurrence, `g_{j+1} = g_j r_j` and `r_{j+1} = r_j e^{-h^2}`, instead of an
     /// exponential per edge; it is re-seeded exactly every [`RESEED`] edges so that `f32` rounding
-    /// cannot accumulate.
+    /// cannot accumulate. Inlined into its caller, so that what `f` accumulates stays in registers.
+    #[inline(always)]
     fn component(&self, mean: S, spread: S, mut f: impl FnMut(usize, S)) {
         let zero = S::from_f64(0.0);
         let one = S::from_f64(1.0);
@@ -308,17 +309,35 @@ impl<S: Scalar> Cells<S> {
         let q = (-(h * h)).exp();
         let (mut g, mut r, mut since) = (zero, zero, RESEED);
         let mut below = zero; // CDF at the lower edge of the current cell (cell 0: clamp, -inf)
-        for j in 0..self.cells {
+        // The cells whose upper edge lies more than CDF_REACH spreads below the mean get no mass
+        // (their CDF counts as 0, as in the loop below, which they would leave unchanged): step
+        // over them with the edge test alone. The last cell (upper edge: the threshold) is left to
+        // the loop.
+        let mut first = 0;
+        while first + 1 < self.cells {
+            let upper = S::from_f64(consts::COF_MIN) + S::from_f32((first + 1) as f32) * self.width;
+            if !((upper - mean) * inv < -far) {
+                break;
+            }
+            first += 1;
+        }
+        for j in first..self.cells {
             let upper = if j + 1 == self.cells {
                 self.threshold
             } else {
                 S::from_f64(consts::COF_MIN) + S::from_f32((j + 1) as f32) * self.width
             };
             let z = (upper - mean) * inv;
+            if z > far {
+                // The CDF counts as 1 here: the rest of the component lies in this cell or below.
+                let p = one - below;
+                if p > zero {
+                    f(j, p);
+                }
+                break;
+            }
             let cdf = if z < -far {
                 zero
-            } else if z > far {
-                one
             } else {
                 if since >= RESEED {
                     g = (-(z * z * half)).exp();
@@ -336,10 +355,6 @@ impl<S: Scalar> Cells<S> {
                 f(j, p);
             }
             below = cdf;
-            if z > far {
-                // The rest of the component lies in this cell or below.
-                break;
-            }
         }
     }
 }
@@ -532,7 +547,10 @@ impl<'a> TableView<'a> {
     /// into a fault).
     #[inline]
     pub fn risk<K: Kernel<f32>>(&self, landscape: &K, temperature: f32, cof: f32) -> f32 {
-        self.risk_of_first_row(temperature, cof, || landscape.mixture(cof))
+        if cof > self.spec.threshold {
+            return 1.0;
+        }
+        self.risk_of_first_row(temperature, cof, &landscape.mixture(cof))
     }
 
     /// [`risk`](Self::risk) with the first stroke ahead taken from the kernel for a stroke with
@@ -561,23 +579,17 @@ impl<'a> TableView<'a> {
         temperature: f32,
         cof: f32,
     ) -> f32 {
-        self.risk_of_first_row(temperature, cof, || {
-            landscape.mixture_at_stroke(inputs, cof)
-        })
-    }
-
-    /// The risk from `cof` with the first stroke's mixture from `first` (evaluated only below the
-    /// threshold).
-    #[inline(always)]
-    fn risk_of_first_row(
-        &self,
-        temperature: f32,
-        cof: f32,
-        first: impl FnOnce() -> Mixture<f32>,
-    ) -> f32 {
         if cof > self.spec.threshold {
             return 1.0;
         }
+        self.risk_of_first_row(temperature, cof, &landscape.mixture_at_stroke(inputs, cof))
+    }
+
+    /// The risk from `cof` at or below the threshold, the first stroke's mixture `first`. One
+    /// function for every kernel (not generic): the transition row's loops are inlined here, so
+    /// the running sum stays in a register.
+    #[inline(never)]
+    fn risk_of_first_row(&self, temperature: f32, cof: f32, first: &Mixture<f32>) -> f32 {
         let (i, t) = locate(
             temperature,
             self.spec.temperature_low,
@@ -596,7 +608,7 @@ impl<'a> TableView<'a> {
         };
         let cells = Cells::new(self.spec.threshold, TABLE_CELLS);
         let mut survival = 0.0_f32;
-        cells.for_each_mass_of(&first(), cof, |j, p| {
+        cells.for_each_mass_of(first, cof, |j, p| {
             let at = j.wrapping_mul(4);
             if let (Some(&[a0, a1, a2, a3]), Some(&[b0, b1, b2, b3])) = (
                 s0.get(at..at.wrapping_add(4)),

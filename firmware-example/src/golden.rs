@@ -91,7 +91,7 @@ pub struct FamilyStroke {
     /// COF.
     pub cof: f32,
     /// The report, or the rejection.
-    pub expected: Result<FamilyReport, galling::monitor::StrokeError>,
+    pub expected: Result<FamilyReport, galling::monitor::UpdateError>,
 }
 
 /// What the host's f32 monitor reported for one accepted stroke.

@@ -1,7 +1,7 @@
-//! Writes the firmware example's per-variant blobs and golden vectors: `firmware-example/blob/
-//! {v8_13,v9,v7}.glng` and `firmware-example/golden/family.rs`, what the core computes on the host in
-//! `f32` for every variant of the model family, which the on-target tests in QEMU must reproduce bit
-//! for bit.
+//! Writes the firmware example's per-variant blobs and golden vectors:
+//! `firmware-example/blob/{v8_13,v9,v7,v8_precursor}.glng` and `firmware-example/golden/family.rs`,
+//! what the core computes on the host in `f32` for every variant of the model family, which the
+//! on-target tests in QEMU must reproduce bit for bit.
 //!
 //! ```text
 //! cargo run -p host-train --example family_golden            # (re)write the files
@@ -29,6 +29,7 @@
 #[path = "support/transitions.rs"]
 mod transitions;
 use galling::family::{AnyModel, ModelId, ModelParams, V7Params};
+use galling::features::{FeatureScaling, FeatureSettings, PrecursorFeatures};
 use galling::monitor::{Monitor, Package, UpdateError};
 use galling::risk::{RiskTable, TableSpec};
 use galling::signals::SignalSettings;
@@ -72,6 +73,11 @@ pub const BLOB_FILES: [(ModelId, &str); 4] = [
     (ModelId::V7, "firmware-example/blob/v7.glng"),
 ];
 
+/// The V8-P blob (the precursor variant, with its feature section), relative to the repository
+/// root: measured by the firmware's `measure` binary; not in the golden file (its monitor without
+/// stroke features is V8's, bit for bit).
+pub const PRECURSOR_BLOB_FILE: &str = "firmware-example/blob/v8_precursor.glng";
+
 /// The golden file, relative to the repository root.
 pub const GOLDEN_FILE: &str = "firmware-example/golden/family.rs";
 
@@ -100,21 +106,32 @@ pub fn params_of(model: ModelId) -> Result<ModelParams<f32>, String> {
             v
         }
         ModelId::V7 => V7Params::UPSTREAM_FIT.to_array().to_vec(),
-        // not in BLOB_FILES: the firmware example runs the variants without stroke features
-        ModelId::V8Precursor => {
-            return Err(format!("{} has no firmware example blob", model.key()));
-        }
+        // PRECURSOR_BLOB_FILE: the published V8 fit with the reference coefficients of the
+        // family tests (beta = [0.5, 0.25]; a test parameter set, not a fit)
+        ModelId::V8Precursor => ModelParams::precursor(V8Params::PUBLISHED_FIT, [0.5, 0.25])
+            .values()
+            .to_vec(),
     };
     ModelParams::new(model, &values).ok_or(format!("{model}: wrong parameter count"))
 }
 
 /// The package of a variant's new blob: its parameters, a risk table over 160 to 170 C built in
-/// f64, the default signal settings.
+/// f64, the default signal settings; for V8-P the default extractor settings and a feature
+/// scaling of the order of the development data's clean strokes (breakaway peak 0.31 +- 0.05,
+/// run-in high share 0.02 +- 0.08; test values, not fitted).
 fn package_of(model: ModelId) -> Result<Package, String> {
     let params = params_of(model)?;
     let exact = AnyModel::new(&params.map(f64::from)).map_err(|e| format!("{model}: {e}"))?;
     let table = RiskTable::build(&exact, &TableSpec::new(160.0, 170.0));
-    Package::new(params, SignalSettings::DEFAULT, table).map_err(|e| format!("{model}: {e}"))
+    let features = blob::carries_features(model).then_some(PrecursorFeatures {
+        extractor: FeatureSettings::DEFAULT,
+        scaling: FeatureScaling {
+            reference: [0.31, 0.02],
+            scale: [0.05, 0.08],
+        },
+    });
+    Package::with_features(params, SignalSettings::DEFAULT, features, table)
+        .map_err(|e| format!("{model}: {e}"))
 }
 
 /// Produces every file from the current core, the shipped V8 blob and the demo data. `root` is the
@@ -158,6 +175,10 @@ pub fn generate(root: &Path) -> Result<Vec<GeneratedFile>, String> {
         variant(&mut golden, blob_name, &package, &data)?;
     }
     golden.push_str("];\n");
+    files.push(GeneratedFile {
+        path: PRECURSOR_BLOB_FILE.into(),
+        bytes: blob::encode(&package_of(ModelId::V8Precursor)?),
+    });
     files.push(GeneratedFile {
         path: GOLDEN_FILE.into(),
         bytes: golden.into_bytes(),

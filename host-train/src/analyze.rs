@@ -108,7 +108,7 @@ impl<const N: usize> Hess<N> {
 /// `None` when the parameters are not a valid model or a value is not finite.
 ///
 /// A variant with stroke features (V8-P) standardises them by settings fixed from `data`
-/// ([`crate::precursor::FeatureScaling::from_training`]), as `train` does;
+/// ([`crate::precursor::TrainingScaling::from_training`]), as `train` does;
 /// [`log_likelihood_hessian_scaled`] takes them given.
 pub fn log_likelihood_hessian(
     data: &Dataset,

@@ -589,10 +589,20 @@ mod tests {
                 e.contains(&format!("holds {model} parameters, expected {other}")),
                 "{e}"
             );
-            // The blob holds the float32 rounding of the same variant.
-            let package = galling::Package::new(
+            // The blob holds the float32 rounding of the same variant (V8-P with its features).
+            let features = galling::blob::carries_features(model).then_some(
+                galling::features::PrecursorFeatures {
+                    extractor: galling::features::FeatureSettings::DEFAULT,
+                    scaling: galling::features::FeatureScaling {
+                        reference: [0.3, 0.05],
+                        scale: [0.04, 0.1],
+                    },
+                },
+            );
+            let package = galling::Package::with_features(
                 to_f32(&p),
                 galling::signals::SignalSettings::default(),
+                features,
                 galling::risk::RiskTable::build(
                     &galling::family::AnyModel::new(&p).unwrap(),
                     &galling::risk::TableSpec::new(160.0, 170.0),

@@ -1,5 +1,5 @@
-//! The firmware example's per-variant blobs and golden file (`firmware-example/blob/{v8_13,v9,v7}.glng`,
-//! `firmware-example/golden/family.rs`) must equal what the generator
+//! The firmware example's per-variant blobs and golden file
+//! (`firmware-example/blob/{v8_13,v9,v7,v8_precursor}.glng`, `firmware-example/golden/family.rs`) must equal what the generator
 //! (`host-train/examples/family_golden.rs`) produces from the current core, so the on-target family
 //! tests can never run against stale expectations.
 
@@ -14,7 +14,7 @@ fn checked_in_family_files_equal_the_generator_output() {
         .parent()
         .expect("repository root");
     let files = generator::generate(root).expect("generate the family golden files");
-    assert_eq!(files.len(), 4, "three blobs and the golden file");
+    assert_eq!(files.len(), 5, "four blobs and the golden file");
     for f in files {
         let path = root.join(&f.path);
         let on_disk = std::fs::read(&path)

@@ -1,5 +1,6 @@
 //! V8-P on the host (issue 16 parts 2 and 7): the fit recovers a known escape coefficient from a
-//! simulated press (synthetic truth), the blob refuses the variant, and validate scores it out of fold.
+//! simulated press (synthetic truth), the blob carries the variant with its feature scaling, and
+//! validate scores it out of fold.
 
 use galling::family::{AnyModel, ModelId, ModelParams};
 use galling::rand_core::SeedableRng;
@@ -133,18 +134,56 @@ fn fit_recovers_a_known_escape_coefficient_within_its_standard_error() {
 }
 
 #[test]
-fn the_blob_refuses_v8_precursor() {
+fn the_blob_carries_v8_precursor_with_the_feature_scaling_of_its_training_strokes() {
+    use galling::blob::{self, PackageView};
+    use galling::features::StrokeFeatures;
+    use galling::monitor::Monitor;
     let data = simulated_press(3);
     let params = ModelParams::precursor(V8Params::PUBLISHED_FIT.map(f64::from), [0.5, 0.0]);
-    let e = host_train::package::build(
+    let (package, _) = host_train::package::build(
         &params,
         &data,
         galling::risk::DEFAULT_GALLING_THRESHOLD,
         galling::risk::DEFAULT_HORIZON,
         &Default::default(),
     )
-    .unwrap_err();
-    assert_eq!(e.to_string(), "the blob cannot carry v8-precursor yet");
+    .unwrap();
+    let scaling = FeatureScaling::from_training(&data).unwrap();
+    let features = package
+        .features()
+        .expect("V8-P's package carries its features");
+    assert_eq!(features.scaling, scaling.to_f32());
+    assert_eq!(
+        features.extractor,
+        galling::features::FeatureSettings::DEFAULT
+    );
+    let bytes = blob::encode(&package);
+    assert_eq!(blob::decode(&bytes).unwrap(), package);
+    // the controller hands the monitor a stroke's features; the monitor standardises them with
+    // the blob's scaling, as the host does with the inputs it computed
+    let view = PackageView::new(&bytes).unwrap();
+    let stroke = StrokeFeatures {
+        mean: 0.2_f32,
+        std: 0.01,
+        samples: 400,
+        breakaway_peak: 0.42,
+        run_in_high_share: 0.15,
+        run_in_samples: 40,
+        exit_peak: 0.3,
+        exit_samples: 50,
+    };
+    let z = features.inputs(&stroke);
+    let (mut a, mut b) = (Monitor::new(view), Monitor::new(view));
+    let with_features = a.update_with_features(0, 167.5, &stroke).unwrap();
+    assert_eq!(
+        with_features,
+        b.update_with_inputs(0, 167.5, 0.2, &z).unwrap()
+    );
+    let plain = Monitor::new(view).update(0, 167.5, 0.2).unwrap();
+    assert!(
+        with_features.risk > plain.risk,
+        "a high breakaway peak raises the risk"
+    );
 }
 
 #[test]
@@ -209,7 +248,7 @@ fn validate_scores_v8_precursor_out_of_fold_with_the_stroke_features() {
 }
 
 #[test]
-fn train_on_the_real_strokes_writes_the_feature_settings_and_no_blob() {
+fn train_on_the_real_strokes_writes_the_feature_settings_and_the_blob() {
     let Some(dir) = shared_path("galling-data") else {
         return;
     };
@@ -228,8 +267,9 @@ fn train_on_the_real_strokes_writes_the_feature_settings_and_no_blob() {
             "--quiet",
         ]);
     }
-    assert!(!pre.join("params.bin").exists(), "a blob for v8-precursor");
     assert!(v8.join("params.bin").exists());
+    let blob = std::fs::read(pre.join("params.bin")).expect("a blob for v8-precursor");
+    let package = galling::blob::decode(&blob).unwrap();
     let params = pre.join("params.json");
     let (p, _) = host_train::params_file::load(&params).unwrap();
     assert_eq!(p.model(), ModelId::V8Precursor);
@@ -256,18 +296,22 @@ fn train_on_the_real_strokes_writes_the_feature_settings_and_no_blob() {
     // V8-P nests V8 (beta = 0): its fit is at least V8's
     assert!(fitted >= v8_ll, "V8-P {fitted} < V8 {v8_ll}");
     assert!(scaling.scale.iter().all(|x| *x > 0.0));
-    // the blob command refuses the variant
-    let err = common::run_err(&[
+    // the blob carries the scaling of params.json, in f32
+    assert_eq!(
+        package.features().map(|f| f.scaling),
+        Some(scaling.to_f32())
+    );
+    // the blob command writes the same blob from params.json and the same strokes
+    let again = out.path().join("x.bin");
+    run_ok(&[
         "blob",
         "--params",
         s(&params),
         "--data",
         s(&dir),
         "--out",
-        s(&out.path().join("x.bin")),
+        s(&again),
+        "--quiet",
     ]);
-    assert!(
-        err.contains("the blob cannot carry v8-precursor yet"),
-        "{err}"
-    );
+    assert_eq!(std::fs::read(&again).unwrap(), blob);
 }

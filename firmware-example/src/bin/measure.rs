@@ -10,7 +10,7 @@
 //! (every 0.005 from 0.10 to 0.52) with the temperature changing on every call.
 //!
 //! A second table repeats the figures that depend on the variant for every variant's blob
-//! (`blob/*.glng`: V8, V8-13, V9, V7): `blob::decode`, the kernel's `log_prob` and per-temperature
+//! (`blob/*.glng`: V8, V8-13, V9, V7, V8-P): `PackageView::new` (decode and check), the kernel's `log_prob` and per-temperature
 //! set-up, and `Monitor::update` running the blob.
 #![no_std]
 #![no_main]
@@ -22,11 +22,12 @@ use galling::family::{
 };
 use galling::features::StrokeFeatureExtractor;
 use galling::rand_core::SeedableRng;
-use galling::risk::{Hazard, RiskTable};
+use galling::blob::PackageView;
+use galling::monitor::MonitorState;
+use galling::risk::{Hazard, TableView};
 use galling::signals::excess;
 use galling::{
-    DefaultRng, Kernel, Kernels, Landscape, Model, Monitor, Package, TransitionScore, blob,
-    normal_cdf,
+    DefaultRng, Kernel, Kernels, Landscape, Model, Monitor, TransitionScore, normal_cdf,
 };
 use galling_firmware_example::demo::{DEMO_STROKES, DemoStroke};
 use galling_firmware_example::timer::{self, INSTRUCTIONS_PER_TICK};
@@ -129,23 +130,50 @@ fn baseline_push(avg: &mut StrokeAverager<f32>, fy: f32, fz: f32, x: i32) -> boo
     fy < fz && x > 0
 }
 
-/// `Monitor::update`, not inlined into the measuring loop.
+/// `Monitor::update` with the stroke's kernel inputs `z` (`Monitor::update_with_inputs`; empty:
+/// exactly `Monitor::update`), not inlined into the measuring loop.
 #[inline(never)]
-fn monitor_update(m: &mut Monitor, stroke: u32, temperature: f32, cof: f32) -> bool {
-    m.update(stroke, temperature, cof).is_ok()
+fn monitor_update(
+    m: &mut Monitor<'static>,
+    stroke: u32,
+    temperature: f32,
+    cof: f32,
+    z: &[f32],
+) -> bool {
+    m.update_with_inputs(stroke, temperature, cof, z).is_ok()
 }
 
 /// Baseline of [`monitor_update`]: same arguments, trivial body.
 #[inline(never)]
-fn baseline_monitor(m: &mut Monitor, stroke: u32, temperature: f32, cof: f32) -> bool {
-    black_box(m);
+fn baseline_monitor(
+    m: &mut Monitor<'static>,
+    stroke: u32,
+    temperature: f32,
+    cof: f32,
+    z: &[f32],
+) -> bool {
+    black_box((m, z));
     stroke > 0 && temperature > cof
+}
+
+/// The standardised stroke features V8-P's monitor is measured with: a breakaway peak two
+/// spreads and a run-in share one spread above the clean reference (the kernel's per-stroke
+/// escape factor is evaluated, not the baseline's shortcut).
+const PRECURSOR_Z: [f32; 2] = [2.0, 1.0];
+
+/// The kernel inputs a monitor is measured with: [`PRECURSOR_Z`] for V8-P, none for the others.
+fn measured_inputs(monitor: &Monitor<'static>) -> &'static [f32] {
+    if monitor.package().features().is_some() {
+        &PRECURSOR_Z
+    } else {
+        &[]
+    }
 }
 
 /// Instructions per `Monitor::update` over the demo inputs: with the temperature steady (changing
 /// only between series, the landscape cache is hit) or changing on every stroke (worst case).
 fn time_monitor(
-    monitor: &mut Monitor,
+    monitor: &mut Monitor<'static>,
     inputs: &[Input],
     temperatures: &[f32],
     every_stroke: bool,
@@ -159,11 +187,12 @@ fn time_monitor(
             temperatures[i.landscape]
         }
     };
+    let z = measured_inputs(monitor);
     let base = time_over(inputs, |x| {
-        baseline_monitor(monitor, stroke, temperature(stroke, &x), x.mu)
+        baseline_monitor(monitor, stroke, temperature(stroke, &x), x.mu, z)
     });
     let t = time_over(inputs, |x| {
-        let ok = monitor_update(monitor, stroke, temperature(stroke, &x), x.mu);
+        let ok = monitor_update(monitor, stroke, temperature(stroke, &x), x.mu, z);
         stroke += 1;
         ok
     });
@@ -188,26 +217,26 @@ fn baseline1(x: f32) -> f32 {
 
 /// `RiskTable::risk` with a cached landscape, not inlined into the measuring loop.
 #[inline(never)]
-fn risk(table: &RiskTable, land: &Landscape<f32>, temperature: f32, cof: f32) -> f32 {
+fn risk(table: &TableView, land: &Landscape<f32>, temperature: f32, cof: f32) -> f32 {
     table.risk(land, temperature, cof)
 }
 
 /// Baseline of [`risk`]: same arguments, trivial body.
 #[inline(never)]
-fn baseline_risk(table: &RiskTable, land: &Landscape<f32>, temperature: f32, cof: f32) -> f32 {
+fn baseline_risk(table: &TableView, land: &Landscape<f32>, temperature: f32, cof: f32) -> f32 {
     black_box((table, land));
     temperature + cof
 }
 
 /// `RiskTable::hazard`, not inlined into the measuring loop.
 #[inline(never)]
-fn hazard(table: &RiskTable, temperature: f32) -> Hazard {
+fn hazard(table: &TableView, temperature: f32) -> Hazard {
     table.hazard(temperature)
 }
 
 /// Baseline of [`hazard`]: same arguments, trivial body.
 #[inline(never)]
-fn baseline_hazard(table: &RiskTable, temperature: f32) -> Hazard {
+fn baseline_hazard(table: &TableView, temperature: f32) -> Hazard {
     black_box(table);
     Hazard {
         risk: temperature,
@@ -234,10 +263,11 @@ fn cdf(x: f32) -> f32 {
     normal_cdf(x)
 }
 
-/// `blob::decode` of the whole blob (CRC-32 over 5,428 bytes, then validation).
+/// `PackageView::new` of the whole blob: CRC-32, postcard decoding, the canonical-form check and
+/// every value checked (nothing copied).
 #[inline(never)]
 fn decode(region: &[u8]) -> bool {
-    blob::decode(region).is_ok()
+    PackageView::new(region).is_ok()
 }
 
 /// Baseline of [`decode`].
@@ -250,15 +280,16 @@ fn baseline_decode(region: &[u8]) -> bool {
 /// 0.005 from 0.10 to 0.52 with the temperature stepping through `temperatures` on every call (so the
 /// landscape is rebuilt on every call). One timer tick is 40 instructions: the figures are resolved
 /// to 40 instructions.
-fn monitor_worst_case(monitor: &mut Monitor, temperatures: &[f32]) -> Worst {
+fn monitor_worst_case(monitor: &mut Monitor<'static>, temperatures: &[f32]) -> Worst {
     const COFS: u32 = 85;
     let mut stroke = monitor.expected_stroke().unwrap_or(0);
+    let z = measured_inputs(monitor);
     // The baseline of a single timed call: the trivial wrapper, averaged over many calls.
     let mut base_total = 0u32;
     for n in 0..COFS {
         let t = temperatures[n as usize % temperatures.len()];
         base_total += timer::ticks(|| {
-            black_box(baseline_monitor(monitor, stroke, t, 0.1));
+            black_box(baseline_monitor(monitor, stroke, t, 0.1, z));
         });
     }
     let base = (base_total * INSTRUCTIONS_PER_TICK) / COFS;
@@ -269,7 +300,7 @@ fn monitor_worst_case(monitor: &mut Monitor, temperatures: &[f32]) -> Worst {
             let cof = 0.10 + 0.005 * k as f32;
             let t = temperatures[(k + pass) as usize % temperatures.len()];
             let mut ok = false;
-            let ticks = timer::ticks(|| ok = monitor_update(monitor, stroke, t, cof));
+            let ticks = timer::ticks(|| ok = monitor_update(monitor, stroke, t, cof, z));
             if !ok {
                 defmt::error!("the monitor rejected a stroke during the worst-case search");
                 stop(ExitCode::Failed)
@@ -310,7 +341,7 @@ struct Worst {
 
 /// The blob of every variant (`blob/*.glng`, from `cargo run -p host-train --example
 /// family_golden`; V8's is the shipped published fit).
-const FAMILY_BLOBS: [(&str, &[u8]); 4] = [
+const FAMILY_BLOBS: [(&str, &[u8]); 5] = [
     (
         "V8 (published fit)",
         include_bytes!("../../blob/published_fit.glng"),
@@ -318,6 +349,10 @@ const FAMILY_BLOBS: [(&str, &[u8]); 4] = [
     ("V8-13 (test set)", include_bytes!("../../blob/v8_13.glng")),
     ("V9 (upstream fit)", include_bytes!("../../blob/v9.glng")),
     ("V7 (upstream fit)", include_bytes!("../../blob/v7.glng")),
+    (
+        "V8-P (test set, features z = [2, 1])",
+        include_bytes!("../../blob/v8_precursor.glng"),
+    ),
 ];
 
 /// `Kernel::log_prob` of any kernel, not inlined into the measuring loop.
@@ -389,13 +424,13 @@ fn time_kernel<K: Kernel<f32> + Copy>(
 
 /// `RiskTable::risk` with the monitor's kernel type, not inlined into the measuring loop.
 #[inline(never)]
-fn any_risk(table: &RiskTable, land: &AnyKernel<f32>, temperature: f32, cof: f32) -> f32 {
+fn any_risk(table: &TableView, land: &AnyKernel<f32>, temperature: f32, cof: f32) -> f32 {
     table.risk(land, temperature, cof)
 }
 
 /// Baseline of [`any_risk`].
 #[inline(never)]
-fn baseline_any_risk(table: &RiskTable, land: &AnyKernel<f32>, temperature: f32, cof: f32) -> f32 {
+fn baseline_any_risk(table: &TableView, land: &AnyKernel<f32>, temperature: f32, cof: f32) -> f32 {
     black_box((table, land));
     temperature + cof
 }
@@ -403,7 +438,7 @@ fn baseline_any_risk(table: &RiskTable, land: &AnyKernel<f32>, temperature: f32,
 /// Mean instructions of one risk-table transition row (`RiskTable::risk` at a COF at or below the
 /// threshold) over the worst-case search's COF grid (0.10 to 0.50 every 0.005) at every demo
 /// temperature, the kernel cached.
-fn time_risk_rows(monitor: &Monitor, temperatures: &[f32]) -> f32 {
+fn time_risk_rows(monitor: &Monitor<'static>, temperatures: &[f32]) -> f32 {
     let table = monitor.package().table();
     let (mut t_total, mut b_total, mut calls) = (0u32, 0u32, 0u32);
     for &t in temperatures {
@@ -430,7 +465,7 @@ fn time_risk_rows(monitor: &Monitor, temperatures: &[f32]) -> f32 {
 fn family_table(inputs: &[Input], temperatures: &[f32]) {
     defmt::println!("per variant (the blob of each, blob/*.glng):");
     defmt::println!(
-        "| variant | blob::decode | kernel log_prob | kernel set-up (landscape) | risk row (COF grid mean) | Monitor::update steady | changing every stroke | worst single call |"
+        "| variant | PackageView::new (decode and check) | kernel log_prob | kernel set-up (landscape) | risk row (COF grid mean) | Monitor::update steady | changing every stroke | worst single call |"
     );
     defmt::println!("|---|---|---|---|---|---|---|---|");
     for (name, bytes) in FAMILY_BLOBS {
@@ -446,14 +481,11 @@ fn family_table(inputs: &[Input], temperatures: &[f32]) {
             }
         });
         let decode_ipc = per_call(t, base, DECODES);
-        let Ok(package) = blob::decode(bytes) else {
+        let Ok(package) = PackageView::new(bytes) else {
             defmt::error!("{=str}: blob refused", name);
             stop(ExitCode::BlobRefused)
         };
-        let Ok(mut monitor) = Monitor::new(package) else {
-            defmt::error!("{=str}: monitor refused the package", name);
-            stop(ExitCode::BlobRefused)
-        };
+        let mut monitor = Monitor::new(package);
         let (log_prob_ipc, landscape_ipc) = match *monitor.model() {
             AnyModel::DoubleWell(_, m) => {
                 let mut out = m.landscape(temperatures[0]);
@@ -537,7 +569,7 @@ fn row(name: &str, instructions: f32, goal: Option<u32>) {
 #[cortex_m_rt::entry]
 fn main() -> ! {
     let region = params_region();
-    let package: Package = match blob::decode(region) {
+    let package: PackageView<'static> = match PackageView::new(region) {
         Ok(p) => p,
         Err(e) => {
             defmt::error!("parameter blob refused: {}", e);
@@ -768,10 +800,7 @@ fn main() -> ! {
     );
 
     // Monitor::update over the demo strokes: steady temperature, and a new temperature every stroke.
-    let Ok(mut monitor) = Monitor::new(package.clone()) else {
-        defmt::error!("monitor refused the package");
-        stop(ExitCode::BlobRefused)
-    };
+    let mut monitor = Monitor::new(package);
     for (name, every_stroke) in [
         ("Monitor::update, steady temperature", false),
         ("Monitor::update, temperature changes every stroke", true),
@@ -810,7 +839,7 @@ fn main() -> ! {
         }
     });
     row(
-        "blob::decode (5,440-byte blob: CRC-32 and validation)",
+        "PackageView::new (V8 blob, 5,429 bytes: CRC-32, postcard, canonical form, every value)",
         per_call(t, base, DECODES),
         None,
     );
@@ -834,10 +863,11 @@ fn main() -> ! {
         excess_ipc
     );
     defmt::println!(
-        "sizes: Monitor {=usize} B, Package {=usize} B, RiskTable {=usize} B, Model {=usize} B, Landscape {=usize} B, StrokeAverager {=usize} B, DefaultRng {=usize} B",
-        core::mem::size_of::<Monitor>(),
-        core::mem::size_of::<Package>(),
-        core::mem::size_of::<RiskTable>(),
+        "sizes: Monitor {=usize} B, MonitorState {=usize} B, PackageView {=usize} B, TableView {=usize} B, Model {=usize} B, Landscape {=usize} B, StrokeAverager {=usize} B, DefaultRng {=usize} B",
+        core::mem::size_of::<Monitor<'static>>(),
+        core::mem::size_of::<MonitorState>(),
+        core::mem::size_of::<PackageView<'static>>(),
+        core::mem::size_of::<TableView<'static>>(),
         core::mem::size_of::<Model<f32>>(),
         core::mem::size_of::<Landscape<f32>>(),
         core::mem::size_of::<StrokeAverager<f32>>(),

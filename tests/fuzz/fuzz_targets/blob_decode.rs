@@ -1,21 +1,25 @@
-//! Any bytes into `blob::decode`: never a panic; an accepted blob is a valid package that re-encodes
-//! to the same bytes, and its monitor evaluates finitely at the corners of its input box.
+//! Any bytes into the blob decoder: never a panic; `check`, `PackageView::new` and `decode` agree; an
+//! accepted blob is the canonical encoding of its package (decode then encode gives the same
+//! bytes), and its monitor evaluates finitely at the corners of its input box.
 #![no_main]
 
-use galling::{Monitor, blob};
+use galling::blob::{self, PackageView};
+use galling::Monitor;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let checked = blob::check(data);
-    let Ok(package) = blob::decode(data) else {
-        assert!(checked.is_err(), "check accepted what decode refused");
+    let Ok(view) = PackageView::new(data) else {
+        assert!(checked.is_err(), "check accepted what the view refused");
+        assert!(blob::decode(data).is_err(), "decode accepted what the view refused");
         return;
     };
-    assert!(checked.is_ok(), "check refused what decode accepted");
+    assert!(checked.is_ok(), "check refused what the view accepted");
+    let package = blob::decode(data).expect("decode accepts what the view accepts");
     let again = blob::encode(&package);
-    assert_eq!(&again[..], &data[..blob::BLOB_LEN]);
-    let s = *package.settings();
-    let mut monitor = Monitor::new(package).expect("a decoded blob builds a monitor");
+    assert_eq!(&again[..], &data[..again.len()], "not canonical");
+    let s = *view.settings();
+    let mut monitor = Monitor::new(view);
     let mut n = 0_u32;
     for t in [s.temperature_low, s.temperature_high] {
         for mu in [s.cof_low, s.cof_high] {
