@@ -165,7 +165,7 @@ if run_tests; then
 
     step "press-app: 44 real strokes through the feature extractor and the V8-P blob's monitor, checked against the host (QEMU netduinoplus2)"
     status=0
-    GALLING_REPLAY=../replay/precursor.bin GALLING_BLOB=../blob/v8_precursor.glng \
+    GALLING_REPLAY=../replay/precursor.bin GALLING_BLOB=../blob/v8_precursor_fit.glng \
         cargo run --release 2>&1 | tee "$log" || status=$?
     if [ "$status" -ne 0 ] || ! grep -q 'model V8Precursor' "$log" \
         || ! grep -Eq '^replayed ([0-9]+) strokes through the interrupt path: \1 bit-identical to the host, 0 mismatched$' "$log"; then

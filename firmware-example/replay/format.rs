@@ -7,7 +7,7 @@
 //! | file | strokes | primary blob (words 4..21) | second blob (words 14, 15) |
 //! |---|---|---|---|
 //! | `strokes.bin` | 40, synthesised from the demo data's stroke means | `blob/published_fit.glng` (V8) | `blob/v7.glng` |
-//! | `precursor.bin` | 44 real recordings of `../shared/galling-data` (167.5 C strokes 0-23, 170 C strokes 0-19) | `blob/v8_precursor.glng` (V8-P, fitted on the real data) | `blob/published_fit.glng` |
+//! | `precursor.bin` | 44 real recordings of `../shared/galling-data` (167.5 C strokes 0-23, 170 C strokes 0-19) | `blob/v8_precursor_fit.glng` (V8-P, fitted on the real data) | `blob/published_fit.glng` |
 //!
 //! Every field is a little-endian 32-bit word; `f32` fields are IEEE-754 bit patterns.
 //!

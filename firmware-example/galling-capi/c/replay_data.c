@@ -15,7 +15,7 @@ __asm__(".section .rodata.replay_data,\"a\"\n"                                  
         EMBED("precursor_bin", "replay/precursor.bin")                                             \
         EMBED("replay_blob", "blob/published_fit.glng")                                            \
         EMBED("v7_blob", "blob/v7.glng")                                                           \
-        EMBED("v8p_blob", "blob/v8_precursor.glng")                                                \
+        EMBED("v8p_blob", "blob/v8_precursor_fit.glng")                                            \
         ".previous\n");
 
 extern const uint8_t replay_bin[], replay_bin_end[], precursor_bin[], precursor_bin_end[],

@@ -42,7 +42,7 @@ typedef struct {
 replay_file_t replay_strokes_file(void);
 replay_file_t replay_precursor_file(void);
 
-/* The blobs (firmware-example/blob/published_fit.glng, v7.glng, v8_precursor.glng) and their
+/* The blobs (firmware-example/blob/published_fit.glng, v7.glng, v8_precursor_fit.glng) and their
  * lengths. */
 extern const uint8_t replay_blob[];
 extern const uint8_t v7_blob[];
