@@ -50,8 +50,16 @@ fn idle() -> ! {
 
 #[entry]
 fn main() -> ! {
-    let flash = if black_box(true) { PUBLISHED } else { PRECURSOR };
-    let other = if black_box(false) { PUBLISHED } else { PRECURSOR };
+    let flash = if black_box(true) {
+        PUBLISHED
+    } else {
+        PRECURSOR
+    };
+    let other = if black_box(false) {
+        PUBLISHED
+    } else {
+        PRECURSOR
+    };
     let view = match PackageView::new(black_box(flash)) {
         Ok(v) => v,
         Err(e) => {
