@@ -86,7 +86,8 @@ pub enum Expected {
     },
 }
 
-/// The layout of the file (shared with the generator, `host-tools`).
+// The layout of the file (shared with the generator, `host-tools`; its own `//!` docs: an outer doc
+// comment here would make rustdoc resolve their links from this module).
 #[path = "../../replay/format.rs"]
 pub mod format;
 
