@@ -139,3 +139,82 @@ fn different_seeds_give_different_trajectories() {
     }
     assert_eq!(seen.len(), 200);
 }
+
+/// A V8-P package read in place from its blob (built once per test binary).
+fn precursor_blob() -> &'static [u8] {
+    use galling::family::{AnyModel, ModelParams};
+    use galling::features::{FeatureScaling, FeatureSettings, PrecursorFeatures};
+    use galling::monitor::Package;
+    use galling::risk::{RiskTable, TableSpec};
+    static BLOB: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    BLOB.get_or_init(|| {
+        let p = ModelParams::precursor(V8Params::PUBLISHED_FIT, [0.8, 0.3]);
+        let table = RiskTable::build(
+            &AnyModel::new(&p.map(f64::from)).unwrap(),
+            &TableSpec::new(160.0, 170.0),
+        );
+        let features = PrecursorFeatures {
+            extractor: FeatureSettings::DEFAULT,
+            scaling: FeatureScaling {
+                reference: [0.31, 0.02],
+                scale: [0.05, 0.08],
+            },
+        };
+        let package = Package::with_features(p, Default::default(), Some(features), table).unwrap();
+        galling::blob::encode(&package)
+    })
+}
+
+proptest! {
+    /// Any stroke (raw bits of the counter, temperature and every feature) into a V8-P monitor
+    /// through `update_with_features`: never a panic; a rejected stroke leaves the state as it
+    /// was; an accepted one reports a risk in [0, 1], and a fault (press stop) only when a
+    /// standardised feature is not finite (below the threshold; above it the risk is 1).
+    #[test]
+    fn v8p_monitor_takes_any_stroke_features(
+        strokes in prop::collection::vec(
+            (any::<u32>(), any::<u32>(), any::<u32>(), any::<u32>(), any::<u32>(), any::<bool>()),
+            1..24,
+        ),
+    ) {
+        use galling::blob::PackageView;
+        use galling::features::StrokeFeatures;
+        use galling::monitor::MonitorState;
+        let view = PackageView::new(precursor_blob()).unwrap();
+        let mut state = MonitorState::new();
+        for (n, t, cof, peak, share, plain) in strokes {
+            // half the strokes in the box (a plausible temperature and COF), half raw bits
+            let (t, cof) = if plain {
+                (160.0 + (t % 100) as f32 * 0.1, (cof % 1000) as f32 * 1e-3)
+            } else {
+                (f32::from_bits(t), f32::from_bits(cof))
+            };
+            let features = StrokeFeatures {
+                mean: cof,
+                std: 0.01,
+                samples: 100,
+                breakaway_peak: f32::from_bits(peak),
+                run_in_high_share: f32::from_bits(share),
+                run_in_samples: 10,
+                exit_peak: 0.2,
+                exit_samples: 10,
+            };
+            let before = state;
+            let n = if plain { state.expected_stroke().unwrap_or(n) } else { n };
+            match view.update_with_features(&mut state, n, t, &features) {
+                Ok(r) => {
+                    prop_assert!((0.0..=1.0).contains(&r.risk), "{r:?}");
+                    let z = view.features().unwrap().inputs(&features);
+                    let finite = z.iter().all(|x| x.is_finite());
+                    if r.fault.is_some() {
+                        prop_assert!(r.press_must_stop());
+                    }
+                    if finite && cof <= 0.5 {
+                        prop_assert!(r.fault.is_none(), "{r:?} with z = {z:?}");
+                    }
+                }
+                Err(_) => prop_assert_eq!(state, before),
+            }
+        }
+    }
+}

@@ -1,5 +1,5 @@
 //! Flash and static RAM of the galling core inside a firmware, measured by difference: this program
-//! uses the core the way the example does (blob decode, the per-stroke `Monitor` with its model,
+//! uses the core the way the example does (the blob checked in place, the per-stroke `Monitor` with its model,
 //! landscape, transition score, risk-table lookup and signals, and the stroke averager); built with
 //! the `footprint-baseline` feature, it does the same input and output without the core.
 //! `footprint.sh` builds both and subtracts their section sizes.
@@ -14,10 +14,11 @@ use galling_firmware_example::{ExitCode, params_region, stop};
 #[cfg(not(feature = "footprint-baseline"))]
 fn work(region: &[u8]) -> (f32, f32) {
     use galling::averager::StrokeAverager;
-    use galling::{Monitor, blob};
+    use galling::Monitor;
+    use galling::blob::PackageView;
     use galling_firmware_example::model_temperature;
 
-    let package = match blob::decode(region) {
+    let package = match PackageView::new(region) {
         Ok(p) => p,
         Err(e) => {
             // defmt::Format only: the Display message would link core::fmt (counted separately by
@@ -26,9 +27,7 @@ fn work(region: &[u8]) -> (f32, f32) {
             stop(ExitCode::BlobRefused)
         }
     };
-    let Ok(mut monitor) = Monitor::new(package) else {
-        stop(ExitCode::BlobRefused)
-    };
+    let mut monitor = Monitor::new(package);
     let mut averager = StrokeAverager::<f32>::default();
     let mut acc = 0.0_f32;
     for (n, s) in black_box(DEMO_STROKES).iter().enumerate() {
