@@ -190,7 +190,7 @@ impl<F: NorFlash + Mapped> BlobStore<F> {
         if len > MAX_BLOB_LEN || format::slot_len(len) > self.slot_size as usize {
             return Err(StoreError::TooLong { len });
         }
-        // Refuse early what cannot decode (nothing is erased then).
+        // Refuse early what does not check (nothing is erased then).
         PackageView::new(new_blob).map_err(StoreError::Refused)?;
         let (slot, sequence) = match self.active() {
             Some(a) => (a.slot.other(), a.sequence.wrapping_add(1)),
@@ -218,12 +218,9 @@ impl<F: NorFlash + Mapped> BlobStore<F> {
             offset += n;
         }
         // Check what is in flash now, in place, before committing.
-        let written = |flash: &F| {
-            let start = (base as usize) + format::HEADER_LEN;
-            let bytes = flash.mapped().get(start..start + len).unwrap_or(&[]);
-            PackageView::new(bytes).map(|_| ())
-        };
-        written(&self.flash).map_err(StoreError::Refused)?;
+        let start = (base as usize) + format::HEADER_LEN;
+        let written = self.flash.mapped().get(start..start + len).unwrap_or(&[]);
+        PackageView::new(written).map_err(StoreError::Refused)?;
         self.flash
             .write(
                 base + format::commit_offset(len) as u32,
