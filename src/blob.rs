@@ -97,6 +97,11 @@ pub const MAX_BLOB_LEN: usize = {
 pub const LAYOUT_HASH: u32 = layout_hash(ModelId::V8);
 
 /// Whether `model`'s blob carries stroke features ([`PrecursorFeatures`]).
+///
+/// ```
+/// use galling::{blob, family::ModelId};
+/// assert!(blob::carries_features(ModelId::V8Precursor) && !blob::carries_features(ModelId::V8));
+/// ```
 pub const fn carries_features(model: ModelId) -> bool {
     matches!(model.variant().kernel, KernelKind::Precursor)
 }
@@ -112,11 +117,23 @@ pub const fn settings_offset(model: ModelId) -> usize {
 }
 
 /// Offset of the feature section (its `Option` tag) in a blob of `model`.
+///
+/// ```
+/// use galling::{blob, family::ModelId};
+/// assert_eq!(blob::features_offset(ModelId::V8), blob::settings_offset(ModelId::V8) + 36);
+/// ```
 pub const fn features_offset(model: ModelId) -> usize {
     settings_offset(model) + SETTINGS_LEN
 }
 
-/// Offset of the table specification in a blob of `model`.
+/// Offset of the table specification in a blob of `model` (after a 1-byte empty feature
+/// section, or V8-P's [`FEATURES_LEN`] bytes).
+///
+/// ```
+/// use galling::{blob, family::ModelId};
+/// let m = ModelId::V8Precursor;
+/// assert_eq!(blob::spec_offset(m), blob::features_offset(m) + blob::FEATURES_LEN);
+/// ```
 pub const fn spec_offset(model: ModelId) -> usize {
     features_offset(model)
         + if carries_features(model) {
@@ -127,11 +144,21 @@ pub const fn spec_offset(model: ModelId) -> usize {
 }
 
 /// Offset of the table's entries in a blob of `model`.
+///
+/// ```
+/// use galling::{blob, family::ModelId};
+/// assert_eq!(blob::table_offset(ModelId::V8), blob::spec_offset(ModelId::V8) + 18 + 2);
+/// ```
 pub const fn table_offset(model: ModelId) -> usize {
     spec_offset(model) + SPEC_LEN + TABLE_PREFIX_LEN
 }
 
 /// Offset of the CRC in a blob of `model`.
+///
+/// ```
+/// use galling::{blob, family::ModelId, risk::TABLE_BYTES};
+/// assert_eq!(blob::crc_offset(ModelId::V7), blob::table_offset(ModelId::V7) + TABLE_BYTES);
+/// ```
 pub const fn crc_offset(model: ModelId) -> usize {
     table_offset(model) + TABLE_BYTES
 }
@@ -1268,6 +1295,15 @@ pub fn encode_into(package: &Package, out: &mut [u8]) -> Result<usize, BlobError
 }
 
 /// The blob of a validated package.
+///
+/// ```
+/// use galling::{Model, V8Params, blob, monitor::Package, risk::{RiskTable, TableSpec}};
+/// let table = RiskTable::build(&Model::new(&V8Params::PUBLISHED_FIT.map(f64::from))?,
+///                              &TableSpec::new(160.0, 170.0));
+/// let bytes = blob::encode(&Package::new(V8Params::PUBLISHED_FIT, Default::default(), table)?);
+/// assert_eq!((&bytes[..4], bytes.len()), (&b"GLNG"[..], 5429));
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
 #[cfg(feature = "std")]
 pub fn encode(package: &Package) -> std::vec::Vec<u8> {
     let mut out = std::vec![0u8; blob_len(package.params.model())];
