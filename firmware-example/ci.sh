@@ -15,7 +15,9 @@
 #   6. every on-target test function is in its TESTS table (check-test-tables.sh)
 #   7. host-tools (`cargo xtask check`): replay/strokes.bin and the C header are current
 #   8. press-app (RTIC 2, STM32F4): fmt, clippy, the STM32F407 board build, the A/B blob store tests
-#      and the replay through the interrupt path on QEMU netduinoplus2 (bit-identical to the host)
+#      and the replays through the interrupt path on QEMU netduinoplus2 (bit-identical to the host):
+#      replay/strokes.bin with the published blob, replay/precursor.bin (44 real strokes) with the
+#      V8-P blob
 #   9. galling-capi: unit tests, clippy, the C replay test with gcc (host) and arm-none-eabi-gcc (QEMU)
 #
 #   ./ci.sh          everything above
@@ -160,7 +162,7 @@ if run_audits; then
     step "on-target test tables are complete"
     ./check-test-tables.sh
 
-    step "host-tools: replay/strokes.bin and the C header are current"
+    step "host-tools: replay/strokes.bin, replay/precursor.bin and the C header are current"
     cargo clippy --quiet -p galling-firmware-host-tools --target "$host" -- -D warnings
     cargo xtask check
 fi
@@ -183,6 +185,16 @@ if run_tests; then
     cargo run --release 2>&1 | tee "$log" || status=$?
     if [ "$status" -ne 0 ] || ! grep -Eq '^replayed ([0-9]+) strokes through the interrupt path: \1 bit-identical to the host, 0 mismatched$' "$log"; then
         echo "press-app replay FAILED (exit $status)"
+        exit 1
+    fi
+
+    step "press-app: 44 real strokes through the feature extractor and the V8-P blob's monitor, checked against the host (QEMU netduinoplus2)"
+    status=0
+    GALLING_REPLAY=../replay/precursor.bin GALLING_BLOB=../blob/v8_precursor_fit.glng \
+        cargo run --release 2>&1 | tee "$log" || status=$?
+    if [ "$status" -ne 0 ] || ! grep -q 'model V8Precursor' "$log" \
+        || ! grep -Eq '^replayed ([0-9]+) strokes through the interrupt path: \1 bit-identical to the host, 0 mismatched$' "$log"; then
+        echo "press-app V8-P replay FAILED (exit $status)"
         exit 1
     fi
 fi

@@ -1,5 +1,7 @@
-//! Build script: the memory map, and the factory image of blob slot A (slot header, the blob
-//! `GALLING_BLOB` or ../blob/published_fit.glng, commit word; layout in src/blob_store/format.rs).
+//! Build script: the memory map, the factory image of blob slot A (slot header, the blob
+//! `GALLING_BLOB` or ../blob/published_fit.glng, commit word; layout in src/blob_store/format.rs),
+//! and the replay file (`GALLING_REPLAY` or ../replay/strokes.bin, passed to `src/replay.rs` as
+//! `GALLING_REPLAY_FILE`).
 
 use std::env;
 use std::fs;
@@ -19,6 +21,15 @@ fn main() {
     println!("cargo:rustc-link-arg=-Tdefmt.x");
     println!("cargo:rerun-if-changed=memory.x");
     println!("cargo:rerun-if-changed=src/blob_store/format.rs");
+
+    println!("cargo:rerun-if-env-changed=GALLING_REPLAY");
+    let replay = env::var_os("GALLING_REPLAY")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("../replay/strokes.bin"));
+    let replay = fs::canonicalize(&replay)
+        .unwrap_or_else(|e| panic!("cannot find the replay file {}: {e}", replay.display()));
+    println!("cargo:rerun-if-changed={}", replay.display());
+    println!("cargo:rustc-env=GALLING_REPLAY_FILE={}", replay.display());
 
     println!("cargo:rerun-if-env-changed=GALLING_BLOB");
     let blob_path = env::var_os("GALLING_BLOB")

@@ -1,8 +1,9 @@
-/* The replay's data for the C programs: the generated file firmware-example/replay/strokes.bin
- * (recorded raw samples and the host's f32 results; layout in firmware-example/replay/format.rs,
- * the same file the Rust press application includes) and the two blobs it was computed with,
- * embedded by replay_data.c with the assembler's .incbin (assemble with -Wa,-I<firmware-example>),
- * and read here field by field as little-endian words (no alignment or byte-order assumption). */
+/* The replays' data for the C programs: the generated files firmware-example/replay/strokes.bin
+ * and replay/precursor.bin (recorded raw samples and the host's f32 results; layout in
+ * firmware-example/replay/format.rs, the same files the Rust press application includes) and the
+ * three blobs they were computed with, embedded by replay_data.c with the assembler's .incbin
+ * (assemble with -Wa,-I<firmware-example>), and read here field by field as little-endian words
+ * (no alignment or byte-order assumption). */
 #ifndef REPLAY_DATA_H
 #define REPLAY_DATA_H
 #include <stdint.h>
@@ -20,28 +21,46 @@ typedef struct {
     uint32_t len;              /* number of samples */
     uint32_t temperature;      /* die temperature, degC */
     uint8_t new_series;        /* first stroke after a die change */
-    uint8_t has_report;        /* 0: the averager refuses the stroke (too few samples) */
+    uint8_t has_report;        /* 0: the extractor refuses the stroke (too few samples) */
     uint32_t mean, std, samples;
     uint8_t restarted;         /* the monitor was restarted before this stroke */
     uint32_t stroke, risk, excess, expected_strokes, log_prob;
     uint8_t hot_die, onset_warning, galling_detected, press_must_stop, fault;
-    uint32_t v7_risk, v7_log_prob; /* the V7 blob's monitor on the same stroke means (0: no report) */
+    uint32_t second_risk, second_log_prob; /* the file's second blob on the same stroke */
+    uint32_t breakaway_peak, run_in_high_share, exit_peak, run_in_samples, exit_samples;
 } replay_stroke_t;
 
-/* The published fit's blob (firmware-example/blob/published_fit.glng) and the V7 blob
- * (firmware-example/blob/v7.glng); their lengths are replay_blob_len() and v7_blob_len(). */
+/* One replay file. */
+typedef struct {
+    const uint8_t *begin;
+    const uint8_t *end;
+} replay_file_t;
+
+/* replay/strokes.bin (40 strokes synthesised from the demo data; primary blob the published fit,
+ * second blob V7) and replay/precursor.bin (44 real strokes; primary blob V8-P, second blob the
+ * published fit). */
+replay_file_t replay_strokes_file(void);
+replay_file_t replay_precursor_file(void);
+
+/* The blobs (firmware-example/blob/published_fit.glng, v7.glng, v8_precursor_fit.glng) and their
+ * lengths. */
 extern const uint8_t replay_blob[];
 extern const uint8_t v7_blob[];
+extern const uint8_t v8p_blob[];
 uint32_t replay_blob_len(void);
 uint32_t v7_blob_len(void);
+uint32_t v8p_blob_len(void);
 
-/* 0 when strokes.bin has its magic, version and the length its counts give; else the byte offset
+/* 0 when the file has its magic, version and the length its counts give; else the byte offset
  * of the first field that is wrong, plus one. Call it before the functions below. */
-uint32_t replay_check(void);
-uint32_t replay_sample_count(void);
-uint32_t replay_stroke_count(void);
+uint32_t replay_check(replay_file_t f);
+uint32_t replay_sample_count(replay_file_t f);
+uint32_t replay_stroke_count(replay_file_t f);
+/* The ids (CRC-32) of the blobs the host computed the file with (primary, second). */
+uint32_t replay_blob_id(replay_file_t f);
+uint32_t replay_second_blob_id(replay_file_t f);
 /* Sample k (< replay_sample_count()) and stroke i (< replay_stroke_count()). */
-replay_sample_t replay_sample(uint32_t k);
-replay_stroke_t replay_stroke(uint32_t i);
+replay_sample_t replay_sample(replay_file_t f, uint32_t k);
+replay_stroke_t replay_stroke(replay_file_t f, uint32_t i);
 
 #endif

@@ -8,13 +8,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// Bytes of [`GallingParams`] (the decoded blob: the core's `Package` of parameters, signal
-// settings and risk table, and a tag).
-#define GALLING_PARAMS_SIZE 6144
+// Bytes of [`GallingPackage`] (a tag and the core's `PackageView`: the blob's decoded parameters,
+// settings, feature settings and prepared model, and a pointer to its risk table).
+#define GALLING_PACKAGE_SIZE 512
 
-// Bytes of [`GallingMonitor`] (the core's `Monitor`, which holds its own copy of the package, and a
-// tag).
-#define GALLING_MONITOR_SIZE 6656
+// Bytes of [`GallingMonitorState`] (a tag and the core's `MonitorState`, at most 256 bytes).
+#define GALLING_MONITOR_STATE_SIZE 264
+
+// Bytes of [`GallingExtractor`].
+#define GALLING_EXTRACTOR_SIZE 96
 
 // Bytes of [`GallingAverager`].
 #define GALLING_AVERAGER_SIZE 64
@@ -22,11 +24,14 @@
 // Alignment of every storage struct, bytes.
 #define GALLING_STORAGE_ALIGN 8
 
-// 64-bit words after the tag word in [`GallingParams`] (`GALLING_PARAMS_SIZE / 8 - 1`).
-#define GALLING_PARAMS_WORDS 767
+// 64-bit words after the tag word in [`GallingPackage`] (`GALLING_PACKAGE_SIZE / 8 - 1`).
+#define GALLING_PACKAGE_WORDS 63
 
-// 64-bit words after the tag word in [`GallingMonitor`] (`GALLING_MONITOR_SIZE / 8 - 1`).
-#define GALLING_MONITOR_WORDS 831
+// 64-bit words after the tag word in [`GallingMonitorState`] (`GALLING_MONITOR_STATE_SIZE / 8 - 1`).
+#define GALLING_MONITOR_STATE_WORDS 32
+
+// 64-bit words after the tag word in [`GallingExtractor`] (`GALLING_EXTRACTOR_SIZE / 8 - 1`).
+#define GALLING_EXTRACTOR_WORDS 11
 
 // 64-bit words after the tag word in [`GallingAverager`] (`GALLING_AVERAGER_SIZE / 8 - 1`).
 #define GALLING_AVERAGER_WORDS 7
@@ -44,7 +49,7 @@ enum GallingStatus
   GALLING_STATUS_NULL_POINTER = 1,
   // A storage pointer is not aligned to 8 bytes.
   GALLING_STATUS_MISALIGNED = 2,
-  // The storage was never initialised by its `_init` (or `_decode`) function.
+  // The storage was never initialised by its `_init` function.
   GALLING_STATUS_NOT_INITIALISED = 3,
   // Blob: fewer bytes than a blob needs.
   GALLING_STATUS_BLOB_TRUNCATED = 10,
@@ -58,27 +63,37 @@ enum GallingStatus
   GALLING_STATUS_BLOB_CRC_MISMATCH = 14,
   // Blob: intact, but its parameters are not a valid model.
   GALLING_STATUS_BLOB_INVALID_PARAMS = 15,
-  // The parameters do not make a valid monitor.
-  GALLING_STATUS_INVALID_PARAMS = 16,
-  // Blob: a version-1 blob (parameters only); retrain or convert it to the current format.
+  // Blob: a version-1 blob (parameters only); re-export it with host-train's `blob` command.
   GALLING_STATUS_BLOB_VERSION1 = 17,
-  // Blob: written for another model.
+  // Blob: written for another model (or one this build leaves out).
   GALLING_STATUS_BLOB_UNKNOWN_MODEL = 18,
   // Blob: another number of model parameters.
   GALLING_STATUS_BLOB_PARAM_COUNT = 19,
-  // Blob: its length field does not match this build's blob length.
+  // Blob: its length field does not match its model's blob length.
   GALLING_STATUS_BLOB_LENGTH_MISMATCH = 23,
   // Blob: intact, but its signal settings are invalid.
   GALLING_STATUS_BLOB_INVALID_SETTINGS = 24,
   // Blob: intact, but its risk table is invalid.
   GALLING_STATUS_BLOB_INVALID_TABLE = 25,
-  // Blob: a parameter slot past the model's parameter count is not 0.0.
-  GALLING_STATUS_BLOB_UNUSED_PARAM_SLOT = 26,
+  // Blob: a version-2 blob; re-export it with host-train's `blob` command.
+  GALLING_STATUS_BLOB_VERSION2 = 27,
+  // Blob: the CRC matches but the content does not parse (a wrong writer).
+  GALLING_STATUS_BLOB_MALFORMED = 28,
+  // Blob: the content parses but is not the one canonical encoding of its values.
+  GALLING_STATUS_BLOB_NOT_CANONICAL = 29,
+  // Blob: the stroke-feature section does not match the model (present for a model without
+  // features, or missing for a precursor model).
+  GALLING_STATUS_BLOB_FEATURE_SECTION = 35,
+  // Blob: intact, but its stroke-feature settings are invalid.
+  GALLING_STATUS_BLOB_INVALID_FEATURES = 36,
   // Sample: a force is NaN or infinite; the sample was ignored.
   GALLING_STATUS_SAMPLE_NOT_FINITE = 20,
   // Sample: the normal force is zero (COF undefined); the sample was ignored.
   GALLING_STATUS_SAMPLE_ZERO_NORMAL_FORCE = 21,
-  // Stroke: fewer than two samples in the sliding window (the averager is reset all the same).
+  // Sample: the stroke already has the most samples a stroke may have; the sample was ignored.
+  GALLING_STATUS_SAMPLE_STROKE_TOO_LONG = 37,
+  // Stroke: fewer than two samples in the sliding window (the averager or extractor is reset
+  // all the same).
   GALLING_STATUS_TOO_FEW_SAMPLES = 22,
   // Stroke: the COF is NaN or infinite; the monitor is unchanged.
   GALLING_STATUS_COF_NOT_FINITE = 30,
@@ -89,7 +104,7 @@ enum GallingStatus
   // Stroke: the die temperature is outside the accepted bounds; the monitor is unchanged.
   GALLING_STATUS_TEMPERATURE_OUT_OF_BOUNDS = 33,
   // Stroke: the counter is not the previous stroke's plus one; call
-  // `galling_monitor_restart_series` to accept the gap. The monitor is unchanged.
+  // `galling_monitor_state_restart_series` to accept the gap. The monitor is unchanged.
   GALLING_STATUS_NOT_CONSECUTIVE = 34,
   // A refusal of the core that this version of the C API does not name.
   GALLING_STATUS_OTHER = 99,
@@ -102,17 +117,19 @@ typedef int32_t GallingStatus;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
-// Storage for decoded parameters (opaque: C must not touch the fields; fill it with `galling_params_decode`).
-typedef struct GallingParams {
+// Storage for a checked blob viewed in place (opaque: C must not touch the fields; fill it with
+// `galling_package_init`). The blob's bytes must stay in place and unchanged while it is used.
+typedef struct GallingPackage {
   uint64_t _tag;
-  uint64_t _storage[GALLING_PARAMS_WORDS];
-} GallingParams;
+  uint64_t _storage[GALLING_PACKAGE_WORDS];
+} GallingPackage;
 
-// Storage for one monitor (opaque: C must not touch the fields; fill it with `galling_monitor_init`).
-typedef struct GallingMonitor {
+// Storage for one monitor's state (opaque: C must not touch the fields; fill it with
+// `galling_monitor_state_init`): the previous stroke, the alarms and their history, a model cache.
+typedef struct GallingMonitorState {
   uint64_t _tag;
-  uint64_t _storage[GALLING_MONITOR_WORDS];
-} GallingMonitor;
+  uint64_t _storage[GALLING_MONITOR_STATE_WORDS];
+} GallingMonitorState;
 
 // What the monitor says about one accepted stroke, as C sees it (`GallingReport` in `galling.h`).
 typedef struct GallingReport {
@@ -152,6 +169,35 @@ typedef struct GallingReport {
 // A report of zeros and NaN (what an output argument may hold before the first update).
 #define GallingReport_EMPTY (GallingReport){ .stroke = 0, .risk = f32_NAN, .excess = f32_NAN, .hazard = f32_NAN, .expected_strokes = f32_NAN, .advised_max_temperature = f32_NAN, .model_temperature = f32_NAN, .log_prob = f32_NAN, .jump_posterior = f32_NAN, .hot_die = 0, .onset_warning = 0, .galling_detected = 0, .press_must_stop = 0, .temperature_range = 0, .fault = 0 }
 
+// The features of one stroke (the core's `StrokeFeatures`): the window's statistics, as
+// [`GallingStrokeStats`], and the figures of the run-in and the exit (what
+// `galling_monitor_update_features` takes).
+typedef struct GallingStrokeFeatures {
+  // Mean COF of the sliding window.
+  float mean;
+  // Sample standard deviation (`n - 1`) of the window's COF.
+  float std;
+  // Samples in the window.
+  uint32_t samples;
+  // Largest COF of the run-in (breakaway).
+  float breakaway_peak;
+  // Share of run-in samples above the high-COF level.
+  float run_in_high_share;
+  // Run-in samples counted.
+  uint32_t run_in_samples;
+  // Largest COF after the window.
+  float exit_peak;
+  // Exit samples counted.
+  uint32_t exit_samples;
+} GallingStrokeFeatures;
+
+// Storage for one stroke feature extractor (opaque: C must not touch the fields; fill it with
+// `galling_extractor_init`).
+typedef struct GallingExtractor {
+  uint64_t _tag;
+  uint64_t _storage[GALLING_EXTRACTOR_WORDS];
+} GallingExtractor;
+
 // Storage for one stroke averager (opaque: C must not touch the fields; fill it with `galling_averager_init`).
 typedef struct GallingAverager {
   uint64_t _tag;
@@ -172,47 +218,117 @@ typedef struct GallingStrokeStats {
 extern "C" {
 #endif // __cplusplus
 
-// Decodes and validates a parameter blob (`bytes`, `len` bytes; trailing bytes are ignored) into
-// `out`. On any refusal `out` is left as it was.
+// Checks the blob at `bytes` (`len` bytes; trailing bytes are ignored) once, completely (frame,
+// CRC, structure, canonical encoding, parameters, settings, feature settings, risk table), and
+// fills `out` with a view of it: the small parts decoded, the risk table read in place. On any
+// refusal `out` is left as it was.
 //
 // # Safety
-// `bytes` points to `len` readable bytes; `out` is null or points to a writable `GallingParams`.
-GallingStatus galling_params_decode(const uint8_t *bytes, size_t len, struct GallingParams *out);
+// `bytes` points to `len` readable bytes that stay in place and unchanged for as long as `out`
+// (or a copy of it) is used: the blob in flash, or a buffer that outlives the package. `out` is
+// null or points to a writable `GallingPackage`.
+GallingStatus galling_package_init(const uint8_t *bytes, size_t len, struct GallingPackage *out);
 
-// Writes the model id of the decoded blob in `params` to `out`: 1 V8, 2 V8-13, 3 V9, 4 V7 (byte 6
-// of the blob).
+// Writes the model id of the blob in `package` to `out`: 1 V8, 2 V8-13, 3 V9, 4 V7, 5 V8-P
+// (byte 6 of the blob).
 //
 // # Safety
-// `params` is null or points to a `GallingParams`; `out` is null or points to a writable byte.
-GallingStatus galling_params_model(const struct GallingParams *params, uint8_t *out);
+// `package` is null or points to a `GallingPackage`; `out` is null or points to a writable byte.
+GallingStatus galling_package_model(const struct GallingPackage *package, uint8_t *out);
 
-// Creates a monitor in `out` that runs the decoded blob in `params` (its parameters, signal
-// settings and risk table).
+// Writes the id of the blob in `package` to `out`: its CRC-32 (tells two blobs apart).
 //
 // # Safety
-// `out` is null or points to a writable `GallingMonitor`; `params` is null or points to a
-// `GallingParams`.
-GallingStatus galling_monitor_init(struct GallingMonitor *out, const struct GallingParams *params);
+// `package` is null or points to a `GallingPackage`; `out` is null or points to a writable
+// `uint32_t`.
+GallingStatus galling_package_id(const struct GallingPackage *package, uint32_t *out);
 
-// Processes one stroke: `stroke` the press's stroke counter, `temperature` the die temperature
-// (degC), `cof` the stroke's mean COF. Writes the report to `out` on success; on a refusal the
-// monitor and `out` are unchanged.
+// Fills `out` with a fresh monitor state: no previous stroke, no alarm.
 //
 // # Safety
-// `monitor` is null or points to a `GallingMonitor`; `out` is null or points to a writable
-// `GallingReport`.
-GallingStatus galling_monitor_update(struct GallingMonitor *monitor,
-                                     uint32_t stroke,
-                                     float temperature,
-                                     float cof,
-                                     struct GallingReport *out);
+// `out` is null or points to a writable `GallingMonitorState`.
+GallingStatus galling_monitor_state_init(struct GallingMonitorState *out);
+
+// Carries `state` over to a new package (a new blob swapped in): the alarms, their history and
+// the stroke counter are kept; the previous stroke is kept when its COF lies within the new
+// package's bounds (else the next stroke starts a new series); the model cache is dropped.
+//
+// # Safety
+// `state` is null or points to a `GallingMonitorState`; `package` is null or points to a
+// `GallingPackage`.
+GallingStatus galling_monitor_state_adopt(struct GallingMonitorState *state,
+                                          const struct GallingPackage *package);
 
 // Forgets the previous stroke: the next accepted stroke starts a new series (after a gap in the
 // stroke counter, a die change, a restart). The alarm history is kept.
 //
 // # Safety
-// `monitor` is null or points to a `GallingMonitor`.
-GallingStatus galling_monitor_restart_series(struct GallingMonitor *monitor);
+// `state` is null or points to a `GallingMonitorState`.
+GallingStatus galling_monitor_state_restart_series(struct GallingMonitorState *state);
+
+// Clears both alarms and their history (e.g. after a die change, once the operator confirmed the
+// die is clean).
+//
+// # Safety
+// `state` is null or points to a `GallingMonitorState`.
+GallingStatus galling_monitor_state_reset_alarms(struct GallingMonitorState *state);
+
+// Processes one stroke with `package` and `state`: `stroke` the press's stroke counter,
+// `temperature` the die temperature (degC), `cof` the stroke's mean COF. Writes the report to
+// `out` on success; on a refusal the state and `out` are unchanged.
+//
+// # Safety
+// `package` is null or points to a `GallingPackage`; `state` is null or points to a
+// `GallingMonitorState`; `out` is null or points to a writable `GallingReport`.
+GallingStatus galling_monitor_update(const struct GallingPackage *package,
+                                     struct GallingMonitorState *state,
+                                     uint32_t stroke,
+                                     float temperature,
+                                     float cof,
+                                     struct GallingReport *out);
+
+// Processes one stroke with its features (from `galling_extractor_finish`): a precursor blob
+// (V8-P) standardises them with its scaling and takes the first stroke ahead with them; the other
+// variants use `features->mean` alone, as `galling_monitor_update`. On a refusal the state and
+// `out` are unchanged.
+//
+// # Safety
+// As `galling_monitor_update`; `features` is null or points to a `GallingStrokeFeatures`.
+GallingStatus galling_monitor_update_features(const struct GallingPackage *package,
+                                              struct GallingMonitorState *state,
+                                              uint32_t stroke,
+                                              float temperature,
+                                              const struct GallingStrokeFeatures *features,
+                                              struct GallingReport *out);
+
+// Creates a stroke feature extractor with the feature settings of `package` (a precursor blob
+// carries them; the defaults for the other variants: window 10 mm to 60 mm, run-in from 0.5 mm,
+// high COF above 0.30, normal force at least 2 N).
+//
+// # Safety
+// `out` is null or points to a writable `GallingExtractor`; `package` is null or points to a
+// `GallingPackage`.
+GallingStatus galling_extractor_init(struct GallingExtractor *out,
+                                     const struct GallingPackage *package);
+
+// Feeds one raw sample to the extractor (COF = `force_y / force_z`; `position` in encoder counts,
+// 1 nm each). A refused sample is ignored.
+//
+// # Safety
+// `extractor` is null or points to a `GallingExtractor`.
+GallingStatus galling_extractor_push(struct GallingExtractor *extractor,
+                                     float force_y,
+                                     float force_z,
+                                     int32_t position);
+
+// Ends the stroke: writes its features to `out` and resets the extractor for the next stroke
+// (also when it refuses with `GALLING_STATUS_TOO_FEW_SAMPLES`).
+//
+// # Safety
+// `extractor` is null or points to a `GallingExtractor`; `out` is null or points to a writable
+// `GallingStrokeFeatures`.
+GallingStatus galling_extractor_finish(struct GallingExtractor *extractor,
+                                       struct GallingStrokeFeatures *out);
 
 // Creates a stroke averager (sliding window 10 mm to 60 mm at 1 nm per position count).
 //

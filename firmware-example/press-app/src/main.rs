@@ -1,25 +1,31 @@
 //! The interrupt-driven press controller (RTIC 2, STM32F4):
 //!
 //! - `sample` (TIM2 update interrupt, priority 2, 10 kHz on a board at the reset clock): reads one
-//!   raw force/position sample and feeds it to the core's `StrokeAverager`; at the end of a stroke it
-//!   finishes the average and pushes the finished stroke into a `heapless::spsc` queue, then pends
-//!   the monitor task. Bounded and short: no monitor work happens here.
-//! - `monitor` (EXTI1, priority 1, pended by `sample`): drains the queue, runs `Monitor::update`
-//!   (tens of thousands of instructions, preempted by `sample` whenever a sample is due), drives the
-//!   press-stop output (PD14) and the warning output (PD13) from the report's signals, and logs the
-//!   report with defmt.
+//!   raw force/position sample and feeds it to the core's `StrokeFeatureExtractor` (the shipped
+//!   averager's window mean and std, plus the stroke features a precursor blob uses; its settings
+//!   come from the blob); at the end of a stroke it finishes the stroke and pushes its features
+//!   into a `heapless::spsc` queue, then pends the monitor task. Bounded and short: no monitor work
+//!   happens here.
+//! - `monitor` (EXTI1, priority 1, pended by `sample`): drains the queue, runs the monitor
+//!   (`PackageView::update_with_features` on the monitor state, a small static of this task: a V8-P
+//!   blob takes the stroke's features, the other variants its window mean; tens of thousands of
+//!   instructions, preempted by `sample` whenever a sample is due), drives the press-stop output
+//!   (PD14) and the warning output (PD13) from the report's signals, and logs the report with
+//!   defmt.
 //! - `idle`: sleeps (`wfi`).
 //!
-//! The sample source is the recording `../replay/strokes.bin` (raw samples synthesised from the demo
-//! data by `../host-tools`): a board without a press replays it through the same interrupt path.
-//! On a press, the sample task reads the ADC and the encoder instead of `SAMPLES`. Every stroke's
-//! mean and report are compared bit for bit with what the host computed, the instruction counts (QEMU;
-//! cycles on a board) and stack use of both tasks are measured, and after the last stroke the
-//! figures and the verdict are logged; QEMU then exits with the status (0: all bit-identical), a
-//! board parks (`stop`).
+//! The sample source is a recording of `../replay` (`GALLING_REPLAY` at build time: `strokes.bin`,
+//! raw samples synthesised from the demo data, by default; `precursor.bin`, 44 real strokes, with
+//! `GALLING_BLOB=../blob/v8_precursor_fit.glng`): a board without a press replays it through the same
+//! interrupt path. On a press, the sample task reads the ADC and the encoder instead of
+//! `replay::sample`. Every stroke's features and report are compared bit for bit with what the
+//! host computed, the instruction counts (QEMU; cycles on a board) and stack use of both tasks are
+//! measured, and after the last stroke the figures and the verdict are logged; QEMU then exits with
+//! the status (0: all bit-identical), a board parks (`stop`).
 //!
 //! The blob comes from the A/B slots (`blob_store`): at boot the committed slot with the highest
-//! sequence number whose blob decodes; none: the press-stop output is set and the program stops.
+//! sequence number whose blob checks, viewed in place in flash (`PackageView<'static>`, nothing
+//! copied); none: the press-stop output is set and the program stops.
 #![no_std]
 #![no_main]
 
@@ -28,12 +34,12 @@ use galling_press_app as _;
 #[rtic::app(device = stm32f4::stm32f407, peripherals = true)]
 mod app {
     use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    use galling::Monitor;
-    use galling::averager::{StrokeAverager, StrokeStats, StrokeWindow};
-    use galling::monitor::StrokeError;
-    use galling_press_app::blob_store::BlobStore;
-    use galling_press_app::ram_flash::MappedFlash;
-    use galling_press_app::replay::{Expected, SAMPLES, STROKES};
+    use galling::averager::StrokeError;
+    use galling::blob::PackageView;
+    use galling::features::{StrokeFeatureExtractor, StrokeFeatures};
+    use galling::monitor::{MonitorState, UpdateError};
+    use galling_press_app::blob_store;
+    use galling_press_app::replay::{self, Expected, SAMPLE_COUNT, STROKES};
     use galling_press_app::report::{self, GallingReport};
     use galling_press_app::{ExitCode, Outputs, SLOT_SIZE, counter, slots_region, stack, stop};
     use heapless::spsc::{Consumer, Producer, Queue};
@@ -56,7 +62,7 @@ mod app {
         stroke: u32,
         temperature: f32,
         new_series: bool,
-        stats: Result<StrokeStats<f32>, galling::averager::StrokeError>,
+        features: Result<StrokeFeatures<f32>, StrokeError>,
         refused_samples: u32,
     }
 
@@ -91,11 +97,11 @@ mod app {
         gpiod: pac::GPIOD,
         producer: Producer<'static, FinishedStroke>,
         consumer: Consumer<'static, FinishedStroke>,
-        averager: StrokeAverager<f32>,
+        extractor: StrokeFeatureExtractor<f32>,
         cursor: usize,
         stroke: usize,
         refused: u32,
-        monitor: Monitor,
+        package: PackageView<'static>,
         checked: usize,
         failures: u32,
     }
@@ -120,34 +126,37 @@ mod app {
             },
         );
 
-        let mut store = match BlobStore::new(MappedFlash::new(slots_region()), SLOT_SIZE) {
-            Ok(s) => s,
-            Err(e) => {
-                defmt::error!("blob slots: {}", e);
-                stop(ExitCode::BlobRefused)
-            }
-        };
-        let Some(active) = store.active() else {
+        // The blob is checked once and then read in place from its flash slot.
+        let Some(active) = blob_store::active_in(slots_region(), SLOT_SIZE) else {
             defmt::error!("PRESS MUST NOT RUN: no blob slot holds a valid blob");
             stop(ExitCode::BlobRefused)
         };
-        let (slot, sequence) = (active.slot, active.sequence);
-        let monitor = match Monitor::new(active.params) {
-            Ok(m) => m,
-            Err(e) => {
-                defmt::error!(
-                    "PRESS MUST NOT RUN: the active blob does not make a monitor: {}",
-                    e
-                );
-                stop(ExitCode::BlobRefused)
-            }
+        let (slot, sequence, package) = (active.slot, active.sequence, active.package);
+        if package.id() != replay::BLOB_ID {
+            defmt::error!(
+                "the replay's results were computed with blob {=u32:#x}, the active blob is {=u32:#x} (GALLING_BLOB and GALLING_REPLAY must match)",
+                replay::BLOB_ID,
+                package.id()
+            );
+            stop(ExitCode::BlobRefused)
+        }
+        // The extractor's settings are part of the blob (a precursor blob's; the defaults else),
+        // validated by the blob's check.
+        let settings = package
+            .features()
+            .map_or(galling::features::FeatureSettings::DEFAULT, |f| f.extractor);
+        let Ok(extractor) = StrokeFeatureExtractor::new(settings) else {
+            defmt::error!("PRESS MUST NOT RUN: the blob's feature settings are invalid");
+            stop(ExitCode::BlobRefused)
         };
         defmt::println!(
-            "blob slot {} (sequence {=u32}) active; replaying {=usize} strokes, {=usize} samples",
+            "blob slot {} (sequence {=u32}, model {}, id {=u32:#x}) active in place; replaying {=usize} strokes, {=usize} samples",
             slot,
             sequence,
+            package.params().model(),
+            package.id(),
             STROKES.len(),
-            SAMPLES.len()
+            SAMPLE_COUNT
         );
         drive(
             &dp.GPIOD,
@@ -178,11 +187,11 @@ mod app {
                 gpiod: dp.GPIOD,
                 producer,
                 consumer,
-                averager: StrokeAverager::new(StrokeWindow::default()),
+                extractor,
                 cursor: 0,
                 stroke: 0,
                 refused: 0,
-                monitor,
+                package,
                 checked: 0,
                 failures: 0,
             },
@@ -213,12 +222,12 @@ mod app {
     /// Bytes of stack painted below the sampling interrupt's stack pointer to measure its use.
     const SAMPLE_PAINT: usize = 384;
 
-    #[task(binds = TIM2, priority = 2, shared = [sizing, sample_total], local = [tim2, producer, averager, cursor, stroke, refused])]
+    #[task(binds = TIM2, priority = 2, shared = [sizing, sample_total], local = [tim2, producer, extractor, cursor, stroke, refused])]
     fn sample(mut cx: sample::Context) {
         let sp = stack::paint_below(SAMPLE_PAINT);
         let t0 = counter::now();
         cx.local.tim2.sr().write(|w| unsafe { w.bits(0) });
-        let Some(s) = SAMPLES.get(*cx.local.cursor) else {
+        let Some(s) = replay::sample(*cx.local.cursor) else {
             // recording done: no more samples
             cx.local.tim2.dier().modify(|_, w| w.uie().clear_bit());
             return;
@@ -226,7 +235,7 @@ mod app {
         *cx.local.cursor += 1;
         if cx
             .local
-            .averager
+            .extractor
             .push_forces(s.force_y, s.force_z, s.position)
             .is_err()
         {
@@ -242,7 +251,7 @@ mod app {
                 stroke: n as u32,
                 temperature: st.temperature,
                 new_series: st.new_series,
-                stats: cx.local.averager.finish(),
+                features: cx.local.extractor.finish(),
                 refused_samples: core::mem::take(cx.local.refused),
             };
             *cx.local.stroke += 1;
@@ -278,13 +287,13 @@ mod app {
     /// Bytes of stack painted below the monitor task's stack pointer to measure its use.
     const MONITOR_PAINT: usize = 4096;
 
-    #[task(binds = EXTI1, priority = 1, shared = [sizing, sample_total], local = [gpiod, consumer, monitor, checked, failures])]
+    #[task(binds = EXTI1, priority = 1, shared = [sizing, sample_total], local = [gpiod, consumer, package, checked, failures, state: MonitorState = MonitorState::new()])]
     fn monitor(mut cx: monitor::Context) {
         while let Some(done) = cx.local.consumer.dequeue() {
             let sp = stack::paint_below(MONITOR_PAINT);
             let isr_before = cx.shared.sample_total.lock(|t| *t);
             let t0 = counter::now();
-            let outcome = process(cx.local.monitor, &done);
+            let outcome = process(cx.local.package, cx.local.state, &done);
             let elapsed = counter::now().wrapping_sub(t0);
             let isr = cx.shared.sample_total.lock(|t| *t).wrapping_sub(isr_before);
             let own = elapsed.wrapping_sub(isr);
@@ -297,8 +306,8 @@ mod app {
                         "stroke {=u32}: T {=f32} C, COF {=f32} ({=u32} samples, {=u32} refused){=str}, risk {=f32}, excess {=f32}, hot_die {=u8} (hazard {=f32}, {=f32} strokes, advised <= {=f32} C), onset_warning {=u8}, galling_detected {=u8} -> {}",
                         report.stroke,
                         done.temperature,
-                        done.stats.as_ref().map_or(f32::NAN, |s| s.mean),
-                        done.stats.as_ref().map_or(0, |s| s.samples),
+                        done.features.as_ref().map_or(f32::NAN, |s| s.mean),
+                        done.features.as_ref().map_or(0, |s| s.samples),
                         done.refused_samples,
                         if *restarted { ", new series" } else { "" },
                         report.risk,
@@ -342,34 +351,41 @@ mod app {
     }
 
     /// The monitor task's work for one finished stroke: the report and whether the series was
-    /// restarted (die change, or a gap in the stroke counter after a stroke without an average).
+    /// restarted (die change, or a gap in the stroke counter after a stroke without features).
     fn process(
-        monitor: &mut Monitor,
+        package: &PackageView<'static>,
+        state: &mut MonitorState,
         done: &FinishedStroke,
-    ) -> Result<(GallingReport, bool), galling::averager::StrokeError> {
-        let stats = done.stats?;
+    ) -> Result<(GallingReport, bool), StrokeError> {
+        let features = done.features?;
         let mut restarted = done.new_series;
         if done.new_series {
-            monitor.restart_series();
+            state.restart_series();
         }
-        let report = match monitor.update(done.stroke, done.temperature, stats.mean) {
-            Ok(r) => r,
-            Err(StrokeError::NotConsecutive { .. }) => {
-                monitor.restart_series();
-                restarted = true;
-                match monitor.update(done.stroke, done.temperature, stats.mean) {
-                    Ok(r) => r,
-                    Err(e) => return Ok((refused_report(done.stroke, e), restarted)),
+        let report =
+            match package.update_with_features(state, done.stroke, done.temperature, &features) {
+                Ok(r) => r,
+                Err(UpdateError::NotConsecutive { .. }) => {
+                    state.restart_series();
+                    restarted = true;
+                    match package.update_with_features(
+                        state,
+                        done.stroke,
+                        done.temperature,
+                        &features,
+                    ) {
+                        Ok(r) => r,
+                        Err(e) => return Ok((refused_report(done.stroke, e), restarted)),
+                    }
                 }
-            }
-            Err(e) => return Ok((refused_report(done.stroke, e), restarted)),
-        };
+                Err(e) => return Ok((refused_report(done.stroke, e), restarted)),
+            };
         Ok((report::from_report(&report), restarted))
     }
 
     /// A stroke the monitor refused: logged, and the press is stopped (the inputs are out of what
     /// the monitor can judge).
-    fn refused_report(stroke: u32, e: StrokeError) -> GallingReport {
+    fn refused_report(stroke: u32, e: UpdateError) -> GallingReport {
         defmt::error!("stroke {=u32} refused by the monitor: {}", stroke, e);
         GallingReport {
             stroke,
@@ -381,12 +397,12 @@ mod app {
     /// Compares one stroke with the host's golden result, bit for bit.
     fn check(
         done: &FinishedStroke,
-        outcome: &Result<(GallingReport, bool), galling::averager::StrokeError>,
+        outcome: &Result<(GallingReport, bool), StrokeError>,
         checked: &mut usize,
         failures: &mut u32,
     ) {
         let expected = galling_press_app::replay::EXPECTED.get(done.stroke as usize);
-        let ok = match (expected, outcome, &done.stats) {
+        let ok = match (expected, outcome, &done.features) {
             (Some(Expected::TooFewSamples), Err(_), Err(_)) => true,
             (
                 Some(Expected::Report {
@@ -404,11 +420,17 @@ mod app {
                     galling_detected,
                     press_must_stop,
                     fault,
+                    features,
                 }),
                 Ok((r, rs)),
                 Ok(s),
             ) => {
-                s.mean.to_bits() == *mean
+                s.breakaway_peak.to_bits() == features.breakaway_peak
+                    && s.run_in_high_share.to_bits() == features.run_in_high_share
+                    && s.exit_peak.to_bits() == features.exit_peak
+                    && s.run_in_samples == features.run_in_samples
+                    && s.exit_samples == features.exit_samples
+                    && s.mean.to_bits() == *mean
                     && s.std.to_bits() == *std
                     && s.samples == *samples
                     && rs == restarted

@@ -8,6 +8,7 @@
 //! changed, the rest are not) and every later operation fails with [`RamFlashError::PowerLost`],
 //! until [`RamFlash::power_on`] (a reboot) is called.
 
+use crate::blob_store::Mapped;
 use embedded_storage::nor_flash::{
     ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
 };
@@ -117,6 +118,12 @@ impl<const N: usize, const SECTOR: usize> Default for RamFlash<N, SECTOR> {
     }
 }
 
+impl<const N: usize, const SECTOR: usize> Mapped for RamFlash<N, SECTOR> {
+    fn mapped(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
 impl<const N: usize, const SECTOR: usize> ErrorType for RamFlash<N, SECTOR> {
     type Error = RamFlashError;
 }
@@ -167,7 +174,7 @@ impl<const N: usize, const SECTOR: usize> NorFlash for RamFlash<N, SECTOR> {
 }
 
 /// Read-only access to memory-mapped flash (the blob slots of the running board) through the same
-/// trait, so that boot uses [`BlobStore::active`](crate::blob_store::BlobStore::active) too.
+/// trait ([`Mapped`] too: blobs are checked and run in place).
 /// Writing and erasing fail: programming the STM32F4's flash needs its flash controller (for
 /// example `stm32f4xx-hal`'s `LockedFlash`/`UnlockedFlash`, which implement `NorFlash`).
 pub struct MappedFlash {
@@ -178,6 +185,12 @@ impl MappedFlash {
     /// Over a memory-mapped region.
     pub const fn new(region: &'static [u8]) -> Self {
         Self { region }
+    }
+}
+
+impl Mapped for MappedFlash {
+    fn mapped(&self) -> &[u8] {
+        self.region
     }
 }
 

@@ -1,14 +1,17 @@
 //! Parameter blob updates without a debug probe: two slots (A/B) in any `embedded-storage`
-//! [`NorFlash`], so that a blob received over a serial line or a fieldbus replaces the old one only
-//! once it has been written completely and decoded.
+//! [`NorFlash`] that is also memory-mapped ([`Mapped`]), so that a blob received over a serial line
+//! or a fieldbus replaces the old one only once it has been written completely and checked, and
+//! the monitor then runs the blob where it lies: the active blob is a [`PackageView`] borrowed from
+//! the slot (checked once, nothing copied).
 //!
 //! [`BlobStore::install`] writes the new blob into the slot that is *not* active (erase, header, blob),
-//! reads it back and decodes it with [`galling::blob::decode`] (magic, version, layout, CRC, parameter
-//! validation), and only then writes the slot's commit word, which is what makes it active. A power cut
-//! at any point before the commit word is complete leaves the old slot active; after it, the new one.
-//! The old slot is not touched by an update: it is overwritten by the *next* update, when the new blob
-//! is already committed. [`BlobStore::active`] (at boot) picks the committed slot with the highest
-//! sequence number whose blob decodes.
+//! checks what is now in flash with [`PackageView::new`] (magic, version, layout, CRC, structure,
+//! parameter validation), and only then writes the slot's commit word, which is what makes it
+//! active. A power cut at any point before the commit word is complete leaves the old slot active;
+//! after it, the new one. The old slot is not touched by an update: it is overwritten by the *next*
+//! update, when the new blob is already committed. [`BlobStore::active`] (at boot; [`active_in`]
+//! over a `'static` flash region) picks the committed slot with the highest sequence number whose
+//! blob checks.
 //!
 //! Slot layout: [`format`]. The flash must allow writes of 4 bytes at 4-byte offsets (`WRITE_SIZE`
 //! 1, 2 or 4) and each slot must be whole erase sectors (on the STM32F407: sectors 10 and 11, 128 KiB
@@ -17,26 +20,24 @@
 pub mod format;
 
 use embedded_storage::nor_flash::NorFlash;
-use galling::Package;
-use galling::blob::{self, BlobError};
+use galling::blob::{BlobError, PackageView};
 
-/// What a decoded blob gives the application. The store's only dependence on the blob format is
-/// this type and [`decode`].
-pub type Decoded = Package;
-
-/// Decodes and validates a blob (`galling::blob::decode`). Not inlined, so that the calls share one
-/// frame (the decoded package is 5.4 KB).
-///
-/// # Errors
-/// The blob's [`BlobError`].
-#[inline(never)]
-pub fn decode(bytes: &[u8]) -> Result<Decoded, BlobError> {
-    blob::decode(bytes)
+/// A flash whose whole contents can be read in place (memory-mapped NOR flash, or its simulation):
+/// the store checks and views blobs where they lie instead of copying them out.
+pub trait Mapped {
+    /// The flash contents, from offset 0 to its capacity.
+    fn mapped(&self) -> &[u8];
 }
 
-/// Largest blob the store accepts (bytes; a blob of the current format is
-/// [`galling::blob::BLOB_LEN`] = 5,432).
-pub const MAX_BLOB_LEN: usize = 6144;
+impl<T: Mapped + ?Sized> Mapped for &mut T {
+    fn mapped(&self) -> &[u8] {
+        (**self).mapped()
+    }
+}
+
+/// Largest blob the store accepts (bytes): [`galling::blob::MAX_BLOB_LEN`], the longest blob of
+/// any variant this build knows.
+pub const MAX_BLOB_LEN: usize = galling::blob::MAX_BLOB_LEN;
 
 /// One of the two slots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, defmt::Format)]
@@ -56,15 +57,15 @@ impl Slot {
     }
 }
 
-/// The active blob: which slot, its sequence number, its decoded parameters.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Active {
+/// The active blob: which slot, its sequence number, and the checked blob, read in place.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Active<'a> {
     /// The slot it is in.
     pub slot: Slot,
     /// Its sequence number.
     pub sequence: u32,
-    /// The decoded, validated parameters.
-    pub params: Decoded,
+    /// The checked blob, borrowed from the slot.
+    pub package: PackageView<'a>,
 }
 
 /// Why an update or a read failed.
@@ -80,6 +81,8 @@ pub enum StoreError<E> {
     /// The new blob does not decode; it was written to the spare slot but not committed, so the
     /// active blob is unchanged.
     Refused(BlobError),
+    /// The committed slot does not read back as committed (a flash fault after the commit word).
+    ReadBack,
     /// The slot size is not a multiple of the flash's erase size, or the two slots do not fit.
     BadGeometry,
 }
@@ -90,7 +93,55 @@ pub struct BlobStore<F> {
     slot_size: u32,
 }
 
-impl<F: NorFlash> BlobStore<F> {
+/// Where the blob of `slot` lies in `flash` (slots of `slot_size` bytes), if the slot has a
+/// well-formed header, fits, and carries its commit word.
+fn committed(flash: &[u8], slot_size: u32, slot: Slot) -> Option<(u32, &[u8])> {
+    let base = match slot {
+        Slot::A => 0,
+        Slot::B => slot_size as usize,
+    };
+    let region = flash.get(base..base.checked_add(slot_size as usize)?)?;
+    let h: &[u8; format::HEADER_LEN] = region.get(..format::HEADER_LEN)?.try_into().ok()?;
+    let (sequence, len) = format::parse_header(h)?;
+    let len = len as usize;
+    if len > MAX_BLOB_LEN || format::slot_len(len) > region.len() {
+        return None;
+    }
+    let commit = region.get(format::commit_offset(len)..format::slot_len(len))?;
+    if commit != format::commit_word(sequence) {
+        return None;
+    }
+    Some((
+        sequence,
+        region.get(format::HEADER_LEN..format::HEADER_LEN + len)?,
+    ))
+}
+
+/// The active blob of the two slots of `slot_size` bytes at the start of `flash` (read in place):
+/// the committed slot with the highest sequence number whose blob checks (a slot whose blob is
+/// refused does not count); `None` when neither slot has one (the press must not run). The view
+/// borrows `flash`: over the board's memory-mapped flash (`&'static`) it lives for the whole run.
+pub fn active_in(flash: &[u8], slot_size: u32) -> Option<Active<'_>> {
+    let view = |slot| {
+        let (sequence, bytes) = committed(flash, slot_size, slot)?;
+        let package = PackageView::new(bytes).ok()?;
+        Some(Active {
+            slot,
+            sequence,
+            package,
+        })
+    };
+    match (view(Slot::A), view(Slot::B)) {
+        (Some(a), Some(b)) => Some(if b.sequence.wrapping_sub(a.sequence) as i32 > 0 {
+            b
+        } else {
+            a
+        }),
+        (a, b) => a.or(b),
+    }
+}
+
+impl<F: NorFlash + Mapped> BlobStore<F> {
     /// A store over `flash` with two slots of `slot_size` bytes (whole erase sectors).
     ///
     /// # Errors
@@ -123,79 +174,26 @@ impl<F: NorFlash> BlobStore<F> {
         }
     }
 
-    /// The committed, decodable blob in `slot`: its sequence number and, when `keep`, its decoded
-    /// contents (a `Package` is 5 KiB: the choice between the slots keeps none of them).
-    #[inline(never)]
-    fn read_slot(&mut self, slot: Slot, keep: bool) -> Option<(u32, Option<Decoded>)> {
-        let base = self.base(slot);
-        let mut h = [0u8; format::HEADER_LEN];
-        self.flash.read(base, &mut h).ok()?;
-        let (sequence, len) = format::parse_header(&h)?;
-        let len = len as usize;
-        if len > MAX_BLOB_LEN || format::slot_len(len) > self.slot_size as usize {
-            return None;
-        }
-        let mut commit = [0u8; 4];
-        self.flash
-            .read(base + format::commit_offset(len) as u32, &mut commit)
-            .ok()?;
-        if commit != format::commit_word(sequence) {
-            return None;
-        }
-        let mut buf = [0u8; MAX_BLOB_LEN];
-        self.flash
-            .read(base + format::HEADER_LEN as u32, &mut buf[..len])
-            .ok()?;
-        if keep {
-            Some((sequence, Some(decode(&buf[..len]).ok()?)))
-        } else {
-            // Only whether it is valid: checked without building the package.
-            blob::check(&buf[..len]).ok()?;
-            Some((sequence, None))
-        }
-    }
-
-    /// The active slot and its sequence number, without keeping a decoded blob.
-    fn active_slot(&mut self) -> Option<(Slot, u32)> {
-        let a = self.read_slot(Slot::A, false).map(|(s, _)| (Slot::A, s));
-        let b = self.read_slot(Slot::B, false).map(|(s, _)| (Slot::B, s));
-        match (a, b) {
-            (Some(a), Some(b)) => Some(if b.1.wrapping_sub(a.1) as i32 > 0 {
-                b
-            } else {
-                a
-            }),
-            (a, b) => a.or(b),
-        }
-    }
-
-    /// The active blob (at boot): the committed slot with the highest sequence number whose blob
-    /// decodes; `None` when neither slot has one (the press must not run).
-    pub fn active(&mut self) -> Option<Active> {
-        let (slot, sequence) = self.active_slot()?;
-        let (_, params) = self.read_slot(slot, true)?;
-        Some(Active {
-            slot,
-            sequence,
-            params: params?,
-        })
+    /// The active blob (at boot): [`active_in`] over this store's flash.
+    pub fn active(&self) -> Option<Active<'_>> {
+        active_in(self.flash.mapped(), self.slot_size)
     }
 
     /// Installs `new_blob` (a complete blob as received) in the spare slot and makes it active once
-    /// it has been written and decoded. Returns the new active blob.
+    /// it has been written and checked in place. Returns the new active blob, read from the slot.
     ///
     /// # Errors
     /// Any [`StoreError`]; in every case the previously active blob stays active (also when the power
     /// fails at any point during the call).
-    pub fn install(&mut self, new_blob: &[u8]) -> Result<Active, StoreError<F::Error>> {
+    pub fn install(&mut self, new_blob: &[u8]) -> Result<Active<'_>, StoreError<F::Error>> {
         let len = new_blob.len();
         if len > MAX_BLOB_LEN || format::slot_len(len) > self.slot_size as usize {
             return Err(StoreError::TooLong { len });
         }
-        // Refuse early what cannot decode (nothing is erased then).
-        blob::check(new_blob).map_err(StoreError::Refused)?;
-        let (slot, sequence) = match self.active_slot() {
-            Some((slot, sequence)) => (slot.other(), sequence.wrapping_add(1)),
+        // Refuse early what does not check (nothing is erased then).
+        PackageView::new(new_blob).map_err(StoreError::Refused)?;
+        let (slot, sequence) = match self.active() {
+            Some(a) => (a.slot.other(), a.sequence.wrapping_add(1)),
             None => (Slot::A, 1),
         };
         let base = self.base(slot);
@@ -219,22 +217,23 @@ impl<F: NorFlash> BlobStore<F> {
                 .map_err(StoreError::Flash)?;
             offset += n;
         }
-        // Read back and decode what is in flash now, before committing.
-        let mut buf = [0u8; MAX_BLOB_LEN];
-        self.flash
-            .read(base + format::HEADER_LEN as u32, &mut buf[..len])
-            .map_err(StoreError::Flash)?;
-        let params = decode(&buf[..len]).map_err(StoreError::Refused)?;
+        // Check what is in flash now, in place, before committing.
+        let start = (base as usize) + format::HEADER_LEN;
+        let written = self.flash.mapped().get(start..start + len).unwrap_or(&[]);
+        PackageView::new(written).map_err(StoreError::Refused)?;
         self.flash
             .write(
                 base + format::commit_offset(len) as u32,
                 &format::commit_word(sequence),
             )
             .map_err(StoreError::Flash)?;
+        let (_, bytes) =
+            committed(self.flash.mapped(), self.slot_size, slot).ok_or(StoreError::ReadBack)?;
+        let package = PackageView::new(bytes).map_err(StoreError::Refused)?;
         Ok(Active {
             slot,
             sequence,
-            params,
+            package,
         })
     }
 }
