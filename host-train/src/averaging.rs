@@ -403,6 +403,38 @@ pub fn write_csv(
     Ok(path)
 }
 
+/// Writes the outputs of `host-train average` into the folder `out` (created if missing):
+/// `mean.txt` and `std.txt` ([`write_text`]), or with `csv` one `strokes.csv` ([`write_csv`]),
+/// then `features.csv` ([`write_features`]); returns the files written.
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let files = host_train::averaging::write_outputs(&dir.path().join("avg"), &[], false)?;
+/// let names: Vec<_> = files.iter().map(|f| f.file_name().unwrap().to_owned()).collect();
+/// assert_eq!(names, ["mean.txt", "std.txt", "features.csv"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// [`crate::atomic::WriteError`] naming the folder or file that failed.
+pub fn write_outputs(
+    out: &Path,
+    records: &[StrokeRecord<f64>],
+    csv: bool,
+) -> Result<Vec<PathBuf>, crate::atomic::WriteError> {
+    std::fs::create_dir_all(out).map_err(|source| crate::atomic::WriteError {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    let mut files = if csv {
+        vec![write_csv(out, records)?]
+    } else {
+        write_text(out, records)?
+    };
+    files.push(write_features(out, records)?);
+    Ok(files)
+}
+
 /// The columns of `features.csv`, in order.
 pub const FEATURE_COLUMNS: [&str; 10] = [
     "stroke",

@@ -43,6 +43,46 @@ pub struct CompareConfig {
     pub sim_seed: u64,
 }
 
+impl CompareConfig {
+    /// Attaches each stroke's features (from the folder `dir`'s `<T>/strokes/`, with the default
+    /// settings, as a fit on it fixes them) to `data` when a compared variant uses them (V8-P);
+    /// data from a CSV file is left as it is.
+    ///
+    /// ```
+    /// use host_train::compare::CompareConfig;
+    /// let mut data = host_train::dataset::Dataset::load(std::path::Path::new("../data/demo"), &Default::default())?;
+    /// let config = CompareConfig {
+    ///     models: vec![galling::family::ModelId::V8],
+    ///     params: Vec::new(),
+    ///     fit: Default::default(),
+    ///     sim_runs: 1,
+    ///     sim_seed: 1,
+    /// };
+    /// config.attach_features(&mut data, std::path::Path::new("../data/demo"))?;
+    /// assert!(data.series.iter().all(|s| s.features.is_none()));
+    /// # Ok::<(), host_train::dataset::DataError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`crate::dataset::DataError`] naming the stroke file that failed.
+    pub fn attach_features(
+        &self,
+        data: &mut Dataset,
+        dir: &Path,
+    ) -> Result<(), crate::dataset::DataError> {
+        let with_features = self
+            .models
+            .iter()
+            .copied()
+            .chain(self.params.iter().map(|p| p.model()))
+            .any(crate::precursor::uses_features);
+        if with_features && dir.is_dir() {
+            data.attach_stroke_features(dir, galling::features::FeatureSettings::DEFAULT)?;
+        }
+        Ok(())
+    }
+}
+
 /// One temperature of one variant.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TemperatureRow {

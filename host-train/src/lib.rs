@@ -5,6 +5,7 @@ pub mod averaging;
 pub mod compare;
 pub mod dataset;
 pub mod demo;
+pub mod evaluate;
 pub mod feature_eval;
 pub mod fit;
 pub mod package;

@@ -26,6 +26,9 @@ pub enum ReplayError {
     /// The package was refused.
     #[error("invalid monitor package")]
     Package(#[from] PackageError),
+    /// The parameter file could not be read.
+    #[error(transparent)]
+    Params(#[from] crate::params_file::ParamsFileError),
     /// The package could not be built from parameters and data.
     #[error(transparent)]
     Build(#[from] crate::package::PackageBuildError),
@@ -164,6 +167,101 @@ pub fn replay_all(
     series: &[Series],
 ) -> Result<Vec<Vec<ReplayRow>>, ReplayError> {
     series.iter().map(|s| replay_series(package, s)).collect()
+}
+
+/// The package replayed for the parameter file `params`: a version-2 blob's own package, or
+/// for a `params.json` (or an old version-1 blob) the package built for `series` with the default
+/// monitor (risk table over their temperature range, onset warning calibrated on their strokes:
+/// in-sample).
+///
+/// ```
+/// let series = host_train::dataset::Dataset::load(
+///     std::path::Path::new("../data/demo"), &Default::default())?.series;
+/// let package = host_train::replay::package_for(std::path::Path::new("../data/v8-published-fit.json"), &series)?;
+/// assert_eq!(host_train::replay::replay_all(&package, &series)?.len(), series.len());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// [`ReplayError::Params`] naming the file, or [`ReplayError::Build`].
+pub fn package_for(params: &Path, series: &[Series]) -> Result<Package, ReplayError> {
+    let (values, format) = crate::params_file::load(params)?;
+    Ok(match format {
+        crate::params_file::ParamsFormat::Blob => crate::params_file::load_package(params)?,
+        _ => {
+            let data = crate::dataset::Dataset {
+                series: series.to_vec(),
+            };
+            let d = crate::train::MonitorOptions::default();
+            crate::package::build(&values, &data, d.threshold, d.horizon, &d.target)?.0
+        }
+    })
+}
+
+/// One line on what the monitor did in one replayed series (`None` for an empty series): strokes,
+/// hot-die strokes, onset warnings raised and the share of clean strokes under one, onsets warned
+/// ahead, galling detected; `threshold` is the galling threshold, COF.
+///
+/// ```
+/// let series = host_train::dataset::Dataset::load(
+///     std::path::Path::new("../data/demo"), &Default::default())?.series;
+/// let package = host_train::replay::package_for(std::path::Path::new("../data/v8-published-fit.json"), &series)?;
+/// let rows = host_train::replay::replay_series(&package, &series[1])?;
+/// let line = host_train::replay::describe(&rows, 0.5).unwrap();
+/// assert!(line.starts_with("165: 112 strokes at 165 C"), "{line}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn describe(rows: &[ReplayRow], threshold: f64) -> Option<String> {
+    let first = rows.first()?;
+    let cof: Vec<f64> = rows.iter().map(|x| x.cof).collect();
+    let warning: Vec<bool> = rows.iter().map(|x| x.onset_warning).collect();
+    let c = crate::package::count(&cof, &warning, threshold, &vec![true; rows.len()]);
+    Some(format!(
+        "{}: {} strokes at {} C: hot die on {} strokes; onset warning raised {} times \
+         ({:.1} % of clean strokes under it), {} of {} onsets warned ahead; galling \
+         detected on {} strokes",
+        first.series,
+        rows.len(),
+        first.temperature,
+        rows.iter().filter(|x| x.hot_die).count(),
+        c.raised,
+        100.0 * c.clean_share(),
+        c.warned,
+        c.onsets,
+        rows.iter().filter(|x| x.galling_detected).count(),
+    ))
+}
+
+/// Writes the replay's outputs into the folder `out`: `replay.csv` ([`write_csv`]) and, with
+/// `plots`, `replay.png` and `replay.svg` ([`draw`], with the package's threshold and horizon);
+/// returns the files written.
+///
+/// # Errors
+/// [`ReplayError::Write`] or [`ReplayError::Plot`] naming the file.
+pub fn write_outputs(
+    out: &Path,
+    rows: &[Vec<ReplayRow>],
+    package: &Package,
+    plots: bool,
+) -> Result<Vec<PathBuf>, ReplayError> {
+    std::fs::create_dir_all(out).map_err(|source| crate::atomic::WriteError {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    let csv = out.join("replay.csv");
+    write_csv(&csv, rows)?;
+    let mut files = vec![csv];
+    let table = package.table();
+    if plots {
+        files.extend(draw(
+            out,
+            "replay",
+            rows,
+            f64::from(table.threshold()),
+            table.spec().horizon,
+        )?);
+    }
+    Ok(files)
 }
 
 /// Averages a folder of raw stroke recordings with the core's streaming feature extractor in `f32`

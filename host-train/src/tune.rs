@@ -260,6 +260,21 @@ pub enum TuneError {
     /// A setting is out of range.
     #[error("{0}")]
     Setting(String),
+    /// A `--shard` value is not `I/N` with `0 <= I < N`.
+    #[error("{0}")]
+    Shard(&'static str),
+    /// A folder of shard files could not be listed.
+    #[error("cannot list {}", path.display())]
+    List {
+        /// The folder.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A folder given to merge holds no shard file.
+    #[error("{} holds no shard-*.json file", .0.display())]
+    NoShards(PathBuf),
     /// The output folder could not be created.
     #[error("cannot create {}", path.display())]
     OutDir {
@@ -470,6 +485,78 @@ pub struct TuneOptions {
     pub shard: Option<(usize, usize)>,
     /// Worker threads (`None`: one per core).
     pub threads: Option<usize>,
+}
+
+/// Parses a shard `I/N` (slice `I` of `N`, `0 <= I < N`).
+///
+/// ```
+/// assert_eq!(host_train::tune::parse_shard("1/4")?, (1, 4));
+/// assert!(host_train::tune::parse_shard("4/4").is_err());
+/// # Ok::<(), host_train::tune::TuneError>(())
+/// ```
+///
+/// # Errors
+/// [`TuneError::Shard`] saying what is wrong.
+pub fn parse_shard(s: &str) -> Result<(usize, usize), TuneError> {
+    let (i, n) = s
+        .split_once('/')
+        .ok_or(TuneError::Shard("expected I/N, e.g. 0/4"))?;
+    let i: usize = i
+        .trim()
+        .parse()
+        .map_err(|_| TuneError::Shard("I is not a number"))?;
+    let n: usize = n
+        .trim()
+        .parse()
+        .map_err(|_| TuneError::Shard("N is not a number"))?;
+    if n == 0 || i >= n {
+        return Err(TuneError::Shard("need 0 <= I < N"));
+    }
+    Ok((i, n))
+}
+
+/// The shard files given to `tune merge`: each file as given, each folder's `shard-*.json` files
+/// in name order.
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// std::fs::write(dir.path().join("shard-1-of-2.json"), "{}")?;
+/// std::fs::write(dir.path().join("shard-0-of-2.json"), "{}")?;
+/// std::fs::write(dir.path().join("notes.txt"), "")?;
+/// let files = host_train::tune::shard_files(&[dir.path().to_path_buf()])?;
+/// assert_eq!(files, [dir.path().join("shard-0-of-2.json"), dir.path().join("shard-1-of-2.json")]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// [`TuneError::List`] for a folder that cannot be listed, [`TuneError::NoShards`] for a folder
+/// without shard files.
+pub fn shard_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, TuneError> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|source| TuneError::List {
+                    path: p.clone(),
+                    source,
+                })?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| {
+                    f.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("shard-") && n.ends_with(".json"))
+                })
+                .collect();
+            if found.is_empty() {
+                return Err(TuneError::NoShards(p.clone()));
+            }
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    Ok(files)
 }
 
 /// The shard file of a partial study.

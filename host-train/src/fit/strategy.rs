@@ -61,6 +61,28 @@ pub struct LbfgsSettings {
     pub local: lbfgs::Settings,
 }
 
+impl LbfgsSettings {
+    /// A quick, less thorough fit: every L-BFGS run capped at `iterations` (at least 1) and only
+    /// the best basin polished (e.g. for tests in a debug build).
+    ///
+    /// ```
+    /// let s = host_train::fit::LbfgsSettings::capped(5);
+    /// assert_eq!((s.anchor_iterations, s.local.max_iterations, s.polish), (5, 5, 1));
+    /// assert!(s.screen_iterations <= 5);
+    /// ```
+    pub fn capped(iterations: usize) -> Self {
+        let iterations = iterations.max(1);
+        let mut s = Self {
+            anchor_iterations: iterations,
+            polish: 1,
+            ..Self::default()
+        };
+        s.screen_iterations = s.screen_iterations.min(iterations);
+        s.local.max_iterations = iterations;
+        s
+    }
+}
+
 impl Default for LbfgsSettings {
     fn default() -> Self {
         Self {

@@ -967,8 +967,37 @@ fn run_scheme(
     ))
 }
 
+impl ValidateConfig {
+    /// Checks the settings before any work: folds, threshold, horizons, bootstrap, bins, alarm
+    /// levels, and the event objective's settings and variant.
+    ///
+    /// ```
+    /// let mut config = host_train::validation::ValidateConfig::default();
+    /// assert!(config.validate().is_ok());
+    /// config.folds = 1;
+    /// assert!(config.validate().unwrap_err().to_string().contains("--folds must be at least 2"));
+    /// ```
+    ///
+    /// # Errors
+    /// [`ValidateError::Setting`] saying which setting is out of range.
+    pub fn validate(&self) -> Result<(), ValidateError> {
+        check(self)
+    }
+}
+
 fn check(config: &ValidateConfig) -> Result<(), ValidateError> {
     let bad = |m: &str| Err(ValidateError::Setting(m.to_string()));
+    if config.folds < 2 {
+        return bad("--folds must be at least 2");
+    }
+    if let Some(event) = &config.event {
+        if !(event.weight.is_finite() && event.weight >= 0.0) {
+            return bad("--event-weight must be a finite number >= 0");
+        }
+        if event.cells < 2 {
+            return bad("--event-cells must be at least 2");
+        }
+    }
     if !(config.threshold > galling::consts::COF_MIN && config.threshold < galling::consts::COF_MAX)
     {
         return bad("threshold must be a COF strictly between 0.1 and 1.3");
