@@ -604,34 +604,30 @@ pub fn worst_transitions(
 /// # Errors
 /// [`AnalyzeError`] for a folder or file that cannot be written.
 pub fn write(out: &Path, a: &Analysis, source: &str) -> Result<Vec<PathBuf>, AnalyzeError> {
-    std::fs::create_dir_all(out).map_err(|e| AnalyzeError::OutDir {
-        path: out.to_path_buf(),
-        source: e,
+    let mut set = crate::atomic::OutputSet::begin(out)?;
+    crate::plots::draw_into(&mut set, |dir| {
+        crate::plots::render_with(
+            dir,
+            "parameters",
+            (1000, 560),
+            |r| draw_parameters(r, a),
+            |r| draw_parameters(r, a),
+        )
     })?;
-    let mut files = Vec::new();
-    files.extend(crate::plots::render_with(
-        out,
-        "parameters",
-        (1000, 560),
-        |r| draw_parameters(r, a),
-        |r| draw_parameters(r, a),
-    )?);
-    files.extend(crate::plots::render_with(
-        out,
-        "correlation",
-        (760, 700),
-        |r| draw_correlation(r, a),
-        |r| draw_correlation(r, a),
-    )?);
-    let json = out.join("analysis.json");
+    crate::plots::draw_into(&mut set, |dir| {
+        crate::plots::render_with(
+            dir,
+            "correlation",
+            (760, 700),
+            |r| draw_correlation(r, a),
+            |r| draw_correlation(r, a),
+        )
+    })?;
     let mut text = serde_json::to_string_pretty(a).unwrap_or_default();
     text.push('\n');
-    crate::atomic::write(&json, text.as_bytes())?;
-    files.push(json);
-    let md = out.join("analysis.md");
-    crate::atomic::write(&md, render_markdown(a, source).as_bytes())?;
-    files.push(md);
-    Ok(files)
+    set.write("analysis.json", text.as_bytes())?;
+    set.write("analysis.md", render_markdown(a, source).as_bytes())?;
+    Ok(set.commit()?)
 }
 
 fn render_markdown(a: &Analysis, source: &str) -> String {

@@ -40,6 +40,44 @@ pub struct PlotError {
     pub message: String,
 }
 
+/// Draws figures into an output set: `draw` writes them into the set's staging folder (the folder
+/// it is given); they are registered with the set, and an error names the figure's final path
+/// (never the staging folder). Returns the final paths.
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let mut set = host_train::atomic::OutputSet::begin(&dir.path().join("run"))?;
+/// let e = host_train::plots::draw_into(&mut set, |staging| {
+///     Err::<Vec<std::path::PathBuf>, _>(host_train::plots::PlotError {
+///         path: staging.join("a.png"),
+///         message: "no ink".into(),
+///     })
+/// })
+/// .unwrap_err();
+/// assert_eq!(e.path, dir.path().join("run/a.png"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// The figure's [`PlotError`], or a file `draw` claims but did not write.
+pub fn draw_into<I: IntoIterator<Item = PathBuf>>(
+    set: &mut crate::atomic::OutputSet,
+    draw: impl FnOnce(&Path) -> Result<I, PlotError>,
+) -> Result<Vec<PathBuf>, PlotError> {
+    let drawn = draw(set.staging_dir()).map_err(|mut e| {
+        e.path = set.user_path(&e.path);
+        e
+    })?;
+    let mut files = Vec::new();
+    for f in drawn {
+        files.push(set.add_written(&f).map_err(|e| PlotError {
+            path: e.path,
+            message: e.source.to_string(),
+        })?);
+    }
+    Ok(files)
+}
+
 /// What a drawing function returns.
 pub(crate) type DrawResult = Result<(), Box<dyn Error>>;
 

@@ -232,36 +232,45 @@ pub fn describe(rows: &[ReplayRow], threshold: f64) -> Option<String> {
     ))
 }
 
-/// Writes the replay's outputs into the folder `out`: `replay.csv` ([`write_csv`]) and, with
-/// `plots`, `replay.png` and `replay.svg` ([`draw`], with the package's threshold and horizon);
-/// returns the files written.
+/// Writes the replay's outputs into the folder `out` as one set ([`crate::atomic::OutputSet`]):
+/// `replay.csv` ([`write_csv`]) and, with `plots`, `replay.png` and `replay.svg` ([`draw`], with
+/// the package's threshold and horizon); returns the files written. A failure leaves the folder's
+/// previous set as it was.
+///
+/// ```
+/// let series = host_train::dataset::Dataset::load(
+///     std::path::Path::new("../data/demo"), &Default::default())?.series;
+/// let package = host_train::replay::package_for(std::path::Path::new("../data/v8-published-fit.json"), &series)?;
+/// let rows = host_train::replay::replay_all(&package, &series)?;
+/// let dir = tempfile::tempdir()?;
+/// let files = host_train::replay::write_outputs(&dir.path().join("replay"), &rows, &package, false)?;
+/// assert_eq!(files, [dir.path().join("replay/replay.csv")]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// # Errors
-/// [`ReplayError::Write`] or [`ReplayError::Plot`] naming the file.
+/// [`ReplayError::Write`] or [`ReplayError::Plot`] naming the file (its final path).
 pub fn write_outputs(
     out: &Path,
     rows: &[Vec<ReplayRow>],
     package: &Package,
     plots: bool,
 ) -> Result<Vec<PathBuf>, ReplayError> {
-    std::fs::create_dir_all(out).map_err(|source| crate::atomic::WriteError {
-        path: out.to_path_buf(),
-        source,
-    })?;
-    let csv = out.join("replay.csv");
-    write_csv(&csv, rows)?;
-    let mut files = vec![csv];
+    let mut set = crate::atomic::OutputSet::begin(out)?;
+    set.write_with("replay.csv", |w| fill_csv(w, rows))?;
     let table = package.table();
     if plots {
-        files.extend(draw(
-            out,
-            "replay",
-            rows,
-            f64::from(table.threshold()),
-            table.spec().horizon,
-        )?);
+        crate::plots::draw_into(&mut set, |dir| {
+            draw(
+                dir,
+                "replay",
+                rows,
+                f64::from(table.threshold()),
+                table.spec().horizon,
+            )
+        })?;
     }
-    Ok(files)
+    Ok(set.commit()?)
 }
 
 /// Averages a folder of raw stroke recordings with the core's streaming feature extractor in `f32`
@@ -325,7 +334,12 @@ fn range_text(r: TemperatureRange) -> &'static str {
 /// # Errors
 /// [`crate::atomic::WriteError`] naming the file.
 pub fn write_csv(path: &Path, rows: &[Vec<ReplayRow>]) -> Result<(), crate::atomic::WriteError> {
-    crate::atomic::write_with(path, |w| {
+    crate::atomic::write_with(path, |w| fill_csv(w, rows))
+}
+
+/// The CSV of [`write_csv`] into `w`.
+fn fill_csv(w: &mut dyn std::io::Write, rows: &[Vec<ReplayRow>]) -> std::io::Result<()> {
+    {
         let mut csv = csv::Writer::from_writer(w);
         csv.write_record(CSV_HEADER.split(','))?;
         for r in rows.iter().flatten() {
@@ -349,7 +363,7 @@ pub fn write_csv(path: &Path, rows: &[Vec<ReplayRow>]) -> Result<(), crate::atom
             ])?;
         }
         csv.flush()
-    })
+    }
 }
 
 /// Draws `<dir>/<name>.png` and `.svg`: per series one panel of the COF and the risk against the

@@ -429,6 +429,8 @@ pub fn train(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<TrainOutcome, TrainError> {
     config.validate()?;
+    // an output folder the set cannot replace is refused before the fit
+    crate::atomic::OutputSet::check(&config.out)?;
     let (mut data, data_report) = Dataset::load_reported(&config.data, &config.map)?;
     if crate::precursor::uses_features(config.fit.model) {
         // V8-P sees each stroke's features, from the folder's raw strokes (<T>/strokes/)
@@ -498,18 +500,17 @@ pub fn train(
     set.write("loss.csv", fit::loss_csv(&report.loss).as_bytes())?;
     if config.plots {
         let observed: Vec<Vec<f64>> = data.series.iter().map(|s| s.cof.clone()).collect();
-        let drawn = crate::plots::draw_all(
-            set.staging_dir(),
-            &crate::plots::PlotInput {
-                params: &report.params,
-                loss: &report.loss,
-                simulations: &sims,
-                observed: &observed,
-            },
-        )?;
-        for f in drawn {
-            set.add_written(&f)?;
-        }
+        crate::plots::draw_into(&mut set, |dir| {
+            crate::plots::draw_all(
+                dir,
+                &crate::plots::PlotInput {
+                    params: &report.params,
+                    loss: &report.loss,
+                    simulations: &sims,
+                    observed: &observed,
+                },
+            )
+        })?;
     }
     let mut files = set.files().to_vec();
     files.push("summary.json".into());

@@ -825,6 +825,8 @@ pub fn run(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Option<Outcome>, TuneError> {
     let t0 = std::time::Instant::now();
+    // an output folder that cannot be written is refused before the runs
+    crate::atomic::OutputSet::check(&options.out)?;
     let shard = phase1(options, progress)?;
     if options.shard.is_some() {
         write_shard(&options.out, &shard)?;
@@ -851,6 +853,7 @@ pub fn merge(
     threads: Option<usize>,
 ) -> Result<Outcome, TuneError> {
     let t0 = std::time::Instant::now();
+    crate::atomic::OutputSet::check(out)?;
     let files = shards
         .iter()
         .map(|p| read_shard(p))
@@ -1044,13 +1047,11 @@ fn finish(
             .collect(),
         total: t0.elapsed().as_secs_f64(),
     };
-    std::fs::create_dir_all(out).map_err(|source| TuneError::OutDir {
-        path: out.to_path_buf(),
-        source,
-    })?;
-    let mut files = Vec::new();
+    // every file of the report replaces the previous report as one set (shard files and other
+    // files in the folder are kept)
+    let mut set = crate::atomic::OutputSet::begin(out)?;
     for s in &report.sweeps {
-        files.extend(draw_sweep(out, s)?);
+        crate::plots::draw_into(&mut set, |dir| draw_sweep(dir, s))?;
     }
     let long_lines: Vec<(String, Vec<(f64, f64)>)> = done[1..]
         .iter()
@@ -1071,16 +1072,11 @@ fn finish(
             v
         })
         .collect();
-    files.extend(draw_long_runs(out, &long_lines)?);
-    let json_path = out.join("tune.json");
-    crate::atomic::write(&json_path, json_text(&report).as_bytes())?;
-    files.push(json_path);
-    let timing_path = out.join("timing.json");
-    crate::atomic::write(&timing_path, json_text(&timing).as_bytes())?;
-    files.push(timing_path);
-    let md_path = out.join("tune.md");
-    crate::atomic::write(&md_path, render_markdown(&report, &timing).as_bytes())?;
-    files.push(md_path);
+    crate::plots::draw_into(&mut set, |dir| draw_long_runs(dir, &long_lines))?;
+    set.write("tune.json", json_text(&report).as_bytes())?;
+    set.write("timing.json", json_text(&timing).as_bytes())?;
+    set.write("tune.md", render_markdown(&report, &timing).as_bytes())?;
+    let files = set.commit()?;
     Ok(Outcome {
         report,
         timing,

@@ -25,6 +25,8 @@ pub struct AnalyzeArgs {
 /// # Errors
 /// Unreadable parameters or data, a failed analysis, or an output that cannot be written.
 pub fn run(a: &AnalyzeArgs, quiet: bool) -> Result<()> {
+    // an output folder the set cannot replace is refused before the work
+    host_train::atomic::OutputSet::check(&a.out)?;
     let (params, _) = host_train::params_file::load(&a.params)?;
     let loaded = super::evaluate::load_for(&params, &a.params, &a.data, quiet)?;
     let analysis = host_train::analyze::analyze_scaled(

@@ -23,6 +23,8 @@ pub struct AverageArgs {
 /// A stroke file that cannot be read or averaged (naming file, line and column), or an output
 /// that cannot be written.
 pub fn run(a: &AverageArgs, quiet: bool) -> Result<()> {
+    // an output folder the set cannot replace is refused before the work
+    host_train::atomic::OutputSet::check(&a.out)?;
     let progress = super::progress_bar(quiet, "averaging strokes");
     let records = host_train::averaging::average_folder::<f64>(
         &a.folder,

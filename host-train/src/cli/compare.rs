@@ -45,6 +45,8 @@ pub struct CompareArgs {
 /// # Errors
 /// Unreadable data or parameter files, a failed fit, or an output that cannot be written.
 pub fn run(a: &CompareArgs, quiet: bool) -> Result<()> {
+    // an output folder the set cannot replace is refused before the work
+    host_train::atomic::OutputSet::check(&a.out)?;
     let (mut data, _) = a.data.load(quiet)?;
     let mut params = Vec::new();
     for path in &a.params {

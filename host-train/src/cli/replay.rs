@@ -41,6 +41,8 @@ pub struct ReplayArgs {
 /// Unreadable parameters or data (naming file, line and field), a stroke the monitor rejects,
 /// or an output that cannot be written.
 pub fn run(a: &ReplayArgs, quiet: bool) -> Result<()> {
+    // an output folder the set cannot replace is refused before the work
+    host_train::atomic::OutputSet::check(&a.out)?;
     let map = TemperatureMap::parse(&a.map)?;
     let series = match (&a.data, &a.strokes, a.temperature) {
         (_, Some(dir), Some(t)) => vec![replay::series_from_strokes(

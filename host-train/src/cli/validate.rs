@@ -94,6 +94,8 @@ pub enum ObjectiveKind {
 /// # Errors
 /// Unreadable data, bad settings, a failed fit, or an output that cannot be written.
 pub fn run(a: &ValidateArgs, quiet: bool) -> Result<()> {
+    // an output folder the set cannot replace is refused before the work
+    host_train::atomic::OutputSet::check(&a.out)?;
     let mut config = ValidateConfig {
         folds: a.folds,
         seed: a.seed,

@@ -1171,26 +1171,20 @@ pub fn write_outputs(
     report: &ValidationReport,
     timeline: &[Vec<ReplayRow>],
 ) -> Result<Vec<PathBuf>, ValidateError> {
-    std::fs::create_dir_all(dir).map_err(|source| crate::atomic::WriteError {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let mut files = Vec::new();
-    let json = dir.join("validation.json");
+    let mut set = crate::atomic::OutputSet::begin(dir)?;
     let text =
         serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    crate::atomic::write(&json, text.as_bytes())?;
-    files.push(json);
-    let md = dir.join("validation.md");
-    crate::atomic::write(&md, report::markdown(report).as_bytes())?;
-    files.push(md);
-    files.extend(report::draw_reliability(dir, report)?);
-    files.extend(crate::replay::draw(
-        dir,
-        "cv_replay",
-        timeline,
-        report.settings.threshold,
-        report.settings.alarm_horizon,
-    )?);
-    Ok(files)
+    set.write("validation.json", text.as_bytes())?;
+    set.write("validation.md", report::markdown(report).as_bytes())?;
+    crate::plots::draw_into(&mut set, |d| report::draw_reliability(d, report))?;
+    crate::plots::draw_into(&mut set, |d| {
+        crate::replay::draw(
+            d,
+            "cv_replay",
+            timeline,
+            report.settings.threshold,
+            report.settings.alarm_horizon,
+        )
+    })?;
+    Ok(set.commit()?)
 }
