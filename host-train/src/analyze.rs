@@ -631,66 +631,74 @@ pub fn write(out: &Path, a: &Analysis, source: &str) -> Result<Vec<PathBuf>, Ana
 }
 
 fn render_markdown(a: &Analysis, source: &str) -> String {
-    use std::fmt::Write;
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
+    use crate::table::Table;
+    let mut s = format!(
         "# Parameter analysis\n\n{source}\n\nLog-likelihood {:.4} over {} transitions; largest \
          scaled gradient component {:.2e}; condition number of the observed information (scaled \
-         coordinates) {:.3e}.\n",
+         coordinates) {:.3e}.\n\n",
         a.log_likelihood, a.transitions, a.max_scaled_gradient, a.condition
     );
-    let _ = writeln!(
-        s,
-        "## Standard errors (observed information, exact dual-number Hessian)\n\n| parameter | value | standard error | z = value / SE | flags |\n|---|---|---|---|---|"
-    );
+    s.push_str("## Standard errors (observed information, exact dual-number Hessian)\n\n");
+    let mut t = Table::new([
+        "parameter",
+        "value",
+        "standard error",
+        "z = value / SE",
+        "flags",
+    ]);
     for p in &a.parameters {
-        let _ = writeln!(
-            s,
-            "| {} | {:.6e} | {} | {} | {} |",
-            p.name,
-            p.value,
+        t.row([
+            p.name.clone(),
+            format!("{:.6e}", p.value),
             p.standard_error.map_or("-".into(), |v| format!("{v:.3e}")),
             p.z.map_or("-".into(), |v| format!("{v:.2}")),
-            p.flags.join("; ")
-        );
+            p.flags.join("; "),
+        ]);
     }
-    let _ = writeln!(s, "\n![parameters](parameters.png)\n\n## Flags\n");
+    s.push_str(&t.markdown());
+    s.push_str("\n![parameters](parameters.png)\n\n## Flags\n\n");
     if a.flags.is_empty() {
-        let _ = writeln!(s, "none");
+        s.push_str("none\n");
     }
     for f in &a.flags {
-        let _ = writeln!(s, "- {f}");
+        s.push_str(&format!("- {f}\n"));
     }
-    let _ = writeln!(
-        s,
-        "\n## Eigen-directions of the observed information (scaled coordinates)\n\n| eigenvalue | relative | main components |\n|---|---|---|"
-    );
+    s.push_str("\n## Eigen-directions of the observed information (scaled coordinates)\n\n");
+    let mut t = Table::new(["eigenvalue", "relative", "main components"]);
     for d in &a.directions {
-        let _ = writeln!(
-            s,
-            "| {:.3e} | {:.2e} | {} |",
-            d.eigenvalue,
-            d.relative,
+        t.row([
+            format!("{:.3e}", d.eigenvalue),
+            format!("{:.2e}", d.relative),
             d.components
                 .iter()
                 .map(|(n, c)| format!("{c:+.2} {n}"))
                 .collect::<Vec<_>>()
-                .join(", ")
-        );
+                .join(", "),
+        ]);
     }
-    let _ = writeln!(s, "\n![correlation](correlation.png)\n");
-    let _ = writeln!(
-        s,
-        "## Worst transitions\n\n| series | T model | stroke | COF from | COF to | log p | jump posterior |\n|---|---|---|---|---|---|---|"
-    );
+    s.push_str(&t.markdown());
+    s.push_str("\n![correlation](correlation.png)\n\n## Worst transitions\n\n");
+    let mut t = Table::new([
+        "series",
+        "T model",
+        "stroke",
+        "COF from",
+        "COF to",
+        "log p",
+        "jump posterior",
+    ]);
     for w in &a.worst {
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | {:.4} | {:.4} | {:.3} | {:.3} |",
-            w.series, w.temperature, w.stroke, w.from, w.to, w.log_prob, w.jump_posterior
-        );
+        t.row([
+            w.series.to_string(),
+            w.temperature.to_string(),
+            w.stroke.to_string(),
+            format!("{:.4}", w.from),
+            format!("{:.4}", w.to),
+            format!("{:.3}", w.log_prob),
+            format!("{:.3}", w.jump_posterior),
+        ]);
     }
+    s.push_str(&t.markdown());
     s
 }
 

@@ -16,6 +16,7 @@ pub mod replay;
 pub mod simulation;
 pub mod strokes;
 pub mod summary;
+pub mod table;
 pub mod train;
 pub mod tune;
 pub mod validation;

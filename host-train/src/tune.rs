@@ -1231,59 +1231,54 @@ fn opt_pct(v: Option<f64>) -> String {
     v.map_or("-".into(), pct)
 }
 
-fn score_cells(s: &Score, c: &Change) -> String {
-    format!(
-        "{} ({}) | {} ({}) | {} ({}) | {} ({})",
-        f5(s.train_min),
-        pct(c.train_min),
-        f5(s.train_avg),
-        pct(c.train_avg),
-        opt5(s.test_min),
-        opt_pct(c.test_min),
-        opt5(s.test_avg),
-        opt_pct(c.test_avg)
-    )
+/// The four score cells of a run with their change against the default.
+fn score_cells(s: &Score, c: &Change) -> [String; 4] {
+    [
+        format!("{} ({})", f5(s.train_min), pct(c.train_min)),
+        format!("{} ({})", f5(s.train_avg), pct(c.train_avg)),
+        format!("{} ({})", opt5(s.test_min), opt_pct(c.test_min)),
+        format!("{} ({})", opt5(s.test_avg), opt_pct(c.test_avg)),
+    ]
 }
+
+/// The columns of a score table.
+const SCORE_COLUMNS: [&str; 4] = ["train MIN", "train AVG", "test MIN", "test AVG"];
 
 /// `tune.md`.
 fn render_markdown(r: &Report, t: &Timing) -> String {
-    use std::fmt::Write;
-    let mut s = String::new();
+    use crate::table::Table;
     let wall = |key: &str| {
         t.runs
             .iter()
             .find(|(k, _)| k == key)
             .map_or(0.0, |(_, w)| *w)
     };
-    let _ = writeln!(s, "# Tuning study\n");
-    let _ = writeln!(
-        s,
-        "Data hash {}; {} phase-1 runs; losses are negative log-likelihoods per transition (lower \
+    let mut s = format!(
+        "# Tuning study\n\n\
+         Data hash {}; {} phase-1 runs; losses are negative log-likelihoods per transition (lower \
          is better), scored as the MIN and the AVG of the last {LAST_ROWS} rows of each run's \
          loss log; % change against the default run (negative: lower loss). Best of a sweep: \
          lowest test AVG (train AVG without a test set), if more than 0.01 % below the default's. \
          Runs with another train fraction are scored on other test data, so that sweep is \
          never combined. Study \
-         wall time {:.1} s.\n",
+         wall time {:.1} s.\n\n",
         r.data_hash,
         r.runs.len(),
         t.total
     );
-    let _ = writeln!(
-        s,
-        "## Default configuration\n\n```json\n{}\n```\n",
+    s.push_str(&format!(
+        "## Default configuration\n\n```json\n{}\n```\n\n",
         serde_json::to_string(&r.plan.default).unwrap_or_default()
-    );
-    let header = "| train MIN | train AVG | test MIN | test AVG |";
-    let _ = writeln!(
-        s,
-        "{header}\n|---|---|---|---|\n| {} | {} | {} | {} |\n",
+    ));
+    let mut default = Table::new(SCORE_COLUMNS);
+    default.row([
         f5(r.default.train_min),
         f5(r.default.train_avg),
         opt5(r.default.test_min),
-        opt5(r.default.test_avg)
-    );
-    let _ = writeln!(s, "## Phase 1: one hyperparameter at a time\n");
+        opt5(r.default.test_avg),
+    ]);
+    s.push_str(&default.markdown());
+    s.push_str("\n## Phase 1: one hyperparameter at a time\n\n");
     for sw in &r.sweeps {
         let base = if sw.base.is_empty() {
             String::new()
@@ -1293,42 +1288,44 @@ fn render_markdown(r: &Report, t: &Timing) -> String {
                 serde_json::to_string(&sw.base).unwrap_or_default()
             )
         };
-        let _ = writeln!(s, "### `{}`{base}\n", sw.parameter);
-        let _ = writeln!(
-            s,
-            "| value | train MIN | train AVG | test MIN | test AVG | train LL | wall s |\n|---|---|---|---|---|---|---|"
+        s.push_str(&format!("### `{}`{base}\n\n", sw.parameter));
+        let mut table = Table::new(
+            ["value"]
+                .into_iter()
+                .chain(SCORE_COLUMNS)
+                .chain(["train LL", "wall s"]),
         );
         for row in &sw.rows {
-            let _ = writeln!(
-                s,
-                "| {} | {} | {:.3} | {:.2} |",
-                row.value,
-                score_cells(&row.score, &row.change),
-                row.log_likelihood,
-                wall(&row.key)
+            table.row(
+                std::iter::once(row.value.to_string())
+                    .chain(score_cells(&row.score, &row.change))
+                    .chain([
+                        format!("{:.3}", row.log_likelihood),
+                        format!("{:.2}", wall(&row.key)),
+                    ]),
             );
         }
-        let _ = writeln!(
-            s,
-            "\nBest: {}.\n\n![{0}](sweep_{}.png)\n",
+        s.push_str(&table.markdown());
+        s.push_str(&format!(
+            "\nBest: {}.\n\n![{0}](sweep_{}.png)\n\n",
             sw.best
                 .as_ref()
                 .map_or("the default (no value beats it)".into(), |b| format!(
                     "`{b}`"
                 )),
             sw.parameter
-        );
+        ));
     }
-    let _ = writeln!(
-        s,
-        "## Phase 2: combined\n\n```json\n{}\n```\n\n| train MIN | train AVG | test MIN | test AVG |\n|---|---|---|---|\n| {} |\n\nWall time {:.2} s.\n",
-        serde_json::to_string(&r.combined).unwrap_or_default(),
-        score_cells(&r.combined_score, &r.combined_change),
-        t.combined
-    );
-    let _ = writeln!(
-        s,
-        "## Phase 3: long runs (budgets x{})\n\nTarget: train NLL {} per transition{}.\n\n| run | train AVG | test AVG | best train NLL | rows | iterations to target | seconds to target | wall s |\n|---|---|---|---|---|---|---|---|",
+    s.push_str(&format!(
+        "## Phase 2: combined\n\n```json\n{}\n```\n\n",
+        serde_json::to_string(&r.combined).unwrap_or_default()
+    ));
+    let mut combined = Table::new(SCORE_COLUMNS);
+    combined.row(score_cells(&r.combined_score, &r.combined_change));
+    s.push_str(&combined.markdown());
+    s.push_str(&format!("\nWall time {:.2} s.\n\n", t.combined));
+    s.push_str(&format!(
+        "## Phase 3: long runs (budgets x{})\n\nTarget: train NLL {} per transition{}.\n\n",
         r.plan.long.factor,
         f5(r.target),
         if r.plan.long.target.is_some() {
@@ -1336,23 +1333,32 @@ fn render_markdown(r: &Report, t: &Timing) -> String {
         } else {
             " (the default long run's best)"
         }
-    );
+    ));
+    let mut long = Table::new([
+        "run",
+        "train AVG",
+        "test AVG",
+        "best train NLL",
+        "rows",
+        "iterations to target",
+        "seconds to target",
+        "wall s",
+    ]);
     for (l, (_, w, to)) in r.long.iter().zip(&t.long) {
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | {} | {} | {} | {} | {:.2} |",
-            l.name,
+        long.row([
+            l.name.to_string(),
             f5(l.score.train_avg),
             opt5(l.score.test_avg),
             f5(l.best_train_nll),
-            l.rows,
+            l.rows.to_string(),
             l.iterations_to_target
                 .map_or("never".into(), |i| i.to_string()),
             to.map_or("never".into(), |v| format!("{v:.2}")),
-            w
-        );
+            format!("{w:.2}"),
+        ]);
     }
-    let _ = writeln!(s, "\n![long runs](long_runs.png)");
+    s.push_str(&long.markdown());
+    s.push_str("\n![long runs](long_runs.png)\n");
     s
 }
 
