@@ -307,7 +307,7 @@ pub fn stroke_files(dir: &Path) -> Result<Vec<(u64, PathBuf)>, AverageError> {
 pub fn average_folder<S: Scalar>(
     dir: &Path,
     settings: FeatureSettings,
-    progress: &dyn Fn(usize, usize),
+    progress: crate::progress::ProgressFn<'_>,
 ) -> Result<Vec<StrokeRecord<S>>, AverageError> {
     let files = stroke_files(dir)?;
     let total = files.len();
@@ -319,7 +319,11 @@ pub fn average_folder<S: Scalar>(
             path,
             features,
         });
-        progress(i + 1, total);
+        progress(crate::progress::Progress::new(
+            "averaging strokes",
+            i + 1,
+            total,
+        ));
     }
     Ok(out)
 }

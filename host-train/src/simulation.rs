@@ -301,16 +301,7 @@ pub fn simulation_quality(
         .collect())
 }
 
-/// Quantile `q` in `[0, 1]` of sorted values, by linear interpolation.
-pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
-    let lo = pos.floor() as usize;
-    let hi = pos.ceil() as usize;
-    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
-}
+pub use crate::stats::quantile_sorted;
 
 /// Per-stroke `(q_low, median, q_high)` across trajectories of equal length.
 pub fn envelope(trajectories: &[Vec<f64>], q_low: f64, q_high: f64) -> Vec<(f64, f64, f64)> {

@@ -26,14 +26,10 @@ pub fn run(a: &AverageArgs, quiet: bool) -> Result<()> {
     // an output folder the set cannot replace is refused before the work
     host_train::atomic::OutputSet::check(&a.out)?;
     let progress = super::progress_bar(quiet, "averaging strokes");
-    let records = host_train::averaging::average_folder::<f64>(
-        &a.folder,
-        FeatureSettings::DEFAULT,
-        &|done, total| {
-            progress.set_length(total as u64);
-            progress.set_position(done as u64);
-        },
-    );
+    let records =
+        host_train::averaging::average_folder::<f64>(&a.folder, FeatureSettings::DEFAULT, &|p| {
+            super::show_progress(&progress, None, p)
+        });
     progress.finish_and_clear();
     let records = records?;
     let files = host_train::averaging::write_outputs(&a.out, &records, a.csv)?;

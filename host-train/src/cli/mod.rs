@@ -118,6 +118,23 @@ pub fn progress_bar(quiet: bool, what: &str) -> ProgressBar {
     bar
 }
 
+/// Shows the library's progress on `bar`: length, position, and as message `label` (or, without
+/// one, the stage), with the best log-likelihood once there is one.
+pub fn show_progress(
+    bar: &ProgressBar,
+    label: Option<&str>,
+    p: host_train::progress::Progress<'_>,
+) {
+    bar.set_length(p.total as u64);
+    bar.set_position(p.done as u64);
+    let what = label.unwrap_or(p.stage);
+    if p.best_log_likelihood.is_finite() {
+        bar.set_message(format!("{what}, best LL {:.3}", p.best_log_likelihood));
+    } else if label.is_none() {
+        bar.set_message(what.to_string());
+    }
+}
+
 /// Parses a `--model` value: a variant's key from the family's table (`v8`, `v8-13`, `v9`, `v7`),
 /// so a new variant is selectable without touching the CLI.
 pub fn parse_model(key: &str) -> Result<galling::family::ModelId, String> {

@@ -49,7 +49,7 @@ pub fn run(a: &ReplayArgs, quiet: bool) -> Result<()> {
             dir,
             t,
             map.apply(t),
-            &|_, _| {},
+            &host_train::progress::ignore,
         )?],
         (Some(path), None, _) => {
             let (data, report) = Dataset::load_reported(path, &map)?;

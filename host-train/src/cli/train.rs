@@ -4,10 +4,9 @@ use super::{DataArgs, MonitorArgs};
 use anyhow::Result;
 use clap::ValueEnum;
 use host_train::dataset::TemperatureMap;
-use host_train::fit::{self, FitOptions, Progress};
+use host_train::fit::{self, FitOptions};
 use host_train::simulation::StartRule;
 use host_train::train::{MethodChoice, MethodKind};
-use indicatif::ProgressBar;
 use std::path::PathBuf;
 
 /// `--method`: the command-line names of [`MethodKind`].
@@ -188,7 +187,8 @@ pub fn run(a: &TrainArgs, quiet: bool) -> Result<()> {
     };
     config.validate()?;
     let progress = super::progress_bar(quiet, "fitting");
-    let on_progress = |p: Progress| show_progress(&progress, &p);
+    let on_progress =
+        |p: host_train::progress::Progress<'_>| super::show_progress(&progress, Some("fitting"), p);
     let outcome = host_train::train::train(&config, &on_progress);
     progress.finish_and_clear();
     if let Err(host_train::train::TrainError::Fit(fit::FitError::Interrupted { generation })) =
@@ -215,12 +215,4 @@ pub fn run(a: &TrainArgs, quiet: bool) -> Result<()> {
         }
     }
     Ok(())
-}
-
-fn show_progress(bar: &ProgressBar, p: &Progress) {
-    bar.set_length(p.total as u64);
-    bar.set_position(p.done as u64);
-    if p.best_log_likelihood.is_finite() {
-        bar.set_message(format!("fitting, best LL {:.3}", p.best_log_likelihood));
-    }
 }

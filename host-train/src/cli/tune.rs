@@ -78,10 +78,7 @@ pub fn run(a: &TuneArgs, quiet: bool) -> Result<()> {
             threads: a.threads,
         };
         let progress = super::progress_bar(quiet, "phase 1 runs");
-        let on = |done: usize, total: usize| {
-            progress.set_length(total as u64);
-            progress.set_position(done as u64);
-        };
+        let on = |p: host_train::progress::Progress<'_>| super::show_progress(&progress, None, p);
         let result = tune::run(&options, &on);
         progress.finish_and_clear();
         match result? {

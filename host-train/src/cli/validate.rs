@@ -138,11 +138,7 @@ pub fn run(a: &ValidateArgs, quiet: bool) -> Result<()> {
         data.attach_stroke_features(&a.data, galling::features::FeatureSettings::DEFAULT)?;
     }
     let bar = super::progress_bar(quiet, "validating");
-    let progress = |what: &str, done: usize, total: usize| {
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
-        bar.set_message(what.to_string());
-    };
+    let progress = |p: host_train::progress::Progress<'_>| super::show_progress(&bar, None, p);
     // The raw strokes of each `<T>/strokes/` folder, for the curve envelope.
     let curves = if a.data.is_dir() {
         SeriesCurves::load(&a.data, &data)?

@@ -32,7 +32,6 @@
 //!   same alarm budget, in operator figures, with the monitor issue's goals.
 
 pub mod envelope;
-pub mod figure;
 pub mod folds;
 pub mod metrics;
 pub mod operator;
@@ -417,8 +416,8 @@ pub struct ValidationReport {
     pub seconds: f64,
 }
 
-/// Progress of a run: `(what, done, total)`.
-pub type ProgressFn<'a> = &'a (dyn Fn(&str, usize, usize) + Sync);
+/// Progress of a run (the stage is the split being fitted).
+pub use crate::progress::ProgressFn;
 
 /// A stretch of a series as a series of its own.
 fn piece_series(data: &Dataset, piece: &Piece) -> Series {
@@ -870,7 +869,7 @@ struct Tracker<'a> {
 
 impl Tracker<'_> {
     fn show(&self, what: &str) {
-        (self.progress)(what, self.done, self.total);
+        (self.progress)(crate::progress::Progress::new(what, self.done, self.total));
     }
 }
 

@@ -1,5 +1,9 @@
-//! The figures of a training run, each as PNG and SVG (`plotters`, with the DejaVu Sans font compiled
-//! in, so no system font is needed).
+//! Every figure of host-train, each as PNG and SVG (`plotters`, with the DejaVu Sans font compiled
+//! in, so no system font is needed): the plumbing (font, palette, `render_with`, [`draw_into`])
+//! and the figures of a training run here, the other commands' figures in [`replay`],
+//! [`validation`], [`analysis`] and [`tune`]. No other module draws.
+//!
+//! The figures of a training run:
 //!
 //! - `training_curve`: train and test loss (NLL per transition) of the winning run against iteration,
 //!   drawn from the loss log (`loss.csv`).
@@ -28,7 +32,7 @@ pub const LANDSCAPE_TEMPERATURES: [f64; 4] = [160.0, 165.0, 167.5, 170.0];
 
 /// Font family of every figure (the compiled-in DejaVu Sans; no system font is needed).
 pub(crate) const FONT: &str = "sans-serif";
-static FONT_BYTES: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+static FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
 
 /// A figure that could not be drawn or written.
 #[derive(Debug, thiserror::Error)]
@@ -111,6 +115,11 @@ macro_rules! render {
         render_with($dir, $name, $size, |$root| $body, |$root| $body)?
     };
 }
+
+pub mod analysis;
+pub mod replay;
+pub mod tune;
+pub mod validation;
 
 /// What the figures show.
 #[derive(Debug, Clone, Copy)]
