@@ -193,10 +193,10 @@ pub fn symmetric_eigen(a: &[Vec<f64>]) -> (Vec<f64>, Vec<Vec<f64>>) {
         .iter()
         .map(|&i| {
             let v: Vec<f64> = e.eigenvectors.column(i).iter().copied().collect();
-            let largest =
-                v.iter()
-                    .copied()
-                    .fold(0.0_f64, |m, x| if x.abs() > m.abs() { x } else { m });
+            let largest = v
+                .iter()
+                .copied()
+                .fold(0.0_f64, |m, x| if x.abs() > m.abs() { x } else { m });
             let sign = if largest < 0.0 { -1.0 } else { 1.0 };
             v.into_iter().map(|x| sign * x).collect()
         })

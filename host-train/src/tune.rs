@@ -583,11 +583,13 @@ fn data_hash(data: &Path) -> Result<String, TuneError> {
     Ok(fit::checkpoint::data_hash(&[Some(&d)]))
 }
 
-/// `f` of every item on `threads` worker threads (default: one per core), results in item order.
+/// `f` of every item on `threads` worker threads (default: one per core) of a rayon pool,
+/// results in item order (so the same plan and seeds give the same results on any count).
 ///
-/// Each run's fit uses its own one-thread rayon pool; the workers are plain threads taking the next
-/// item from a shared counter, so a worker waiting on its fit never picks up another run (as a
-/// rayon worker would), and each run's wall time is its own.
+/// Each run's fit uses its own one-thread rayon pool. The workers are the pool's threads, each
+/// running one broadcast job that takes the next item from a shared counter: a broadcast job is
+/// never stolen, so a worker waiting on its fit never picks up another run (as a worker of a
+/// parallel iterator would) and each run's wall time is its own.
 fn parallel<T: Sync, R: Send>(
     items: &[T],
     threads: Option<usize>,
@@ -599,18 +601,19 @@ fn parallel<T: Sync, R: Send>(
     let next = std::sync::atomic::AtomicUsize::new(0);
     let slots: Vec<std::sync::Mutex<Option<R>>> =
         items.iter().map(|_| std::sync::Mutex::new(None)).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..n {
-            scope.spawn(|| {
-                loop {
-                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(item) = items.get(k) else { break };
-                    let r = f(item);
-                    *slots[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
-                }
-            });
+    let work = || {
+        loop {
+            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(item) = items.get(k) else { break };
+            let r = f(item);
+            *slots[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
         }
-    });
+    };
+    match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
+        Ok(pool) => pool.broadcast(|_| work()),
+        // no pool (the system refused the threads): every run on this thread
+        Err(_) => vec![work()],
+    };
     slots
         .into_iter()
         .filter_map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
