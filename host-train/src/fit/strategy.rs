@@ -23,13 +23,13 @@
 
 use super::adam::{self, Adam, AdamSettings, LossScale, PlateauScheduler};
 use super::bounds::Bounds;
-use super::checkpoint::{self, AdamState, Checkpointing, Fingerprint, MethodState};
+use super::checkpoint::{self, Checkpointing, Fingerprint};
 use super::lbfgs::{self, Evaluations, LbfgsResult};
 use super::objective::{N_PARAMS, Point};
 use super::rng::SplitMix64;
 use super::{FitError, ModelId, Optimum, Outcome, PathPoint, Progress, START_ONLY, Setup};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -657,12 +657,7 @@ pub(crate) fn run_adam(
     let mut first_epoch = 0;
     let mut offset = 0.0;
     if let Some(dir) = ckpt.and_then(|c| c.resume.as_ref()) {
-        let MethodState::Adam(s) = checkpoint::load(dir, fingerprint)? else {
-            return Err(FitError::Checkpoint(format!(
-                "{} holds a SNES run, this run is Adam",
-                dir.display()
-            )));
-        };
+        let s: AdamState = checkpoint::load(dir, fingerprint)?;
         x = s.x;
         optimizer.restore(s.m, s.v, s.t);
         scheduler.restore(s.scheduler);
@@ -742,7 +737,7 @@ pub(crate) fn run_adam(
                     elapsed: offset + started.elapsed().as_secs_f64(),
                     path: path.clone(),
                 };
-                checkpoint::save(&c.dir, fingerprint, &MethodState::Adam(state))?;
+                checkpoint::save(&c.dir, fingerprint, &state)?;
             }
             if stop {
                 return Err(FitError::Interrupted { generation: done });
@@ -764,4 +759,38 @@ pub(crate) fn run_adam(
         evaluations,
         optima: vec![Optimum::at(setup.objective.model(), &best, best_ll, 1)],
     })
+}
+
+/// The whole state of an Adam run between two epochs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdamState {
+    /// Epochs done.
+    pub epoch: usize,
+    /// Current point (model coordinates).
+    pub x: Point,
+    /// First moments.
+    pub m: Point,
+    /// Second moments.
+    pub v: Point,
+    /// Adam's step count.
+    pub t: i32,
+    /// Plateau scheduler: `(lr, best loss, epochs without improvement)`.
+    pub scheduler: (f64, f64, usize),
+    /// Best point seen.
+    pub best: Point,
+    /// Its score (log-likelihood minus penalty).
+    pub best_ll: f64,
+    /// The epoch it was seen at.
+    pub best_epoch: usize,
+    /// Value-and-gradient evaluations so far.
+    pub evaluations: usize,
+    /// Wall seconds spent before this process took over.
+    pub elapsed: f64,
+    /// The logged point of every epoch.
+    pub(crate) path: Vec<PathPoint>,
+}
+
+impl checkpoint::OptimizerState for AdamState {
+    const METHOD: &'static str = "Adam";
+    const NAME: &'static str = "Adam";
 }
