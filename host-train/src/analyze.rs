@@ -25,7 +25,7 @@ use galling::{Kernel, Scalar};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::ops::{Add, Div, Mul, Neg, Sub};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// A second-order dual number over the `N` parameters of a variant (15 for V8, 13 for V8-13, 12
 /// for V9, 17 for V7): value, gradient and Hessian.
@@ -363,7 +363,7 @@ pub enum AnalyzeError {
     Write(#[from] crate::atomic::WriteError),
     /// A figure could not be drawn.
     #[error(transparent)]
-    Plot(#[from] crate::plots::PlotError),
+    Plot(#[from] crate::atomic::PlotError),
     /// The output folder could not be created.
     #[error("cannot create {}", path.display())]
     OutDir {
@@ -568,39 +568,8 @@ pub fn worst_transitions(
     rows
 }
 
-/// Writes `analysis.json`, `analysis.md`, `parameters.{png,svg}` and `correlation.{png,svg}` into
-/// `out`; returns the files.
-///
-/// # Errors
-/// [`AnalyzeError`] for a folder or file that cannot be written.
-pub fn write(out: &Path, a: &Analysis, source: &str) -> Result<Vec<PathBuf>, AnalyzeError> {
-    let mut set = crate::atomic::OutputSet::begin(out)?;
-    crate::plots::draw_into(&mut set, |dir| {
-        crate::plots::render_with(
-            dir,
-            "parameters",
-            (1000, 560),
-            |r| crate::plots::analysis::draw_parameters(r, a),
-            |r| crate::plots::analysis::draw_parameters(r, a),
-        )
-    })?;
-    crate::plots::draw_into(&mut set, |dir| {
-        crate::plots::render_with(
-            dir,
-            "correlation",
-            (760, 700),
-            |r| crate::plots::analysis::draw_correlation(r, a),
-            |r| crate::plots::analysis::draw_correlation(r, a),
-        )
-    })?;
-    let mut text = serde_json::to_string_pretty(a).unwrap_or_default();
-    text.push('\n');
-    set.write("analysis.json", text.as_bytes())?;
-    set.write("analysis.md", render_markdown(a, source).as_bytes())?;
-    Ok(set.commit()?)
-}
-
-fn render_markdown(a: &Analysis, source: &str) -> String {
+/// `analysis.md` of `a`; `source` says which parameters on which data.
+pub(crate) fn render_markdown(a: &Analysis, source: &str) -> String {
     use crate::table::Table;
     let mut s = format!(
         "# Parameter analysis\n\n{source}\n\nLog-likelihood {:.4} over {} transitions; largest \

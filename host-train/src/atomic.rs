@@ -33,6 +33,16 @@ pub struct WriteError {
     pub source: io::Error,
 }
 
+/// A figure that could not be drawn or written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot draw {}: {message}", path.display())]
+pub struct PlotError {
+    /// The file.
+    pub path: PathBuf,
+    /// What went wrong.
+    pub message: String,
+}
+
 /// Writes `bytes` to `path` atomically (see the module docs).
 ///
 /// # Errors

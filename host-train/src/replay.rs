@@ -9,13 +9,13 @@
 //! Raw stroke recordings are first averaged with the core's streaming
 //! [`StrokeAverager`](galling::averager::StrokeAverager) through [`crate::averaging`].
 
+use crate::atomic::PlotError;
 use crate::averaging::{AverageError, average_folder};
 use crate::dataset::{Series, StrokeFeatureValues};
-use crate::plots::PlotError;
 use galling::StrokeReport;
 use galling::features::FeatureSettings;
 use galling::monitor::{Monitor, Package, PackageError, TemperatureRange};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Why a replay could not run.
 #[derive(Debug, thiserror::Error)]
@@ -190,8 +190,15 @@ pub fn package_for(params: &Path, series: &[Series]) -> Result<Package, ReplayEr
             let data = crate::dataset::Dataset {
                 series: series.to_vec(),
             };
-            let d = crate::train::MonitorOptions::default();
-            crate::package::build(&values, &data, d.threshold, d.horizon, &d.target)?.0
+            // the default monitor (`train::MonitorOptions::default()`)
+            crate::package::build(
+                &values,
+                &data,
+                galling::risk::DEFAULT_GALLING_THRESHOLD,
+                galling::risk::DEFAULT_HORIZON,
+                &crate::package::CalibrationTarget::default(),
+            )?
+            .0
         }
     })
 }
@@ -228,47 +235,6 @@ pub fn describe(rows: &[ReplayRow], threshold: f64) -> Option<String> {
         c.onsets,
         rows.iter().filter(|x| x.galling_detected).count(),
     ))
-}
-
-/// Writes the replay's outputs into the folder `out` as one set ([`crate::atomic::OutputSet`]):
-/// `replay.csv` ([`write_csv`]) and, with `plots`, `replay.png` and `replay.svg` ([`draw`], with
-/// the package's threshold and horizon); returns the files written. A failure leaves the folder's
-/// previous set as it was.
-///
-/// ```
-/// let series = host_train::dataset::Dataset::load(
-///     std::path::Path::new("../data/demo"), &Default::default())?.series;
-/// let package = host_train::replay::package_for(std::path::Path::new("../data/v8-published-fit.json"), &series)?;
-/// let rows = host_train::replay::replay_all(&package, &series)?;
-/// let dir = tempfile::tempdir()?;
-/// let files = host_train::replay::write_outputs(&dir.path().join("replay"), &rows, &package, false)?;
-/// assert_eq!(files, [dir.path().join("replay/replay.csv")]);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-///
-/// # Errors
-/// [`ReplayError::Write`] or [`ReplayError::Plot`] naming the file (its final path).
-pub fn write_outputs(
-    out: &Path,
-    rows: &[Vec<ReplayRow>],
-    package: &Package,
-    plots: bool,
-) -> Result<Vec<PathBuf>, ReplayError> {
-    let mut set = crate::atomic::OutputSet::begin(out)?;
-    set.write_with("replay.csv", |w| fill_csv(w, rows))?;
-    let table = package.table();
-    if plots {
-        crate::plots::draw_into(&mut set, |dir| {
-            draw(
-                dir,
-                "replay",
-                rows,
-                f64::from(table.threshold()),
-                table.spec().horizon,
-            )
-        })?;
-    }
-    Ok(set.commit()?)
 }
 
 /// Averages a folder of raw stroke recordings with the core's streaming feature extractor in `f32`
@@ -335,8 +301,8 @@ pub fn write_csv(path: &Path, rows: &[Vec<ReplayRow>]) -> Result<(), crate::atom
     crate::atomic::write_with(path, |w| fill_csv(w, rows))
 }
 
-/// The CSV of [`write_csv`] into `w`.
-fn fill_csv(w: &mut dyn std::io::Write, rows: &[Vec<ReplayRow>]) -> std::io::Result<()> {
+/// The CSV of [`write_csv`] into `w` (also for the replay's output set).
+pub(crate) fn fill_csv(w: &mut dyn std::io::Write, rows: &[Vec<ReplayRow>]) -> std::io::Result<()> {
     {
         let mut csv = csv::Writer::from_writer(w);
         csv.write_record(CSV_HEADER.split(','))?;
@@ -363,5 +329,3 @@ fn fill_csv(w: &mut dyn std::io::Write, rows: &[Vec<ReplayRow>]) -> std::io::Res
         csv.flush()
     }
 }
-
-pub use crate::plots::replay::draw;

@@ -341,7 +341,7 @@ pub enum TrainError {
     Write(#[from] crate::atomic::WriteError),
     /// A figure could not be drawn.
     #[error(transparent)]
-    Plot(#[from] crate::plots::PlotError),
+    Plot(#[from] crate::atomic::PlotError),
 }
 
 /// What a run produced.

@@ -289,7 +289,7 @@ pub enum TuneError {
     Write(#[from] crate::atomic::WriteError),
     /// A figure could not be drawn.
     #[error(transparent)]
-    Plot(#[from] crate::plots::PlotError),
+    Plot(#[from] crate::atomic::PlotError),
 }
 
 /// Reads a plan file (JSON).
@@ -1058,7 +1058,20 @@ fn finish(
     // files in the folder are kept)
     let mut set = crate::atomic::OutputSet::begin(out)?;
     for s in &report.sweeps {
-        crate::plots::draw_into(&mut set, |dir| crate::plots::tune::draw_sweep(dir, s))?;
+        let points: Vec<crate::plots::tune::SweepPoint> = s
+            .rows
+            .iter()
+            .map(|r| crate::plots::tune::SweepPoint {
+                value: r.value.to_string(),
+                train_avg: r.score.train_avg,
+                train_min: r.score.train_min,
+                test_avg: r.score.test_avg,
+                test_min: r.score.test_min,
+            })
+            .collect();
+        crate::plots::draw_into(&mut set, |dir| {
+            crate::plots::tune::draw_sweep(dir, &s.parameter, &points)
+        })?;
     }
     let long_lines: Vec<(String, Vec<(f64, f64)>)> = done[1..]
         .iter()

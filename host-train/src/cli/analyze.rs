@@ -41,7 +41,7 @@ pub fn run(a: &AnalyzeArgs, quiet: bool) -> Result<()> {
         a.data.data.display(),
         a.data.map
     );
-    let files = host_train::analyze::write(&a.out, &analysis, &source)?;
+    let files = host_train::plots::analysis::write(&a.out, &analysis, &source)?;
     if !quiet {
         println!(
             "{:>16} {:>14} {:>12} {:>9}  flags",

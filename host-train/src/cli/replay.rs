@@ -61,7 +61,7 @@ pub fn run(a: &ReplayArgs, quiet: bool) -> Result<()> {
     };
     let package = replay::package_for(&a.params, &series)?;
     let rows = replay::replay_all(&package, &series)?;
-    let files = replay::write_outputs(&a.out, &rows, &package, !a.no_plots)?;
+    let files = host_train::plots::replay::write_outputs(&a.out, &rows, &package, !a.no_plots)?;
     if !quiet {
         let threshold = f64::from(package.table().threshold());
         for line in rows.iter().filter_map(|r| replay::describe(r, threshold)) {

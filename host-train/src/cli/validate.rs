@@ -3,8 +3,9 @@
 use anyhow::Result;
 use host_train::dataset::{Dataset, TemperatureMap};
 use host_train::fit::{LbfgsSettings, Method};
+use host_train::plots::validation::write_outputs;
 use host_train::validation::envelope::SeriesCurves;
-use host_train::validation::{self, ValidateConfig, validate_with_curves, write_outputs};
+use host_train::validation::{self, ValidateConfig, validate_with_curves};
 use std::path::PathBuf;
 
 /// Arguments of `host-train validate`.

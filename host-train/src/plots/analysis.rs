@@ -1,6 +1,47 @@
-//! The figures of `host-train analyze`: `parameters` (|z| per parameter) and `correlation`.
+//! The figures of `host-train analyze`: `parameters` (|z| per parameter) and `correlation`, and
+//! the analysis' outputs.
 
 use crate::analyze::Analysis;
+use std::path::{Path, PathBuf};
+
+/// Writes `analysis.json`, `analysis.md`, `parameters.{png,svg}` and `correlation.{png,svg}` into
+/// `out`; returns the files.
+///
+/// # Errors
+/// [`crate::analyze::AnalyzeError`] for a folder or file that cannot be written.
+pub fn write(
+    out: &Path,
+    a: &Analysis,
+    source: &str,
+) -> Result<Vec<PathBuf>, crate::analyze::AnalyzeError> {
+    let mut set = crate::atomic::OutputSet::begin(out)?;
+    super::draw_into(&mut set, |dir| {
+        super::render_with(
+            dir,
+            "parameters",
+            (1000, 560),
+            |r| draw_parameters(r, a),
+            |r| draw_parameters(r, a),
+        )
+    })?;
+    super::draw_into(&mut set, |dir| {
+        super::render_with(
+            dir,
+            "correlation",
+            (760, 700),
+            |r| draw_correlation(r, a),
+            |r| draw_correlation(r, a),
+        )
+    })?;
+    let mut text = serde_json::to_string_pretty(a).unwrap_or_default();
+    text.push('\n');
+    set.write("analysis.json", text.as_bytes())?;
+    set.write(
+        "analysis.md",
+        crate::analyze::render_markdown(a, source).as_bytes(),
+    )?;
+    Ok(set.commit()?)
+}
 
 type Draw = Result<(), Box<dyn std::error::Error>>;
 

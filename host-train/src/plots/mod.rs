@@ -18,6 +18,7 @@
 //!
 //! Every file is written atomically (temporary file, fsync, rename).
 
+pub use crate::atomic::PlotError;
 use crate::simulation::{SeriesSimulation, envelope};
 use galling::family::{AnyModel, ModelParams};
 use galling::{Kernel, Model};
@@ -33,16 +34,6 @@ pub const LANDSCAPE_TEMPERATURES: [f64; 4] = [160.0, 165.0, 167.5, 170.0];
 /// Font family of every figure (the compiled-in DejaVu Sans; no system font is needed).
 pub(crate) const FONT: &str = "sans-serif";
 static FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
-
-/// A figure that could not be drawn or written.
-#[derive(Debug, thiserror::Error)]
-#[error("cannot draw {}: {message}", path.display())]
-pub struct PlotError {
-    /// The file.
-    pub path: PathBuf,
-    /// What went wrong.
-    pub message: String,
-}
 
 /// Draws figures into an output set: `draw` writes them into the set's staging folder (the folder
 /// it is given); they are registered with the set, and an error names the figure's final path

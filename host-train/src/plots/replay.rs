@@ -1,10 +1,52 @@
-//! The replay figure (`host-train replay`, and `cv_replay` of `host-train validate`).
+//! The replay figure (`host-train replay`, and `cv_replay` of `host-train validate`) and the
+//! replay's outputs.
 
 use super::{DrawResult, FONT, PlotError, palette, render_with};
 use crate::replay::ReplayRow;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
+
+/// Writes the replay's outputs into the folder `out` as one set ([`crate::atomic::OutputSet`]):
+/// `replay.csv` ([`crate::replay::write_csv`]) and, with `plots`, `replay.png` and `replay.svg` ([`draw`], with
+/// the package's threshold and horizon); returns the files written. A failure leaves the folder's
+/// previous set as it was.
+///
+/// ```
+/// let series = host_train::dataset::Dataset::load(
+///     std::path::Path::new("../data/demo"), &Default::default())?.series;
+/// let package = host_train::replay::package_for(std::path::Path::new("../data/v8-published-fit.json"), &series)?;
+/// let rows = host_train::replay::replay_all(&package, &series)?;
+/// let dir = tempfile::tempdir()?;
+/// let files = host_train::plots::replay::write_outputs(&dir.path().join("replay"), &rows, &package, false)?;
+/// assert_eq!(files, [dir.path().join("replay/replay.csv")]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// [`crate::replay::ReplayError::Write`] or [`crate::replay::ReplayError::Plot`] naming the file (its final path).
+pub fn write_outputs(
+    out: &Path,
+    rows: &[Vec<ReplayRow>],
+    package: &galling::monitor::Package,
+    plots: bool,
+) -> Result<Vec<PathBuf>, crate::replay::ReplayError> {
+    let mut set = crate::atomic::OutputSet::begin(out)?;
+    set.write_with("replay.csv", |w| crate::replay::fill_csv(w, rows))?;
+    let table = package.table();
+    if plots {
+        super::draw_into(&mut set, |dir| {
+            draw(
+                dir,
+                "replay",
+                rows,
+                f64::from(table.threshold()),
+                table.spec().horizon,
+            )
+        })?;
+    }
+    Ok(set.commit()?)
+}
 
 /// Draws `<dir>/<name>.png` and `.svg`: per series one panel of the COF and the risk against the
 /// stroke, the galling threshold, onsets (red triangles), and the three signals shaded distinctly:

@@ -1,26 +1,43 @@
 //! The figures of `host-train tune`: one `sweep_<parameter>` per phase-1 sweep and `long_runs`.
 
-use crate::tune::SweepResult;
 use std::path::{Path, PathBuf};
+
+/// One value of a sweep: its label and the scores of its run (negative log-likelihoods per
+/// transition; the test scores `None` without a test set).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SweepPoint {
+    /// The swept value, as the report writes it.
+    pub value: String,
+    /// Train AVG.
+    pub train_avg: f64,
+    /// Train MIN.
+    pub train_min: f64,
+    /// Test AVG.
+    pub test_avg: Option<f64>,
+    /// Test MIN.
+    pub test_min: Option<f64>,
+}
 
 /// `sweep_<parameter>.{png,svg}`: train and test AVG (with MIN as points) against the swept value.
 pub(crate) fn draw_sweep(
     dir: &Path,
-    sweep: &SweepResult,
+    parameter: &str,
+    rows: &[SweepPoint],
 ) -> Result<[PathBuf; 2], crate::plots::PlotError> {
-    let name = format!("sweep_{}", sweep.parameter);
+    let name = format!("sweep_{parameter}");
     crate::plots::render_with(
         dir,
         &name,
         (900, 520),
-        |root| draw_sweep_chart(root, sweep),
-        |root| draw_sweep_chart(root, sweep),
+        |root| draw_sweep_chart(root, parameter, rows),
+        |root| draw_sweep_chart(root, parameter, rows),
     )
 }
 
 fn draw_sweep_chart<DB: plotters::prelude::DrawingBackend>(
     root: &plotters::drawing::DrawingArea<DB, plotters::coord::Shift>,
-    sweep: &SweepResult,
+    parameter: &str,
+    rows: &[SweepPoint],
 ) -> Result<(), Box<dyn std::error::Error>>
 where
     DB::ErrorType: 'static,
@@ -28,37 +45,29 @@ where
     use crate::plots::{FONT, palette};
     use plotters::prelude::*;
     root.fill(&WHITE)?;
-    let n = sweep.rows.len();
+    let n = rows.len();
     type Line<'a> = (&'a str, Vec<(f64, f64)>, Vec<(f64, f64)>);
     let mut lines: Vec<Line<'_>> = vec![(
         "train",
-        sweep
-            .rows
-            .iter()
+        rows.iter()
             .enumerate()
-            .map(|(i, r)| (i as f64, r.score.train_avg))
+            .map(|(i, r)| (i as f64, r.train_avg))
             .collect(),
-        sweep
-            .rows
-            .iter()
+        rows.iter()
             .enumerate()
-            .map(|(i, r)| (i as f64, r.score.train_min))
+            .map(|(i, r)| (i as f64, r.train_min))
             .collect(),
     )];
-    if sweep.rows.iter().all(|r| r.score.test_avg.is_some()) {
+    if rows.iter().all(|r| r.test_avg.is_some()) {
         lines.push((
             "test",
-            sweep
-                .rows
-                .iter()
+            rows.iter()
                 .enumerate()
-                .filter_map(|(i, r)| r.score.test_avg.map(|v| (i as f64, v)))
+                .filter_map(|(i, r)| r.test_avg.map(|v| (i as f64, v)))
                 .collect(),
-            sweep
-                .rows
-                .iter()
+            rows.iter()
                 .enumerate()
-                .filter_map(|(i, r)| r.score.test_min.map(|v| (i as f64, v)))
+                .filter_map(|(i, r)| r.test_min.map(|v| (i as f64, v)))
                 .collect(),
         ));
     }
@@ -75,12 +84,12 @@ where
     } else {
         (0.0, 1.0)
     };
-    let labels: Vec<String> = sweep.rows.iter().map(|r| r.value.to_string()).collect();
+    let labels: Vec<String> = rows.iter().map(|r| r.value.clone()).collect();
     let mut chart = ChartBuilder::on(root)
         .caption(
             format!(
                 "Phase 1: {} (AVG lines, MIN points, last 10 rows)",
-                sweep.parameter
+                parameter
             ),
             (FONT, 20),
         )
@@ -99,7 +108,7 @@ where
                 String::new()
             }
         })
-        .x_desc(sweep.parameter.as_str())
+        .x_desc(parameter)
         .y_desc("NLL per transition")
         .label_style((FONT, 15))
         .draw()?;

@@ -1,4 +1,4 @@
-//! The reliability figure of `host-train validate`.
+//! The reliability figure of `host-train validate`, and its outputs.
 
 use super::{DrawResult, FONT, PlotError, palette, render_with};
 use crate::validation::report::method_label;
@@ -6,6 +6,37 @@ use crate::validation::{CellReport, Subset, ValidationReport};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
+
+/// Writes `validation.json`, `validation.md`, `reliability.{png,svg}` and
+/// `cv_replay.{png,svg}` into `dir` (created if missing), atomically; returns the files.
+///
+/// # Errors
+/// [`crate::validation::ValidateError::Write`] or [`crate::validation::ValidateError::Plot`] naming the file.
+pub fn write_outputs(
+    dir: &Path,
+    report: &ValidationReport,
+    timeline: &[Vec<crate::replay::ReplayRow>],
+) -> Result<Vec<PathBuf>, crate::validation::ValidateError> {
+    let mut set = crate::atomic::OutputSet::begin(dir)?;
+    let text =
+        serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    set.write("validation.json", text.as_bytes())?;
+    set.write(
+        "validation.md",
+        crate::validation::report::markdown(report).as_bytes(),
+    )?;
+    super::draw_into(&mut set, |d| draw_reliability(d, report))?;
+    super::draw_into(&mut set, |d| {
+        super::replay::draw(
+            d,
+            "cv_replay",
+            timeline,
+            report.settings.threshold,
+            report.settings.alarm_horizon,
+        )
+    })?;
+    Ok(set.commit()?)
+}
 
 /// Draws `reliability.png` and `.svg`: for the first scheme (cross-validation), one panel per
 /// horizon and subset with the raw, Monte Carlo, isotonic and Platt forecasts' reliability curves.

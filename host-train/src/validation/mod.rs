@@ -50,7 +50,6 @@ use metrics::{
     reliability, skill,
 };
 use serde::Serialize;
-use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// The galling threshold of the validation event, COF: the blob's default
@@ -179,7 +178,7 @@ pub enum ValidateError {
     Write(#[from] crate::atomic::WriteError),
     /// A figure could not be drawn.
     #[error(transparent)]
-    Plot(#[from] crate::plots::PlotError),
+    Plot(#[from] crate::atomic::PlotError),
 }
 
 /// Which strokes a score covers.
@@ -1158,32 +1157,4 @@ pub fn validate_with_curves(
     report.conclusions = report::conclusions(&report);
     report.seconds = t0.elapsed().as_secs_f64();
     Ok((report, timeline))
-}
-
-/// Writes `validation.json`, `validation.md`, `reliability.{png,svg}` and
-/// `cv_replay.{png,svg}` into `dir` (created if missing), atomically; returns the files.
-///
-/// # Errors
-/// [`ValidateError::Write`] or [`ValidateError::Plot`] naming the file.
-pub fn write_outputs(
-    dir: &Path,
-    report: &ValidationReport,
-    timeline: &[Vec<ReplayRow>],
-) -> Result<Vec<PathBuf>, ValidateError> {
-    let mut set = crate::atomic::OutputSet::begin(dir)?;
-    let text =
-        serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    set.write("validation.json", text.as_bytes())?;
-    set.write("validation.md", report::markdown(report).as_bytes())?;
-    crate::plots::draw_into(&mut set, |d| report::draw_reliability(d, report))?;
-    crate::plots::draw_into(&mut set, |d| {
-        crate::replay::draw(
-            d,
-            "cv_replay",
-            timeline,
-            report.settings.threshold,
-            report.settings.alarm_horizon,
-        )
-    })?;
-    Ok(set.commit()?)
 }

@@ -594,5 +594,3 @@ pub fn markdown(r: &ValidationReport) -> String {
 fn well(v: Option<f64>) -> String {
     v.map_or("-".to_string(), |v| format!("{v:.4}"))
 }
-
-pub use crate::plots::validation::draw_reliability;
