@@ -34,6 +34,31 @@ pub struct Checkpointing {
     pub stop_after: Option<usize>,
 }
 
+impl Checkpointing {
+    /// The checkpoint step after generation or epoch `done` of a run, the same for every method:
+    /// writes the run's state (built by `state` only then) when a checkpoint is due (`every`) or
+    /// the run stops here (`stop_after`), and then stops it with [`FitError::Interrupted`].
+    ///
+    /// # Errors
+    /// The checkpoint cannot be written, or [`FitError::Interrupted`] at `stop_after`.
+    pub(crate) fn after<S: OptimizerState>(
+        &self,
+        done: usize,
+        fingerprint: &Fingerprint,
+        state: impl FnOnce() -> S,
+    ) -> Result<(), FitError> {
+        let due = self.every > 0 && done.is_multiple_of(self.every);
+        let stop = self.stop_after == Some(done);
+        if due || stop {
+            save(&self.dir, fingerprint, &state())?;
+        }
+        if stop {
+            return Err(FitError::Interrupted { generation: done });
+        }
+        Ok(())
+    }
+}
+
 /// What a checkpoint must match to be resumed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fingerprint {

@@ -246,17 +246,11 @@ pub(crate) fn run(
             });
         }
         if let Some(c) = ckpt {
-            let due = c.every > 0 && state.generation % c.every == 0;
-            let stop = c.stop_after == Some(state.generation);
-            if due || stop {
+            let generation = state.generation;
+            c.after(generation, fingerprint, || {
                 state.elapsed = offset + started.elapsed().as_secs_f64();
-                checkpoint::save(&c.dir, fingerprint, &state)?;
-            }
-            if stop {
-                return Err(FitError::Interrupted {
-                    generation: state.generation,
-                });
-            }
+                state.clone()
+            })?;
         }
     }
     let mut evaluations = Evaluations {

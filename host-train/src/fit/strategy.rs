@@ -719,11 +719,9 @@ pub(crate) fn run_adam(
         }
         if let Some(c) = ckpt {
             let done = epoch + 1;
-            let due = c.every > 0 && done % c.every == 0;
-            let stop = c.stop_after == Some(done);
-            if due || stop {
+            c.after(done, fingerprint, || {
                 let (m, v, t) = optimizer.moments();
-                let state = AdamState {
+                AdamState {
                     epoch: done,
                     x,
                     m,
@@ -736,12 +734,8 @@ pub(crate) fn run_adam(
                     evaluations: evaluations.gradient,
                     elapsed: offset + started.elapsed().as_secs_f64(),
                     path: path.clone(),
-                };
-                checkpoint::save(&c.dir, fingerprint, &state)?;
-            }
-            if stop {
-                return Err(FitError::Interrupted { generation: done });
-            }
+                }
+            })?;
         }
     }
     if !best_ll.is_finite() {
