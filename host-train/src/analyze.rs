@@ -25,7 +25,7 @@ use galling::{Kernel, Scalar};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::ops::{Add, Div, Mul, Neg, Sub};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// A second-order dual number over the `N` parameters of a variant (15 for V8, 13 for V8-13, 12
 /// for V9, 17 for V7): value, gradient and Hessian.
@@ -172,64 +172,34 @@ fn hessian_at<const N: usize>(
     finite.then_some((total.0.re, g, h))
 }
 
-/// Eigenvalues and eigenvectors (columns) of a symmetric matrix by cyclic Jacobi rotations,
-/// eigenvalues in descending order.
+/// Eigenvalues and eigenvectors of a symmetric matrix (nalgebra's [`SymmetricEigen`]),
+/// eigenvalues in descending order; each eigenvector (one `Vec` per eigenvalue) has its largest
+/// component positive (a fixed sign, so reports do not flip).
+///
+/// [`SymmetricEigen`]: nalgebra::SymmetricEigen
 ///
 /// ```
 /// let (vals, vecs) = host_train::analyze::symmetric_eigen(&[vec![2.0, 1.0], vec![1.0, 2.0]]);
 /// assert!((vals[0] - 3.0).abs() < 1e-12 && (vals[1] - 1.0).abs() < 1e-12);
-/// assert!((vecs[0][0].abs() - 0.5f64.sqrt()).abs() < 1e-12);
+/// assert!((vecs[0][0] - 0.5f64.sqrt()).abs() < 1e-12);
 /// ```
-#[allow(clippy::needless_range_loop)] // rotations index two rows and columns at once
 pub fn symmetric_eigen(a: &[Vec<f64>]) -> (Vec<f64>, Vec<Vec<f64>>) {
     let n = a.len();
-    let mut m: Vec<Vec<f64>> = a.to_vec();
-    let mut v: Vec<Vec<f64>> = (0..n)
-        .map(|i| (0..n).map(|j| f64::from(u8::from(i == j))).collect())
-        .collect();
-    for _sweep in 0..100 {
-        let off: f64 = (0..n)
-            .flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j)))
-            .map(|(i, j)| m[i][j] * m[i][j])
-            .sum();
-        let diag: f64 = (0..n).map(|i| m[i][i] * m[i][i]).sum();
-        if off <= 1e-30 * diag.max(1e-300) {
-            break;
-        }
-        for p in 0..n {
-            for q in p + 1..n {
-                if m[p][q] == 0.0 {
-                    continue;
-                }
-                let theta = (m[q][q] - m[p][p]) / (2.0 * m[p][q]);
-                let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
-                let t = if theta == 0.0 { 1.0 } else { t };
-                let c = 1.0 / (t * t + 1.0).sqrt();
-                let s = t * c;
-                for k in 0..n {
-                    let (mkp, mkq) = (m[k][p], m[k][q]);
-                    m[k][p] = c * mkp - s * mkq;
-                    m[k][q] = s * mkp + c * mkq;
-                }
-                for k in 0..n {
-                    let (mpk, mqk) = (m[p][k], m[q][k]);
-                    m[p][k] = c * mpk - s * mqk;
-                    m[q][k] = s * mpk + c * mqk;
-                }
-                for row in v.iter_mut() {
-                    let (vkp, vkq) = (row[p], row[q]);
-                    row[p] = c * vkp - s * vkq;
-                    row[q] = s * vkp + c * vkq;
-                }
-            }
-        }
-    }
+    let e = nalgebra::SymmetricEigen::new(nalgebra::DMatrix::from_fn(n, n, |i, j| a[i][j]));
     let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&i, &j| m[j][j].total_cmp(&m[i][i]));
-    let vals = order.iter().map(|&i| m[i][i]).collect();
+    order.sort_by(|&i, &j| e.eigenvalues[j].total_cmp(&e.eigenvalues[i]));
+    let vals = order.iter().map(|&i| e.eigenvalues[i]).collect();
     let vecs = order
         .iter()
-        .map(|&i| (0..n).map(|k| v[k][i]).collect())
+        .map(|&i| {
+            let v: Vec<f64> = e.eigenvectors.column(i).iter().copied().collect();
+            let largest = v
+                .iter()
+                .copied()
+                .fold(0.0_f64, |m, x| if x.abs() > m.abs() { x } else { m });
+            let sign = if largest < 0.0 { -1.0 } else { 1.0 };
+            v.into_iter().map(|x| sign * x).collect()
+        })
         .collect();
     (vals, vecs)
 }
@@ -393,7 +363,7 @@ pub enum AnalyzeError {
     Write(#[from] crate::atomic::WriteError),
     /// A figure could not be drawn.
     #[error(transparent)]
-    Plot(#[from] crate::plots::PlotError),
+    Plot(#[from] crate::atomic::PlotError),
     /// The output folder could not be created.
     #[error("cannot create {}", path.display())]
     OutDir {
@@ -601,238 +571,77 @@ pub fn worst_transitions(
     rows
 }
 
-/// Writes `analysis.json`, `analysis.md`, `parameters.{png,svg}` and `correlation.{png,svg}` into
-/// `out`; returns the files.
-///
-/// # Errors
-/// [`AnalyzeError`] for a folder or file that cannot be written.
-pub fn write(out: &Path, a: &Analysis, source: &str) -> Result<Vec<PathBuf>, AnalyzeError> {
-    std::fs::create_dir_all(out).map_err(|e| AnalyzeError::OutDir {
-        path: out.to_path_buf(),
-        source: e,
-    })?;
-    let mut files = Vec::new();
-    files.extend(crate::plots::render_with(
-        out,
-        "parameters",
-        (1000, 560),
-        |r| draw_parameters(r, a),
-        |r| draw_parameters(r, a),
-    )?);
-    files.extend(crate::plots::render_with(
-        out,
-        "correlation",
-        (760, 700),
-        |r| draw_correlation(r, a),
-        |r| draw_correlation(r, a),
-    )?);
-    let json = out.join("analysis.json");
-    let mut text = serde_json::to_string_pretty(a).unwrap_or_default();
-    text.push('\n');
-    crate::atomic::write(&json, text.as_bytes())?;
-    files.push(json);
-    let md = out.join("analysis.md");
-    crate::atomic::write(&md, render_markdown(a, source).as_bytes())?;
-    files.push(md);
-    Ok(files)
-}
-
-fn render_markdown(a: &Analysis, source: &str) -> String {
-    use std::fmt::Write;
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
+/// `analysis.md` of `a`; `source` says which parameters on which data.
+pub(crate) fn render_markdown(a: &Analysis, source: &str) -> String {
+    use crate::table::Table;
+    let mut s = format!(
         "# Parameter analysis\n\n{source}\n\nLog-likelihood {:.4} over {} transitions; largest \
          scaled gradient component {:.2e}; condition number of the observed information (scaled \
-         coordinates) {:.3e}.\n",
+         coordinates) {:.3e}.\n\n",
         a.log_likelihood, a.transitions, a.max_scaled_gradient, a.condition
     );
-    let _ = writeln!(
-        s,
-        "## Standard errors (observed information, exact dual-number Hessian)\n\n| parameter | value | standard error | z = value / SE | flags |\n|---|---|---|---|---|"
-    );
+    s.push_str("## Standard errors (observed information, exact dual-number Hessian)\n\n");
+    let mut t = Table::new([
+        "parameter",
+        "value",
+        "standard error",
+        "z = value / SE",
+        "flags",
+    ]);
     for p in &a.parameters {
-        let _ = writeln!(
-            s,
-            "| {} | {:.6e} | {} | {} | {} |",
-            p.name,
-            p.value,
+        t.row([
+            p.name.clone(),
+            format!("{:.6e}", p.value),
             p.standard_error.map_or("-".into(), |v| format!("{v:.3e}")),
             p.z.map_or("-".into(), |v| format!("{v:.2}")),
-            p.flags.join("; ")
-        );
+            p.flags.join("; "),
+        ]);
     }
-    let _ = writeln!(s, "\n![parameters](parameters.png)\n\n## Flags\n");
+    s.push_str(&t.markdown());
+    s.push_str("\n![parameters](parameters.png)\n\n## Flags\n\n");
     if a.flags.is_empty() {
-        let _ = writeln!(s, "none");
+        s.push_str("none\n");
     }
     for f in &a.flags {
-        let _ = writeln!(s, "- {f}");
+        s.push_str(&format!("- {f}\n"));
     }
-    let _ = writeln!(
-        s,
-        "\n## Eigen-directions of the observed information (scaled coordinates)\n\n| eigenvalue | relative | main components |\n|---|---|---|"
-    );
+    s.push_str("\n## Eigen-directions of the observed information (scaled coordinates)\n\n");
+    let mut t = Table::new(["eigenvalue", "relative", "main components"]);
     for d in &a.directions {
-        let _ = writeln!(
-            s,
-            "| {:.3e} | {:.2e} | {} |",
-            d.eigenvalue,
-            d.relative,
+        t.row([
+            format!("{:.3e}", d.eigenvalue),
+            format!("{:.2e}", d.relative),
             d.components
                 .iter()
                 .map(|(n, c)| format!("{c:+.2} {n}"))
                 .collect::<Vec<_>>()
-                .join(", ")
-        );
+                .join(", "),
+        ]);
     }
-    let _ = writeln!(s, "\n![correlation](correlation.png)\n");
-    let _ = writeln!(
-        s,
-        "## Worst transitions\n\n| series | T model | stroke | COF from | COF to | log p | jump posterior |\n|---|---|---|---|---|---|---|"
-    );
+    s.push_str(&t.markdown());
+    s.push_str("\n![correlation](correlation.png)\n\n## Worst transitions\n\n");
+    let mut t = Table::new([
+        "series",
+        "T model",
+        "stroke",
+        "COF from",
+        "COF to",
+        "log p",
+        "jump posterior",
+    ]);
     for w in &a.worst {
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | {:.4} | {:.4} | {:.3} | {:.3} |",
-            w.series, w.temperature, w.stroke, w.from, w.to, w.log_prob, w.jump_posterior
-        );
+        t.row([
+            w.series.to_string(),
+            w.temperature.to_string(),
+            w.stroke.to_string(),
+            format!("{:.4}", w.from),
+            format!("{:.4}", w.to),
+            format!("{:.3}", w.log_prob),
+            format!("{:.3}", w.jump_posterior),
+        ]);
     }
+    s.push_str(&t.markdown());
     s
-}
-
-type Draw = Result<(), Box<dyn std::error::Error>>;
-
-/// A parameter name short enough for an axis label (`sigma_jump_up` -> `s_up`).
-fn short(name: &str) -> String {
-    name.replace("sigma_jump_", "s_")
-}
-
-/// |z| = |value| / SE per parameter on a log scale (the weight analysis of the NEP4 report):
-/// below 2 the data does not distinguish the parameter from zero.
-fn draw_parameters<DB: plotters::prelude::DrawingBackend>(
-    root: &plotters::drawing::DrawingArea<DB, plotters::coord::Shift>,
-    a: &Analysis,
-) -> Draw
-where
-    DB::ErrorType: 'static,
-{
-    use crate::plots::{FONT, palette};
-    use plotters::prelude::*;
-    root.fill(&WHITE)?;
-    let n = a.parameters.len();
-    let zs: Vec<f64> = a
-        .parameters
-        .iter()
-        .map(|p| p.z.map_or(1e-3, |z| z.abs().max(1e-3)))
-        .collect();
-    let hi = zs.iter().copied().fold(10.0, f64::max) * 2.0;
-    let labels: Vec<String> = a.parameters.iter().map(|p| short(&p.name)).collect();
-    let mut chart = ChartBuilder::on(root)
-        .caption(
-            "Parameters: |value| / standard error (red: not determined)",
-            (FONT, 20),
-        )
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(70)
-        .build_cartesian_2d(-0.5..(n as f64 - 0.5), (1e-3..hi).log_scale())?;
-    chart
-        .configure_mesh()
-        .x_labels(n)
-        .x_label_formatter(&|x| {
-            let i = x.round();
-            if (x - i).abs() < 1e-6 && i >= 0.0 {
-                labels.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
-        .y_desc("|z| = |value| / SE")
-        .label_style((FONT, 13))
-        .draw()?;
-    chart.draw_series(
-        a.parameters
-            .iter()
-            .zip(&zs)
-            .enumerate()
-            .map(|(i, (p, &z))| {
-                let c = if p.flags.is_empty() {
-                    palette(0)
-                } else {
-                    palette(3)
-                };
-                Rectangle::new([(i as f64 - 0.35, 1e-3), (i as f64 + 0.35, z)], c.filled())
-            }),
-    )?;
-    chart.draw_series(LineSeries::new(
-        [(-0.5, 2.0), (n as f64 - 0.5, 2.0)],
-        BLACK.stroke_width(1),
-    ))?;
-    Ok(())
-}
-
-/// The correlation matrix as a heat map (blue -1, white 0, red +1; grey: undetermined).
-fn draw_correlation<DB: plotters::prelude::DrawingBackend>(
-    root: &plotters::drawing::DrawingArea<DB, plotters::coord::Shift>,
-    a: &Analysis,
-) -> Draw
-where
-    DB::ErrorType: 'static,
-{
-    use crate::plots::FONT;
-    use plotters::prelude::*;
-    root.fill(&WHITE)?;
-    let n = a.parameters.len();
-    let labels: Vec<String> = a.parameters.iter().map(|p| p.name.clone()).collect();
-    let mut chart = ChartBuilder::on(root)
-        .caption("Correlation of the parameter estimates", (FONT, 20))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(110)
-        .build_cartesian_2d(0.0..n as f64, 0.0..n as f64)?;
-    // Cell i spans [i, i + 1]: its label sits at i + 0.5. Rows run top to bottom.
-    let at = |x: f64| {
-        let i = (x - 0.5).round();
-        ((x - 0.5 - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n).then_some(i as usize)
-    };
-    let fmt_x = |x: &f64| at(*x).map(|i| short(&labels[i])).unwrap_or_default();
-    let fmt_y = |y: &f64| {
-        at(*y)
-            .map(|i| labels[n - 1 - i].clone())
-            .unwrap_or_default()
-    };
-    chart
-        .configure_mesh()
-        .disable_mesh()
-        .x_labels(2 * n + 1)
-        .y_labels(2 * n + 1)
-        .x_label_formatter(&fmt_x)
-        .y_label_formatter(&fmt_y)
-        .x_label_style((FONT, 11))
-        .y_label_style((FONT, 11))
-        .draw()?;
-    chart.draw_series(
-        (0..n)
-            .flat_map(|i| (0..n).map(move |j| (i, j)))
-            .map(|(i, j)| {
-                let color = match a.correlation[i][j] {
-                    None => RGBColor(190, 190, 190),
-                    Some(r) => {
-                        let r = r.clamp(-1.0, 1.0);
-                        let fade = |v: f64| (255.0 * (1.0 - v.abs())) as u8;
-                        if r >= 0.0 {
-                            RGBColor(255, fade(r), fade(r))
-                        } else {
-                            RGBColor(fade(r), fade(r), 255)
-                        }
-                    }
-                };
-                let y = (n - 1 - j) as f64;
-                Rectangle::new([(i as f64, y), (i as f64 + 1.0, y + 1.0)], color.filled())
-            }),
-    )?;
-    Ok(())
 }
 
 #[cfg(test)]
@@ -937,7 +746,7 @@ mod tests {
     }
 
     #[test]
-    fn jacobi_diagonalises_a_symmetric_matrix() {
+    fn symmetric_eigen_diagonalises_a_symmetric_matrix() {
         let a = vec![
             vec![4.0, 1.0, 0.5],
             vec![1.0, 3.0, 0.2],

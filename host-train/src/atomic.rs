@@ -33,6 +33,16 @@ pub struct WriteError {
     pub source: io::Error,
 }
 
+/// A figure that could not be drawn or written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot draw {}: {message}", path.display())]
+pub struct PlotError {
+    /// The file.
+    pub path: PathBuf,
+    /// What went wrong.
+    pub message: String,
+}
+
 /// Writes `bytes` to `path` atomically (see the module docs).
 ///
 /// # Errors
@@ -163,13 +173,73 @@ impl OutputSet {
             staging_prefix(&name),
             std::process::id()
         ));
-        fs::create_dir(&staging).map_err(io_fail(&staging))?;
+        // an error names the user's folder, never the staging folder
+        fs::create_dir(&staging).map_err(io_fail(out))?;
         Ok(Self {
             out: out.to_path_buf(),
             staging,
             files: Vec::new(),
             done: false,
         })
+    }
+
+    /// Refuses an output folder that a set cannot replace, before any work: its parent cannot be
+    /// created or written (no staging folder can be made beside it), or it exists and is not a
+    /// folder, or it is a folder that cannot be listed or written. Nothing is left behind (a
+    /// missing parent is created).
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// host_train::atomic::OutputSet::check(&dir.path().join("run"))?;
+    /// std::fs::write(dir.path().join("file"), "")?;
+    /// let e = host_train::atomic::OutputSet::check(&dir.path().join("file/run")).unwrap_err();
+    /// assert_eq!(e.path, dir.path().join("file/run"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`WriteError`] naming `out`.
+    pub fn check(out: &Path) -> Result<(), WriteError> {
+        let set = Self::begin(out).map_err(|e| WriteError {
+            path: out.to_path_buf(),
+            source: e.source,
+        })?;
+        let fail = io_fail(out);
+        match fs::symlink_metadata(out) {
+            Ok(meta) if meta.is_dir() => {
+                fs::read_dir(out).map_err(&fail)?;
+                // the folder's own permissions: a read-only folder is the user's "do not write"
+                tempfile::tempfile_in(out).map_err(&fail)?;
+            }
+            Ok(_) => {
+                return Err(fail(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    "the output path exists and is not a folder",
+                )));
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(fail(e)),
+        }
+        drop(set);
+        Ok(())
+    }
+
+    /// The final path of `path` once the set is committed: a path inside the staging folder is
+    /// mapped to the output folder, any other path is returned as it is (for error messages that
+    /// must name the user's path).
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let set = host_train::atomic::OutputSet::begin(&dir.path().join("run"))?;
+    /// let staged = set.staging_dir().join("a.png");
+    /// assert_eq!(set.user_path(&staged), dir.path().join("run/a.png"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn user_path(&self, path: &Path) -> PathBuf {
+        match path.strip_prefix(&self.staging) {
+            Ok(relative) => self.out.join(relative),
+            Err(_) => path.to_path_buf(),
+        }
     }
 
     /// The staging folder, for writers that take a folder (e.g. the figures); register what they
@@ -232,7 +302,7 @@ impl OutputSet {
             .to_path_buf();
         let staged = self.staging.join(&relative);
         if relative.is_absolute() || !staged.is_file() {
-            return Err(io_fail(path)(io::Error::new(
+            return Err(io_fail(&self.user_path(path))(io::Error::new(
                 io::ErrorKind::NotFound,
                 "not a file of the output set's staging folder",
             )));

@@ -307,7 +307,7 @@ pub fn stroke_files(dir: &Path) -> Result<Vec<(u64, PathBuf)>, AverageError> {
 pub fn average_folder<S: Scalar>(
     dir: &Path,
     settings: FeatureSettings,
-    progress: &dyn Fn(usize, usize),
+    progress: crate::progress::ProgressFn<'_>,
 ) -> Result<Vec<StrokeRecord<S>>, AverageError> {
     let files = stroke_files(dir)?;
     let total = files.len();
@@ -319,7 +319,11 @@ pub fn average_folder<S: Scalar>(
             path,
             features,
         });
-        progress(i + 1, total);
+        progress(crate::progress::Progress::new(
+            "averaging strokes",
+            i + 1,
+            total,
+        ));
     }
     Ok(out)
 }
@@ -351,23 +355,33 @@ pub fn write_text(
     records: &[StrokeRecord<f64>],
 ) -> Result<Vec<PathBuf>, crate::atomic::WriteError> {
     let mut written = Vec::new();
-    for (name, pick) in [
-        (
-            "mean.txt",
-            (|s: &StrokeStats<f64>| s.mean) as fn(&StrokeStats<f64>) -> f64,
-        ),
-        ("std.txt", |s: &StrokeStats<f64>| s.std),
-    ] {
+    for (name, pick) in TEXT_FILES {
         let path = dir.join(name);
-        crate::atomic::write_with(&path, |w| {
-            for r in records {
-                writeln!(w, "{}", format_e18(pick(&r.stats())))?;
-            }
-            Ok(())
-        })?;
+        crate::atomic::write_with(&path, |w| fill_text(w, records, pick))?;
         written.push(path);
     }
     Ok(written)
+}
+
+/// Picks one statistic of a stroke.
+type StatPick = fn(&StrokeStats<f64>) -> f64;
+
+/// The files of [`write_text`] and the statistic each holds.
+const TEXT_FILES: [(&str, StatPick); 2] = [
+    ("mean.txt", |s: &StrokeStats<f64>| s.mean),
+    ("std.txt", |s: &StrokeStats<f64>| s.std),
+];
+
+/// One statistic of each stroke a line.
+fn fill_text(
+    w: &mut dyn std::io::Write,
+    records: &[StrokeRecord<f64>],
+    pick: StatPick,
+) -> std::io::Result<()> {
+    for r in records {
+        writeln!(w, "{}", format_e18(pick(&r.stats())))?;
+    }
+    Ok(())
 }
 
 /// Writes `strokes.csv` (`stroke,file,samples,mean,std`) of `records` into `dir`.
@@ -379,28 +393,66 @@ pub fn write_csv(
     records: &[StrokeRecord<f64>],
 ) -> Result<PathBuf, crate::atomic::WriteError> {
     let path = dir.join("strokes.csv");
-    crate::atomic::write_with(&path, |w| {
-        let mut csv = csv::Writer::from_writer(w);
-        csv.write_record(["stroke", "file", "samples", "mean", "std"])?;
-        for r in records {
-            let file = r
-                .path
-                .file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            // a file name with a comma or quote is quoted (RFC 4180), never altered
-            let stats = r.stats();
-            csv.write_record([
-                r.number.to_string(),
-                file,
-                stats.samples.to_string(),
-                format_e18(stats.mean),
-                format_e18(stats.std),
-            ])?;
-        }
-        csv.flush()
-    })?;
+    crate::atomic::write_with(&path, |w| fill_csv(w, records))?;
     Ok(path)
+}
+
+/// The file name of a record (empty when it has none).
+fn file_name(r: &StrokeRecord<f64>) -> String {
+    r.path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn fill_csv(w: &mut dyn std::io::Write, records: &[StrokeRecord<f64>]) -> std::io::Result<()> {
+    let mut csv = csv::Writer::from_writer(w);
+    csv.write_record(["stroke", "file", "samples", "mean", "std"])?;
+    for r in records {
+        // a file name with a comma or quote is quoted (RFC 4180), never altered
+        let stats = r.stats();
+        csv.write_record([
+            r.number.to_string(),
+            file_name(r),
+            stats.samples.to_string(),
+            format_e18(stats.mean),
+            format_e18(stats.std),
+        ])?;
+    }
+    csv.flush()
+}
+
+/// Writes the outputs of `host-train average` into the folder `out` as one set
+/// ([`crate::atomic::OutputSet`]; other files of the folder, e.g. its `strokes/`, are kept):
+/// `mean.txt` and `std.txt` ([`write_text`]), or with `csv` one `strokes.csv` ([`write_csv`]),
+/// then `features.csv` ([`write_features`]); returns the files written. A failure leaves the
+/// folder's previous set as it was.
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let files = host_train::averaging::write_outputs(&dir.path().join("avg"), &[], false)?;
+/// let names: Vec<_> = files.iter().map(|f| f.file_name().unwrap().to_owned()).collect();
+/// assert_eq!(names, ["mean.txt", "std.txt", "features.csv"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// [`crate::atomic::WriteError`] naming the folder or file that failed (its final path).
+pub fn write_outputs(
+    out: &Path,
+    records: &[StrokeRecord<f64>],
+    csv: bool,
+) -> Result<Vec<PathBuf>, crate::atomic::WriteError> {
+    let mut set = crate::atomic::OutputSet::begin(out)?;
+    if csv {
+        set.write_with("strokes.csv", |w| fill_csv(w, records))?;
+    } else {
+        for (name, pick) in TEXT_FILES {
+            set.write_with(name, |w| fill_text(w, records, pick))?;
+        }
+    }
+    set.write_with("features.csv", |w| fill_features(w, records))?;
+    set.commit()
 }
 
 /// The columns of `features.csv`, in order.
@@ -427,32 +479,29 @@ pub fn write_features(
     records: &[StrokeRecord<f64>],
 ) -> Result<PathBuf, crate::atomic::WriteError> {
     let path = dir.join("features.csv");
-    crate::atomic::write_with(&path, |w| {
-        let mut csv = csv::Writer::from_writer(w);
-        csv.write_record(FEATURE_COLUMNS)?;
-        for r in records {
-            let f = &r.features;
-            let file = r
-                .path
-                .file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            csv.write_record([
-                r.number.to_string(),
-                file,
-                f.samples.to_string(),
-                format_e18(f.mean),
-                format_e18(f.std),
-                format_e18(f.breakaway_peak),
-                format_e18(f.run_in_high_share),
-                f.run_in_samples.to_string(),
-                format_e18(f.exit_peak),
-                f.exit_samples.to_string(),
-            ])?;
-        }
-        csv.flush()
-    })?;
+    crate::atomic::write_with(&path, |w| fill_features(w, records))?;
     Ok(path)
+}
+
+fn fill_features(w: &mut dyn std::io::Write, records: &[StrokeRecord<f64>]) -> std::io::Result<()> {
+    let mut csv = csv::Writer::from_writer(w);
+    csv.write_record(FEATURE_COLUMNS)?;
+    for r in records {
+        let f = &r.features;
+        csv.write_record([
+            r.number.to_string(),
+            file_name(r),
+            f.samples.to_string(),
+            format_e18(f.mean),
+            format_e18(f.std),
+            format_e18(f.breakaway_peak),
+            format_e18(f.run_in_high_share),
+            f.run_in_samples.to_string(),
+            format_e18(f.exit_peak),
+            f.exit_samples.to_string(),
+        ])?;
+    }
+    csv.flush()
 }
 
 #[cfg(test)]

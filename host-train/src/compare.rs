@@ -23,7 +23,6 @@ use crate::summary::LlTable;
 use galling::ParamError;
 use galling::family::ModelParams;
 use serde::Serialize;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -41,6 +40,46 @@ pub struct CompareConfig {
     pub sim_runs: usize,
     /// Seed of those simulations.
     pub sim_seed: u64,
+}
+
+impl CompareConfig {
+    /// Attaches each stroke's features (from the folder `dir`'s `<T>/strokes/`, with the default
+    /// settings, as a fit on it fixes them) to `data` when a compared variant uses them (V8-P);
+    /// data from a CSV file is left as it is.
+    ///
+    /// ```
+    /// use host_train::compare::CompareConfig;
+    /// let mut data = host_train::dataset::Dataset::load(std::path::Path::new("../data/demo"), &Default::default())?;
+    /// let config = CompareConfig {
+    ///     models: vec![galling::family::ModelId::V8],
+    ///     params: Vec::new(),
+    ///     fit: Default::default(),
+    ///     sim_runs: 1,
+    ///     sim_seed: 1,
+    /// };
+    /// config.attach_features(&mut data, std::path::Path::new("../data/demo"))?;
+    /// assert!(data.series.iter().all(|s| s.features.is_none()));
+    /// # Ok::<(), host_train::dataset::DataError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`crate::dataset::DataError`] naming the stroke file that failed.
+    pub fn attach_features(
+        &self,
+        data: &mut Dataset,
+        dir: &Path,
+    ) -> Result<(), crate::dataset::DataError> {
+        let with_features = self
+            .models
+            .iter()
+            .copied()
+            .chain(self.params.iter().map(|p| p.model()))
+            .any(crate::precursor::uses_features);
+        if with_features && dir.is_dir() {
+            data.attach_stroke_features(dir, galling::features::FeatureSettings::DEFAULT)?;
+        }
+        Ok(())
+    }
 }
 
 /// One temperature of one variant.
@@ -253,50 +292,50 @@ impl Comparison {
     /// The markdown tables: the summary (LL, parameters, AIC, BIC, fit time), LL per temperature,
     /// simulated against observed mean COF per temperature, and each variant's parameters.
     pub fn markdown(&self) -> String {
-        let mut s = String::new();
-        let _ = writeln!(
-            s,
+        use crate::table::Table;
+        let mut s = format!(
             "# Model family comparison\n\n{} transitions. AIC = 2k - 2 LL, BIC = k ln(n) - 2 LL \
-             (k: parameters that enter the likelihood; lower is better).\n",
+             (k: parameters that enter the likelihood; lower is better).\n\n",
             self.transitions
         );
-        let _ = writeln!(
-            s,
-            "| variant | source | parameters | k | LL | AIC | BIC | fit time | flags |"
-        );
-        let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|");
+        let mut t = Table::new([
+            "variant",
+            "source",
+            "parameters",
+            "k",
+            "LL",
+            "AIC",
+            "BIC",
+            "fit time",
+            "flags",
+        ]);
         for v in &self.variants {
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} | {} | {:+.2} | {:.2} | {:.2} | {} | {} |",
-                v.model,
-                v.source,
-                v.parameters,
-                v.k,
-                v.log_likelihood,
-                v.aic,
-                v.bic,
+            t.row([
+                v.model.to_string(),
+                v.source.to_string(),
+                v.parameters.to_string(),
+                v.k.to_string(),
+                format!("{:+.2}", v.log_likelihood),
+                format!("{:.2}", v.aic),
+                format!("{:.2}", v.bic),
                 v.fit_seconds
                     .map_or("-".to_string(), |t| format!("{t:.1} s")),
-                fit::flags::join(&v.flags)
-            );
+                fit::flags::join(&v.flags),
+            ]);
         }
+        s.push_str(&t.markdown());
         let temps: Vec<(f64, f64, usize)> = self.variants.first().map_or(Vec::new(), |v| {
             v.per_temperature
                 .iter()
                 .map(|t| (t.recorded_temperature, t.model_temperature, t.transitions))
                 .collect()
         });
-        let header = |s: &mut String, first: &str| {
-            let _ = write!(s, "\n| {first} |");
-            for v in &self.variants {
-                let _ = write!(s, " {} |", v.model);
-            }
-            let _ = write!(s, "\n|---|");
-            for _ in &self.variants {
-                let _ = write!(s, "---|");
-            }
-            s.push('\n');
+        // one column per variant after the first
+        let per_variant = |first: &str| {
+            Table::new(
+                std::iter::once(first.to_string())
+                    .chain(self.variants.iter().map(|v| v.model.to_string())),
+            )
         };
         let at = |v: &VariantRow, t: f64, m: f64| {
             v.per_temperature
@@ -304,47 +343,53 @@ impl Comparison {
                 .find(|r| r.recorded_temperature == t && r.model_temperature == m)
                 .cloned()
         };
-        let _ = writeln!(s, "\n## Log-likelihood per temperature");
-        header(&mut s, "T data (model), transitions");
-        for &(t, m, n) in &temps {
-            let _ = write!(s, "| {t} ({m}), {n} |");
-            for v in &self.variants {
-                let cell = at(v, t, m).map_or("-".into(), |r| format!("{:+.2}", r.log_likelihood));
-                let _ = write!(s, " {cell} |");
-            }
-            s.push('\n');
+        s.push_str("\n## Log-likelihood per temperature\n\n");
+        let mut t = per_variant("T data (model), transitions");
+        for &(temperature, m, n) in &temps {
+            t.row(std::iter::once(format!("{temperature} ({m}), {n}")).chain(
+                self.variants.iter().map(|v| {
+                    at(v, temperature, m)
+                        .map_or("-".into(), |r| format!("{:+.2}", r.log_likelihood))
+                }),
+            ));
         }
-        let _ = write!(s, "| total |");
-        for v in &self.variants {
-            let _ = write!(s, " {:+.2} |", v.log_likelihood);
-        }
-        s.push('\n');
-        let _ = writeln!(
-            s,
-            "\n## Mean COF per temperature: observed, and simulated (trajectories started at each \
-             series' first COF)"
+        t.row(
+            std::iter::once("total".to_string()).chain(
+                self.variants
+                    .iter()
+                    .map(|v| format!("{:+.2}", v.log_likelihood)),
+            ),
         );
-        header(&mut s, "T data (model), observed");
-        for &(t, m, _) in &temps {
+        s.push_str(&t.markdown());
+        s.push_str(
+            "\n## Mean COF per temperature: observed, and simulated (trajectories started at each \
+             series' first COF)\n\n",
+        );
+        let mut t = per_variant("T data (model), observed");
+        for &(temperature, m, _) in &temps {
             let observed = self
                 .variants
                 .first()
-                .and_then(|v| at(v, t, m))
+                .and_then(|v| at(v, temperature, m))
                 .map_or(f64::NAN, |r| r.observed_mean);
-            let _ = write!(s, "| {t} ({m}), {observed:.4} |");
-            for v in &self.variants {
-                let cell = at(v, t, m).map_or("-".into(), |r| format!("{:.4}", r.simulated_mean));
-                let _ = write!(s, " {cell} |");
-            }
-            s.push('\n');
+            t.row(
+                std::iter::once(format!("{temperature} ({m}), {observed:.4}")).chain(
+                    self.variants.iter().map(|v| {
+                        at(v, temperature, m)
+                            .map_or("-".into(), |r| format!("{:.4}", r.simulated_mean))
+                    }),
+                ),
+            );
         }
-        let _ = writeln!(s, "\n## Parameters");
+        s.push_str(&t.markdown());
+        s.push_str("\n## Parameters\n");
         for v in &self.variants {
-            let _ = writeln!(s, "\n{} ({} parameters):\n", v.model, v.parameters);
-            let _ = writeln!(s, "| parameter | value |\n|---|---|");
+            s.push_str(&format!("\n{} ({} parameters):\n\n", v.model, v.parameters));
+            let mut t = Table::new(["parameter", "value"]);
             for (f, x) in v.params.variant().fields.iter().zip(v.params.values()) {
-                let _ = writeln!(s, "| {} | {x:.6e} |", f.name);
+                t.row([f.name.to_string(), format!("{x:.6e}")]);
             }
+            s.push_str(&t.markdown());
         }
         s
     }

@@ -433,8 +433,12 @@ impl Dataset {
             if !strokes.is_dir() {
                 continue;
             }
-            let records = crate::averaging::average_folder::<f64>(&strokes, settings, &|_, _| {})
-                .map_err(|e| err(&e.path, e.line, e.to_string()))?;
+            let records = crate::averaging::average_folder::<f64>(
+                &strokes,
+                settings,
+                &crate::progress::ignore,
+            )
+            .map_err(|e| err(&e.path, e.line, e.to_string()))?;
             if records.len() != s.cof.len() {
                 return Err(err(
                     &strokes,

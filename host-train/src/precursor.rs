@@ -18,6 +18,7 @@
 //! ```
 
 use crate::dataset::{Dataset, Series, StrokeFeatureValues};
+use crate::stats::quantile_sorted as quantile;
 use galling::family::{KernelKind, ModelId, N_PRECURSOR_FEATURES, PRECURSOR_FEATURES};
 
 /// A stroke is *clean* for the feature settings when its stroke-mean COF is below this (the
@@ -72,13 +73,6 @@ pub enum ScalingError {
         /// Clean strokes with features.
         strokes: usize,
     },
-}
-
-/// The `q` quantile (0 to 1) of sorted `v`, linear between order statistics.
-fn quantile(v: &[f64], q: f64) -> f64 {
-    let at = q * (v.len() - 1) as f64;
-    let (lo, hi) = (at.floor() as usize, at.ceil() as usize);
-    v[lo] + (v[hi] - v[lo]) * (at - lo as f64)
 }
 
 /// The host side of [`FeatureScaling`]: fixing it from the training strokes and applying it to a

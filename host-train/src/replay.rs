@@ -9,15 +9,13 @@
 //! Raw stroke recordings are first averaged with the core's streaming
 //! [`StrokeAverager`](galling::averager::StrokeAverager) through [`crate::averaging`].
 
+use crate::atomic::PlotError;
 use crate::averaging::{AverageError, average_folder};
 use crate::dataset::{Series, StrokeFeatureValues};
-use crate::validation::figure::{DrawResult, FONT, PlotError, palette, render};
 use galling::StrokeReport;
 use galling::features::FeatureSettings;
 use galling::monitor::{Monitor, Package, PackageError, TemperatureRange};
-use plotters::coord::Shift;
-use plotters::prelude::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Why a replay could not run.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +24,9 @@ pub enum ReplayError {
     /// The package was refused.
     #[error("invalid monitor package")]
     Package(#[from] PackageError),
+    /// The parameter file could not be read.
+    #[error(transparent)]
+    Params(#[from] crate::params_file::ParamsFileError),
     /// The package could not be built from parameters and data.
     #[error(transparent)]
     Build(#[from] crate::package::PackageBuildError),
@@ -201,6 +202,76 @@ pub fn package_inputs(
     }
 }
 
+/// The package replayed for the parameter file `params`: a version-2 blob's own package, or
+/// for a `params.json` (or an old version-1 blob) the package built for `series` with the default
+/// monitor (risk table over their temperature range, onset warning calibrated on their strokes:
+/// in-sample).
+///
+/// ```
+/// let series = host_train::dataset::Dataset::load(
+///     std::path::Path::new("../data/demo"), &Default::default())?.series;
+/// let package = host_train::replay::package_for(std::path::Path::new("../data/v8-published-fit.json"), &series)?;
+/// assert_eq!(host_train::replay::replay_all(&package, &series)?.len(), series.len());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// [`ReplayError::Params`] naming the file, or [`ReplayError::Build`].
+pub fn package_for(params: &Path, series: &[Series]) -> Result<Package, ReplayError> {
+    let (values, format) = crate::params_file::load(params)?;
+    Ok(match format {
+        crate::params_file::ParamsFormat::Blob => crate::params_file::load_package(params)?,
+        _ => {
+            let data = crate::dataset::Dataset {
+                series: series.to_vec(),
+            };
+            // the default monitor (`train::MonitorOptions::default()`)
+            crate::package::build(
+                &values,
+                &data,
+                galling::risk::DEFAULT_GALLING_THRESHOLD,
+                galling::risk::DEFAULT_HORIZON,
+                &crate::package::CalibrationTarget::default(),
+            )?
+            .0
+        }
+    })
+}
+
+/// One line on what the monitor did in one replayed series (`None` for an empty series): strokes,
+/// hot-die strokes, onset warnings raised and the share of clean strokes under one, onsets warned
+/// ahead, galling detected; `threshold` is the galling threshold, COF.
+///
+/// ```
+/// let series = host_train::dataset::Dataset::load(
+///     std::path::Path::new("../data/demo"), &Default::default())?.series;
+/// let package = host_train::replay::package_for(std::path::Path::new("../data/v8-published-fit.json"), &series)?;
+/// let rows = host_train::replay::replay_series(&package, &series[1])?;
+/// let line = host_train::replay::describe(&rows, 0.5).unwrap();
+/// assert!(line.starts_with("165: 112 strokes at 165 C"), "{line}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn describe(rows: &[ReplayRow], threshold: f64) -> Option<String> {
+    let first = rows.first()?;
+    let cof: Vec<f64> = rows.iter().map(|x| x.cof).collect();
+    let warning: Vec<bool> = rows.iter().map(|x| x.onset_warning).collect();
+    let c = crate::package::count(&cof, &warning, threshold, &vec![true; rows.len()]);
+    Some(format!(
+        "{}: {} strokes at {} C: hot die on {} strokes; onset warning raised {} times \
+         ({:.1} % of clean strokes under it), {} of {} onsets warned ahead; galling \
+         detected on {} strokes",
+        first.series,
+        rows.len(),
+        first.temperature,
+        rows.iter().filter(|x| x.hot_die).count(),
+        c.raised,
+        100.0 * c.clean_share(),
+        c.warned,
+        c.onsets,
+        rows.iter().filter(|x| x.galling_detected).count(),
+    ))
+}
+
 /// Averages a folder of raw stroke recordings with the core's streaming feature extractor in `f32`
 /// (as the press does; its stroke features too) into one series recorded at `recorded_temperature` and evaluated at
 /// `model_temperature`.
@@ -211,7 +282,7 @@ pub fn series_from_strokes(
     dir: &Path,
     recorded_temperature: f64,
     model_temperature: f64,
-    progress: &dyn Fn(usize, usize),
+    progress: crate::progress::ProgressFn<'_>,
 ) -> Result<Series, AverageError> {
     let records = average_folder::<f32>(dir, FeatureSettings::DEFAULT, progress)?;
     let features = records
@@ -262,7 +333,12 @@ fn range_text(r: TemperatureRange) -> &'static str {
 /// # Errors
 /// [`crate::atomic::WriteError`] naming the file.
 pub fn write_csv(path: &Path, rows: &[Vec<ReplayRow>]) -> Result<(), crate::atomic::WriteError> {
-    crate::atomic::write_with(path, |w| {
+    crate::atomic::write_with(path, |w| fill_csv(w, rows))
+}
+
+/// The CSV of [`write_csv`] into `w` (also for the replay's output set).
+pub(crate) fn fill_csv(w: &mut dyn std::io::Write, rows: &[Vec<ReplayRow>]) -> std::io::Result<()> {
+    {
         let mut csv = csv::Writer::from_writer(w);
         csv.write_record(CSV_HEADER.split(','))?;
         for r in rows.iter().flatten() {
@@ -286,134 +362,5 @@ pub fn write_csv(path: &Path, rows: &[Vec<ReplayRow>]) -> Result<(), crate::atom
             ])?;
         }
         csv.flush()
-    })
-}
-
-/// Draws `<dir>/<name>.png` and `.svg`: per series one panel of the COF and the risk against the
-/// stroke, the galling threshold, onsets (red triangles), and the three signals shaded distinctly:
-/// hot die (a yellow band along the bottom), onset warning (orange), galling detected (red).
-///
-/// # Errors
-/// [`PlotError`] naming the file.
-pub fn draw(
-    dir: &Path,
-    name: &str,
-    rows: &[Vec<ReplayRow>],
-    threshold: f64,
-    horizon: u16,
-) -> Result<[PathBuf; 2], PlotError> {
-    let panels = rows.len().max(1) as u32;
-    render!(dir, name, (1200, 280 * panels + 40), |root| draw_replay(
-        root, rows, threshold, horizon
-    ))
-}
-
-fn draw_replay<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    rows: &[Vec<ReplayRow>],
-    threshold: f64,
-    horizon: u16,
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    root.fill(&WHITE)?;
-    let root = root.titled(
-        &format!(
-            "Monitor replay: COF, risk P(COF > {threshold:.2} within {horizon} strokes), galling \
-             threshold, onsets; signals shaded"
-        ),
-        (FONT, 18),
-    )?;
-    let areas = root.split_evenly((rows.len().max(1), 1));
-    let hot = RGBColor(240, 215, 60).mix(0.8);
-    let warn = RGBColor(255, 170, 60).mix(0.45);
-    let galled = RGBColor(220, 50, 50).mix(0.3);
-    for (series, area) in rows.iter().zip(areas.iter()) {
-        let Some(first) = series.first() else {
-            continue;
-        };
-        let n = series.len() as f64;
-        let y_max = series.iter().map(|r| r.cof).fold(1.05_f64, f64::max) * 1.02;
-        let band = y_max * 0.03;
-        let mut chart = ChartBuilder::on(area)
-            .caption(
-                format!(
-                    "{} ({} C recorded, {} C model), {} strokes",
-                    first.series,
-                    first.recorded_temperature,
-                    first.temperature,
-                    series.len()
-                ),
-                (FONT, 16),
-            )
-            .margin(8)
-            .x_label_area_size(32)
-            .y_label_area_size(50)
-            .build_cartesian_2d(0.0..n, 0.0..y_max)?;
-        chart
-            .configure_mesh()
-            .x_desc("stroke")
-            .y_desc("COF / risk")
-            .label_style((FONT, 13))
-            .draw()?;
-        let shade = |on: fn(&ReplayRow) -> bool, lo: f64, hi: f64, colour: RGBAColor| {
-            series.iter().filter(move |r| on(r)).map(move |r| {
-                let x = f64::from(r.stroke);
-                Rectangle::new([(x - 0.5, lo), (x + 0.5, hi)], colour.filled())
-            })
-        };
-        chart
-            .draw_series(shade(|r| r.galling_detected, band, y_max, galled))?
-            .label("galling detected (alarm: stop)")
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], galled.filled()));
-        chart
-            .draw_series(shade(|r| r.onset_warning, band, y_max, warn))?
-            .label("onset warning (alarm: act)")
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], warn.filled()));
-        chart
-            .draw_series(shade(|r| r.hot_die, 0.0, band, hot))?
-            .label("hot die (status)")
-            .legend(move |(x, y)| Rectangle::new([(x, y - 3), (x + 16, y + 3)], hot.filled()));
-        chart
-            .draw_series(LineSeries::new(
-                [(0.0, threshold), (n, threshold)],
-                BLACK.mix(0.6).stroke_width(1),
-            ))?
-            .label(format!("galling threshold {threshold:.2}"))
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLACK.mix(0.6)));
-        chart
-            .draw_series(LineSeries::new(
-                series.iter().map(|r| (f64::from(r.stroke), r.cof)),
-                palette(0).stroke_width(2),
-            ))?
-            .label("COF")
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], palette(0).stroke_width(2)));
-        chart
-            .draw_series(LineSeries::new(
-                series.iter().map(|r| (f64::from(r.stroke), r.risk)),
-                palette(2).stroke_width(1),
-            ))?
-            .label("risk")
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], palette(2).stroke_width(2)));
-        let cof: Vec<f64> = series.iter().map(|r| r.cof).collect();
-        chart
-            .draw_series(
-                crate::package::onsets(&cof, threshold)
-                    .into_iter()
-                    .map(|i| {
-                        TriangleMarker::new((i as f64, cof[i]), 6, RGBColor(200, 0, 0).filled())
-                    }),
-            )?
-            .label("onset")
-            .legend(|(x, y)| TriangleMarker::new((x + 8, y), 5, RGBColor(200, 0, 0).filled()));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .label_font((FONT, 12))
-            .draw()?;
     }
-    Ok(())
 }

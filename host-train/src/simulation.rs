@@ -50,6 +50,130 @@ pub fn simulate_runs(
         .collect()
 }
 
+/// Longest simulated trajectory of a [`SimulateRequest`], strokes.
+pub const MAX_STROKES: usize = 1_000_000;
+/// Most trajectories of a [`SimulateRequest`].
+pub const MAX_RUNS: usize = 100_000;
+/// Most simulated values of a [`SimulateRequest`] (strokes x runs): 20 M values, 160 MB in memory.
+pub const MAX_SIMULATED: usize = 20_000_000;
+
+/// What `host-train simulate` simulates: `runs` trajectories of `strokes` strokes at one die
+/// temperature, bounded ([`MAX_STROKES`], [`MAX_RUNS`], [`MAX_SIMULATED`]) and inside the ranges
+/// the monitor accepts.
+///
+/// ```
+/// use host_train::simulation::SimulateRequest;
+/// let params = galling::family::ModelParams::from(galling::V8Params::PUBLISHED_FIT.map(f64::from));
+/// let request = SimulateRequest { temperature: 165.0, strokes: 20, runs: 2, seed: 1, start: None };
+/// let (start, runs) = request.run(&params)?;
+/// assert_eq!(runs.len(), 2);
+/// assert!(runs.iter().all(|r| r.len() == 20 && r[0] == start));
+/// let too_many = SimulateRequest { runs: 0, ..request };
+/// assert_eq!(too_many.validate().unwrap_err().to_string(), "--runs 0 must be between 1 and 100000");
+/// # Ok::<(), host_train::simulation::SimulateError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SimulateRequest {
+    /// Die temperature the model is evaluated at, degC (no mapping is applied).
+    pub temperature: f64,
+    /// Strokes per trajectory, including the start.
+    pub strokes: usize,
+    /// Number of trajectories.
+    pub runs: usize,
+    /// Seed (same seed, same trajectories).
+    pub seed: u64,
+    /// Starting COF; `None` for the model's initial COF.
+    pub start: Option<f64>,
+}
+
+/// A [`SimulateRequest`] out of bounds, or parameters that are not a model (the messages name the
+/// command-line flags).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimulateError {
+    /// The temperature is outside [`crate::dataset::TEMPERATURE_RANGE`].
+    #[error("--temperature {0} is outside [{lo}, {hi}] degC, the range the monitor accepts", lo = crate::dataset::TEMPERATURE_RANGE.0, hi = crate::dataset::TEMPERATURE_RANGE.1)]
+    Temperature(f64),
+    /// Strokes outside `1..=MAX_STROKES`.
+    #[error("--strokes {0} must be between 1 and {MAX_STROKES}")]
+    Strokes(usize),
+    /// Runs outside `1..=MAX_RUNS`.
+    #[error("--runs {0} must be between 1 and {MAX_RUNS}")]
+    Runs(usize),
+    /// More than [`MAX_SIMULATED`] values.
+    #[error("--strokes {strokes} x --runs {runs} is {} values, more than {MAX_SIMULATED} (the CSV would exceed ~1 GB)", strokes.saturating_mul(*runs))]
+    Values {
+        /// Strokes per trajectory.
+        strokes: usize,
+        /// Trajectories.
+        runs: usize,
+    },
+    /// The starting COF is outside [`crate::dataset::COF_RANGE`].
+    #[error("--start {0} is outside [{lo}, {hi}], the COF range the monitor accepts", lo = crate::dataset::COF_RANGE.0, hi = crate::dataset::COF_RANGE.1)]
+    Start(f64),
+    /// The parameters are not a valid model.
+    #[error(transparent)]
+    Params(#[from] galling::ParamError),
+}
+
+impl SimulateRequest {
+    /// Checks the bounds, in the order temperature, strokes, runs, their product, start.
+    ///
+    /// ```
+    /// let r = host_train::simulation::SimulateRequest {
+    ///     temperature: 1e9, strokes: 10, runs: 1, seed: 0, start: None,
+    /// };
+    /// assert!(r.validate().unwrap_err().to_string().starts_with("--temperature 1000000000 is outside"));
+    /// ```
+    ///
+    /// # Errors
+    /// The first [`SimulateError`] found.
+    pub fn validate(&self) -> Result<(), SimulateError> {
+        let (t_lo, t_hi) = crate::dataset::TEMPERATURE_RANGE;
+        if !(t_lo..=t_hi).contains(&self.temperature) {
+            return Err(SimulateError::Temperature(self.temperature));
+        }
+        if !(1..=MAX_STROKES).contains(&self.strokes) {
+            return Err(SimulateError::Strokes(self.strokes));
+        }
+        if !(1..=MAX_RUNS).contains(&self.runs) {
+            return Err(SimulateError::Runs(self.runs));
+        }
+        if self.strokes.saturating_mul(self.runs) > MAX_SIMULATED {
+            return Err(SimulateError::Values {
+                strokes: self.strokes,
+                runs: self.runs,
+            });
+        }
+        let (c_lo, c_hi) = crate::dataset::COF_RANGE;
+        match self.start {
+            Some(s) if !(c_lo..=c_hi).contains(&s) => Err(SimulateError::Start(s)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Validates the request and simulates it with `params` ([`simulate_runs`]); returns the
+    /// starting COF and the trajectories.
+    ///
+    /// # Errors
+    /// As [`validate`](Self::validate), or [`SimulateError::Params`].
+    pub fn run(&self, params: &ModelParams<f64>) -> Result<(f64, Vec<Vec<f64>>), SimulateError> {
+        self.validate()?;
+        let model = AnyModel::new(params)?;
+        let land = model.landscape(self.temperature);
+        let start = self.start.unwrap_or_else(|| land.initial_cof());
+        let runs = simulate_runs(
+            &land,
+            self.temperature,
+            start,
+            self.strokes,
+            self.runs,
+            self.seed,
+        );
+        Ok((start, runs))
+    }
+}
+
 /// Where simulated trajectories start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -177,16 +301,7 @@ pub fn simulation_quality(
         .collect())
 }
 
-/// Quantile `q` in `[0, 1]` of sorted values, by linear interpolation.
-pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
-    let lo = pos.floor() as usize;
-    let hi = pos.ceil() as usize;
-    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
-}
+pub use crate::stats::quantile_sorted;
 
 /// Per-stroke `(q_low, median, q_high)` across trajectories of equal length.
 pub fn envelope(trajectories: &[Vec<f64>], q_low: f64, q_high: f64) -> Vec<(f64, f64, f64)> {

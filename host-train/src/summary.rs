@@ -3,6 +3,7 @@
 use crate::dataset::Dataset;
 use crate::precursor::{FeatureScaling, TrainingScaling};
 use crate::simulation::SimulationRow;
+use crate::table::{Align, Table};
 use galling::family::{AnyModel, ModelParams};
 use galling::{Kernel, ParamError};
 use std::fmt::Write as _;
@@ -137,30 +138,35 @@ impl LlTable {
 
     /// A plain-text table.
     pub fn render(&self) -> String {
-        let mut s = String::new();
-        let _ = writeln!(
-            s,
-            "{:>9} {:>9} {:>7} {:>12} {:>14} {:>12}",
-            "T data", "T model", "series", "transitions", "LL (f64)", "LL (f32)"
-        );
+        let mut t = Table::new([
+            "T data",
+            "T model",
+            "series",
+            "transitions",
+            "LL (f64)",
+            "LL (f32)",
+        ])
+        .widths([9, 9, 7, 12, 14, 12])
+        .align(Align::Right);
         for r in &self.per_temperature {
-            let _ = writeln!(
-                s,
-                "{:>9} {:>9} {:>7} {:>12} {:>14.6} {:>12.4}",
-                r.recorded_temperature,
-                r.model_temperature,
-                r.series,
-                r.transitions,
-                r.log_likelihood,
-                r.log_likelihood_f32
-            );
+            t.row([
+                r.recorded_temperature.to_string(),
+                r.model_temperature.to_string(),
+                r.series.to_string(),
+                r.transitions.to_string(),
+                format!("{:.6}", r.log_likelihood),
+                format!("{:.4}", r.log_likelihood_f32),
+            ]);
         }
-        let _ = writeln!(
-            s,
-            "{:>9} {:>9} {:>7} {:>12} {:>14.6} {:>12.4}",
-            "total", "", "", self.transitions, self.total, self.total_f32
-        );
-        s
+        t.row([
+            "total".to_string(),
+            String::new(),
+            String::new(),
+            self.transitions.to_string(),
+            format!("{:.6}", self.total),
+            format!("{:.4}", self.total_f32),
+        ]);
+        t.text()
     }
 }
 
@@ -373,23 +379,20 @@ impl Summary {
         s.push_str(&self.log_likelihood.render());
         if !self.optima.is_empty() {
             let _ = writeln!(s, "\ndistinct optima (best first):");
-            let _ = writeln!(
-                s,
-                "{:>14} {:>8} {:>8} {:>12} {:>7}",
-                "LL", "mu_L", "mu_H", "omega0", "starts"
-            );
+            let mut t = Table::new(["LL", "mu_L", "mu_H", "omega0", "starts"])
+                .widths([14, 8, 8, 12, 7])
+                .align(Align::Right);
             let or_dash = |v: Option<f64>, f: fn(f64) -> String| v.map_or("-".to_string(), f);
             for r in &self.optima {
-                let _ = writeln!(
-                    s,
-                    "{:>14.4} {:>8} {:>8} {:>12} {:>7}",
-                    r.log_likelihood,
+                t.row([
+                    format!("{:.4}", r.log_likelihood),
                     or_dash(r.mu_l, |v| format!("{v:.4}")),
                     or_dash(r.mu_h, |v| format!("{v:.4}")),
                     or_dash(r.omega0, |v| format!("{v:.4e}")),
-                    r.starts
-                );
+                    r.starts.to_string(),
+                ]);
             }
+            s.push_str(&t.text());
         }
         let _ = writeln!(
             s,
@@ -405,25 +408,24 @@ impl Summary {
             "\nsimulation quality ({} runs per series, seed {}; {}):",
             sim.runs, sim.seed, sim.start_description
         );
-        let _ = writeln!(
-            s,
-            "{:>9} {:>9} {:>7} {:>8} {:>10} {:>10} {:>10} {:>10}",
-            "T data", "T model", "strokes", "start", "obs mean", "sim mean", "obs std", "sim std"
-        );
+        let mut t = Table::new([
+            "T data", "T model", "strokes", "start", "obs mean", "sim mean", "obs std", "sim std",
+        ])
+        .widths([9, 9, 7, 8, 10, 10, 10, 10])
+        .align(Align::Right);
         for r in &sim.rows {
-            let _ = writeln!(
-                s,
-                "{:>9} {:>9} {:>7} {:>8.4} {:>10.4} {:>10.4} {:>10.4} {:>10.4}",
-                r.recorded_temperature,
-                r.model_temperature,
-                r.strokes,
-                r.start_cof,
-                r.observed_mean,
-                r.simulated_mean,
-                r.observed_std,
-                r.simulated_std
-            );
+            t.row([
+                r.recorded_temperature.to_string(),
+                r.model_temperature.to_string(),
+                r.strokes.to_string(),
+                format!("{:.4}", r.start_cof),
+                format!("{:.4}", r.observed_mean),
+                format!("{:.4}", r.simulated_mean),
+                format!("{:.4}", r.observed_std),
+                format!("{:.4}", r.simulated_std),
+            ]);
         }
+        s.push_str(&t.text());
         s
     }
 }

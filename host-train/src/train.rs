@@ -46,6 +46,37 @@ pub struct TrainConfig {
     pub monitor: MonitorOptions,
 }
 
+impl TrainConfig {
+    /// Checks the settings that no type bounds: at least one simulated trajectory, and the
+    /// monitor ([`MonitorOptions::validate`]).
+    ///
+    /// ```
+    /// use host_train::train::{MonitorOptions, TrainConfig};
+    /// let config = TrainConfig {
+    ///     data: "data/demo".into(),
+    ///     out: "out/train".into(),
+    ///     map: Default::default(),
+    ///     fit: Default::default(),
+    ///     sim_runs: 0,
+    ///     sim_seed: 1,
+    ///     sim_start: host_train::simulation::StartRule::Observed,
+    ///     plots: false,
+    ///     split: None,
+    ///     monitor: MonitorOptions::default(),
+    /// };
+    /// assert_eq!(config.validate().unwrap_err().to_string(), "--sim-runs must be at least 1");
+    /// ```
+    ///
+    /// # Errors
+    /// [`OptionError::SimRuns`], or the monitor's error.
+    pub fn validate(&self) -> Result<(), OptionError> {
+        if self.sim_runs == 0 {
+            return Err(OptionError::SimRuns);
+        }
+        self.monitor.validate()
+    }
+}
+
 /// The monitor part of the blob: galling threshold, horizon, alarm budget of the calibration.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MonitorOptions {
@@ -68,10 +99,231 @@ impl Default for MonitorOptions {
     }
 }
 
+impl MonitorOptions {
+    /// Checks the monitor settings as the command line gives them: the budget (warnings per 100
+    /// clean strokes at least 0, clean share within 0..1) and the risk table's threshold and
+    /// horizon ([`galling::risk::TableSpec::validate`]).
+    ///
+    /// ```
+    /// use host_train::train::MonitorOptions;
+    /// assert!(MonitorOptions::default().validate().is_ok());
+    /// let mut m = MonitorOptions::default();
+    /// m.target.clean_share = 1.5;
+    /// assert!(m.validate().unwrap_err().to_string().contains("--clean-share within 0..1"));
+    /// ```
+    ///
+    /// # Errors
+    /// [`OptionError::Budget`] or [`OptionError::Monitor`].
+    pub fn validate(&self) -> Result<(), OptionError> {
+        if !(self.target.raises_per_100_clean >= 0.0
+            && (0.0..=1.0).contains(&self.target.clean_share))
+        {
+            return Err(OptionError::Budget);
+        }
+        let spec = galling::risk::TableSpec {
+            threshold: self.threshold,
+            horizon: self.horizon,
+            ..galling::risk::TableSpec::new(160.0, 170.0)
+        };
+        spec.validate().map_err(OptionError::Monitor)
+    }
+}
+
+/// The optimizers of a training run, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MethodKind {
+    /// L-BFGS multistart ([`fit::Method::Lbfgs`]).
+    Lbfgs,
+    /// Adam ([`fit::Method::Adam`]).
+    Adam,
+    /// SNES ([`fit::Method::Snes`]).
+    Snes,
+}
+
+/// The optimizer of a training run with the settings given for it: each setting belongs to one
+/// method (or to the methods with checkpoints), and [`validate`](Self::validate) refuses a
+/// setting of another method. `None` keeps the method's default.
+///
+/// ```
+/// use host_train::train::{MethodChoice, MethodKind};
+/// let snes = MethodChoice { population: Some(16), ..MethodChoice::new(MethodKind::Snes) };
+/// let mut options = host_train::fit::FitOptions::default();
+/// snes.apply(&mut options, "out".as_ref())?;
+/// assert_eq!(options.method.name(), "snes");
+/// let lbfgs = MethodChoice { population: Some(16), ..MethodChoice::new(MethodKind::Lbfgs) };
+/// assert!(lbfgs.validate().is_err());
+/// # Ok::<(), host_train::train::OptionError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct MethodChoice {
+    /// The optimizer.
+    pub method: MethodKind,
+    /// SNES: individuals per generation.
+    pub population: Option<usize>,
+    /// SNES: initial step size on the scaled parameters.
+    pub sigma0: Option<f64>,
+    /// SNES: number of generations.
+    pub generations: Option<usize>,
+    /// SNES: skip the final L-BFGS polish.
+    pub no_polish: bool,
+    /// Adam: learning rate.
+    pub lr: Option<f64>,
+    /// Adam: number of epochs.
+    pub epochs: Option<usize>,
+    /// SNES and Adam: write a checkpoint every this many generations or epochs.
+    pub checkpoint_every: Option<usize>,
+    /// SNES and Adam: continue the run whose checkpoint is in this folder.
+    pub resume: Option<PathBuf>,
+    /// SNES and Adam: stop after this generation or epoch, leaving a checkpoint.
+    pub stop_after: Option<usize>,
+}
+
+impl MethodChoice {
+    /// `method` with every setting at its default.
+    ///
+    /// ```
+    /// let c = host_train::train::MethodChoice::new(host_train::train::MethodKind::Adam);
+    /// assert!(c.lr.is_none() && c.validate().is_ok());
+    /// ```
+    pub fn new(method: MethodKind) -> Self {
+        Self {
+            method,
+            population: None,
+            sigma0: None,
+            generations: None,
+            no_polish: false,
+            lr: None,
+            epochs: None,
+            checkpoint_every: None,
+            resume: None,
+            stop_after: None,
+        }
+    }
+
+    /// Refuses settings of another method than the chosen one.
+    ///
+    /// ```
+    /// use host_train::train::{MethodChoice, MethodKind};
+    /// let c = MethodChoice { lr: Some(0.01), ..MethodChoice::new(MethodKind::Snes) };
+    /// assert_eq!(c.validate().unwrap_err().to_string(), "--lr and --epochs apply to --method adam only");
+    /// ```
+    ///
+    /// # Errors
+    /// [`OptionError::SnesOnly`], [`OptionError::CheckpointMethods`] or [`OptionError::AdamOnly`].
+    pub fn validate(&self) -> Result<(), OptionError> {
+        let snes_settings = self.population.is_some()
+            || self.sigma0.is_some()
+            || self.generations.is_some()
+            || self.no_polish;
+        if self.method != MethodKind::Snes && snes_settings {
+            return Err(OptionError::SnesOnly);
+        }
+        if self.method == MethodKind::Lbfgs && self.checkpointing() {
+            return Err(OptionError::CheckpointMethods);
+        }
+        if self.method != MethodKind::Adam && (self.lr.is_some() || self.epochs.is_some()) {
+            return Err(OptionError::AdamOnly);
+        }
+        Ok(())
+    }
+
+    fn checkpointing(&self) -> bool {
+        self.checkpoint_every.is_some() || self.resume.is_some() || self.stop_after.is_some()
+    }
+
+    /// Validates the choice and sets `options`' method and checkpointing (checkpoints go to
+    /// `out`).
+    ///
+    /// ```
+    /// use host_train::train::{MethodChoice, MethodKind};
+    /// let c = MethodChoice { stop_after: Some(3), ..MethodChoice::new(MethodKind::Adam) };
+    /// let mut options = host_train::fit::FitOptions::default();
+    /// c.apply(&mut options, "out".as_ref())?;
+    /// assert_eq!(options.checkpoint.unwrap().stop_after, Some(3));
+    /// # Ok::<(), host_train::train::OptionError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`validate`](Self::validate); `options` is then unchanged.
+    pub fn apply(
+        &self,
+        options: &mut FitOptions,
+        out: &std::path::Path,
+    ) -> Result<(), OptionError> {
+        self.validate()?;
+        match self.method {
+            MethodKind::Lbfgs => {}
+            MethodKind::Adam => {
+                let mut s = fit::AdamSettings::default();
+                if let Some(lr) = self.lr {
+                    s.lr = lr;
+                }
+                if let Some(e) = self.epochs {
+                    s.epochs = e;
+                }
+                options.method = fit::Method::Adam(s);
+            }
+            MethodKind::Snes => {
+                let mut s = fit::SnesSettings::default();
+                if let Some(p) = self.population {
+                    s.population = p;
+                }
+                if let Some(v) = self.sigma0 {
+                    s.sigma0 = v;
+                }
+                if let Some(g) = self.generations {
+                    s.generations = g;
+                }
+                s.polish = !self.no_polish;
+                options.method = fit::Method::Snes(s);
+            }
+        }
+        if self.checkpointing() {
+            options.checkpoint = Some(fit::Checkpointing {
+                dir: out.to_path_buf(),
+                every: self.checkpoint_every.unwrap_or(0),
+                resume: self.resume.clone(),
+                stop_after: self.stop_after,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// A training setting that is out of range or belongs to another method (the message names the
+/// command-line flags).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OptionError {
+    /// A SNES setting with another method.
+    #[error("--population, --sigma0, --generations and --no-polish apply to --method snes only")]
+    SnesOnly,
+    /// A checkpoint setting with L-BFGS.
+    #[error(
+        "--checkpoint-every, --resume and --stop-after apply to --method snes and --method adam"
+    )]
+    CheckpointMethods,
+    /// An Adam setting with another method.
+    #[error("--lr and --epochs apply to --method adam only")]
+    AdamOnly,
+    /// The onset warning's budget is out of range.
+    #[error("--warnings-per-100-clean must be >= 0 and --clean-share within 0..1")]
+    Budget,
+    /// The galling threshold or horizon is out of range.
+    #[error("--galling-threshold / --horizon")]
+    Monitor(#[source] galling::risk::TableError),
+    /// No simulated trajectory for the quality table.
+    #[error("--sim-runs must be at least 1")]
+    SimRuns,
+}
+
 /// Why a training run failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TrainError {
+    /// A setting is out of range ([`TrainConfig::validate`]).
+    #[error(transparent)]
+    Options(#[from] OptionError),
     /// The data could not be loaded.
     #[error(transparent)]
     Data(#[from] DataError),
@@ -89,7 +341,7 @@ pub enum TrainError {
     Write(#[from] crate::atomic::WriteError),
     /// A figure could not be drawn.
     #[error(transparent)]
-    Plot(#[from] crate::plots::PlotError),
+    Plot(#[from] crate::atomic::PlotError),
 }
 
 /// What a run produced.
@@ -176,6 +428,9 @@ pub fn train(
     config: &TrainConfig,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<TrainOutcome, TrainError> {
+    config.validate()?;
+    // an output folder the set cannot replace is refused before the fit
+    crate::atomic::OutputSet::check(&config.out)?;
     let (mut data, data_report) = Dataset::load_reported(&config.data, &config.map)?;
     if crate::precursor::uses_features(config.fit.model) {
         // V8-P sees each stroke's features, from the folder's raw strokes (<T>/strokes/)
@@ -240,18 +495,17 @@ pub fn train(
     set.write("loss.csv", fit::loss_csv(&report.loss).as_bytes())?;
     if config.plots {
         let observed: Vec<Vec<f64>> = data.series.iter().map(|s| s.cof.clone()).collect();
-        let drawn = crate::plots::draw_all(
-            set.staging_dir(),
-            &crate::plots::PlotInput {
-                params: &report.params,
-                loss: &report.loss,
-                simulations: &sims,
-                observed: &observed,
-            },
-        )?;
-        for f in drawn {
-            set.add_written(&f)?;
-        }
+        crate::plots::draw_into(&mut set, |dir| {
+            crate::plots::draw_all(
+                dir,
+                &crate::plots::PlotInput {
+                    params: &report.params,
+                    loss: &report.loss,
+                    simulations: &sims,
+                    observed: &observed,
+                },
+            )
+        })?;
     }
     let mut files = set.files().to_vec();
     files.push("summary.json".into());

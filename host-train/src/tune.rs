@@ -260,6 +260,21 @@ pub enum TuneError {
     /// A setting is out of range.
     #[error("{0}")]
     Setting(String),
+    /// A `--shard` value is not `I/N` with `0 <= I < N`.
+    #[error("{0}")]
+    Shard(&'static str),
+    /// A folder of shard files could not be listed.
+    #[error("cannot list {}", path.display())]
+    List {
+        /// The folder.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A folder given to merge holds no shard file.
+    #[error("{} holds no shard-*.json file", .0.display())]
+    NoShards(PathBuf),
     /// The output folder could not be created.
     #[error("cannot create {}", path.display())]
     OutDir {
@@ -274,7 +289,7 @@ pub enum TuneError {
     Write(#[from] crate::atomic::WriteError),
     /// A figure could not be drawn.
     #[error(transparent)]
-    Plot(#[from] crate::plots::PlotError),
+    Plot(#[from] crate::atomic::PlotError),
 }
 
 /// Reads a plan file (JSON).
@@ -472,6 +487,78 @@ pub struct TuneOptions {
     pub threads: Option<usize>,
 }
 
+/// Parses a shard `I/N` (slice `I` of `N`, `0 <= I < N`).
+///
+/// ```
+/// assert_eq!(host_train::tune::parse_shard("1/4")?, (1, 4));
+/// assert!(host_train::tune::parse_shard("4/4").is_err());
+/// # Ok::<(), host_train::tune::TuneError>(())
+/// ```
+///
+/// # Errors
+/// [`TuneError::Shard`] saying what is wrong.
+pub fn parse_shard(s: &str) -> Result<(usize, usize), TuneError> {
+    let (i, n) = s
+        .split_once('/')
+        .ok_or(TuneError::Shard("expected I/N, e.g. 0/4"))?;
+    let i: usize = i
+        .trim()
+        .parse()
+        .map_err(|_| TuneError::Shard("I is not a number"))?;
+    let n: usize = n
+        .trim()
+        .parse()
+        .map_err(|_| TuneError::Shard("N is not a number"))?;
+    if n == 0 || i >= n {
+        return Err(TuneError::Shard("need 0 <= I < N"));
+    }
+    Ok((i, n))
+}
+
+/// The shard files given to `tune merge`: each file as given, each folder's `shard-*.json` files
+/// in name order.
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// std::fs::write(dir.path().join("shard-1-of-2.json"), "{}")?;
+/// std::fs::write(dir.path().join("shard-0-of-2.json"), "{}")?;
+/// std::fs::write(dir.path().join("notes.txt"), "")?;
+/// let files = host_train::tune::shard_files(&[dir.path().to_path_buf()])?;
+/// assert_eq!(files, [dir.path().join("shard-0-of-2.json"), dir.path().join("shard-1-of-2.json")]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// [`TuneError::List`] for a folder that cannot be listed, [`TuneError::NoShards`] for a folder
+/// without shard files.
+pub fn shard_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, TuneError> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|source| TuneError::List {
+                    path: p.clone(),
+                    source,
+                })?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| {
+                    f.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("shard-") && n.ends_with(".json"))
+                })
+                .collect();
+            if found.is_empty() {
+                return Err(TuneError::NoShards(p.clone()));
+            }
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    Ok(files)
+}
+
 /// The shard file of a partial study.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShardFile {
@@ -496,11 +583,13 @@ fn data_hash(data: &Path) -> Result<String, TuneError> {
     Ok(fit::checkpoint::data_hash(&[Some(&d)]))
 }
 
-/// `f` of every item on `threads` worker threads (default: one per core), results in item order.
+/// `f` of every item on `threads` worker threads (default: one per core) of a rayon pool,
+/// results in item order (so the same plan and seeds give the same results on any count).
 ///
-/// Each run's fit uses its own one-thread rayon pool; the workers are plain threads taking the next
-/// item from a shared counter, so a worker waiting on its fit never picks up another run (as a
-/// rayon worker would), and each run's wall time is its own.
+/// Each run's fit uses its own one-thread rayon pool. The workers are the pool's threads, each
+/// running one broadcast job that takes the next item from a shared counter: a broadcast job is
+/// never stolen, so a worker waiting on its fit never picks up another run (as a worker of a
+/// parallel iterator would) and each run's wall time is its own.
 fn parallel<T: Sync, R: Send>(
     items: &[T],
     threads: Option<usize>,
@@ -512,18 +601,19 @@ fn parallel<T: Sync, R: Send>(
     let next = std::sync::atomic::AtomicUsize::new(0);
     let slots: Vec<std::sync::Mutex<Option<R>>> =
         items.iter().map(|_| std::sync::Mutex::new(None)).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..n {
-            scope.spawn(|| {
-                loop {
-                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(item) = items.get(k) else { break };
-                    let r = f(item);
-                    *slots[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
-                }
-            });
+    let work = || {
+        loop {
+            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(item) = items.get(k) else { break };
+            let r = f(item);
+            *slots[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
         }
-    });
+    };
+    match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
+        Ok(pool) => pool.broadcast(|_| work()),
+        // no pool (the system refused the threads): every run on this thread
+        Err(_) => vec![work()],
+    };
     slots
         .into_iter()
         .filter_map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
@@ -536,7 +626,7 @@ fn parallel<T: Sync, R: Send>(
 /// [`TuneError`] for a bad plan, data, or a failed run.
 pub fn phase1(
     options: &TuneOptions,
-    progress: &(dyn Fn(usize, usize) + Sync),
+    progress: crate::progress::ProgressFn<'_>,
 ) -> Result<ShardFile, TuneError> {
     let (i, n) = options.shard.unwrap_or((0, 1));
     if n == 0 || i >= n {
@@ -555,7 +645,11 @@ pub fn phase1(
     let results = parallel(&mine, options.threads, |r| {
         let out = run_one(&options.data, r).map(|(t, _)| t);
         let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-        progress(d, mine.len());
+        progress(crate::progress::Progress::new(
+            "phase 1 runs",
+            d,
+            mine.len(),
+        ));
         out
     })
     .into_iter()
@@ -735,9 +829,11 @@ pub struct Outcome {
 /// [`TuneError`].
 pub fn run(
     options: &TuneOptions,
-    progress: &(dyn Fn(usize, usize) + Sync),
+    progress: crate::progress::ProgressFn<'_>,
 ) -> Result<Option<Outcome>, TuneError> {
     let t0 = std::time::Instant::now();
+    // an output folder that cannot be written is refused before the runs
+    crate::atomic::OutputSet::check(&options.out)?;
     let shard = phase1(options, progress)?;
     if options.shard.is_some() {
         write_shard(&options.out, &shard)?;
@@ -764,6 +860,7 @@ pub fn merge(
     threads: Option<usize>,
 ) -> Result<Outcome, TuneError> {
     let t0 = std::time::Instant::now();
+    crate::atomic::OutputSet::check(out)?;
     let files = shards
         .iter()
         .map(|p| read_shard(p))
@@ -957,13 +1054,24 @@ fn finish(
             .collect(),
         total: t0.elapsed().as_secs_f64(),
     };
-    std::fs::create_dir_all(out).map_err(|source| TuneError::OutDir {
-        path: out.to_path_buf(),
-        source,
-    })?;
-    let mut files = Vec::new();
+    // every file of the report replaces the previous report as one set (shard files and other
+    // files in the folder are kept)
+    let mut set = crate::atomic::OutputSet::begin(out)?;
     for s in &report.sweeps {
-        files.extend(draw_sweep(out, s)?);
+        let points: Vec<crate::plots::tune::SweepPoint> = s
+            .rows
+            .iter()
+            .map(|r| crate::plots::tune::SweepPoint {
+                value: r.value.to_string(),
+                train_avg: r.score.train_avg,
+                train_min: r.score.train_min,
+                test_avg: r.score.test_avg,
+                test_min: r.score.test_min,
+            })
+            .collect();
+        crate::plots::draw_into(&mut set, |dir| {
+            crate::plots::tune::draw_sweep(dir, &s.parameter, &points)
+        })?;
     }
     let long_lines: Vec<(String, Vec<(f64, f64)>)> = done[1..]
         .iter()
@@ -984,152 +1092,18 @@ fn finish(
             v
         })
         .collect();
-    files.extend(draw_long_runs(out, &long_lines)?);
-    let json_path = out.join("tune.json");
-    crate::atomic::write(&json_path, json_text(&report).as_bytes())?;
-    files.push(json_path);
-    let timing_path = out.join("timing.json");
-    crate::atomic::write(&timing_path, json_text(&timing).as_bytes())?;
-    files.push(timing_path);
-    let md_path = out.join("tune.md");
-    crate::atomic::write(&md_path, render_markdown(&report, &timing).as_bytes())?;
-    files.push(md_path);
+    crate::plots::draw_into(&mut set, |dir| {
+        crate::plots::tune::draw_long_runs(dir, &long_lines)
+    })?;
+    set.write("tune.json", json_text(&report).as_bytes())?;
+    set.write("timing.json", json_text(&timing).as_bytes())?;
+    set.write("tune.md", render_markdown(&report, &timing).as_bytes())?;
+    let files = set.commit()?;
     Ok(Outcome {
         report,
         timing,
         files,
     })
-}
-
-/// `sweep_<parameter>.{png,svg}`: train and test AVG (with MIN as points) against the swept value.
-fn draw_sweep(dir: &Path, sweep: &SweepResult) -> Result<[PathBuf; 2], crate::plots::PlotError> {
-    let name = format!("sweep_{}", sweep.parameter);
-    crate::plots::render_with(
-        dir,
-        &name,
-        (900, 520),
-        |root| draw_sweep_chart(root, sweep),
-        |root| draw_sweep_chart(root, sweep),
-    )
-}
-
-fn draw_sweep_chart<DB: plotters::prelude::DrawingBackend>(
-    root: &plotters::drawing::DrawingArea<DB, plotters::coord::Shift>,
-    sweep: &SweepResult,
-) -> Result<(), Box<dyn std::error::Error>>
-where
-    DB::ErrorType: 'static,
-{
-    use crate::plots::{FONT, palette};
-    use plotters::prelude::*;
-    root.fill(&WHITE)?;
-    let n = sweep.rows.len();
-    type Line<'a> = (&'a str, Vec<(f64, f64)>, Vec<(f64, f64)>);
-    let mut lines: Vec<Line<'_>> = vec![(
-        "train",
-        sweep
-            .rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (i as f64, r.score.train_avg))
-            .collect(),
-        sweep
-            .rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (i as f64, r.score.train_min))
-            .collect(),
-    )];
-    if sweep.rows.iter().all(|r| r.score.test_avg.is_some()) {
-        lines.push((
-            "test",
-            sweep
-                .rows
-                .iter()
-                .enumerate()
-                .filter_map(|(i, r)| r.score.test_avg.map(|v| (i as f64, v)))
-                .collect(),
-            sweep
-                .rows
-                .iter()
-                .enumerate()
-                .filter_map(|(i, r)| r.score.test_min.map(|v| (i as f64, v)))
-                .collect(),
-        ));
-    }
-    let ys: Vec<f64> = lines
-        .iter()
-        .flat_map(|(_, a, b)| a.iter().chain(b).map(|p| p.1))
-        .filter(|v| v.is_finite())
-        .collect();
-    let lo = ys.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let (lo, hi) = if lo.is_finite() && hi.is_finite() {
-        let pad = ((hi - lo) * 0.1).max(1e-4);
-        (lo - pad, hi + pad)
-    } else {
-        (0.0, 1.0)
-    };
-    let labels: Vec<String> = sweep.rows.iter().map(|r| r.value.to_string()).collect();
-    let mut chart = ChartBuilder::on(root)
-        .caption(
-            format!(
-                "Phase 1: {} (AVG lines, MIN points, last 10 rows)",
-                sweep.parameter
-            ),
-            (FONT, 20),
-        )
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(80)
-        .build_cartesian_2d(-0.5..(n as f64 - 0.5), lo..hi)?;
-    chart
-        .configure_mesh()
-        .x_labels(n.max(1))
-        .x_label_formatter(&|x| {
-            let i = x.round();
-            if (x - i).abs() < 1e-6 && i >= 0.0 {
-                labels.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
-        .x_desc(sweep.parameter.as_str())
-        .y_desc("NLL per transition")
-        .label_style((FONT, 15))
-        .draw()?;
-    for (k, (name, avg, min)) in lines.iter().enumerate() {
-        let c = palette(k);
-        chart
-            .draw_series(LineSeries::new(avg.clone(), c.stroke_width(2)))?
-            .label(format!("{name} AVG"))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
-        chart.draw_series(min.iter().map(|&p| Circle::new(p, 4, c.filled())))?;
-    }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font((FONT, 15))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()?;
-    Ok(())
-}
-
-/// `long_runs.{png,svg}`: train and test loss of the phase-3 runs against wall time.
-fn draw_long_runs(
-    dir: &Path,
-    lines: &[(String, Vec<(f64, f64)>)],
-) -> Result<[PathBuf; 2], crate::plots::PlotError> {
-    let title = "Phase 3: loss against wall time";
-    let x = "wall time since the fit started, s";
-    crate::plots::render_with(
-        dir,
-        "long_runs",
-        (900, 560),
-        |root| crate::plots::draw_loss_lines(root, title, x, lines),
-        |root| crate::plots::draw_loss_lines(root, title, x, lines),
-    )
 }
 
 fn f5(v: f64) -> String {
@@ -1148,59 +1122,54 @@ fn opt_pct(v: Option<f64>) -> String {
     v.map_or("-".into(), pct)
 }
 
-fn score_cells(s: &Score, c: &Change) -> String {
-    format!(
-        "{} ({}) | {} ({}) | {} ({}) | {} ({})",
-        f5(s.train_min),
-        pct(c.train_min),
-        f5(s.train_avg),
-        pct(c.train_avg),
-        opt5(s.test_min),
-        opt_pct(c.test_min),
-        opt5(s.test_avg),
-        opt_pct(c.test_avg)
-    )
+/// The four score cells of a run with their change against the default.
+fn score_cells(s: &Score, c: &Change) -> [String; 4] {
+    [
+        format!("{} ({})", f5(s.train_min), pct(c.train_min)),
+        format!("{} ({})", f5(s.train_avg), pct(c.train_avg)),
+        format!("{} ({})", opt5(s.test_min), opt_pct(c.test_min)),
+        format!("{} ({})", opt5(s.test_avg), opt_pct(c.test_avg)),
+    ]
 }
+
+/// The columns of a score table.
+const SCORE_COLUMNS: [&str; 4] = ["train MIN", "train AVG", "test MIN", "test AVG"];
 
 /// `tune.md`.
 fn render_markdown(r: &Report, t: &Timing) -> String {
-    use std::fmt::Write;
-    let mut s = String::new();
+    use crate::table::Table;
     let wall = |key: &str| {
         t.runs
             .iter()
             .find(|(k, _)| k == key)
             .map_or(0.0, |(_, w)| *w)
     };
-    let _ = writeln!(s, "# Tuning study\n");
-    let _ = writeln!(
-        s,
-        "Data hash {}; {} phase-1 runs; losses are negative log-likelihoods per transition (lower \
+    let mut s = format!(
+        "# Tuning study\n\n\
+         Data hash {}; {} phase-1 runs; losses are negative log-likelihoods per transition (lower \
          is better), scored as the MIN and the AVG of the last {LAST_ROWS} rows of each run's \
          loss log; % change against the default run (negative: lower loss). Best of a sweep: \
          lowest test AVG (train AVG without a test set), if more than 0.01 % below the default's. \
          Runs with another train fraction are scored on other test data, so that sweep is \
          never combined. Study \
-         wall time {:.1} s.\n",
+         wall time {:.1} s.\n\n",
         r.data_hash,
         r.runs.len(),
         t.total
     );
-    let _ = writeln!(
-        s,
-        "## Default configuration\n\n```json\n{}\n```\n",
+    s.push_str(&format!(
+        "## Default configuration\n\n```json\n{}\n```\n\n",
         serde_json::to_string(&r.plan.default).unwrap_or_default()
-    );
-    let header = "| train MIN | train AVG | test MIN | test AVG |";
-    let _ = writeln!(
-        s,
-        "{header}\n|---|---|---|---|\n| {} | {} | {} | {} |\n",
+    ));
+    let mut default = Table::new(SCORE_COLUMNS);
+    default.row([
         f5(r.default.train_min),
         f5(r.default.train_avg),
         opt5(r.default.test_min),
-        opt5(r.default.test_avg)
-    );
-    let _ = writeln!(s, "## Phase 1: one hyperparameter at a time\n");
+        opt5(r.default.test_avg),
+    ]);
+    s.push_str(&default.markdown());
+    s.push_str("\n## Phase 1: one hyperparameter at a time\n\n");
     for sw in &r.sweeps {
         let base = if sw.base.is_empty() {
             String::new()
@@ -1210,42 +1179,44 @@ fn render_markdown(r: &Report, t: &Timing) -> String {
                 serde_json::to_string(&sw.base).unwrap_or_default()
             )
         };
-        let _ = writeln!(s, "### `{}`{base}\n", sw.parameter);
-        let _ = writeln!(
-            s,
-            "| value | train MIN | train AVG | test MIN | test AVG | train LL | wall s |\n|---|---|---|---|---|---|---|"
+        s.push_str(&format!("### `{}`{base}\n\n", sw.parameter));
+        let mut table = Table::new(
+            ["value"]
+                .into_iter()
+                .chain(SCORE_COLUMNS)
+                .chain(["train LL", "wall s"]),
         );
         for row in &sw.rows {
-            let _ = writeln!(
-                s,
-                "| {} | {} | {:.3} | {:.2} |",
-                row.value,
-                score_cells(&row.score, &row.change),
-                row.log_likelihood,
-                wall(&row.key)
+            table.row(
+                std::iter::once(row.value.to_string())
+                    .chain(score_cells(&row.score, &row.change))
+                    .chain([
+                        format!("{:.3}", row.log_likelihood),
+                        format!("{:.2}", wall(&row.key)),
+                    ]),
             );
         }
-        let _ = writeln!(
-            s,
-            "\nBest: {}.\n\n![{0}](sweep_{}.png)\n",
+        s.push_str(&table.markdown());
+        s.push_str(&format!(
+            "\nBest: {}.\n\n![{0}](sweep_{}.png)\n\n",
             sw.best
                 .as_ref()
                 .map_or("the default (no value beats it)".into(), |b| format!(
                     "`{b}`"
                 )),
             sw.parameter
-        );
+        ));
     }
-    let _ = writeln!(
-        s,
-        "## Phase 2: combined\n\n```json\n{}\n```\n\n| train MIN | train AVG | test MIN | test AVG |\n|---|---|---|---|\n| {} |\n\nWall time {:.2} s.\n",
-        serde_json::to_string(&r.combined).unwrap_or_default(),
-        score_cells(&r.combined_score, &r.combined_change),
-        t.combined
-    );
-    let _ = writeln!(
-        s,
-        "## Phase 3: long runs (budgets x{})\n\nTarget: train NLL {} per transition{}.\n\n| run | train AVG | test AVG | best train NLL | rows | iterations to target | seconds to target | wall s |\n|---|---|---|---|---|---|---|---|",
+    s.push_str(&format!(
+        "## Phase 2: combined\n\n```json\n{}\n```\n\n",
+        serde_json::to_string(&r.combined).unwrap_or_default()
+    ));
+    let mut combined = Table::new(SCORE_COLUMNS);
+    combined.row(score_cells(&r.combined_score, &r.combined_change));
+    s.push_str(&combined.markdown());
+    s.push_str(&format!("\nWall time {:.2} s.\n\n", t.combined));
+    s.push_str(&format!(
+        "## Phase 3: long runs (budgets x{})\n\nTarget: train NLL {} per transition{}.\n\n",
         r.plan.long.factor,
         f5(r.target),
         if r.plan.long.target.is_some() {
@@ -1253,23 +1224,32 @@ fn render_markdown(r: &Report, t: &Timing) -> String {
         } else {
             " (the default long run's best)"
         }
-    );
+    ));
+    let mut long = Table::new([
+        "run",
+        "train AVG",
+        "test AVG",
+        "best train NLL",
+        "rows",
+        "iterations to target",
+        "seconds to target",
+        "wall s",
+    ]);
     for (l, (_, w, to)) in r.long.iter().zip(&t.long) {
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | {} | {} | {} | {} | {:.2} |",
-            l.name,
+        long.row([
+            l.name.to_string(),
             f5(l.score.train_avg),
             opt5(l.score.test_avg),
             f5(l.best_train_nll),
-            l.rows,
+            l.rows.to_string(),
             l.iterations_to_target
                 .map_or("never".into(), |i| i.to_string()),
             to.map_or("never".into(), |v| format!("{v:.2}")),
-            w
-        );
+            format!("{w:.2}"),
+        ]);
     }
-    let _ = writeln!(s, "\n![long runs](long_runs.png)");
+    s.push_str(&long.markdown());
+    s.push_str("\n![long runs](long_runs.png)\n");
     s
 }
 

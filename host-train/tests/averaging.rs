@@ -59,7 +59,7 @@ fn f32_averager_stays_within_1e_5_of_every_shipped_mean() {
         let got = average_folder::<f32>(
             &root.join(t).join("strokes"),
             FeatureSettings::DEFAULT,
-            &|_, _| {},
+            &host_train::progress::ignore,
         )
         .unwrap();
         assert_eq!(got.len(), want.len(), "{t}");

@@ -210,3 +210,152 @@ fn an_output_path_that_is_a_file_is_refused_and_kept() {
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "not a folder");
     assert!(beside(&out).is_empty(), "{:?}", beside(&out));
 }
+
+/// The commands that write a set of files, each with an output folder `out` and data that does
+/// not exist (`missing`): refused for the folder means refused before the data was read.
+fn set_commands(out: &Path, missing: &Path) -> Vec<Vec<String>> {
+    let params = repo_root().join("data/v8-published-fit.json");
+    let (o, m, p) = (s(out), s(missing), s(&params));
+    let lines: [&[&str]; 8] = [
+        &["replay", "--params", p, "--data", m, "--out", o],
+        &["validate", "--data", m, "--out", o],
+        &["analyze", "--params", p, "--data", m, "--out", o],
+        &["tune", "--data", m, "--out", o],
+        &["tune", "merge", "--data", m, "--out", o, m],
+        &["average", m, "--out", o],
+        &["compare", "--data", m, "--out", o, "--models", "v9"],
+        &["train", "--data", m, "--out", o],
+    ];
+    lines
+        .iter()
+        .map(|l| l.iter().map(|a| a.to_string()).collect())
+        .collect()
+}
+
+/// Runs every set command on `out` and checks each is refused naming `out` (never a staging or
+/// temporary path), before reading its (missing) data, and leaves nothing behind.
+fn refuses_every_set_command(out: &Path, beside_dir: &Path) {
+    let missing = beside_dir.join("no-such-data");
+    for args in set_commands(out, &missing) {
+        let run = Command::new(env!("CARGO_BIN_EXE_host-train"))
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert!(!run.status.success(), "{args:?} succeeded");
+        assert!(
+            err.contains(&format!("cannot write {}", out.display())),
+            "{args:?}: {err}"
+        );
+        assert!(
+            !err.contains("no-such-data"),
+            "{args:?} read its data before refusing the folder: {err}"
+        );
+        let own = err.replace(s(beside_dir), "");
+        assert!(
+            !own.contains(".staging-") && !own.contains(".tmp"),
+            "{args:?} names a staging path: {err}"
+        );
+    }
+    let left: Vec<_> = std::fs::read_dir(beside_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().contains(".staging-"))
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+#[test]
+fn an_output_folder_below_a_file_is_refused_before_the_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("file");
+    std::fs::write(&file, "not a folder").unwrap();
+    refuses_every_set_command(&file.join("out"), dir.path());
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a folder");
+}
+
+#[test]
+fn a_read_only_output_folder_is_refused_before_the_work() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let locked = dir.path().join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    std::fs::write(locked.join("old.txt"), "old").unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o555)).unwrap();
+    // root (or CAP_DAC_OVERRIDE) writes into a read-only folder anyway: nothing to test then
+    if std::fs::write(locked.join("probe"), "").is_ok() {
+        common::report_skip("a read-only folder is writable for this user (root)");
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+        return;
+    }
+    // the read-only folder itself, and a new folder inside it
+    refuses_every_set_command(&locked, dir.path());
+    refuses_every_set_command(&locked.join("out"), dir.path());
+    assert_eq!(
+        std::fs::read_to_string(locked.join("old.txt")).unwrap(),
+        "old"
+    );
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// `replay` into `out` with the temperature map `map`.
+fn replay_command(out: &Path, map: &str, plots: bool) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_host-train"));
+    c.args([
+        "-q",
+        "replay",
+        "--params",
+        s(&repo_root().join("data/v8-published-fit.json")),
+        "--data",
+        s(&repo_root().join("data/demo")),
+        "--map",
+        map,
+        "--out",
+        s(out),
+    ]);
+    if !plots {
+        c.arg("--no-plots");
+    }
+    c.stdout(Stdio::null()).stderr(Stdio::piped());
+    c
+}
+
+#[test]
+fn a_replay_that_fills_the_disk_leaves_the_previous_set() {
+    let Some(disk) = TinyDisk::mount("600k") else {
+        return;
+    };
+    let out = disk.mount_point.join("out");
+    // replay.csv alone (about 140 kB) fits ...
+    let ok = replay_command(&out, "25:150", false).output().unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let before = std::fs::read(out.join("replay.csv")).unwrap();
+    // ... the new set with its figures (over 1 MB) does not
+    let failed = replay_command(&out, "25:160", true).output().unwrap();
+    assert!(!failed.status.success());
+    let err = String::from_utf8_lossy(&failed.stderr);
+    assert!(
+        err.contains("No space left on device") || err.contains("storage full"),
+        "{err}"
+    );
+    assert!(
+        err.contains(s(&out)) && !err.contains(".staging-"),
+        "the error names the user's folder: {err}"
+    );
+    assert_eq!(
+        std::fs::read(out.join("replay.csv")).unwrap(),
+        before,
+        "the previous replay.csv was replaced"
+    );
+    let mut present: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    present.sort();
+    assert_eq!(present, [host_train::atomic::MANIFEST, "replay.csv"]);
+    assert!(beside(&out).is_empty(), "{:?}", beside(&out));
+}

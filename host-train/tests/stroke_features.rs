@@ -58,8 +58,18 @@ fn f32_extractor_matches_the_f64_one() {
         (0.0_f64, 0.0_f64, 0.0_f64, 0.0_f64);
     for t in TEMPERATURES {
         let dir = root.join(t).join("strokes");
-        let f64s = average_folder::<f64>(&dir, FeatureSettings::DEFAULT, &|_, _| {}).unwrap();
-        let f32s = average_folder::<f32>(&dir, FeatureSettings::DEFAULT, &|_, _| {}).unwrap();
+        let f64s = average_folder::<f64>(
+            &dir,
+            FeatureSettings::DEFAULT,
+            &host_train::progress::ignore,
+        )
+        .unwrap();
+        let f32s = average_folder::<f32>(
+            &dir,
+            FeatureSettings::DEFAULT,
+            &host_train::progress::ignore,
+        )
+        .unwrap();
         for (a, b) in f64s.iter().zip(&f32s) {
             let (a, b) = (a.features, b.features);
             let at = format!("{t} {}", a.samples);

@@ -631,7 +631,7 @@ fn the_event_objective_refuses_a_variant_other_than_v8() {
         event: Some(host_train::fit::event::EventSettings::default()),
         ..Default::default()
     };
-    let e = host_train::validation::validate(&data, &config, &|_, _, _| {})
+    let e = host_train::validation::validate(&data, &config, &host_train::progress::ignore)
         .unwrap_err()
         .to_string();
     assert!(

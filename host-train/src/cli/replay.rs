@@ -1,6 +1,6 @@
 //! `host-train replay`: its arguments and the run.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use host_train::dataset::{Dataset, TemperatureMap};
 use host_train::replay;
 use std::path::PathBuf;
@@ -22,7 +22,7 @@ pub struct ReplayArgs {
     #[arg(long, requires = "temperature")]
     pub strokes: Option<PathBuf>,
     /// Recorded die temperature of the --strokes series, degC (the --map applies).
-    #[arg(long)]
+    #[arg(long, value_parser = super::finite_temperature)]
     pub temperature: Option<f64>,
     /// Temperatures to evaluate recorded series at, RECORDED:MODEL pairs separated by commas.
     #[arg(long, default_value = "25:160")]
@@ -41,76 +41,31 @@ pub struct ReplayArgs {
 /// Unreadable parameters or data (naming file, line and field), a stroke the monitor rejects,
 /// or an output that cannot be written.
 pub fn run(a: &ReplayArgs, quiet: bool) -> Result<()> {
+    // an output folder the set cannot replace is refused before the work
+    host_train::atomic::OutputSet::check(&a.out)?;
     let map = TemperatureMap::parse(&a.map)?;
     let series = match (&a.data, &a.strokes, a.temperature) {
-        (_, Some(dir), Some(t)) => {
-            if !t.is_finite() {
-                bail!("--temperature must be a finite number of degC");
-            }
-            vec![replay::series_from_strokes(
-                dir,
-                t,
-                map.apply(t),
-                &|_, _| {},
-            )?]
-        }
+        (_, Some(dir), Some(t)) => vec![replay::series_from_strokes(
+            dir,
+            t,
+            map.apply(t),
+            &host_train::progress::ignore,
+        )?],
         (Some(path), None, _) => {
             let (data, report) = Dataset::load_reported(path, &map)?;
             super::show_load_report(&report, quiet);
             data.series
         }
+        // clap requires --data or --strokes with --temperature
         _ => bail!("give --data, or --strokes with --temperature"),
     };
-    let (params, format) = host_train::params_file::load(&a.params)?;
-    let package = match format {
-        host_train::params_file::ParamsFormat::Blob => {
-            host_train::params_file::load_package(&a.params)?
-        }
-        _ => {
-            let data = Dataset {
-                series: series.clone(),
-            };
-            let d = host_train::train::MonitorOptions::default();
-            host_train::package::build(&params, &data, d.threshold, d.horizon, &d.target)?.0
-        }
-    };
+    let package = replay::package_for(&a.params, &series)?;
     let rows = replay::replay_all(&package, &series)?;
-    std::fs::create_dir_all(&a.out)
-        .with_context(|| format!("cannot create {}", a.out.display()))?;
-    let csv = a.out.join("replay.csv");
-    replay::write_csv(&csv, &rows)?;
-    let mut files = vec![csv];
-    let table = package.table();
-    if !a.no_plots {
-        files.extend(replay::draw(
-            &a.out,
-            "replay",
-            &rows,
-            f64::from(table.threshold()),
-            table.spec().horizon,
-        )?);
-    }
+    let files = host_train::plots::replay::write_outputs(&a.out, &rows, &package, !a.no_plots)?;
     if !quiet {
-        let threshold = f64::from(table.threshold());
-        for r in &rows {
-            let Some(first) = r.first() else { continue };
-            let cof: Vec<f64> = r.iter().map(|x| x.cof).collect();
-            let warning: Vec<bool> = r.iter().map(|x| x.onset_warning).collect();
-            let c = host_train::package::count(&cof, &warning, threshold, &vec![true; r.len()]);
-            println!(
-                "{}: {} strokes at {} C: hot die on {} strokes; onset warning raised {} times \
-                 ({:.1} % of clean strokes under it), {} of {} onsets warned ahead; galling \
-                 detected on {} strokes",
-                first.series,
-                r.len(),
-                first.temperature,
-                r.iter().filter(|x| x.hot_die).count(),
-                c.raised,
-                100.0 * c.clean_share(),
-                c.warned,
-                c.onsets,
-                r.iter().filter(|x| x.galling_detected).count(),
-            );
+        let threshold = f64::from(package.table().threshold());
+        for line in rows.iter().filter_map(|r| replay::describe(r, threshold)) {
+            println!("{line}");
         }
         println!("wrote:");
         for f in &files {

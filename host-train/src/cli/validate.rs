@@ -1,10 +1,11 @@
 //! `host-train validate`: its arguments and the run.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use host_train::dataset::{Dataset, TemperatureMap};
 use host_train::fit::{LbfgsSettings, Method};
+use host_train::plots::validation::write_outputs;
 use host_train::validation::envelope::SeriesCurves;
-use host_train::validation::{self, ValidateConfig, validate_with_curves, write_outputs};
+use host_train::validation::{self, ValidateConfig, validate_with_curves};
 use std::path::PathBuf;
 
 /// Arguments of `host-train validate`.
@@ -60,7 +61,7 @@ pub struct ValidateArgs {
     pub threads: Option<usize>,
     /// Cap every L-BFGS run of a fit at this many iterations and polish only the best basin (a
     /// quick, less thorough fit, e.g. for tests in a debug build; default: the engine's settings).
-    #[arg(long)]
+    #[arg(long, value_parser = super::at_least(1))]
     pub fit_iterations: Option<usize>,
     /// Trajectories of the Monte Carlo check of the grid forecast (rounded up to a multiple of 64).
     #[arg(long, default_value_t = validation::MC_TRAJECTORIES)]
@@ -94,19 +95,8 @@ pub enum ObjectiveKind {
 /// # Errors
 /// Unreadable data, bad settings, a failed fit, or an output that cannot be written.
 pub fn run(a: &ValidateArgs, quiet: bool) -> Result<()> {
-    let map = TemperatureMap::parse(&a.map)?;
-    let (mut data, report) = Dataset::load_reported(&a.data, &map)?;
-    super::show_load_report(&report, quiet);
-    if a.data.is_dir() {
-        // Each stroke's features (from each `<T>/strokes/` folder; a series without one has
-        // none): V8-P's monitor sees them, standardised in every fold by the settings its fit
-        // fixes from the training strokes, and the single-feature threshold baselines watch them.
-        // Variants without stroke features ignore them.
-        data.attach_stroke_features(&a.data, galling::features::FeatureSettings::DEFAULT)?;
-    }
-    if a.folds < 2 {
-        bail!("--folds must be at least 2");
-    }
+    // an output folder the set cannot replace is refused before the work
+    host_train::atomic::OutputSet::check(&a.out)?;
     let mut config = ValidateConfig {
         folds: a.folds,
         seed: a.seed,
@@ -127,12 +117,6 @@ pub fn run(a: &ValidateArgs, quiet: bool) -> Result<()> {
     config.fit.threads = a.threads;
     config.mc_trajectories = a.mc_trajectories;
     if a.objective == ObjectiveKind::Event {
-        if !(a.event_weight.is_finite() && a.event_weight >= 0.0) {
-            bail!("--event-weight must be a finite number >= 0");
-        }
-        if a.event_cells < 2 {
-            bail!("--event-cells must be at least 2");
-        }
         config.event = Some(host_train::fit::event::EventSettings {
             weight: a.event_weight,
             cells: a.event_cells,
@@ -141,24 +125,21 @@ pub fn run(a: &ValidateArgs, quiet: bool) -> Result<()> {
         });
     }
     if let Some(n) = a.fit_iterations {
-        if n == 0 {
-            bail!("--fit-iterations must be at least 1");
-        }
-        let mut s = LbfgsSettings {
-            anchor_iterations: n,
-            polish: 1,
-            ..LbfgsSettings::default()
-        };
-        s.screen_iterations = s.screen_iterations.min(n);
-        s.local.max_iterations = n;
-        config.fit.method = Method::Lbfgs(s);
+        config.fit.method = Method::Lbfgs(LbfgsSettings::capped(n));
+    }
+    config.validate()?;
+    let map = TemperatureMap::parse(&a.map)?;
+    let (mut data, report) = Dataset::load_reported(&a.data, &map)?;
+    super::show_load_report(&report, quiet);
+    if a.data.is_dir() {
+        // Each stroke's features (from each `<T>/strokes/` folder; a series without one has
+        // none): V8-P's monitor sees them, standardised in every fold by the settings its fit
+        // fixes from the training strokes, and the single-feature threshold baselines watch them.
+        // Variants without stroke features ignore them.
+        data.attach_stroke_features(&a.data, galling::features::FeatureSettings::DEFAULT)?;
     }
     let bar = super::progress_bar(quiet, "validating");
-    let progress = |what: &str, done: usize, total: usize| {
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
-        bar.set_message(what.to_string());
-    };
+    let progress = |p: host_train::progress::Progress<'_>| super::show_progress(&bar, None, p);
     // The raw strokes of each `<T>/strokes/` folder, for the curve envelope.
     let curves = if a.data.is_dir() {
         SeriesCurves::load(&a.data, &data)?

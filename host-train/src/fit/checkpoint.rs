@@ -2,15 +2,14 @@
 //!
 //! A checkpoint (`checkpoint.json` in the output folder, written atomically) holds the whole state of
 //! the run between two generations or epochs ([`super::snes::SnesState`]: mean, step sizes, random
-//! generator state, best point, counters, loss log; [`AdamState`]: point, moments, step count,
-//! plateau scheduler, best point, counters, loss log) with a fingerprint of what produced it: a hash of the
-//! training and test data and the fit settings that change the result. A run resumed from it
+//! generator state, best point, counters, loss log; [`super::strategy::AdamState`]: point, moments,
+//! step count, plateau scheduler, best point, counters, loss log) with a fingerprint of what
+//! produced it: a hash of the training and test data and the fit settings that change the result.
+//! The module knows no method: it stores any [`OptimizerState`] under the method's name. A run resumed from it
 //! continues exactly where the interrupted one stopped, so its parameters are bit-identical to an
 //! uninterrupted run's. A checkpoint from other data or other settings is refused, naming what differs.
 
-use super::objective::Point;
-use super::snes::SnesState;
-use super::{FitError, FitOptions, PathPoint};
+use super::{FitError, FitOptions};
 use crate::dataset::Dataset;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -35,6 +34,31 @@ pub struct Checkpointing {
     pub stop_after: Option<usize>,
 }
 
+impl Checkpointing {
+    /// The checkpoint step after generation or epoch `done` of a run, the same for every method:
+    /// writes the run's state (built by `state` only then) when a checkpoint is due (`every`) or
+    /// the run stops here (`stop_after`), and then stops it with [`FitError::Interrupted`].
+    ///
+    /// # Errors
+    /// The checkpoint cannot be written, or [`FitError::Interrupted`] at `stop_after`.
+    pub(crate) fn after<S: OptimizerState>(
+        &self,
+        done: usize,
+        fingerprint: &Fingerprint,
+        state: impl FnOnce() -> S,
+    ) -> Result<(), FitError> {
+        let due = self.every > 0 && done.is_multiple_of(self.every);
+        let stop = self.stop_after == Some(done);
+        if due || stop {
+            save(&self.dir, fingerprint, &state())?;
+        }
+        if stop {
+            return Err(FitError::Interrupted { generation: done });
+        }
+        Ok(())
+    }
+}
+
 /// What a checkpoint must match to be resumed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fingerprint {
@@ -44,50 +68,38 @@ pub struct Fingerprint {
     pub settings: serde_json::Value,
 }
 
-/// The whole state of an Adam run between two epochs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AdamState {
-    /// Epochs done.
-    pub epoch: usize,
-    /// Current point (model coordinates).
-    pub x: Point,
-    /// First moments.
-    pub m: Point,
-    /// Second moments.
-    pub v: Point,
-    /// Adam's step count.
-    pub t: i32,
-    /// Plateau scheduler: `(lr, best loss, epochs without improvement)`.
-    pub scheduler: (f64, f64, usize),
-    /// Best point seen.
-    pub best: Point,
-    /// Its score (log-likelihood minus penalty).
-    pub best_ll: f64,
-    /// The epoch it was seen at.
-    pub best_epoch: usize,
-    /// Value-and-gradient evaluations so far.
-    pub evaluations: usize,
-    /// Wall seconds spent before this process took over.
-    pub elapsed: f64,
-    /// The logged point of every epoch.
-    pub(crate) path: Vec<PathPoint>,
+/// The state of an optimizer between two generations or epochs, as a checkpoint stores it; each
+/// checkpointed method owns its state type ([`super::snes::SnesState`],
+/// [`super::strategy::AdamState`]) and names it by [`METHOD`](Self::METHOD).
+///
+/// ```
+/// use host_train::fit::checkpoint::OptimizerState;
+/// assert_eq!(<host_train::fit::snes::SnesState as OptimizerState>::METHOD, "Snes");
+/// assert_eq!(<host_train::fit::strategy::AdamState as OptimizerState>::NAME, "Adam");
+/// ```
+pub trait OptimizerState: Serialize + serde::de::DeserializeOwned {
+    /// The method's key in the file (the state is stored under it).
+    const METHOD: &'static str;
+    /// The method's name in messages (`"SNES"`, `"Adam"`).
+    const NAME: &'static str;
 }
 
-/// The state of a run of either checkpointed method.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum MethodState {
-    /// A SNES run.
-    Snes(SnesState),
-    /// An Adam run.
-    Adam(AdamState),
+/// "a SNES run" / "an Adam run": the run a checkpoint of method key `method` holds.
+fn run_of(method: &str) -> String {
+    match method {
+        "Snes" => "a SNES run".into(),
+        "Adam" => "an Adam run".into(),
+        other => format!("a run of `{other}`"),
+    }
 }
 
+/// The file: the state is stored under its method's name (`{"Snes": {...}}`).
 #[derive(Debug, Serialize, Deserialize)]
 struct File {
     format: String,
     version: u32,
     fingerprint: Fingerprint,
-    state: MethodState,
+    state: serde_json::Map<String, serde_json::Value>,
 }
 
 /// 64-bit FNV-1a.
@@ -138,19 +150,21 @@ pub fn fingerprint(train: &Dataset, test: Option<&Dataset>, options: &FitOptions
 }
 
 /// Writes the checkpoint of `state` into `dir` atomically.
-pub(crate) fn save(
+pub(crate) fn save<S: OptimizerState>(
     dir: &Path,
     fingerprint: &Fingerprint,
-    state: &MethodState,
+    state: &S,
 ) -> Result<(), FitError> {
     std::fs::create_dir_all(dir).map_err(|e| {
         FitError::Checkpoint(format!("cannot create the folder {}: {e}", dir.display()))
     })?;
+    let value = serde_json::to_value(state)
+        .map_err(|e| FitError::Checkpoint(format!("cannot encode the checkpoint: {e}")))?;
     let file = File {
         format: FORMAT.into(),
         version: VERSION,
         fingerprint: fingerprint.clone(),
-        state: state.clone(),
+        state: std::iter::once((S::METHOD.to_string(), value)).collect(),
     };
     let mut json = serde_json::to_string(&file)
         .map_err(|e| FitError::Checkpoint(format!("cannot encode the checkpoint: {e}")))?;
@@ -159,8 +173,9 @@ pub(crate) fn save(
         .map_err(|e| FitError::Checkpoint(crate::error_chain(&e)))
 }
 
-/// Reads the checkpoint in `dir` and checks it against `expected`.
-pub(crate) fn load(dir: &Path, expected: &Fingerprint) -> Result<MethodState, FitError> {
+/// Reads the checkpoint in `dir`, checks it against `expected` and that it holds a run of `S`'s
+/// method.
+pub(crate) fn load<S: OptimizerState>(dir: &Path, expected: &Fingerprint) -> Result<S, FitError> {
     let path = dir.join(FILE);
     let text = std::fs::read_to_string(&path)
         .map_err(|e| FitError::Checkpoint(format!("cannot read {}: {e}", path.display())))?;
@@ -192,7 +207,22 @@ pub(crate) fn load(dir: &Path, expected: &Fingerprint) -> Result<MethodState, Fi
             path.display()
         )));
     }
-    Ok(file.state)
+    let Some((method, state)) = file.state.into_iter().next() else {
+        return Err(FitError::Checkpoint(format!(
+            "{} holds no optimizer state",
+            path.display()
+        )));
+    };
+    if method != S::METHOD {
+        return Err(FitError::Checkpoint(format!(
+            "{} holds {}, this run is {}",
+            dir.display(),
+            run_of(&method),
+            S::NAME
+        )));
+    }
+    serde_json::from_value(state)
+        .map_err(|e| FitError::Checkpoint(format!("{} is not a checkpoint: {e}", path.display())))
 }
 
 /// The first key path where `a` and `b` differ, with both values.
@@ -225,6 +255,46 @@ fn first_difference(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, PartialEq, Serialize, serde::Deserialize)]
+    struct Toy {
+        generation: usize,
+    }
+    impl OptimizerState for Toy {
+        const METHOD: &'static str = "Snes";
+        const NAME: &'static str = "SNES";
+    }
+
+    #[derive(Debug, PartialEq, Serialize, serde::Deserialize)]
+    struct OtherToy {
+        epoch: usize,
+    }
+    impl OptimizerState for OtherToy {
+        const METHOD: &'static str = "Adam";
+        const NAME: &'static str = "Adam";
+    }
+
+    #[test]
+    fn states_round_trip_in_the_format_of_the_method_enum() {
+        let dir = tempfile::tempdir().unwrap();
+        let fp = Fingerprint {
+            data_hash: "00".into(),
+            settings: serde_json::json!({"seed": 1}),
+        };
+        save(dir.path(), &fp, &Toy { generation: 17 }).unwrap();
+        // the layout the files had when the state was an enum of the methods: {"Snes": {...}}
+        let text = std::fs::read_to_string(dir.path().join(FILE)).unwrap();
+        assert!(
+            text.contains(r#""state":{"Snes":{"generation":17}}"#),
+            "{text}"
+        );
+        assert_eq!(
+            load::<Toy>(dir.path(), &fp).unwrap(),
+            Toy { generation: 17 }
+        );
+        let e = load::<OtherToy>(dir.path(), &fp).unwrap_err().to_string();
+        assert!(e.ends_with("holds a SNES run, this run is Adam"), "{e}");
+    }
 
     #[test]
     fn differences_name_the_key() {

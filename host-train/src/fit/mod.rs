@@ -323,18 +323,8 @@ fn seconds<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64(d.as_secs_f64())
 }
 
-/// Progress of a running fit, for a progress bar.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Progress {
-    /// Units of work done (Adam: epochs; L-BFGS: finished local runs).
-    pub done: usize,
-    /// Units of work in total (an upper bound: early stopping may end sooner).
-    pub total: usize,
-    /// Best log-likelihood so far (`-inf` before the first evaluation).
-    pub best_log_likelihood: f64,
-    /// What the fit is doing (`"adam"`, `"anchor"`, `"screen"`, `"polish"`).
-    pub stage: &'static str,
-}
+/// Progress of a running fit, for a progress bar (the crate's one progress type).
+pub use crate::progress::Progress;
 
 /// Why a fit could not run.
 #[derive(Debug, Clone, PartialEq)]

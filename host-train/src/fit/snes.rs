@@ -161,15 +161,7 @@ pub(crate) fn run(
     let ckpt = options.checkpoint.as_ref();
 
     let mut state = match ckpt.and_then(|c| c.resume.as_ref()) {
-        Some(dir) => match checkpoint::load(dir, fingerprint)? {
-            checkpoint::MethodState::Snes(s) => s,
-            checkpoint::MethodState::Adam(_) => {
-                return Err(FitError::Checkpoint(format!(
-                    "{} holds an Adam run, this run is SNES",
-                    dir.display()
-                )));
-            }
-        },
+        Some(dir) => checkpoint::load::<SnesState>(dir, fingerprint)?,
         None => {
             let x0 = setup.bounds.project(start);
             let mu = scaled.to_scaled(&x0);
@@ -254,18 +246,11 @@ pub(crate) fn run(
             });
         }
         if let Some(c) = ckpt {
-            let due = c.every > 0 && state.generation % c.every == 0;
-            let stop = c.stop_after == Some(state.generation);
-            if due || stop {
+            let generation = state.generation;
+            c.after(generation, fingerprint, || {
                 state.elapsed = offset + started.elapsed().as_secs_f64();
-                let saved = checkpoint::MethodState::Snes(state.clone());
-                checkpoint::save(&c.dir, fingerprint, &saved)?;
-            }
-            if stop {
-                return Err(FitError::Interrupted {
-                    generation: state.generation,
-                });
-            }
+                state.clone()
+            })?;
         }
     }
     let mut evaluations = Evaluations {
@@ -317,6 +302,11 @@ pub(crate) fn run(
             1,
         )],
     })
+}
+
+impl checkpoint::OptimizerState for SnesState {
+    const METHOD: &'static str = "Snes";
+    const NAME: &'static str = "SNES";
 }
 
 #[cfg(test)]

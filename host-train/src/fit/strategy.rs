@@ -23,13 +23,13 @@
 
 use super::adam::{self, Adam, AdamSettings, LossScale, PlateauScheduler};
 use super::bounds::Bounds;
-use super::checkpoint::{self, AdamState, Checkpointing, Fingerprint, MethodState};
+use super::checkpoint::{self, Checkpointing, Fingerprint};
 use super::lbfgs::{self, Evaluations, LbfgsResult};
 use super::objective::{N_PARAMS, Point};
 use super::rng::SplitMix64;
 use super::{FitError, ModelId, Optimum, Outcome, PathPoint, Progress, START_ONLY, Setup};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -59,6 +59,28 @@ pub struct LbfgsSettings {
     /// tolerances with their own iteration caps).
     #[serde(skip)]
     pub local: lbfgs::Settings,
+}
+
+impl LbfgsSettings {
+    /// A quick, less thorough fit: every L-BFGS run capped at `iterations` (at least 1) and only
+    /// the best basin polished (e.g. for tests in a debug build).
+    ///
+    /// ```
+    /// let s = host_train::fit::LbfgsSettings::capped(5);
+    /// assert_eq!((s.anchor_iterations, s.local.max_iterations, s.polish), (5, 5, 1));
+    /// assert!(s.screen_iterations <= 5);
+    /// ```
+    pub fn capped(iterations: usize) -> Self {
+        let iterations = iterations.max(1);
+        let mut s = Self {
+            anchor_iterations: iterations,
+            polish: 1,
+            ..Self::default()
+        };
+        s.screen_iterations = s.screen_iterations.min(iterations);
+        s.local.max_iterations = iterations;
+        s
+    }
 }
 
 impl Default for LbfgsSettings {
@@ -635,12 +657,7 @@ pub(crate) fn run_adam(
     let mut first_epoch = 0;
     let mut offset = 0.0;
     if let Some(dir) = ckpt.and_then(|c| c.resume.as_ref()) {
-        let MethodState::Adam(s) = checkpoint::load(dir, fingerprint)? else {
-            return Err(FitError::Checkpoint(format!(
-                "{} holds a SNES run, this run is Adam",
-                dir.display()
-            )));
-        };
+        let s: AdamState = checkpoint::load(dir, fingerprint)?;
         x = s.x;
         optimizer.restore(s.m, s.v, s.t);
         scheduler.restore(s.scheduler);
@@ -702,11 +719,9 @@ pub(crate) fn run_adam(
         }
         if let Some(c) = ckpt {
             let done = epoch + 1;
-            let due = c.every > 0 && done % c.every == 0;
-            let stop = c.stop_after == Some(done);
-            if due || stop {
+            c.after(done, fingerprint, || {
                 let (m, v, t) = optimizer.moments();
-                let state = AdamState {
+                AdamState {
                     epoch: done,
                     x,
                     m,
@@ -719,12 +734,8 @@ pub(crate) fn run_adam(
                     evaluations: evaluations.gradient,
                     elapsed: offset + started.elapsed().as_secs_f64(),
                     path: path.clone(),
-                };
-                checkpoint::save(&c.dir, fingerprint, &MethodState::Adam(state))?;
-            }
-            if stop {
-                return Err(FitError::Interrupted { generation: done });
-            }
+                }
+            })?;
         }
     }
     if !best_ll.is_finite() {
@@ -742,4 +753,38 @@ pub(crate) fn run_adam(
         evaluations,
         optima: vec![Optimum::at(setup.objective.model(), &best, best_ll, 1)],
     })
+}
+
+/// The whole state of an Adam run between two epochs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdamState {
+    /// Epochs done.
+    pub epoch: usize,
+    /// Current point (model coordinates).
+    pub x: Point,
+    /// First moments.
+    pub m: Point,
+    /// Second moments.
+    pub v: Point,
+    /// Adam's step count.
+    pub t: i32,
+    /// Plateau scheduler: `(lr, best loss, epochs without improvement)`.
+    pub scheduler: (f64, f64, usize),
+    /// Best point seen.
+    pub best: Point,
+    /// Its score (log-likelihood minus penalty).
+    pub best_ll: f64,
+    /// The epoch it was seen at.
+    pub best_epoch: usize,
+    /// Value-and-gradient evaluations so far.
+    pub evaluations: usize,
+    /// Wall seconds spent before this process took over.
+    pub elapsed: f64,
+    /// The logged point of every epoch.
+    pub(crate) path: Vec<PathPoint>,
+}
+
+impl checkpoint::OptimizerState for AdamState {
+    const METHOD: &'static str = "Adam";
+    const NAME: &'static str = "Adam";
 }

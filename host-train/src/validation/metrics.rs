@@ -354,7 +354,7 @@ impl BlockBootstrap {
 pub fn percentile(values: &[f64], q: f64) -> f64 {
     let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
     v.sort_by(f64::total_cmp);
-    crate::simulation::quantile_sorted(&v, q)
+    crate::stats::quantile_sorted(&v, q)
 }
 
 #[cfg(test)]

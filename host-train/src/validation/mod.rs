@@ -32,7 +32,6 @@
 //!   same alarm budget, in operator figures, with the monitor issue's goals.
 
 pub mod envelope;
-pub mod figure;
 pub mod folds;
 pub mod metrics;
 pub mod operator;
@@ -51,7 +50,6 @@ use metrics::{
     reliability, skill,
 };
 use serde::Serialize;
-use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// The galling threshold of the validation event, COF: the blob's default
@@ -180,7 +178,7 @@ pub enum ValidateError {
     Write(#[from] crate::atomic::WriteError),
     /// A figure could not be drawn.
     #[error(transparent)]
-    Plot(#[from] crate::plots::PlotError),
+    Plot(#[from] crate::atomic::PlotError),
 }
 
 /// Which strokes a score covers.
@@ -417,8 +415,8 @@ pub struct ValidationReport {
     pub seconds: f64,
 }
 
-/// Progress of a run: `(what, done, total)`.
-pub type ProgressFn<'a> = &'a (dyn Fn(&str, usize, usize) + Sync);
+/// Progress of a run (the stage is the split being fitted).
+pub use crate::progress::ProgressFn;
 
 /// A stretch of a series as a series of its own.
 fn piece_series(data: &Dataset, piece: &Piece) -> Series {
@@ -886,7 +884,7 @@ struct Tracker<'a> {
 
 impl Tracker<'_> {
     fn show(&self, what: &str) {
-        (self.progress)(what, self.done, self.total);
+        (self.progress)(crate::progress::Progress::new(what, self.done, self.total));
     }
 }
 
@@ -983,8 +981,37 @@ fn run_scheme(
     ))
 }
 
+impl ValidateConfig {
+    /// Checks the settings before any work: folds, threshold, horizons, bootstrap, bins, alarm
+    /// levels, and the event objective's settings and variant.
+    ///
+    /// ```
+    /// let mut config = host_train::validation::ValidateConfig::default();
+    /// assert!(config.validate().is_ok());
+    /// config.folds = 1;
+    /// assert!(config.validate().unwrap_err().to_string().contains("--folds must be at least 2"));
+    /// ```
+    ///
+    /// # Errors
+    /// [`ValidateError::Setting`] saying which setting is out of range.
+    pub fn validate(&self) -> Result<(), ValidateError> {
+        check(self)
+    }
+}
+
 fn check(config: &ValidateConfig) -> Result<(), ValidateError> {
     let bad = |m: &str| Err(ValidateError::Setting(m.to_string()));
+    if config.folds < 2 {
+        return bad("--folds must be at least 2");
+    }
+    if let Some(event) = &config.event {
+        if !(event.weight.is_finite() && event.weight >= 0.0) {
+            return bad("--event-weight must be a finite number >= 0");
+        }
+        if event.cells < 2 {
+            return bad("--event-cells must be at least 2");
+        }
+    }
     if !(config.threshold > galling::consts::COF_MIN && config.threshold < galling::consts::COF_MAX)
     {
         return bad("threshold must be a COF strictly between 0.1 and 1.3");
@@ -1146,38 +1173,4 @@ pub fn validate_with_curves(
     report.conclusions = report::conclusions(&report);
     report.seconds = t0.elapsed().as_secs_f64();
     Ok((report, timeline))
-}
-
-/// Writes `validation.json`, `validation.md`, `reliability.{png,svg}` and
-/// `cv_replay.{png,svg}` into `dir` (created if missing), atomically; returns the files.
-///
-/// # Errors
-/// [`ValidateError::Write`] or [`ValidateError::Plot`] naming the file.
-pub fn write_outputs(
-    dir: &Path,
-    report: &ValidationReport,
-    timeline: &[Vec<ReplayRow>],
-) -> Result<Vec<PathBuf>, ValidateError> {
-    std::fs::create_dir_all(dir).map_err(|source| crate::atomic::WriteError {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let mut files = Vec::new();
-    let json = dir.join("validation.json");
-    let text =
-        serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    crate::atomic::write(&json, text.as_bytes())?;
-    files.push(json);
-    let md = dir.join("validation.md");
-    crate::atomic::write(&md, report::markdown(report).as_bytes())?;
-    files.push(md);
-    files.extend(report::draw_reliability(dir, report)?);
-    files.extend(crate::replay::draw(
-        dir,
-        "cv_replay",
-        timeline,
-        report.settings.threshold,
-        report.settings.alarm_horizon,
-    )?);
-    Ok(files)
 }

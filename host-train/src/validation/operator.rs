@@ -353,12 +353,12 @@ fn ewma(cof: &[f64]) -> Vec<f64> {
         .collect()
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+/// The median ([`crate::stats::median`]); 0.2 for no values.
+fn median(v: Vec<f64>) -> f64 {
     if v.is_empty() {
         return 0.2;
     }
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+    crate::stats::median(&v)
 }
 
 /// Candidate levels of a statistic: `lo` to `hi` in `step`s.

@@ -1,12 +1,9 @@
 //! The human-readable side of a validation: `validation.md`, its plain-language conclusions and
 //! the reliability figure.
 
-use super::figure::{DrawResult, FONT, PlotError, palette, render};
-use super::{CellReport, METHODS, SchemeReport, Subset, ValidationReport};
-use plotters::coord::Shift;
-use plotters::prelude::*;
+use super::{CellReport, METHODS, SchemeReport, ValidationReport};
+use crate::table::Table;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
 
 fn f3(x: f64) -> String {
     if x.is_finite() {
@@ -32,7 +29,8 @@ fn signed(x: f64) -> String {
     }
 }
 
-fn method_label(m: &str) -> &'static str {
+/// The name of a forecast method in the report and its figures.
+pub(crate) fn method_label(m: &str) -> &'static str {
     match m {
         "model" => "model (grid, f32 monitor)",
         "model_mc" => "model (Monte Carlo check)",
@@ -45,17 +43,9 @@ fn method_label(m: &str) -> &'static str {
     }
 }
 
-/// The header row and separator of a table with one column per horizon/subset cell.
-fn forecast_table_header(s: &mut String, cells: &[CellReport]) {
-    let _ = write!(s, "| forecast |");
-    for c in cells {
-        let _ = write!(s, " {} |", cell_title(c));
-    }
-    let _ = write!(s, "\n|---|");
-    for _ in cells {
-        let _ = write!(s, "---|");
-    }
-    let _ = writeln!(s);
+/// A table with one column per horizon/subset cell after the row label.
+fn forecast_table(cells: &[CellReport]) -> Table {
+    Table::new(std::iter::once("forecast".to_string()).chain(cells.iter().map(cell_title)))
 }
 
 fn cell_title(c: &CellReport) -> String {
@@ -174,185 +164,194 @@ pub fn conclusions(r: &ValidationReport) -> Vec<String> {
 }
 
 fn data_table(r: &ValidationReport, s: &mut String) {
-    let _ = writeln!(
-        s,
-        "| series | recorded T (C) | model T (C) | strokes | clean strokes (COF <= {}) | onsets |\n|---|---|---|---|---|---|",
-        r.settings.threshold
-    );
+    let mut t = Table::new([
+        "series".to_string(),
+        "recorded T (C)".into(),
+        "model T (C)".into(),
+        "strokes".into(),
+        format!("clean strokes (COF <= {})", r.settings.threshold),
+        "onsets".into(),
+    ]);
     for d in &r.data {
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | {} | {} | {} |",
-            d.label, d.temperature.0, d.temperature.1, d.strokes, d.clean_strokes, d.onsets
-        );
+        t.row([
+            d.label.to_string(),
+            d.temperature.0.to_string(),
+            d.temperature.1.to_string(),
+            d.strokes.to_string(),
+            d.clean_strokes.to_string(),
+            d.onsets.to_string(),
+        ]);
     }
+    s.push_str(&t.markdown());
 }
 
 fn scheme_tables(scheme: &SchemeReport, r: &ValidationReport, s: &mut String) {
     let _ = writeln!(s, "\n## {}\n", scheme.name);
-    let _ = writeln!(s, "### Fits\n");
-    let _ = writeln!(
-        s,
-        "| split | train strokes / transitions | held-out strokes / transitions | fit LL | held-out LL | held-out LL per transition | mu_L | mu_H | fit time (s) | flags |\n|---|---|---|---|---|---|---|---|---|---|"
-    );
+    s.push_str("### Fits\n\n");
+    let mut fits = Table::new([
+        "split",
+        "train strokes / transitions",
+        "held-out strokes / transitions",
+        "fit LL",
+        "held-out LL",
+        "held-out LL per transition",
+        "mu_L",
+        "mu_H",
+        "fit time (s)",
+        "flags",
+    ]);
     for sp in &scheme.splits {
-        let _ = writeln!(
-            s,
-            "| {} | {} / {} | {} / {} | {:.3} | {:.3} | {:.4} | {} | {} | {:.2} | {} |",
-            sp.name,
-            sp.train.0,
-            sp.train.1,
-            sp.test.0,
-            sp.test.1,
-            sp.fit_log_likelihood,
-            sp.test_log_likelihood,
-            sp.test_log_likelihood / sp.test.1.max(1) as f64,
+        fits.row([
+            sp.name.to_string(),
+            format!("{} / {}", sp.train.0, sp.train.1),
+            format!("{} / {}", sp.test.0, sp.test.1),
+            format!("{:.3}", sp.fit_log_likelihood),
+            format!("{:.3}", sp.test_log_likelihood),
+            format!("{:.4}", sp.test_log_likelihood / sp.test.1.max(1) as f64),
             well(sp.params.get("mu_L")),
             well(sp.params.get("mu_H")),
-            sp.fit_seconds,
-            crate::fit::flags::join(&sp.flags)
-        );
+            format!("{:.2}", sp.fit_seconds),
+            crate::fit::flags::join(&sp.flags),
+        ]);
     }
+    s.push_str(&fits.markdown());
     if scheme.splits.iter().any(|sp| sp.event_polish.is_some()) {
-        let _ = writeln!(
-            s,
-            "\nEvent-objective polish of each maximum-likelihood fit (training strokes only; the fit LL \
-             above is the polished one):\n\n| split | labelled strokes (events) | event loss: MLE -> polished | \
-             training LL: MLE -> polished | L-BFGS iterations | seconds |\n|---|---|---|---|---|---|"
+        s.push_str(
+            "\nEvent-objective polish of each maximum-likelihood fit (training strokes only; the fit \
+             LL above is the polished one):\n\n",
         );
+        let mut polish = Table::new([
+            "split",
+            "labelled strokes (events)",
+            "event loss: MLE -> polished",
+            "training LL: MLE -> polished",
+            "L-BFGS iterations",
+            "seconds",
+        ]);
         for sp in &scheme.splits {
             if let Some(e) = &sp.event_polish {
-                let _ = writeln!(
-                    s,
-                    "| {} | {} ({}) | {:.3} -> {:.3} | {:.3} -> {:.3} | {} | {:.2} |",
-                    sp.name,
-                    e.strokes.0,
-                    e.strokes.1,
-                    e.event_loss.0,
-                    e.event_loss.1,
-                    e.log_likelihood.0,
-                    e.log_likelihood.1,
-                    e.iterations,
-                    e.seconds
-                );
+                polish.row([
+                    sp.name.to_string(),
+                    format!("{} ({})", e.strokes.0, e.strokes.1),
+                    format!("{:.3} -> {:.3}", e.event_loss.0, e.event_loss.1),
+                    format!("{:.3} -> {:.3}", e.log_likelihood.0, e.log_likelihood.1),
+                    e.iterations.to_string(),
+                    format!("{:.2}", e.seconds),
+                ]);
             }
         }
+        s.push_str(&polish.markdown());
     }
-    let _ = writeln!(
-        s,
-        "\n### Brier scores (lower is better), 90% block-bootstrap intervals\n"
+    s.push_str("\n### Brier scores (lower is better), 90% block-bootstrap intervals\n\n");
+    let mut brier = forecast_table(&scheme.cells);
+    brier.row(
+        std::iter::once("scored strokes (events; censored)".to_string()).chain(
+            scheme
+                .cells
+                .iter()
+                .map(|c| format!("{} ({}; {})", c.forecasts, c.events, c.censored)),
+        ),
     );
-    forecast_table_header(s, &scheme.cells);
-    let _ = write!(s, "| scored strokes (events; censored) |");
-    for c in &scheme.cells {
-        let _ = write!(s, " {} ({}; {}) |", c.forecasts, c.events, c.censored);
-    }
-    let _ = writeln!(s);
     for m in METHODS {
-        let _ = write!(s, "| {} |", method_label(m));
-        for c in &scheme.cells {
-            match brier_of(c, m) {
-                Some(b) => {
-                    let _ = write!(s, " {} [{}, {}] |", f4(b.estimate), f4(b.low), f4(b.high));
-                }
-                None => {
-                    let _ = write!(s, " n/a |");
-                }
-            }
-        }
-        let _ = writeln!(s);
+        brier.row(
+            std::iter::once(method_label(m).to_string()).chain(scheme.cells.iter().map(|c| {
+                brier_of(c, m).map_or("n/a".to_string(), |b| {
+                    format!("{} [{}, {}]", f4(b.estimate), f4(b.low), f4(b.high))
+                })
+            })),
+        );
     }
-    let _ = write!(s, "| best baseline |");
-    for c in &scheme.cells {
-        let _ = write!(s, " {} |", c.best_baseline);
-    }
-    let _ = writeln!(s);
-    let _ = write!(s, "| mean forecast of the model / event rate |");
-    for c in &scheme.cells {
-        let _ = write!(s, " {} / {} |", f3(c.mean_forecast[0]), f3(c.event_rate));
-    }
-    let _ = writeln!(s);
-    let _ = writeln!(
-        s,
-        "\n### Brier skill score against the best baseline (higher is better; > 0 beats it)\n"
+    brier.row(
+        std::iter::once("best baseline".to_string())
+            .chain(scheme.cells.iter().map(|c| c.best_baseline.to_string())),
     );
-    forecast_table_header(s, &scheme.cells);
+    brier.row(
+        std::iter::once("mean forecast of the model / event rate".to_string()).chain(
+            scheme
+                .cells
+                .iter()
+                .map(|c| format!("{} / {}", f3(c.mean_forecast[0]), f3(c.event_rate))),
+        ),
+    );
+    s.push_str(&brier.markdown());
+    s.push_str(
+        "\n### Brier skill score against the best baseline (higher is better; > 0 beats it)\n\n",
+    );
+    let mut skill = forecast_table(&scheme.cells);
     for m in ["model", "model_mc", "model_isotonic", "model_platt"] {
-        let _ = write!(s, "| {} |", method_label(m));
-        for c in &scheme.cells {
-            match skill_of(c, m) {
-                Some(k) => {
-                    let _ = write!(
-                        s,
-                        " {} [{}, {}], P(>0) {:.2} |",
+        skill.row(
+            std::iter::once(method_label(m).to_string()).chain(scheme.cells.iter().map(|c| {
+                skill_of(c, m).map_or("n/a".to_string(), |k| {
+                    format!(
+                        "{} [{}, {}], P(>0) {:.2}",
                         signed(k.skill.estimate),
                         signed(k.skill.low),
                         signed(k.skill.high),
                         k.fraction_positive
-                    );
-                }
-                None => {
-                    let _ = write!(s, " n/a |");
-                }
-            }
-        }
-        let _ = writeln!(s);
-    }
-    let _ = writeln!(
-        s,
-        "\n### Brier score by recorded temperature (no intervals)\n"
-    );
-    for c in &scheme.cells {
-        let _ = writeln!(
-            s,
-            "{}:\n\n| T (C) | scored | events | model | isotonic | persistence | base rate | COF alarm |\n|---|---|---|---|---|---|---|---|",
-            cell_title(c)
+                    )
+                })
+            })),
         );
-        for t in &c.by_temperature {
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} | {} | {} | {} | {} | {} |",
-                t.recorded_temperature,
-                t.forecasts,
-                t.events,
-                f4(t.brier[0]),
-                f4(t.brier[2]),
-                f4(t.brier[4]),
-                f4(t.brier[5]),
-                f4(t.brier[6])
-            );
-        }
-        let _ = writeln!(s);
     }
-    let _ = writeln!(
-        s,
-        "### Reliability (predicted vs observed frequency per risk bin)\n"
-    );
+    s.push_str(&skill.markdown());
+    s.push_str("\n### Brier score by recorded temperature (no intervals)\n\n");
+    for c in &scheme.cells {
+        let _ = writeln!(s, "{}:\n", cell_title(c));
+        let mut t = Table::new([
+            "T (C)",
+            "scored",
+            "events",
+            "model",
+            "isotonic",
+            "persistence",
+            "base rate",
+            "COF alarm",
+        ]);
+        for row in &c.by_temperature {
+            t.row([
+                row.recorded_temperature.to_string(),
+                row.forecasts.to_string(),
+                row.events.to_string(),
+                f4(row.brier[0]),
+                f4(row.brier[2]),
+                f4(row.brier[4]),
+                f4(row.brier[5]),
+                f4(row.brier[6]),
+            ]);
+        }
+        s.push_str(&t.markdown());
+        s.push('\n');
+    }
+    s.push_str("### Reliability (predicted vs observed frequency per risk bin)\n\n");
     for c in &scheme.cells {
         for (name, bins) in &c.reliability {
             if *name != "model" && *name != "model_isotonic" {
                 continue;
             }
-            let _ = writeln!(
-                s,
-                "{}, {}:\n\n| risk bin | forecasts | events | mean predicted | observed frequency |\n|---|---|---|---|---|",
-                cell_title(c),
-                method_label(name)
-            );
+            let _ = writeln!(s, "{}, {}:\n", cell_title(c), method_label(name));
+            let mut t = Table::new([
+                "risk bin",
+                "forecasts",
+                "events",
+                "mean predicted",
+                "observed frequency",
+            ]);
             for b in bins.iter().filter(|b| b.count > 0) {
-                let _ = writeln!(
-                    s,
-                    "| [{:.1}, {:.1}{} | {} | {} | {} | {} |",
-                    b.low,
-                    b.high,
-                    if b.high >= 1.0 { "]" } else { ")" },
-                    b.count,
-                    b.events,
+                t.row([
+                    format!(
+                        "[{:.1}, {:.1}{}",
+                        b.low,
+                        b.high,
+                        if b.high >= 1.0 { "]" } else { ")" }
+                    ),
+                    b.count.to_string(),
+                    b.events.to_string(),
                     f3(b.mean_predicted),
-                    f3(b.observed_frequency)
-                );
+                    f3(b.observed_frequency),
+                ]);
             }
-            let _ = writeln!(s);
+            s.push_str(&t.markdown());
+            s.push('\n');
         }
     }
     operator_tables(scheme, r, s);
@@ -370,9 +369,8 @@ fn median_text(v: &[usize]) -> String {
     if v.is_empty() {
         return "-".to_string();
     }
-    let mut v = v.to_vec();
-    v.sort_unstable();
-    v[v.len() / 2].to_string()
+    let v: Vec<f64> = v.iter().map(|&x| x as f64).collect();
+    crate::stats::median(&v).to_string()
 }
 
 /// The chosen setting of a rule per split: its levels, or `c/v` for the curve envelope.
@@ -407,11 +405,21 @@ fn operator_tables(scheme: &SchemeReport, r: &ValidationReport, s: &mut String) 
         op.target.raises_per_100_clean,
         100.0 * op.target.clean_share
     );
-    let _ = writeln!(
-        s,
-        "| rule | T (C) | strokes | warnings raised per 100 strokes | clean strokes under warning | precision (onset within {} strokes) | onsets warned >= 1 stroke ahead | lead times (strokes) | median lead | levels per split |\n|---|---|---|---|---|---|---|---|---|---|",
-        crate::package::WARNING_WINDOW
-    );
+    let mut rules = Table::new([
+        "rule".to_string(),
+        "T (C)".into(),
+        "strokes".into(),
+        "warnings raised per 100 strokes".into(),
+        "clean strokes under warning".into(),
+        format!(
+            "precision (onset within {} strokes)",
+            crate::package::WARNING_WINDOW
+        ),
+        "onsets warned >= 1 stroke ahead".into(),
+        "lead times (strokes)".into(),
+        "median lead".into(),
+        "levels per split".into(),
+    ]);
     for rule in &op.rules {
         for row in rule
             .by_temperature
@@ -423,27 +431,25 @@ fn operator_tables(scheme: &SchemeReport, r: &ValidationReport, s: &mut String) 
             } else {
                 row.temperature.to_string()
             };
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} | {:.2} | {} | {} | {} of {} | {:?} | {} | {} |",
-                rule.name,
+            rules.row([
+                rule.name.to_string(),
                 t,
-                row.counts.strokes,
-                row.raised_per_100,
+                row.counts.strokes.to_string(),
+                format!("{:.2}", row.raised_per_100),
                 share(row.clean_share),
                 precision_text(row.precision),
-                row.counts.warned,
-                row.counts.onsets,
-                row.lead_times,
+                format!("{} of {}", row.counts.warned, row.counts.onsets),
+                format!("{:?}", row.lead_times),
                 median_text(&row.lead_times),
                 if row.temperature.is_nan() {
                     levels_text(rule)
                 } else {
                     String::new()
-                }
-            );
+                },
+            ]);
         }
     }
+    s.push_str(&rules.markdown());
     let _ = writeln!(
         s,
         "\nFresh onsets (the {} strokes before all clean) warned >= 1 stroke ahead, all \
@@ -470,43 +476,48 @@ fn operator_tables(scheme: &SchemeReport, r: &ValidationReport, s: &mut String) 
         super::envelope::MIN_NORMAL_FORCE_N,
         super::envelope::MIN_CURVES_PER_BIN,
     );
-    let _ = writeln!(
-        s,
-        "\n| T (C) | held-out strokes | clean | onsets | galling detected: delay per onset (strokes) | false detections per 1000 clean strokes | strokes flagged hot die | base rate (onset within {} strokes) |\n|---|---|---|---|---|---|---|---|",
-        crate::package::WARNING_WINDOW
-    );
+    let mut detection = Table::new([
+        "T (C)".to_string(),
+        "held-out strokes".into(),
+        "clean".into(),
+        "onsets".into(),
+        "galling detected: delay per onset (strokes)".into(),
+        "false detections per 1000 clean strokes".into(),
+        "strokes flagged hot die".into(),
+        format!(
+            "base rate (onset within {} strokes)",
+            crate::package::WARNING_WINDOW
+        ),
+    ]);
     for d in &op.detection {
         let t = if d.temperature.is_nan() {
             "all".to_string()
         } else {
             d.temperature.to_string()
         };
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | {} | {:?} | {:.2} | {} | {} |",
+        detection.row([
             t,
-            d.strokes,
-            d.clean,
-            d.onsets,
-            d.delays,
-            d.false_per_1000_clean,
+            d.strokes.to_string(),
+            d.clean.to_string(),
+            d.onsets.to_string(),
+            format!("{:?}", d.delays),
+            format!("{:.2}", d.false_per_1000_clean),
             share(d.hot_die_share),
-            share(d.base_rate)
-        );
+            share(d.base_rate),
+        ]);
     }
-    let _ = writeln!(
-        s,
-        "\nGoals of the monitor issue on this scheme:\n\n| goal | measured | met |\n|---|---|---|"
-    );
+    s.push('\n');
+    s.push_str(&detection.markdown());
+    s.push_str("\nGoals of the monitor issue on this scheme:\n\n");
+    let mut goals = Table::new(["goal", "measured", "met"]);
     for g in &scheme.goals {
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} |",
-            g.goal,
-            g.measured,
-            if g.met { "yes" } else { "**no**" }
-        );
+        goals.row([
+            g.goal.to_string(),
+            g.measured.to_string(),
+            if g.met { "yes" } else { "**no**" }.to_string(),
+        ]);
     }
+    s.push_str(&goals.markdown());
 }
 
 /// `validation.md`: settings, data, per scheme the fits, Brier and skill tables, reliability tables,
@@ -577,106 +588,6 @@ pub fn markdown(r: &ValidationReport) -> String {
          signals)."
     );
     s
-}
-
-/// Draws `reliability.png` and `.svg`: for the first scheme (cross-validation), one panel per
-/// horizon and subset with the raw, Monte Carlo, isotonic and Platt forecasts' reliability curves.
-///
-/// # Errors
-/// [`PlotError`] naming the file.
-pub fn draw_reliability(dir: &Path, r: &ValidationReport) -> Result<[PathBuf; 2], PlotError> {
-    let cells: Vec<&CellReport> = r
-        .schemes
-        .first()
-        .map(|s| s.cells.iter().collect())
-        .unwrap_or_default();
-    let cols = r.settings.horizons.len().max(1);
-    let title = r
-        .schemes
-        .first()
-        .map_or_else(String::new, |s| s.name.clone());
-    render!(dir, "reliability", (560 * cols as u32, 1100), |root| draw(
-        root, &cells, cols, &title
-    ))
-}
-
-fn draw<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    cells: &[&CellReport],
-    cols: usize,
-    title: &str,
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    root.fill(&WHITE)?;
-    let root = root.titled(
-        &format!("Reliability of the galling risk, {title} (point area ~ forecasts in the bin)"),
-        (FONT, 18),
-    )?;
-    let panels = root.split_evenly((2, cols));
-    for (i, panel) in panels.iter().enumerate() {
-        // Panel (row, col): row = subset (all, clean), col = horizon.
-        let (row, col) = (i / cols, i % cols);
-        let subset = if row == 0 { Subset::All } else { Subset::Clean };
-        let Some(c) = cells.iter().filter(|c| c.subset == subset).nth(col) else {
-            continue;
-        };
-        let mut chart = ChartBuilder::on(panel)
-            .caption(
-                format!(
-                    "k = {} strokes, {} strokes ({} scored, {} events)",
-                    c.horizon,
-                    c.subset.name(),
-                    c.forecasts,
-                    c.events
-                ),
-                (FONT, 15),
-            )
-            .margin(10)
-            .x_label_area_size(36)
-            .y_label_area_size(46)
-            .build_cartesian_2d(0.0..1.0, 0.0..1.0)?;
-        chart
-            .configure_mesh()
-            .x_desc("predicted probability (bin mean)")
-            .y_desc("observed frequency")
-            .label_style((FONT, 13))
-            .draw()?;
-        chart.draw_series(LineSeries::new(
-            [(0.0, 0.0), (1.0, 1.0)],
-            BLACK.mix(0.4).stroke_width(1),
-        ))?;
-        for (j, (name, bins)) in c.reliability.iter().enumerate() {
-            let colour = palette(j);
-            let pts: Vec<(f64, f64, usize)> = bins
-                .iter()
-                .filter(|b| b.count > 0)
-                .map(|b| (b.mean_predicted, b.observed_frequency, b.count))
-                .collect();
-            chart
-                .draw_series(LineSeries::new(
-                    pts.iter().map(|p| (p.0, p.1)),
-                    colour.stroke_width(2),
-                ))?
-                .label(method_label(name))
-                .legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 16, y)], colour.stroke_width(2))
-                });
-            chart.draw_series(pts.iter().map(|&(x, y, n)| {
-                let radius = (2.0 + (n as f64).sqrt() * 0.6).min(14.0) as i32;
-                Circle::new((x, y), radius, colour.mix(0.6).filled())
-            }))?;
-        }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .label_font((FONT, 12))
-            .draw()?;
-    }
-    Ok(())
 }
 
 /// A well position to four decimals, `-` for a variant without wells.

@@ -1,5 +1,9 @@
-//! The figures of a training run, each as PNG and SVG (`plotters`, with the DejaVu Sans font compiled
-//! in, so no system font is needed).
+//! Every figure of host-train, each as PNG and SVG (`plotters`, with the DejaVu Sans font compiled
+//! in, so no system font is needed): the plumbing (font, palette, `render_with`, [`draw_into`])
+//! and the figures of a training run here, the other commands' figures in [`replay`],
+//! [`validation`], [`analysis`] and [`tune`]. No other module draws.
+//!
+//! The figures of a training run:
 //!
 //! - `training_curve`: train and test loss (NLL per transition) of the winning run against iteration,
 //!   drawn from the loss log (`loss.csv`).
@@ -14,6 +18,7 @@
 //!
 //! Every file is written atomically (temporary file, fsync, rename).
 
+pub use crate::atomic::PlotError;
 use crate::simulation::{SeriesSimulation, envelope};
 use galling::family::{AnyModel, ModelParams};
 use galling::{Kernel, Model};
@@ -28,16 +33,44 @@ pub const LANDSCAPE_TEMPERATURES: [f64; 4] = [160.0, 165.0, 167.5, 170.0];
 
 /// Font family of every figure (the compiled-in DejaVu Sans; no system font is needed).
 pub(crate) const FONT: &str = "sans-serif";
-static FONT_BYTES: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+static FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
 
-/// A figure that could not be drawn or written.
-#[derive(Debug, thiserror::Error)]
-#[error("cannot draw {}: {message}", path.display())]
-pub struct PlotError {
-    /// The file.
-    pub path: PathBuf,
-    /// What went wrong.
-    pub message: String,
+/// Draws figures into an output set: `draw` writes them into the set's staging folder (the folder
+/// it is given); they are registered with the set, and an error names the figure's final path
+/// (never the staging folder). Returns the final paths.
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let mut set = host_train::atomic::OutputSet::begin(&dir.path().join("run"))?;
+/// let e = host_train::plots::draw_into(&mut set, |staging| {
+///     Err::<Vec<std::path::PathBuf>, _>(host_train::plots::PlotError {
+///         path: staging.join("a.png"),
+///         message: "no ink".into(),
+///     })
+/// })
+/// .unwrap_err();
+/// assert_eq!(e.path, dir.path().join("run/a.png"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// The figure's [`PlotError`], or a file `draw` claims but did not write.
+pub fn draw_into<I: IntoIterator<Item = PathBuf>>(
+    set: &mut crate::atomic::OutputSet,
+    draw: impl FnOnce(&Path) -> Result<I, PlotError>,
+) -> Result<Vec<PathBuf>, PlotError> {
+    let drawn = draw(set.staging_dir()).map_err(|mut e| {
+        e.path = set.user_path(&e.path);
+        e
+    })?;
+    let mut files = Vec::new();
+    for f in drawn {
+        files.push(set.add_written(&f).map_err(|e| PlotError {
+            path: e.path,
+            message: e.source.to_string(),
+        })?);
+    }
+    Ok(files)
 }
 
 /// What a drawing function returns.
@@ -73,6 +106,11 @@ macro_rules! render {
         render_with($dir, $name, $size, |$root| $body, |$root| $body)?
     };
 }
+
+pub mod analysis;
+pub mod replay;
+pub mod tune;
+pub mod validation;
 
 /// What the figures show.
 #[derive(Debug, Clone, Copy)]
