@@ -306,7 +306,7 @@ impl<S: Scalar> Cells<S> {
         let inv = one / (spread + S::from_f64(consts::EPS));
         let far = S::from_f64(CDF_REACH);
         let h = self.width * inv;
-        let q = (-(h * h)).exp();
+        let q = (-(h * h)).exp_inlined();
         let (mut g, mut r, mut since) = (zero, zero, RESEED);
         let mut below = zero; // CDF at the lower edge of the current cell (cell 0: clamp, -inf)
         // The cells whose upper edge lies more than CDF_REACH spreads below the mean get no mass
@@ -340,8 +340,8 @@ impl<S: Scalar> Cells<S> {
                 zero
             } else {
                 if since >= RESEED {
-                    g = (-(z * z * half)).exp();
-                    r = (-(z * h) - h * h * half).exp();
+                    g = (-(z * z * half)).exp_inlined();
+                    r = (-(z * h) - h * h * half).exp_inlined();
                     since = 0;
                 }
                 let v = normal_cdf_with_gauss(z, g);
