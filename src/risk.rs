@@ -306,7 +306,7 @@ impl<S: Scalar> Cells<S> {
         let inv = one / (spread + S::from_f64(consts::EPS));
         let far = S::from_f64(CDF_REACH);
         let h = self.width * inv;
-        let q = (-(h * h)).exp_inlined();
+        let q = (-(h * h)).exp(); // once per component: the shared out-of-line exponential
         let (mut g, mut r, mut since) = (zero, zero, RESEED);
         let mut below = zero; // CDF at the lower edge of the current cell (cell 0: clamp, -inf)
         // The cells whose upper edge lies more than CDF_REACH spreads below the mean get no mass
