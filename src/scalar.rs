@@ -41,10 +41,11 @@ pub trait Scalar:
     ///
     /// ```
     /// use galling::Scalar;
+    /// // `Scalar::exp`, not the standard library's `f32::exp`
     /// for x in [-100.0_f32, -3.5, 0.0, 0.25, 10.0] {
-    ///     assert_eq!(x.exp_inlined().to_bits(), x.exp().to_bits());
+    ///     assert_eq!(x.exp_inlined().to_bits(), Scalar::exp(x).to_bits());
     /// }
-    /// assert_eq!(1.5_f64.exp_inlined(), 1.5_f64.exp());
+    /// assert_eq!(1.5_f64.exp_inlined(), Scalar::exp(1.5_f64));
     /// ```
     #[inline(always)]
     fn exp_inlined(self) -> Self {
