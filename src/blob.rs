@@ -1093,7 +1093,10 @@ impl<'a> Wire<'a> {
         if features.is_some() != carries_features(model) {
             return Err(BlobError::FeatureSection(model));
         }
-        if let Some(f) = &features {
+        // Only a precursor variant carries features (checked just above): a build without the
+        // `precursor` kernel refused its blobs at the model id, so its features are always `None`
+        // here and their check is left out of its flash.
+        if let (true, Some(f)) = (cfg!(feature = "precursor"), &features) {
             f.validate()
                 .map_err(|e| BlobError::InvalidFeatures(model, e))?;
         }

@@ -286,10 +286,8 @@ impl<S: Scalar> Cells<S> {
     pub(crate) fn for_each_mass_of(&self, m: &Mixture<S>, source: S, mut f: impl FnMut(usize, S)) {
         let pi = m.stay_probability;
         let one = S::from_f64(1.0);
-        self.component(source + m.stay_drift, m.stay_spread, |j, p| f(j, pi * p));
-        self.component(source + m.jump_drift, m.jump_spread, |j, p| {
-            f(j, (one - pi) * p)
-        });
+        self.component(source + m.stay_drift, m.stay_spread, pi, &mut f);
+        self.component(source + m.jump_drift, m.jump_spread, one - pi, &mut f);
     }
 
     /// One Gaussian component `N(mean, spread^2)` over the cells. The CDF is evaluated only at
@@ -297,16 +295,18 @@ impl<S: Scalar> Cells<S> {
     /// edges are equally spaced, `z_{j+1} = z_j + h`, so the CDF's Gaussian factor `exp(-z^2 / 2)`
     /// follows by a recurrence, `g_{j+1} = g_j r_j` and `r_{j+1} = r_j e^{-h^2}`, instead of an
     /// exponential per edge; it is re-seeded exactly every [`RESEED`] edges so that `f32` rounding
-    /// cannot accumulate. Inlined into its caller, so that what `f` accumulates stays in registers.
-    #[inline(always)]
-    fn component(&self, mean: S, spread: S, mut f: impl FnMut(usize, S)) {
+    /// cannot accumulate. `f` gets the cell's mass times the component's `weight` (its mixture
+    /// probability). Out of line and called with the same `f` for both components, so a transition
+    /// row is one copy of this loop in flash, not one per component.
+    #[inline(never)]
+    fn component(&self, mean: S, spread: S, weight: S, f: &mut impl FnMut(usize, S)) {
         let zero = S::from_f64(0.0);
         let one = S::from_f64(1.0);
         let half = S::from_f64(0.5);
         let inv = one / (spread + S::from_f64(consts::EPS));
         let far = S::from_f64(CDF_REACH);
         let h = self.width * inv;
-        let q = (-(h * h)).exp();
+        let q = (-(h * h)).exp(); // once per component: the shared out-of-line exponential
         let (mut g, mut r, mut since) = (zero, zero, RESEED);
         let mut below = zero; // CDF at the lower edge of the current cell (cell 0: clamp, -inf)
         // The cells whose upper edge lies more than CDF_REACH spreads below the mean get no mass
@@ -332,7 +332,7 @@ impl<S: Scalar> Cells<S> {
                 // The CDF counts as 1 here: the rest of the component lies in this cell or below.
                 let p = one - below;
                 if p > zero {
-                    f(j, p);
+                    f(j, weight * p);
                 }
                 break;
             }
@@ -340,8 +340,8 @@ impl<S: Scalar> Cells<S> {
                 zero
             } else {
                 if since >= RESEED {
-                    g = (-(z * z * half)).exp();
-                    r = (-(z * h) - h * h * half).exp();
+                    g = (-(z * z * half)).exp_inlined();
+                    r = (-(z * h) - h * h * half).exp_inlined();
                     since = 0;
                 }
                 let v = normal_cdf_with_gauss(z, g);
@@ -352,7 +352,7 @@ impl<S: Scalar> Cells<S> {
             };
             let p = cdf - below;
             if p > zero {
-                f(j, p);
+                f(j, weight * p);
             }
             below = cdf;
         }
@@ -623,7 +623,10 @@ impl<'a> TableView<'a> {
         };
         let cells = Cells::new(self.spec.threshold, TABLE_CELLS);
         let mut survival = 0.0_f32;
-        cells.for_each_mass_of(first, cof, |j, p| {
+        // `move`: the closure holds the rows and `t` by value (the out-of-line component loop
+        // keeps them in registers) and the running sum through one reference.
+        let sum = &mut survival;
+        cells.for_each_mass_of(first, cof, move |j, p| {
             let at = j.wrapping_mul(4);
             if let (Some(&[a0, a1, a2, a3]), Some(&[b0, b1, b2, b3])) = (
                 s0.get(at..at.wrapping_add(4)),
@@ -633,7 +636,7 @@ impl<'a> TableView<'a> {
                     f32::from_le_bytes([a0, a1, a2, a3]),
                     f32::from_le_bytes([b0, b1, b2, b3]),
                 );
-                survival += p * lerp(a, b, t);
+                *sum += p * lerp(a, b, t);
             }
         });
         // The CDF approximation can leave a few ulps outside [0, 1]; NaN passes through.
