@@ -1084,7 +1084,10 @@ fn check_frame(bytes: &[u8]) -> Result<(&[u8], ModelId, u32), BlobError> {
         needed: length,
         found: bytes.len(),
     })?;
-    let (content, stored) = blob.split_at(length.saturating_sub(CRC_LEN));
+    // split_at_checked: no panic path even where the optimiser does not see length >= CRC_LEN
+    let (content, stored) = blob
+        .split_at_checked(length.saturating_sub(CRC_LEN))
+        .unwrap_or((blob, &[]));
     let stored = match *stored {
         [a, b, c, d] => u32::from_le_bytes([a, b, c, d]),
         _ => 0,
