@@ -1312,6 +1312,21 @@ fn read_spec(content: &[u8], model: ModelId) -> Result<TableSpec, BlobError> {
     read(&mut r).ok_or(r.malformed())
 }
 
+/// Checks the parameters within the operating box of the settings and the table, and over the
+/// monitor's default box ([`AnyModel::new`]'s check).
+#[inline(never)]
+fn check_params(
+    params: &ModelParams<f32>,
+    settings: &SignalSettings,
+    spec: &TableSpec,
+) -> Result<(), BlobError> {
+    let invalid = |e| BlobError::InvalidParams(params.model(), e);
+    params
+        .validate_within(&operating_box(settings, spec))
+        .map_err(invalid)?;
+    params.validate().map_err(invalid)
+}
+
 /// The checked view of a blob of `model` whose frame and structure are checked: every value
 /// read and checked where it lies (the table in place).
 fn view_content(content: &[u8], model: ModelId, id: u32) -> Result<PackageView<'_>, BlobError> {
@@ -1335,11 +1350,11 @@ fn view_content(content: &[u8], model: ModelId, id: u32) -> Result<PackageView<'
     } else {
         None
     };
-    let invalid = |e| BlobError::InvalidParams(model, e);
-    params
-        .validate_within(&operating_box(&settings, &spec))
-        .map_err(invalid)?;
-    let any = AnyModel::new(&params).map_err(invalid)?;
+    check_params(&params, &settings, &spec)?;
+    // AnyModel::new is the default-box check (in check_params) and this preparation: apart, the
+    // checks' frames do not sit below the prepared model's (the start-up stack)
+    let any =
+        AnyModel::new_unchecked_box(&params).map_err(|e| BlobError::InvalidParams(model, e))?;
     Ok(PackageView::assemble(
         id, any, params, settings, features, table,
     ))
