@@ -802,9 +802,10 @@ impl<'a> PackageView<'a> {
     /// Checks the blob at the start of `bytes` (trailing bytes are ignored) and views it.
     ///
     /// Checks, in order: magic (and the version-1 magic), version (and version 2), model, layout,
-    /// length, CRC, the postcard structure, the canonical encoding, then the parameter count, the
-    /// table specification and entries, the settings, the stroke features and the parameters
-    /// within the operating box.
+    /// length, CRC, the structure in its canonical encoding (the parameter count, the feature
+    /// section's tag, the table's length prefix), then the table specification and entries, the
+    /// settings, the stroke features and the parameters within the operating box. Every field is
+    /// read where the model's fixed layout puts it (no deserialized copy).
     ///
     /// ```
     /// use galling::blob::{BlobError, PackageView};
