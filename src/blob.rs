@@ -1722,6 +1722,47 @@ mod tests {
     }
 
     #[test]
+    fn the_fixed_structure_bytes_are_checked_where_they_lie() {
+        // the feature tag of another variant's section, or no tag at all
+        let v8 = encode(&package());
+        let f = features_offset(ModelId::V8);
+        let mut b = v8.clone();
+        b[f] = 1;
+        assert_eq!(
+            decode(&reseal(b)),
+            Err(BlobError::FeatureSection(ModelId::V8))
+        );
+        let p = precursor();
+        let m = p.params().model();
+        let mut b = encode(&p);
+        b[features_offset(m)] = 0;
+        assert_eq!(decode(&reseal(b)), Err(BlobError::FeatureSection(m)));
+        let mut b = v8.clone();
+        b[f] = 2;
+        let err = decode(&reseal(b)).unwrap_err();
+        assert_eq!(err, BlobError::Malformed { at: f as u32 });
+        assert_eq!(err.offset(), f);
+        // the table's length prefix: only its one encoding
+        let at = table_offset(ModelId::V8) - TABLE_PREFIX_LEN;
+        assert_eq!(v8[at..at + 2], TABLE_PREFIX);
+        let mut b = v8.clone();
+        b[at + 1] = 0x2a;
+        assert_eq!(
+            decode(&reseal(b)),
+            Err(BlobError::Malformed { at: at as u32 })
+        );
+        // the read structure is postcard's: postcard decodes every accepted blob to the same parts
+        for p in [package(), precursor()] {
+            let b = encode(&p);
+            let wire = postcard::from_bytes::<Wire<'_>>(&b[..b.len() - CRC_LEN]).unwrap();
+            let view = PackageView::new(&b).unwrap();
+            assert_eq!(&wire.params[..], view.params().values());
+            assert_eq!(wire.table, view.table().entries());
+            assert_eq!(wire.features.is_some(), view.features().is_some());
+        }
+    }
+
+    #[test]
     fn a_feature_section_goes_with_its_variant() {
         let p = precursor();
         let m = p.params().model();
