@@ -1208,8 +1208,10 @@ fn check_structure(content: &[u8], model: ModelId) -> Result<(), BlobError> {
                 at: HEADER_LEN as u32,
             }
         } else {
-            // another count: every later field moves and the layout runs out at the content's end
-            malformed(content.len())
+            BlobError::ParamCount {
+                found: count.unwrap_or(0),
+                expected: n as u8,
+            }
         });
     }
     let at = features_offset(model);
@@ -1608,10 +1610,13 @@ mod tests {
         assert!(matches!(decode(&b), Err(BlobError::LengthMismatch { .. })));
         let mut b = good.clone();
         b[15] = 13;
-        assert!(matches!(
+        assert_eq!(
             decode(&reseal(b)),
-            Err(BlobError::Malformed { .. })
-        ));
+            Err(BlobError::ParamCount {
+                found: 13,
+                expected: 15
+            })
+        );
     }
 
     #[test]
