@@ -113,7 +113,8 @@ pub const fn carries_features(model: ModelId) -> bool {
 /// assert_eq!(blob::settings_offset(ModelId::V8), 16 + 4 * 15);
 /// ```
 pub const fn settings_offset(model: ModelId) -> usize {
-    PARAMS_OFFSET + 4 * model.variant().fields.len()
+    // saturating: no overflow panic path in the overflow-checked profile (the link proof)
+    PARAMS_OFFSET.saturating_add(model.variant().fields.len().saturating_mul(4))
 }
 
 /// Offset of the feature section (its `Option` tag) in a blob of `model`.
@@ -123,7 +124,7 @@ pub const fn settings_offset(model: ModelId) -> usize {
 /// assert_eq!(blob::features_offset(ModelId::V8), blob::settings_offset(ModelId::V8) + 36);
 /// ```
 pub const fn features_offset(model: ModelId) -> usize {
-    settings_offset(model) + SETTINGS_LEN
+    settings_offset(model).saturating_add(SETTINGS_LEN)
 }
 
 /// Offset of the table specification in a blob of `model` (after a 1-byte empty feature
@@ -135,12 +136,11 @@ pub const fn features_offset(model: ModelId) -> usize {
 /// assert_eq!(blob::spec_offset(m), blob::features_offset(m) + blob::FEATURES_LEN);
 /// ```
 pub const fn spec_offset(model: ModelId) -> usize {
-    features_offset(model)
-        + if carries_features(model) {
-            FEATURES_LEN
-        } else {
-            1
-        }
+    features_offset(model).saturating_add(if carries_features(model) {
+        FEATURES_LEN
+    } else {
+        1
+    })
 }
 
 /// Offset of the table's entries in a blob of `model`.
@@ -150,7 +150,7 @@ pub const fn spec_offset(model: ModelId) -> usize {
 /// assert_eq!(blob::table_offset(ModelId::V8), blob::spec_offset(ModelId::V8) + 18 + 2);
 /// ```
 pub const fn table_offset(model: ModelId) -> usize {
-    spec_offset(model) + SPEC_LEN + TABLE_PREFIX_LEN
+    spec_offset(model).saturating_add(SPEC_LEN + TABLE_PREFIX_LEN)
 }
 
 /// Offset of the CRC in a blob of `model`.
@@ -160,7 +160,7 @@ pub const fn table_offset(model: ModelId) -> usize {
 /// assert_eq!(blob::crc_offset(ModelId::V7), blob::table_offset(ModelId::V7) + TABLE_BYTES);
 /// ```
 pub const fn crc_offset(model: ModelId) -> usize {
-    table_offset(model) + TABLE_BYTES
+    table_offset(model).saturating_add(TABLE_BYTES)
 }
 
 /// Length of a blob of `model`, CRC included.
@@ -170,7 +170,7 @@ pub const fn crc_offset(model: ModelId) -> usize {
 /// assert_eq!(blob::blob_len(ModelId::V8), 5429);
 /// ```
 pub const fn blob_len(model: ModelId) -> usize {
-    crc_offset(model) + CRC_LEN
+    crc_offset(model).saturating_add(CRC_LEN)
 }
 
 /// The settings, feature and table fields after the parameters, as `name:type;` in storage order.
@@ -413,11 +413,15 @@ impl BlobError {
                 PARAMS_OFFSET.saturating_add(index.saturating_mul(4))
             }
             Self::InvalidParams(..) => PARAMS_OFFSET,
-            Self::InvalidSettings(model, e) => settings_offset(*model) + settings_field(*e),
-            Self::InvalidFeatures(model, e) => features_offset(*model) + 1 + feature_field(*e),
+            Self::InvalidSettings(model, e) => {
+                settings_offset(*model).saturating_add(settings_field(*e))
+            }
+            Self::InvalidFeatures(model, e) => {
+                features_offset(*model).saturating_add(1 + feature_field(*e))
+            }
             Self::InvalidTable(model, e) => match entry_offset(*e) {
                 Some(at) => table_offset(*model).saturating_add(at),
-                None => spec_offset(*model) + spec_field(*e),
+                None => spec_offset(*model).saturating_add(spec_field(*e)),
             },
         }
     }
@@ -798,9 +802,10 @@ impl<'a> PackageView<'a> {
     /// Checks the blob at the start of `bytes` (trailing bytes are ignored) and views it.
     ///
     /// Checks, in order: magic (and the version-1 magic), version (and version 2), model, layout,
-    /// length, CRC, the postcard structure, the canonical encoding, then the parameter count, the
-    /// table specification and entries, the settings, the stroke features and the parameters
-    /// within the operating box.
+    /// length, CRC, the structure in its canonical encoding (the parameter count, the feature
+    /// section's tag, the table's length prefix), then the table specification and entries, the
+    /// settings, the stroke features and the parameters within the operating box. Every field is
+    /// read where the model's fixed layout puts it (no deserialized copy).
     ///
     /// ```
     /// use galling::blob::{BlobError, PackageView};
@@ -812,9 +817,8 @@ impl<'a> PackageView<'a> {
     /// The first [`BlobError`] found.
     pub fn new(bytes: &'a [u8]) -> Result<Self, BlobError> {
         let (content, model, crc) = check_frame(bytes)?;
-        let wire = decode_wire(content)?;
-        check_canonical(&wire, content)?;
-        wire.into_view(model, crc)
+        check_structure(content, model)?;
+        view_content(content, model, crc)
     }
 
     /// Bundles parts already validated.
@@ -976,22 +980,6 @@ impl WireSettings {
             temperature_high: s.temperature_high,
         }
     }
-    fn get(&self) -> SignalSettings {
-        SignalSettings {
-            hot_die_target: self.hot_die_target,
-            onset_raise: self.onset_raise,
-            onset_clear: self.onset_clear,
-            onset_confirm: self.onset_confirm,
-            onset_window: self.onset_window,
-            onset_clear_strokes: self.onset_clear_strokes,
-            recover_strokes: self.recover_strokes,
-            recover_cof: self.recover_cof,
-            cof_low: self.cof_low,
-            cof_high: self.cof_high,
-            temperature_low: self.temperature_low,
-            temperature_high: self.temperature_high,
-        }
-    }
 }
 
 impl WireFeatures {
@@ -1006,23 +994,6 @@ impl WireFeatures {
             scale: f.scaling.scale,
         }
     }
-    fn get(&self) -> PrecursorFeatures {
-        PrecursorFeatures {
-            extractor: FeatureSettings {
-                window: StrokeWindow {
-                    start: self.window_start,
-                    end: self.window_end,
-                },
-                run_in_start: self.run_in_start,
-                high_cof: self.high_cof,
-                min_normal_force: self.min_normal_force,
-            },
-            scaling: FeatureScaling {
-                reference: self.reference,
-                scale: self.scale,
-            },
-        }
-    }
 }
 
 impl WireSpec {
@@ -1033,15 +1004,6 @@ impl WireSpec {
             threshold: s.threshold,
             clean_limit: s.clean_limit,
             horizon: s.horizon,
-        }
-    }
-    fn get(&self) -> TableSpec {
-        TableSpec {
-            temperature_low: self.temperature_low,
-            temperature_high: self.temperature_high,
-            threshold: self.threshold,
-            clean_limit: self.clean_limit,
-            horizon: self.horizon,
         }
     }
 }
@@ -1070,45 +1032,6 @@ impl<'a> Wire<'a> {
             table: package.table.entries(),
         }
     }
-
-    /// The checked view of a decoded, canonical blob of `model`: every value checked where it
-    /// lies in the blob.
-    fn into_view(self, model: ModelId, id: u32) -> Result<PackageView<'a>, BlobError> {
-        let expected = model.param_count();
-        let params = ModelParams::new(model, &self.params).ok_or(BlobError::ParamCount {
-            found: self.params.len() as u8,
-            expected: expected as u8,
-        })?;
-        let spec = self.spec.get();
-        let table =
-            <&[u8; TABLE_BYTES]>::try_from(self.table).map_err(|_| BlobError::Malformed {
-                at: table_offset(model) as u32,
-            })?;
-        let table = TableView::new(spec, table).map_err(|e| BlobError::InvalidTable(model, e))?;
-        let settings = self.settings.get();
-        settings
-            .validate(spec.threshold)
-            .map_err(|e| BlobError::InvalidSettings(model, e))?;
-        let features = self.features.as_ref().map(WireFeatures::get);
-        if features.is_some() != carries_features(model) {
-            return Err(BlobError::FeatureSection(model));
-        }
-        // Only a precursor variant carries features (checked just above): a build without the
-        // `precursor` kernel refused its blobs at the model id, so its features are always `None`
-        // here and their check is left out of its flash.
-        if let (true, Some(f)) = (cfg!(feature = "precursor"), &features) {
-            f.validate()
-                .map_err(|e| BlobError::InvalidFeatures(model, e))?;
-        }
-        let invalid = |e| BlobError::InvalidParams(model, e);
-        params
-            .validate_within(&operating_box(&settings, &spec))
-            .map_err(invalid)?;
-        let any = AnyModel::new(&params).map_err(invalid)?;
-        Ok(PackageView::assemble(
-            id, any, params, settings, features, table,
-        ))
-    }
 }
 
 /// Checks the header and the CRC; returns the content (the bytes before the CRC), the model and
@@ -1123,11 +1046,10 @@ fn check_frame(bytes: &[u8]) -> Result<(&[u8], ModelId, u32), BlobError> {
             return Err(BlobError::BadMagic { found });
         }
     }
-    let (header, _) =
-        postcard::take_from_bytes::<Header>(bytes).map_err(|_| BlobError::Truncated {
-            needed: HEADER_LEN,
-            found: bytes.len(),
-        })?;
+    let header = Header::read(bytes).ok_or(BlobError::Truncated {
+        needed: HEADER_LEN,
+        found: bytes.len(),
+    })?;
     if header.version != FORMAT_VERSION {
         return Err(if header.version == 2 {
             BlobError::Version2
@@ -1163,7 +1085,10 @@ fn check_frame(bytes: &[u8]) -> Result<(&[u8], ModelId, u32), BlobError> {
         needed: length,
         found: bytes.len(),
     })?;
-    let (content, stored) = blob.split_at(length.saturating_sub(CRC_LEN));
+    // split_at_checked: no panic path even where the optimiser does not see length >= CRC_LEN
+    let (content, stored) = blob
+        .split_at_checked(length.saturating_sub(CRC_LEN))
+        .unwrap_or((blob, &[]));
     let stored = match *stored {
         [a, b, c, d] => u32::from_le_bytes([a, b, c, d]),
         _ => 0,
@@ -1179,56 +1104,265 @@ fn check_frame(bytes: &[u8]) -> Result<(&[u8], ModelId, u32), BlobError> {
     Ok((content, model, stored))
 }
 
-/// Decodes the content (everything of it).
-fn decode_wire(content: &[u8]) -> Result<Wire<'_>, BlobError> {
-    let malformed = |rest: &[u8]| BlobError::Malformed {
-        at: content.len().saturating_sub(rest.len()) as u32,
-    };
-    match postcard::take_from_bytes::<Wire<'_>>(content) {
-        Ok((wire, [])) => Ok(wire),
-        Ok((_, rest)) => Err(malformed(rest)),
-        // postcard does not say where it stopped: the error names the content's end.
-        Err(_) => Err(malformed(&[])),
+/// The table's length prefix: [`TABLE_BYTES`] as postcard's varint (LEB128, two bytes).
+const TABLE_PREFIX: [u8; TABLE_PREFIX_LEN] = {
+    assert!(TABLE_BYTES >= 1 << 7 && TABLE_BYTES < 1 << 14);
+    [(TABLE_BYTES as u8 & 0x7f) | 0x80, (TABLE_BYTES >> 7) as u8]
+};
+// The parameter count is one varint byte.
+const _: () = assert!(MAX_PARAMS < 0x80);
+
+/// Reads the blob's fixed-width little-endian fields in order from an offset. The layout of a
+/// model is fixed ([`settings_offset`] and the other offsets), so the firmware reads every field
+/// where it lies instead of running postcard's deserializer (whose offset arithmetic and
+/// temporaries the link proof and the start-up stack cannot afford); every read is checked.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn at(bytes: &'a [u8], at: usize) -> Self {
+        Self { bytes, at }
+    }
+
+    /// The next `N` bytes (`None` past the end).
+    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let end = self.at.checked_add(N)?;
+        let field = <[u8; N]>::try_from(self.bytes.get(self.at..end)?).ok()?;
+        self.at = end;
+        Some(field)
+    }
+
+    fn u8(&mut self) -> Option<u8> {
+        self.take::<1>().map(|[b]| b)
+    }
+
+    fn u16(&mut self) -> Option<u16> {
+        self.take().map(u16::from_le_bytes)
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        self.take().map(u32::from_le_bytes)
+    }
+
+    fn i32(&mut self) -> Option<i32> {
+        self.take().map(i32::from_le_bytes)
+    }
+
+    fn f32(&mut self) -> Option<f32> {
+        self.take().map(f32::from_le_bytes)
+    }
+
+    /// The error of a read that ran out: the offset where it stopped.
+    fn malformed(&self) -> BlobError {
+        BlobError::Malformed { at: self.at as u32 }
     }
 }
 
-/// A postcard flavor that compares what is serialized with the blob instead of writing it.
-struct Compare<'a, 'b> {
-    expected: &'a [u8],
-    at: &'b mut usize,
+impl Header {
+    /// The header at the start of `bytes` (`None` when they are shorter).
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let mut r = Reader::at(bytes, 0);
+        Some(Self {
+            magic: r.take()?,
+            version: r.u16()?,
+            model: r.u8()?,
+            layout: r.u32()?,
+            length: r.u32()?,
+        })
+    }
 }
 
-impl postcard::ser_flavors::Flavor for Compare<'_, '_> {
-    type Output = ();
-
-    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
-        let end = self.at.saturating_add(data.len());
-        match self.expected.get(*self.at..end) {
-            // The table is borrowed from the blob: where it lies in place, it is its own encoding.
-            Some(e) if core::ptr::eq(e, data) || e == data => {
-                *self.at = end;
-                Ok(())
-            }
-            Some(e) => {
-                let first = e.iter().zip(data).take_while(|(a, b)| a == b).count();
-                *self.at = self.at.saturating_add(first);
-                Err(postcard::Error::SerializeBufferFull)
-            }
-            None => Err(postcard::Error::SerializeBufferFull),
+/// Whether `bytes` start with an overlong varint of `n` (below 0x80: `n | 0x80`, then `0x80`s,
+/// then `0x00`, at most a `usize` varint's length).
+fn overlong_varint_of(bytes: &[u8], n: usize) -> bool {
+    const VARINT_MAX: usize = (usize::BITS as usize).div_ceil(7);
+    let mut bytes = bytes.iter().take(VARINT_MAX);
+    if bytes.next().map(|&b| usize::from(b)) != Some(n | 0x80) {
+        return false;
+    }
+    for &b in bytes {
+        match b {
+            0 => return true,
+            0x80 => {}
+            _ => return false,
         }
     }
+    false
+}
 
-    fn try_push(&mut self, data: u8) -> postcard::Result<()> {
-        self.try_extend(&[data])
-    }
-
-    fn finalize(self) -> postcard::Result<()> {
-        if *self.at == self.expected.len() {
-            Ok(())
+/// Checks the bytes the layout of `model` fixes after the header: the parameter count, the
+/// feature section's tag and the table's length prefix. With the header, the fixed-width fields
+/// and the fixed length, these make the blob the canonical postcard encoding of its package: each
+/// field has one encoding, so re-encoding what is read gives the same bytes.
+fn check_structure(content: &[u8], model: ModelId) -> Result<(), BlobError> {
+    let malformed = |at: usize| BlobError::Malformed { at: at as u32 };
+    let n = model.param_count();
+    let count = content.get(HEADER_LEN).copied();
+    if count.map(usize::from) != Some(n) {
+        let rest = content.get(HEADER_LEN..).unwrap_or(&[]);
+        return Err(if overlong_varint_of(rest, n) {
+            // postcard decodes it, but it is not the one encoding of the count
+            BlobError::NotCanonical {
+                at: HEADER_LEN as u32,
+            }
         } else {
-            Err(postcard::Error::SerializeBufferFull)
-        }
+            BlobError::ParamCount {
+                found: count.unwrap_or(0),
+                expected: n as u8,
+            }
+        });
     }
+    let at = features_offset(model);
+    match content.get(at).copied() {
+        Some(tag) if tag == u8::from(carries_features(model)) => {}
+        Some(0 | 1) => return Err(BlobError::FeatureSection(model)),
+        _ => return Err(malformed(at)),
+    }
+    let at = table_offset(model).saturating_sub(TABLE_PREFIX_LEN);
+    if content.get(at..table_offset(model)) != Some(&TABLE_PREFIX[..]) {
+        return Err(malformed(at));
+    }
+    Ok(())
+}
+
+/// The parameters of a blob of `model` (its structure checked).
+#[inline(never)]
+fn read_params(content: &[u8], model: ModelId) -> Result<ModelParams<f32>, BlobError> {
+    let n = model.param_count();
+    let mut values = [0.0_f32; MAX_PARAMS];
+    let mut r = Reader::at(content, PARAMS_OFFSET);
+    for v in values.iter_mut().take(n) {
+        *v = r.f32().ok_or(r.malformed())?;
+    }
+    values
+        .get(..n)
+        .and_then(|values| ModelParams::new(model, values))
+        .ok_or(BlobError::Malformed {
+            at: PARAMS_OFFSET as u32,
+        })
+}
+
+/// The signal settings of a blob of `model`.
+#[inline(never)]
+fn read_settings(content: &[u8], model: ModelId) -> Result<SignalSettings, BlobError> {
+    let mut r = Reader::at(content, settings_offset(model));
+    let read = |r: &mut Reader<'_>| {
+        Some(SignalSettings {
+            hot_die_target: r.f32()?,
+            onset_raise: r.f32()?,
+            onset_clear: r.f32()?,
+            onset_confirm: r.u8()?,
+            onset_window: r.u8()?,
+            onset_clear_strokes: r.u8()?,
+            recover_strokes: r.u8()?,
+            recover_cof: r.f32()?,
+            cof_low: r.f32()?,
+            cof_high: r.f32()?,
+            temperature_low: r.f32()?,
+            temperature_high: r.f32()?,
+        })
+    };
+    read(&mut r).ok_or(r.malformed())
+}
+
+/// The stroke features of a blob of a precursor `model` (after the section's tag).
+#[inline(never)]
+fn read_features(content: &[u8], model: ModelId) -> Result<PrecursorFeatures, BlobError> {
+    let mut r = Reader::at(content, features_offset(model).saturating_add(1));
+    let read = |r: &mut Reader<'_>| {
+        let window = StrokeWindow {
+            start: r.i32()?,
+            end: r.i32()?,
+        };
+        let run_in_start = r.i32()?;
+        let high_cof = r.f32()?;
+        let min_normal_force = r.f32()?;
+        let mut reference = [0.0; crate::family::N_PRECURSOR_FEATURES];
+        for x in &mut reference {
+            *x = r.f32()?;
+        }
+        let mut scale = [0.0; crate::family::N_PRECURSOR_FEATURES];
+        for x in &mut scale {
+            *x = r.f32()?;
+        }
+        Some(PrecursorFeatures {
+            extractor: FeatureSettings {
+                window,
+                run_in_start,
+                high_cof,
+                min_normal_force,
+            },
+            scaling: FeatureScaling { reference, scale },
+        })
+    };
+    read(&mut r).ok_or(r.malformed())
+}
+
+/// The table specification of a blob of `model`.
+fn read_spec(content: &[u8], model: ModelId) -> Result<TableSpec, BlobError> {
+    let mut r = Reader::at(content, spec_offset(model));
+    let read = |r: &mut Reader<'_>| {
+        Some(TableSpec {
+            temperature_low: r.f32()?,
+            temperature_high: r.f32()?,
+            threshold: r.f32()?,
+            clean_limit: r.f32()?,
+            horizon: r.u16()?,
+        })
+    };
+    read(&mut r).ok_or(r.malformed())
+}
+
+/// Checks the parameters within the operating box of the settings and the table, and over the
+/// monitor's default box ([`AnyModel::new`]'s check).
+#[inline(never)]
+fn check_params(
+    params: &ModelParams<f32>,
+    settings: &SignalSettings,
+    spec: &TableSpec,
+) -> Result<(), BlobError> {
+    let invalid = |e| BlobError::InvalidParams(params.model(), e);
+    params
+        .validate_within(&operating_box(settings, spec))
+        .map_err(invalid)?;
+    params.validate().map_err(invalid)
+}
+
+/// The checked view of a blob of `model` whose frame and structure are checked: every value
+/// read and checked where it lies (the table in place).
+fn view_content(content: &[u8], model: ModelId, id: u32) -> Result<PackageView<'_>, BlobError> {
+    let params = read_params(content, model)?;
+    let spec = read_spec(content, model)?;
+    let at = table_offset(model);
+    let entries = content
+        .get(at..crc_offset(model))
+        .and_then(|t| <&[u8; TABLE_BYTES]>::try_from(t).ok())
+        .ok_or(BlobError::Malformed { at: at as u32 })?;
+    let table = TableView::new(spec, entries).map_err(|e| BlobError::InvalidTable(model, e))?;
+    let settings = read_settings(content, model)?;
+    settings
+        .validate(spec.threshold)
+        .map_err(|e| BlobError::InvalidSettings(model, e))?;
+    // Only a precursor variant carries features: a build without the `precursor` kernel refused
+    // its blobs at the model id, so the feature reader and check are left out of its flash.
+    let features = if cfg!(feature = "precursor") && carries_features(model) {
+        let f = read_features(content, model)?;
+        f.validate()
+            .map_err(|e| BlobError::InvalidFeatures(model, e))?;
+        Some(f)
+    } else {
+        None
+    };
+    check_params(&params, &settings, &spec)?;
+    // AnyModel::new is the default-box check (in check_params) and this preparation: apart, the
+    // checks' frames do not sit below the prepared model's (the start-up stack)
+    let any =
+        AnyModel::new_unchecked_box(&params).map_err(|e| BlobError::InvalidParams(model, e))?;
+    Ok(PackageView::assemble(
+        id, any, params, settings, features, table,
+    ))
 }
 
 /// A postcard flavor that computes the CRC-32 of what is serialized instead of writing it.
@@ -1254,20 +1388,6 @@ impl postcard::ser_flavors::Flavor for Crc {
 /// The CRC-32 of a package's blob content, without writing the blob.
 fn package_crc(package: &Package) -> u32 {
     postcard::serialize_with_flavor(&Wire::of(package), Crc(!0)).unwrap_or(0)
-}
-
-/// Checks that `content` is the canonical encoding of `wire` (re-encoding it byte by byte
-/// against the blob: no scratch buffer).
-fn check_canonical(wire: &Wire<'_>, content: &[u8]) -> Result<(), BlobError> {
-    let mut at = 0;
-    let compare = Compare {
-        expected: content,
-        at: &mut at,
-    };
-    match postcard::serialize_with_flavor::<_, _, ()>(wire, compare) {
-        Ok(()) => Ok(()),
-        Err(_) => Err(BlobError::NotCanonical { at: at as u32 }),
-    }
 }
 
 /// Writes the blob of a validated package to the start of `out`; returns its length
@@ -1492,10 +1612,13 @@ mod tests {
         assert!(matches!(decode(&b), Err(BlobError::LengthMismatch { .. })));
         let mut b = good.clone();
         b[15] = 13;
-        assert!(matches!(
+        assert_eq!(
             decode(&reseal(b)),
-            Err(BlobError::Malformed { .. })
-        ));
+            Err(BlobError::ParamCount {
+                found: 13,
+                expected: 15
+            })
+        );
     }
 
     #[test]
@@ -1602,6 +1725,47 @@ mod tests {
         for p in [package(), precursor()] {
             let b = encode(&p);
             assert_eq!(encode(&decode(&b).unwrap()), b);
+        }
+    }
+
+    #[test]
+    fn the_fixed_structure_bytes_are_checked_where_they_lie() {
+        // the feature tag of another variant's section, or no tag at all
+        let v8 = encode(&package());
+        let f = features_offset(ModelId::V8);
+        let mut b = v8.clone();
+        b[f] = 1;
+        assert_eq!(
+            decode(&reseal(b)),
+            Err(BlobError::FeatureSection(ModelId::V8))
+        );
+        let p = precursor();
+        let m = p.params().model();
+        let mut b = encode(&p);
+        b[features_offset(m)] = 0;
+        assert_eq!(decode(&reseal(b)), Err(BlobError::FeatureSection(m)));
+        let mut b = v8.clone();
+        b[f] = 2;
+        let err = decode(&reseal(b)).unwrap_err();
+        assert_eq!(err, BlobError::Malformed { at: f as u32 });
+        assert_eq!(err.offset(), f);
+        // the table's length prefix: only its one encoding
+        let at = table_offset(ModelId::V8) - TABLE_PREFIX_LEN;
+        assert_eq!(v8[at..at + 2], TABLE_PREFIX);
+        let mut b = v8.clone();
+        b[at + 1] = 0x2a;
+        assert_eq!(
+            decode(&reseal(b)),
+            Err(BlobError::Malformed { at: at as u32 })
+        );
+        // the read structure is postcard's: postcard decodes every accepted blob to the same parts
+        for p in [package(), precursor()] {
+            let b = encode(&p);
+            let wire = postcard::from_bytes::<Wire<'_>>(&b[..b.len() - CRC_LEN]).unwrap();
+            let view = PackageView::new(&b).unwrap();
+            assert_eq!(&wire.params[..], view.params().values());
+            assert_eq!(wire.table, view.table().entries());
+            assert_eq!(wire.features.is_some(), view.features().is_some());
         }
     }
 

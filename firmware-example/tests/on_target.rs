@@ -347,11 +347,16 @@ fn header_mismatches_are_refused() -> Result<(), &'static str> {
         },
         11,
     )?;
-    // A parameter count of 14 under an intact CRC: V8's 15 values no longer parse as the layout
-    // (every later field moves by 4 bytes and the content runs out at the CRC).
+    // A parameter count of 14 under an intact CRC: refused at its byte (V8 has 15).
     fresh(&mut b)?[HEADER_LEN] = 14;
-    let at = blob::crc_offset(ModelId::V8);
-    expect_error(reseal(&mut b), BlobError::Malformed { at: at as u32 }, at)
+    expect_error(
+        reseal(&mut b),
+        BlobError::ParamCount {
+            found: 14,
+            expected: 15,
+        },
+        HEADER_LEN,
+    )
 }
 
 fn crc_mismatch_is_refused() -> Result<(), &'static str> {
