@@ -3,8 +3,9 @@
 # the firmware workspace (firmware-example/Cargo.toml: one lock file, one target directory shared by
 # the example, press-app, galling-capi, host-tools, link-proof and support) on QEMU's emulated
 # Cortex-M4F:
-#   1. host: the checked-in golden vectors and the family's blobs and goldens equal their generators'
-#      output (host-train/tests/golden_vectors.rs, host-train/tests/family_files.rs)
+#   1. every generated file is current: `cargo xtask check` in the repository root (xtask/, the one
+#      generator: golden vectors, blobs, the monitor's golden file, and through host-tools below
+#      replay/strokes.bin and the C header)
 #   2. fmt and clippy -D warnings (QEMU and STM32F407 feature sets); the STM32F407 build links
 #   3. on-target tests (cargo test): the run must end with "N passed, 0 failed" and exit 0; on the
 #      Cortex-M4F (QEMU mps2-an386) and on the Cortex-M0 (thumbv6m-none-eabi, QEMU microbit)
@@ -13,8 +14,7 @@
 #   5. measurements: instructions per call (measure binary; measure-m0 on the Cortex-M0 and the
 #      M4F) and flash / static RAM (footprint.sh, for both targets)
 #   6. every on-target test function is in its TESTS table (check-test-tables.sh)
-#   7. host-tools (`cargo xtask check`): replay/strokes.bin and the C header are current (the
-#      checked-in generated files; none needs the real data)
+#   7. host-tools (the firmware's half of the generator, run by step 1): clippy
 #   8. press-app (RTIC 2, STM32F4): fmt, clippy, the STM32F407 board build, the A/B blob store tests
 #      and the replays through the interrupt path on QEMU netduinoplus2 (bit-identical to the host):
 #      replay/strokes.bin with the published blob, and the precursor replay (44 real strokes of
@@ -99,9 +99,9 @@ expect_refusal() { # <description> <cargo args...>
 }
 
 if run_audits; then
-    step "host: golden vectors are up to date"
-    (cd "$root" && CARGO_TARGET_DIR="${CARGO_TARGET_DIR_HOST:-$root/target}" \
-        cargo test --quiet -p host-train --test golden_vectors --test family_files)
+    step "every generated file is current (cargo xtask check: golden vectors, blobs, replay, C header)"
+    # none of them needs the real data
+    (cd "$root" && CARGO_TARGET_DIR="${CARGO_TARGET_DIR_HOST:-$root/target}" cargo xtask check)
 fi
 
 cd "$here"
@@ -169,9 +169,8 @@ if run_audits; then
     step "on-target test tables are complete"
     ./check-test-tables.sh
 
-    step "host-tools: replay/strokes.bin and the C header are current"
+    step "host-tools: clippy (its files are checked by the first step)"
     cargo clippy --quiet -p galling-firmware-host-tools --target "$host" -- -D warnings
-    cargo xtask check
 fi
 
 # The precursor replay: generated from ../shared/galling-data at build time, never checked in. Empty

@@ -1,18 +1,10 @@
-//! Writes the golden vectors and blob files of the firmware example (`firmware-example/golden/*.rs`,
-//! `firmware-example/blob/*.glng`): what the core computes on the host, which the on-target tests in
-//! QEMU must reproduce.
-//!
-//! ```text
-//! cargo run -p host-train --example golden_vectors            # (re)write the files
-//! cargo run -p host-train --example golden_vectors -- --check # exit 1 if a checked-in file is stale
-//! ```
-//!
-//! `host-train/tests/golden_vectors.rs` runs the same generator and compares with the checked-in files, so they
-//! cannot silently go stale. Inputs: the published fit ([`V8Params::PUBLISHED_FIT`]) and the demo
-//! data `data/demo/<T>/mean.txt`.
+//! The golden vectors and blob files of the firmware example (`firmware-example/golden/*.rs`,
+//! `firmware-example/blob/{published_fit,corrupt_crc}.glng`): what the core computes on the host,
+//! which the on-target tests in QEMU must reproduce. Written by `cargo xtask generate`, checked by
+//! `cargo xtask check` (`main.rs`). Inputs: the published fit ([`V8Params::PUBLISHED_FIT`]) and the
+//! demo data `data/demo/<T>/mean.txt`.
 
-#[path = "support/transitions.rs"]
-mod transitions;
+use crate::{GeneratedFile, transitions};
 use galling::averager::{COUNTS_PER_MM, StrokeAverager};
 use galling::features::StrokeFeatureExtractor;
 use galling::monitor::Package;
@@ -22,15 +14,7 @@ use galling::signals::SignalSettings;
 use galling::{DefaultRng, Kernel, Model, V8Params, blob};
 use host_train::dataset::{Dataset, TemperatureMap};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-
-/// One generated file: path relative to the repository root, and its bytes.
-pub struct GeneratedFile {
-    /// Path relative to the repository root.
-    pub path: PathBuf,
-    /// Content.
-    pub bytes: Vec<u8>,
-}
+use std::path::Path;
 
 /// Seeded trajectories: (seed, model temperature, start COF or `None` for the model's `mu0_base`, length).
 const TRAJECTORIES: [(u64, f32, Option<f32>, usize); 4] = [
@@ -77,7 +61,7 @@ pub fn generate(root: &Path) -> Result<Vec<GeneratedFile>, String> {
 }
 
 /// The package of the shipped blob and of the monitor's golden sequence
-/// (`host-train/examples/monitor_golden.rs`): the published fit, its risk table over the trained range 160 to
+/// (`monitor_golden.rs`): the published fit, its risk table over the trained range 160 to
 /// 170 C, and signal settings with the onset warning raised at excess 1.2 and cleared below 0.6 (the
 /// defaults otherwise).
 fn golden_package() -> Result<Package, String> {
@@ -395,40 +379,4 @@ fn strokes_f32() -> String {
     }
     s.push_str("];\n");
     s
-}
-
-#[allow(dead_code)] // also compiled as a module of host-train/tests/golden_vectors.rs, which has its own main
-fn main() {
-    let root = &Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let check = std::env::args().any(|a| a == "--check");
-    let files = match generate(root) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("golden_vectors: {e}");
-            std::process::exit(2);
-        }
-    };
-    let mut stale = 0;
-    for f in files {
-        let path = root.join(&f.path);
-        if check {
-            if std::fs::read(&path).ok().as_deref() != Some(&f.bytes[..]) {
-                eprintln!("stale: {}", f.path.display());
-                stale += 1;
-            }
-        } else {
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).expect("create the output folder");
-            }
-            std::fs::write(&path, &f.bytes)
-                .unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
-            println!("wrote {} ({} bytes)", f.path.display(), f.bytes.len());
-        }
-    }
-    if stale > 0 {
-        eprintln!(
-            "{stale} golden file(s) differ from the generator's output: rerun without --check"
-        );
-        std::process::exit(1);
-    }
 }

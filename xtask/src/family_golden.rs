@@ -1,19 +1,12 @@
-//! Writes the firmware example's per-variant blobs and golden vectors:
+//! The firmware example's per-variant blobs and golden vectors:
 //! `firmware-example/blob/{v8_13,v9,v7,v8_precursor}.glng` and `firmware-example/golden/family.rs`,
 //! what the core computes on the host in `f32` for every variant of the model family, which the
-//! on-target tests in QEMU must reproduce bit for bit.
-//!
-//! ```text
-//! cargo run -p host-train --example family_golden            # (re)write the files
-//! cargo run -p host-train --example family_golden -- --check # exit 1 if a checked-in file is stale
-//! ```
-//!
-//! `host-train/tests/family_files.rs` runs the same generator and compares with the checked-in
-//! files, so they cannot silently go stale.
+//! on-target tests in QEMU must reproduce bit for bit. Written by `cargo xtask generate`, checked by
+//! `cargo xtask check` (`main.rs`).
 //!
 //! The variants and their parameters:
-//! - **V8**: the shipped blob `firmware-example/blob/published_fit.glng` (written by the
-//!   `golden_vectors` example: the published fit, its risk table over 160-170 C, the onset warning
+//! - **V8**: the shipped blob `firmware-example/blob/published_fit.glng` (written by
+//!   `golden_vectors.rs` first: the published fit, its risk table over 160-170 C, the onset warning
 //!   at excess 1.2 / 0.6), read here, not rewritten;
 //! - **V8-13**: the published V8 fit with `g0 = g_T = 0` (its 13 other values unchanged). A *test
 //!   parameter set* that exercises the V8-13 layout and kernel, **not a fit** of V8-13;
@@ -26,8 +19,7 @@
 //! parameters (bit patterns), the log-probability and jump posterior of chosen demo transitions
 //! (`data/demo`) and COF edge cases, and the monitor's reports over a short stroke sequence.
 
-#[path = "support/transitions.rs"]
-mod transitions;
+use crate::{GeneratedFile, transitions};
 use galling::family::{AnyModel, ModelId, ModelParams, V7Params};
 use galling::features::{FeatureScaling, FeatureSettings, PrecursorFeatures};
 use galling::monitor::{Monitor, Package, UpdateError};
@@ -36,15 +28,7 @@ use galling::signals::SignalSettings;
 use galling::{Kernel, V8Params, blob};
 use host_train::dataset::{Dataset, TemperatureMap};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-
-/// One generated file: path relative to the repository root, and its bytes.
-pub struct GeneratedFile {
-    /// Path relative to the repository root.
-    pub path: PathBuf,
-    /// Content.
-    pub bytes: Vec<u8>,
-}
+use std::path::Path;
 
 /// The upstream V9 fit (`../shared/reference/v9-upstream-fit.json`, "params"), in V9's storage
 /// order (`mu_L, mu_H, k, D0, D_T, omega0, tau, j_mu, j_T, sigma_jump_up, sigma_jump_down,
@@ -347,43 +331,4 @@ fn variant(
     }
     out.push_str("        ],\n    },\n");
     Ok(())
-}
-
-#[allow(dead_code)] // also compiled as a module of tests/family_files.rs, which has its own main
-fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("host-train lies in the repository root");
-    let check = std::env::args().any(|a| a == "--check");
-    let files = match generate(root) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("family_golden: {e}");
-            std::process::exit(2);
-        }
-    };
-    let mut stale = 0;
-    for f in files {
-        let path = root.join(&f.path);
-        if check {
-            if std::fs::read(&path).ok().as_deref() != Some(&f.bytes[..]) {
-                eprintln!("stale: {}", f.path.display());
-                stale += 1;
-            }
-        } else {
-            // Written beside the target, then renamed over it: never a half-written file.
-            let tmp = path.with_extension("tmp");
-            if let Err(e) =
-                std::fs::write(&tmp, &f.bytes).and_then(|()| std::fs::rename(&tmp, &path))
-            {
-                eprintln!("family_golden: write {}: {e}", path.display());
-                std::process::exit(2);
-            }
-            println!("wrote {} ({} bytes)", f.path.display(), f.bytes.len());
-        }
-    }
-    if stale > 0 {
-        eprintln!("{stale} file(s) differ from the generator's output: rerun without --check");
-        std::process::exit(1);
-    }
 }
