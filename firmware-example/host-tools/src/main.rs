@@ -8,8 +8,9 @@
 //! `xtask` is an alias of `.cargo/config.toml`: `cargo run -p galling-firmware-host-tools
 //! --target host-tuple --` (the explicit target overrides the workspace's thumb default).
 //!
-//! Checked-in files (the blobs and golden vectors of `blob/` and `golden/` are written by host-train's
-//! examples, which need the trainer; `ci.sh` checks them with host-train's tests):
+//! The firmware's half of the project's generator: `cargo xtask generate|check` in the repository
+//! root (`../xtask`, which writes the blobs and golden vectors of `blob/` and `golden/` with the
+//! trainer's data loading) runs this one after its own files. Checked-in files:
 //! - `replay/strokes.bin` (layout: `replay/format.rs`): recorded raw force/position samples of 40
 //!   strokes, synthesised from the project's demo data (`data/demo/165` and `data/demo/170` mean
 //!   COF per stroke), and what the host computes from them in f32 with the core: each stroke's
@@ -165,13 +166,14 @@ fn recorded_strokes() -> Result<Vec<Stroke>, String> {
     Ok(strokes)
 }
 
-/// The published fit's blob, as checked in (`host-train/examples/golden_vectors.rs` keeps it current).
+/// The published fit's blob, as checked in (`cargo xtask generate` in the repository root writes it
+/// first).
 fn published_blob() -> Result<Vec<u8>, String> {
     blob_file("published_fit.glng")
 }
 
-/// A blob file of `firmware-example/blob` (the family's are kept current by
-/// `host-train/examples/family_golden.rs`).
+/// A blob file of `firmware-example/blob` (the family's are written by `cargo xtask generate` in the
+/// repository root).
 fn blob_file(name: &str) -> Result<Vec<u8>, String> {
     let path = firmware_dir().join("blob").join(name);
     fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))
