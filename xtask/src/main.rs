@@ -16,8 +16,11 @@
 //! 4. the firmware workspace's half, which needs its own crates (cbindgen, the C API's report
 //!    adapter): `firmware-example/replay/strokes.bin` (reads `published_fit.glng` and `v7.glng`) and
 //!    `firmware-example/galling-capi/include/galling.h`, by the firmware's generator
-//!    (`firmware-example/host-tools`, run here as `cargo xtask <mode>` in `firmware-example`,
-//!    whose alias names it). `precursor-replay` is forwarded to it as well.
+//!    (`firmware-example/host-tools`, run here as `cargo xtask generate-firmware|check-firmware` in
+//!    `firmware-example`, whose alias names it). `precursor-replay` is forwarded to it as well.
+//!
+//! In `firmware-example`, `cargo xtask generate|check` (the firmware workspace's alias) comes back
+//! here: both workspaces' `cargo xtask` run this one generator.
 //!
 //! `firmware-example/blob/v8_precursor_fit.glng` is a fit (`host-train train --model v8-precursor`),
 //! not generated here. The checked-in files need no real data; the precursor replay does (exit
@@ -128,7 +131,7 @@ fn main() -> ExitCode {
     let mode = args.first().cloned().unwrap_or_default();
     let result = match mode.as_str() {
         "generate" | "check" => host_files(&root, mode == "generate").and_then(|stale| {
-            let firmware = firmware(&root, &args[..1])?;
+            let firmware = firmware(&root, &[format!("{mode}-firmware")])?;
             if stale > 0 {
                 println!("{stale} host-generated file(s) are stale");
                 Ok(ExitCode::FAILURE)

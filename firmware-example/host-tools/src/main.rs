@@ -1,16 +1,17 @@
-//! The generator of the firmware workspace's generated files, and their check (an `xtask`).
+//! The firmware workspace's half of the project's generator, and the firmware's `cargo xtask`.
 //!
 //! ```text
-//! cargo xtask generate                         # (from firmware-example) regenerate the checked-in files below
-//! cargo xtask check                            # fail if any checked-in file differs from the generator's output
+//! cargo xtask generate                         # (from firmware-example) = `cargo xtask generate` in the repository root
+//! cargo xtask check                            # = `cargo xtask check` in the repository root
 //! cargo xtask precursor-replay --out FILE      # write the real-data replay (not checked in) to FILE
+//! cargo xtask generate-firmware|check-firmware # this half alone (the root generator runs it)
 //! ```
 //! `xtask` is an alias of `.cargo/config.toml`: `cargo run -p galling-firmware-host-tools
 //! --target host-tuple --` (the explicit target overrides the workspace's thumb default).
-//!
-//! The firmware's half of the project's generator: `cargo xtask generate|check` in the repository
-//! root (`../xtask`, which writes the blobs and golden vectors of `blob/` and `golden/` with the
-//! trainer's data loading) runs this one after its own files. Checked-in files:
+//! `generate` and `check` run the project's one generator (`../xtask`, in the host workspace: it
+//! writes the blobs and golden vectors of `blob/` and `golden/` with the trainer's data loading),
+//! which runs this half after its own files with `generate-firmware` / `check-firmware`.
+//! Checked-in files of this half:
 //! - `replay/strokes.bin` (layout: `replay/format.rs`): recorded raw force/position samples of 40
 //!   strokes, synthesised from the project's demo data (`data/demo/165` and `data/demo/170` mean
 //!   COF per stroke), and what the host computes from them in f32 with the core: each stroke's
@@ -532,18 +533,42 @@ fn write_precursor_replay(args: &[String]) -> ExitCode {
     }
 }
 
+/// `generate` / `check`: runs the project's one generator (`cargo xtask <mode>` in the repository
+/// root, its own workspace and target directory), which comes back here for this half.
+fn project_generator(mode: &str) -> ExitCode {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .args(["xtask", mode])
+        .current_dir(repo_root())
+        // the host workspace keeps its own target directory
+        .env_remove("CARGO_TARGET_DIR")
+        .status();
+    match status.map(|s| s.code()) {
+        Ok(Some(0)) => ExitCode::SUCCESS,
+        Ok(Some(code)) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        Ok(None) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("host-tools: cannot run the project's generator: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mode = args.first().map(String::as_str).unwrap_or_default();
-    if mode == "precursor-replay" {
-        return write_precursor_replay(&args[1..]);
-    }
-    if mode != "generate" && mode != "check" {
-        eprintln!(
-            "usage: host-tools generate|check|precursor-replay --out FILE (from firmware-example: cargo xtask ...)"
-        );
-        return ExitCode::from(2);
-    }
+    let mode = match mode {
+        "precursor-replay" => return write_precursor_replay(&args[1..]),
+        "generate" | "check" => return project_generator(mode),
+        "generate-firmware" => "generate",
+        "check-firmware" => "check",
+        _ => {
+            eprintln!(
+                "usage: host-tools generate|check|generate-firmware|check-firmware|precursor-replay --out FILE (from firmware-example: cargo xtask ...)"
+            );
+            return ExitCode::from(2);
+        }
+    };
     let files = match files() {
         Ok(f) => f,
         Err(e) => {
