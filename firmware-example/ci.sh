@@ -3,8 +3,9 @@
 # the firmware workspace (firmware-example/Cargo.toml: one lock file, one target directory shared by
 # the example, press-app, galling-capi, host-tools, link-proof and support) on QEMU's emulated
 # Cortex-M4F:
-#   1. host: the checked-in golden vectors and the family's blobs and goldens equal their generators'
-#      output (host-train/tests/golden_vectors.rs, host-train/tests/family_files.rs)
+#   1. every generated file is current: `cargo xtask check` in the repository root (xtask/, the one
+#      generator: golden vectors, blobs, the monitor's golden file, and through host-tools below
+#      replay/strokes.bin and the C header)
 #   2. fmt and clippy -D warnings (QEMU and STM32F407 feature sets); the STM32F407 build links
 #   3. on-target tests (cargo test): the run must end with "N passed, 0 failed" and exit 0; on the
 #      Cortex-M4F (QEMU mps2-an386) and on the Cortex-M0 (thumbv6m-none-eabi, QEMU microbit)
@@ -13,12 +14,16 @@
 #   5. measurements: instructions per call (measure binary; measure-m0 on the Cortex-M0 and the
 #      M4F) and flash / static RAM (footprint.sh, for both targets)
 #   6. every on-target test function is in its TESTS table (check-test-tables.sh)
-#   7. host-tools (`cargo xtask check`): replay/strokes.bin and the C header are current
+#   7. host-tools (the firmware's half of the generator, run by step 1): clippy
 #   8. press-app (RTIC 2, STM32F4): fmt, clippy, the STM32F407 board build, the A/B blob store tests
 #      and the replays through the interrupt path on QEMU netduinoplus2 (bit-identical to the host):
-#      replay/strokes.bin with the published blob, replay/precursor.bin (44 real strokes) with the
-#      V8-P blob
-#   9. galling-capi: unit tests, clippy, the C replay test with gcc (host) and arm-none-eabi-gcc (QEMU)
+#      replay/strokes.bin with the published blob, and the precursor replay (44 real strokes of
+#      ../shared/galling-data, generated into target/replay/precursor.bin by `cargo xtask
+#      precursor-replay`, never checked in) with the V8-P blob
+#   9. galling-capi: unit tests, clippy, the C replay tests with gcc (host) and arm-none-eabi-gcc
+#      (QEMU), the precursor replay among them
+#   Without ../shared/galling-data the two precursor replays are skipped and counted
+#   (target/tmp/skipped-tests.txt, scripts/lib.sh report_skip); with CI set that fails.
 #
 #   ./ci.sh          everything above
 #   ./ci.sh tests    the tests only (3 on both cores, 4, the press-app's tests and replay, the C API's unit and C
@@ -37,6 +42,8 @@ run_tests() { [ "$mode" != audits ]; }
 run_audits() { [ "$mode" != tests ]; }
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
+# report_skip, write_precursor_replay
+source "$root/scripts/lib.sh"
 export PATH="$HOME/.cargo/bin:$PATH"
 
 step() { printf '\n=== firmware-example: %s\n' "$*"; }
@@ -92,9 +99,9 @@ expect_refusal() { # <description> <cargo args...>
 }
 
 if run_audits; then
-    step "host: golden vectors are up to date"
-    (cd "$root" && CARGO_TARGET_DIR="${CARGO_TARGET_DIR_HOST:-$root/target}" \
-        cargo test --quiet -p host-train --test golden_vectors --test family_files)
+    step "every generated file is current (cargo xtask check: golden vectors, blobs, replay, C header)"
+    # none of them needs the real data
+    (cd "$root" && CARGO_TARGET_DIR="${CARGO_TARGET_DIR_HOST:-$root/target}" cargo xtask check)
 fi
 
 cd "$here"
@@ -162,9 +169,22 @@ if run_audits; then
     step "on-target test tables are complete"
     ./check-test-tables.sh
 
-    step "host-tools: replay/strokes.bin, replay/precursor.bin and the C header are current"
+    step "host-tools: clippy (its files are checked by the first step)"
     cargo clippy --quiet -p galling-firmware-host-tools --target "$host" -- -D warnings
-    cargo xtask check
+fi
+
+# The precursor replay: generated from ../shared/galling-data at build time, never checked in. Empty
+# when the data is missing (the replays that need it are skipped and counted).
+precursor=""
+if run_tests; then
+    step "the precursor replay: 44 real strokes of ../shared/galling-data (cargo xtask precursor-replay)"
+    status=0
+    write_precursor_replay "$here/target/replay/precursor.bin" || status=$?
+    case "$status" in
+        0) precursor="$here/target/replay/precursor.bin" ;;
+        3) ;;
+        *) echo "the precursor replay could not be generated (exit $status)"; exit 1 ;;
+    esac
 fi
 
 cd "$here/press-app"
@@ -189,13 +209,17 @@ if run_tests; then
     fi
 
     step "press-app: 44 real strokes through the feature extractor and the V8-P blob's monitor, checked against the host (QEMU netduinoplus2)"
-    status=0
-    GALLING_REPLAY=../replay/precursor.bin GALLING_BLOB=../blob/v8_precursor_fit.glng \
-        cargo run --release 2>&1 | tee "$log" || status=$?
-    if [ "$status" -ne 0 ] || ! grep -q 'model V8Precursor' "$log" \
-        || ! grep -Eq '^replayed ([0-9]+) strokes through the interrupt path: \1 bit-identical to the host, 0 mismatched$' "$log"; then
-        echo "press-app V8-P replay FAILED (exit $status)"
-        exit 1
+    if [ -n "$precursor" ]; then
+        status=0
+        GALLING_REPLAY="$precursor" GALLING_BLOB=../blob/v8_precursor_fit.glng \
+            cargo run --release 2>&1 | tee "$log" || status=$?
+        if [ "$status" -ne 0 ] || ! grep -q 'model V8Precursor' "$log" \
+            || ! grep -Eq '^replayed 44 strokes through the interrupt path: 44 bit-identical to the host, 0 mismatched$' "$log"; then
+            echo "press-app V8-P replay FAILED (exit $status)"
+            exit 1
+        fi
+    else
+        report_skip "press-app V8-P replay (ci.sh)" "../shared/galling-data not found"
     fi
 fi
 
@@ -208,5 +232,6 @@ fi
 if run_tests; then
     step "galling-capi: unit tests, C tests (gcc on the host, arm-none-eabi-gcc on QEMU)"
     cargo test --quiet --target "$host"
-    HOST_TARGET="$host" ./c/run.sh
+    # the precursor replay's file, when there is one (else run.sh reports its replay skipped)
+    HOST_TARGET="$host" GALLING_PRECURSOR_REPLAY="$precursor" ./c/run.sh
 fi

@@ -21,3 +21,27 @@ report_skips() {
         echo "0 tests skipped"
     fi
 }
+
+# Reports a skipped test or step where a person sees it (stderr) and into target/tmp/skipped-tests.txt,
+# which report_skips counts, as host-train's tests do (tests/common/mod.rs, report_skip); with CI set
+# the skip is a failure (status 1).
+report_skip() { # <what> <reason>
+    local root
+    root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+    mkdir -p "$root/target/tmp"
+    printf 'SKIPPED %s: %s\n' "$1" "$2" | tee -a "$root/target/tmp/skipped-tests.txt" >&2
+    if [ -n "${CI:-}" ]; then
+        echo "CI is set: a skipped test is a failure" >&2
+        return 1
+    fi
+}
+
+# Writes the precursor replay (44 real strokes of ../shared/galling-data through the V8-P blob; the
+# real data is never checked in) to <file> with the firmware's generator (`cargo xtask
+# precursor-replay`). Status 0 when written, 3 when ../shared/galling-data is missing (nothing
+# written), another non-zero status on an error.
+write_precursor_replay() { # <file>
+    local fw
+    fw="$(cd "$(dirname "${BASH_SOURCE[0]}")/../firmware-example" && pwd)"
+    (cd "$fw" && cargo xtask precursor-replay --out "$1")
+}

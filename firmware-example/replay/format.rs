@@ -1,13 +1,15 @@
-//! The layout of the replay files `replay/strokes.bin` and `replay/precursor.bin`: recorded raw
-//! samples and what the host computed for every stroke, written by `host-tools` (`cargo xtask
-//! generate`), read by the press application (`include_bytes!`; `GALLING_REPLAY` picks the file)
-//! and by the C replay test (`galling-capi/c/replay_data.c`, `.incbin`). One layout, included by
-//! both Rust crates (`#[path]`).
+//! The layout of the replay files `replay/strokes.bin` (checked in) and the precursor replay
+//! (generated from `../shared/galling-data` at build time into `target/replay/precursor.bin`, never
+//! checked in): recorded raw samples and what the host computed for every stroke, written by
+//! `host-tools` (`cargo xtask generate`; `cargo xtask precursor-replay --out FILE`), read by the
+//! press application (`include_bytes!`; `GALLING_REPLAY` picks the file) and by the C replay test
+//! (`galling-capi/c/replay_data.c`, `.incbin`). One layout, included by both Rust crates
+//! (`#[path]`).
 //!
 //! | file | strokes | primary blob (words 4..21) | second blob (words 14, 15) |
 //! |---|---|---|---|
 //! | `strokes.bin` | 40, synthesised from the demo data's stroke means | `blob/published_fit.glng` (V8) | `blob/v7.glng` |
-//! | `precursor.bin` | 44 real recordings of `../shared/galling-data` (167.5 C strokes 0-23, 170 C strokes 0-19) | `blob/v8_precursor_fit.glng` (V8-P, fitted on the real data) | `blob/published_fit.glng` |
+//! | `target/replay/precursor.bin` | 44 real recordings of `../shared/galling-data` (167.5 C strokes 0-23, 170 C strokes 0-19) | `blob/v8_precursor_fit.glng` (V8-P, fitted on the real data) | `blob/published_fit.glng` |
 //!
 //! Every field is a little-endian 32-bit word; `f32` fields are IEEE-754 bit patterns.
 //!

@@ -1,5 +1,5 @@
 //! On-target tests: run on the emulated Cortex-M4F (QEMU mps2-an386) by `cargo test`, against golden
-//! vectors computed on the host (`golden/*.rs`, from `host-train/examples/golden_vectors.rs`).
+//! vectors computed on the host (`golden/*.rs`, from `cargo xtask generate` in the repository root).
 //!
 //! Ends with the line `N passed, M failed` and exit status 0 only when every test passed; a panic
 //! or hard fault exits non-zero, a hang is ended by the runner's timeout.
@@ -34,7 +34,7 @@ mod golden {
 }
 
 /// Every variant's blob and goldens (`golden/family.rs`, from
-/// `cargo run -p host-train --example family_golden` in the repository root).
+/// `cargo xtask generate` in the repository root: `xtask/src/family_golden.rs`).
 mod family {
     use super::*;
     use galling::monitor::UpdateError;
@@ -42,7 +42,7 @@ mod family {
 }
 
 /// The per-stroke monitor's golden reports, shared with the host test `tests/monitor_golden.rs`
-/// (written by `cargo run -p host-train --example monitor_golden` in the repository root).
+/// (written by `cargo xtask generate` in the repository root: `xtask/src/monitor_golden.rs`).
 mod monitor_golden {
     use galling::monitor::UpdateError;
     include!("../../tests/golden/monitor_golden.rs");

@@ -1,6 +1,7 @@
-/* Embeds replay/strokes.bin, replay/precursor.bin and the three blobs (.incbin, found through
- * -Wa,-I<firmware-example>) and reads the replay files (layout: firmware-example/replay/format.rs).
- * See replay_data.h. */
+/* Embeds replay/strokes.bin and the three blobs (.incbin, found through -Wa,-I<firmware-example>),
+ * and the precursor replay generated from the real data when GALLING_PRECURSOR_REPLAY names it (a
+ * string literal, the file's path: it is never checked in), and reads the replay files (layout:
+ * firmware-example/replay/format.rs). See replay_data.h. */
 #include "replay_data.h"
 
 #define EMBED(name, path)                                                                          \
@@ -10,16 +11,22 @@
     ".incbin \"" path "\"\n"                                                                       \
     ".global " name "_end\n" name "_end:\n"
 
+#ifdef GALLING_PRECURSOR_REPLAY
+#define EMBED_PRECURSOR EMBED("precursor_bin", GALLING_PRECURSOR_REPLAY)
+#else
+#define EMBED_PRECURSOR
+#endif
+
 __asm__(".section .rodata.replay_data,\"a\"\n"                                                     \
         EMBED("replay_bin", "replay/strokes.bin")                                                  \
-        EMBED("precursor_bin", "replay/precursor.bin")                                             \
+        EMBED_PRECURSOR                                                                            \
         EMBED("replay_blob", "blob/published_fit.glng")                                            \
         EMBED("v7_blob", "blob/v7.glng")                                                           \
         EMBED("v8p_blob", "blob/v8_precursor_fit.glng")                                            \
         ".previous\n");
 
-extern const uint8_t replay_bin[], replay_bin_end[], precursor_bin[], precursor_bin_end[],
-    replay_blob_end[], v7_blob_end[], v8p_blob_end[];
+extern const uint8_t replay_bin[], replay_bin_end[], replay_blob_end[], v7_blob_end[],
+    v8p_blob_end[];
 
 /* Layout constants of replay/format.rs. */
 enum {
@@ -41,10 +48,13 @@ replay_file_t replay_strokes_file(void) {
     replay_file_t f = {replay_bin, replay_bin_end};
     return f;
 }
+#ifdef GALLING_PRECURSOR_REPLAY
+extern const uint8_t precursor_bin[], precursor_bin_end[];
 replay_file_t replay_precursor_file(void) {
     replay_file_t f = {precursor_bin, precursor_bin_end};
     return f;
 }
+#endif
 uint32_t replay_blob_len(void) { return (uint32_t)(replay_blob_end - replay_blob); }
 uint32_t v7_blob_len(void) { return (uint32_t)(v7_blob_end - v7_blob); }
 uint32_t v8p_blob_len(void) { return (uint32_t)(v8p_blob_end - v8p_blob); }

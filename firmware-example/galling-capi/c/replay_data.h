@@ -1,5 +1,7 @@
 /* The replays' data for the C programs: the generated files firmware-example/replay/strokes.bin
- * and replay/precursor.bin (recorded raw samples and the host's f32 results; layout in
+ * (checked in) and the precursor replay (generated from ../shared/galling-data at build time,
+ * `cargo xtask precursor-replay`, never checked in; compiled in when GALLING_PRECURSOR_REPLAY names
+ * it) (recorded raw samples and the host's f32 results; layout in
  * firmware-example/replay/format.rs, the same files the Rust press application includes) and the
  * three blobs they were computed with, embedded by replay_data.c with the assembler's .incbin
  * (assemble with -Wa,-I<firmware-example>), and read here field by field as little-endian words
@@ -37,10 +39,12 @@ typedef struct {
 } replay_file_t;
 
 /* replay/strokes.bin (40 strokes synthesised from the demo data; primary blob the published fit,
- * second blob V7) and replay/precursor.bin (44 real strokes; primary blob V8-P, second blob the
- * published fit). */
+ * second blob V7) and the precursor replay (44 real strokes; primary blob V8-P, second blob the
+ * published fit; only when GALLING_PRECURSOR_REPLAY is defined). */
 replay_file_t replay_strokes_file(void);
+#ifdef GALLING_PRECURSOR_REPLAY
 replay_file_t replay_precursor_file(void);
+#endif
 
 /* The blobs (firmware-example/blob/published_fit.glng, v7.glng, v8_precursor_fit.glng) and their
  * lengths. */

@@ -10,6 +10,29 @@ mkdir -p "$out"
 # replay_data.c embeds ../replay/strokes.bin and ../blob/*.glng with .incbin (-Wa,-I..).
 cflags=(-std=c11 -O2 -Wall -Wextra -Werror -Iinclude -Ic -Wa,-I..)
 
+# The precursor replay (44 real strokes of ../shared/galling-data, never checked in): the file
+# GALLING_PRECURSOR_REPLAY names (ci.sh generates it once for the press application and this test;
+# set but empty: the data is missing), or, unset, generated here into ../target/replay. Embedded
+# with -DGALLING_PRECURSOR_REPLAY="<file>"; without it the replay is skipped and counted
+# (scripts/lib.sh report_skip; with CI set that fails).
+source ../../scripts/lib.sh
+if [ -z "${GALLING_PRECURSOR_REPLAY+set}" ]; then
+    GALLING_PRECURSOR_REPLAY="$(pwd)/../target/replay/precursor.bin"
+    status=0
+    write_precursor_replay "$GALLING_PRECURSOR_REPLAY" || status=$?
+    case "$status" in
+        0) ;;
+        3) GALLING_PRECURSOR_REPLAY="" ;;
+        *) echo "the precursor replay could not be generated (exit $status)"; exit 1 ;;
+    esac
+fi
+if [ -n "$GALLING_PRECURSOR_REPLAY" ]; then
+    [ -f "$GALLING_PRECURSOR_REPLAY" ] || { echo "GALLING_PRECURSOR_REPLAY: $GALLING_PRECURSOR_REPLAY not found"; exit 1; }
+    cflags+=("-DGALLING_PRECURSOR_REPLAY=\"$(cd "$(dirname "$GALLING_PRECURSOR_REPLAY")" && pwd)/$(basename "$GALLING_PRECURSOR_REPLAY")\"")
+else
+    report_skip "C API V8-P replay (galling-capi/c/run.sh)" "../shared/galling-data not found"
+fi
+
 host="${HOST_TARGET:-$(rustc -vV | sed -n "s/^host: //p")}"
 cargo build --quiet --release --target "$host"
 gcc "${cflags[@]}" c/replay_test.c c/replay_data.c c/host_main.c \

@@ -736,7 +736,7 @@ mod tests {
     use core::ptr;
     use galling::monitor::Monitor;
 
-    /// The published fit's blob (`firmware-example/blob`, from `host-train/examples/golden_vectors.rs`).
+    /// The published fit's blob (`firmware-example/blob`, from `cargo xtask generate`).
     static PUBLISHED: &[u8] = include_bytes!("../../blob/published_fit.glng");
 
     /// A checked package of `blob` in fresh storage.

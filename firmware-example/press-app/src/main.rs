@@ -14,9 +14,10 @@
 //!   defmt.
 //! - `idle`: sleeps (`wfi`).
 //!
-//! The sample source is a recording of `../replay` (`GALLING_REPLAY` at build time: `strokes.bin`,
-//! raw samples synthesised from the demo data, by default; `precursor.bin`, 44 real strokes, with
-//! `GALLING_BLOB=../blob/v8_precursor_fit.glng`): a board without a press replays it through the same
+//! The sample source is a replay file (`GALLING_REPLAY` at build time: `../replay/strokes.bin`,
+//! raw samples synthesised from the demo data, by default; the precursor replay, 44 real strokes
+//! generated from `../shared/galling-data` by `cargo xtask precursor-replay --out FILE`, never
+//! checked in, with `GALLING_BLOB=../blob/v8_precursor_fit.glng`): a board without a press replays it through the same
 //! interrupt path. On a press, the sample task reads the ADC and the encoder instead of
 //! `replay::sample`. Every stroke's features and report are compared bit for bit with what the
 //! host computed, the instruction counts (QEMU; cycles on a board) and stack use of both tasks are

@@ -55,7 +55,7 @@ fn retrained() -> Option<&'static [u8]> {
 }
 
 /// A blob of another variant: the upstream V7 fit (`../blob/v7.glng`, from
-/// `cargo run -p host-train --example family_golden`).
+/// `cargo xtask generate` in the repository root).
 static V7: &[u8] = include_bytes!("../../blob/v7.glng");
 
 /// The same blob: same id (its CRC) and the same content.

@@ -339,8 +339,8 @@ struct Worst {
     calls: u32,
 }
 
-/// The blob of every variant (`blob/*.glng`, from `cargo run -p host-train --example
-/// family_golden`; V8's is the shipped published fit).
+/// The blob of every variant (`blob/*.glng`, from `cargo xtask generate` in the repository
+/// root; V8's is the shipped published fit).
 const FAMILY_BLOBS: [(&str, &[u8]); 5] = [
     (
         "V8 (published fit)",

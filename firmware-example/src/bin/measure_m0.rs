@@ -332,8 +332,8 @@ fn monitor_worst_case(monitor: &mut Monitor<'_>, temperatures: &[f32]) -> (u32, 
     (worst, worst_cof, worst_t, total as f32 / calls as f32)
 }
 
-/// The other variants' blobs (`blob/*.glng`, from `cargo run -p host-train --example
-/// family_golden`), each viewed in place where the linker put it in flash.
+/// The other variants' blobs (`blob/*.glng`, from `cargo xtask generate` in the repository
+/// root), each viewed in place where the linker put it in flash.
 const OTHER_BLOBS: [(&str, &[u8]); 3] = [
     ("V8-13 (test set)", include_bytes!("../../blob/v8_13.glng")),
     ("V9 (upstream fit)", include_bytes!("../../blob/v9.glng")),

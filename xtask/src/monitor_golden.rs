@@ -1,13 +1,10 @@
-//! Writes the monitor's golden vectors, `tests/golden/monitor_golden.rs`, shared by the host test
+//! The monitor's golden vectors, `tests/golden/monitor_golden.rs`, shared by the host test
 //! (`tests/monitor_golden.rs`) and the on-target firmware test, which `include!` the same file.
+//! Written by `cargo xtask generate`, checked by `cargo xtask check` (`main.rs`).
 //!
-//! ```text
-//! cargo run -p host-train --example monitor_golden
-//! ```
-//!
-//! The monitor runs the blob `firmware-example/blob/published_fit.glng` (written by
-//! `cargo run -p host-train --example golden_vectors`: the published fit, its risk table over the
-//! trained range 160 to 170 C, the onset warning raised at excess 1.2 and cleared below 0.6).
+//! The monitor runs the blob `firmware-example/blob/published_fit.glng` (written first, by
+//! `golden_vectors.rs`: the published fit, its risk table over the trained range 160 to 170 C, the
+//! onset warning raised at excess 1.2 and cleared below 0.6).
 //!
 //! The input is a short real-shaped sequence from the project's synthetic demo data (`data/demo`):
 //! a die warming up (3 strokes at 150 C, below the trained range), 12 strokes of the 165 C series at
@@ -16,42 +13,47 @@
 //! accepted bounds, a skipped stroke number) that must be rejected without changing the monitor.
 //! Every number is written as its exact `f32` bit pattern.
 
+use crate::GeneratedFile;
 use galling::blob::PackageView;
 use galling::monitor::{Monitor, UpdateError};
 use host_train::dataset::{Dataset, TemperatureMap};
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::Path;
+
+/// The golden file, relative to the repository root.
+pub const GOLDEN_FILE: &str = "tests/golden/monitor_golden.rs";
 
 /// The demo series recorded at `temperature`, as f32.
-fn series(data: &Dataset, temperature: f64) -> Vec<f32> {
+fn series(data: &Dataset, temperature: f64) -> Result<Vec<f32>, String> {
     data.series
         .iter()
         .find(|s| s.recorded_temperature == temperature)
-        .unwrap_or_else(|| panic!("data/demo has no {temperature} C series"))
-        .cof
-        .iter()
-        .map(|&c| c as f32)
-        .collect()
+        .map(|s| s.cof.iter().map(|&c| c as f32).collect())
+        .ok_or(format!("data/demo has no {temperature} C series"))
 }
 
 /// `(stroke, temperature, cof)` fed to the monitor, in order.
-fn inputs(data: &Dataset) -> Vec<(u32, f32, f32)> {
+fn inputs(data: &Dataset) -> Result<Vec<(u32, f32, f32)>, String> {
+    let (s165, s170) = (series(data, 165.0)?, series(data, 170.0)?);
     let mut out = Vec::new();
     let mut stroke = 0_u32;
-    for &cof in series(data, 165.0).iter().take(3) {
+    for &cof in s165.iter().take(3) {
         out.push((stroke, 150.0, cof)); // a cold die: below the trained range
         stroke += 1;
     }
-    for (i, &cof) in series(data, 165.0).iter().take(12).enumerate() {
+    for (i, &cof) in s165.iter().take(12).enumerate() {
         if i == 5 {
             out.push((stroke, 165.0, f32::NAN)); // rejected: COF not finite
         }
         out.push((stroke, 165.0, cof));
         stroke += 1;
     }
-    out.push((stroke, 172.0, series(data, 165.0)[12])); // above the trained range
+    let above = *s165
+        .get(12)
+        .ok_or("data/demo's 165 C series is shorter than 13 strokes")?;
+    out.push((stroke, 172.0, above)); // above the trained range
     stroke += 1;
-    for (i, &cof) in series(data, 170.0).iter().take(24).enumerate() {
+    for (i, &cof) in s170.iter().take(24).enumerate() {
         if i == 3 {
             out.push((stroke, 170.0, 2.5)); // rejected: above the accepted COF bounds [0, 2]
         }
@@ -61,7 +63,7 @@ fn inputs(data: &Dataset) -> Vec<(u32, f32, f32)> {
         out.push((stroke, 170.0, cof));
         stroke += 1;
     }
-    out
+    Ok(out)
 }
 
 fn f32_lit(x: f32) -> String {
@@ -81,15 +83,17 @@ fn error_lit(e: UpdateError) -> String {
     }
 }
 
-fn main() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+/// Produces the golden file from the demo data and the shipped blob
+/// `firmware-example/blob/published_fit.glng` as it is on disk. `root` is the repository root.
+pub fn generate(root: &Path) -> Result<Vec<GeneratedFile>, String> {
     let data = Dataset::load(root.join("data/demo"), &TemperatureMap::identity())
-        .expect("data/demo loads");
-    let bytes = std::fs::read(root.join("firmware-example/blob/published_fit.glng"))
-        .expect("firmware-example/blob/published_fit.glng (written by the golden_vectors example)");
-    let mut monitor = Monitor::new(PackageView::new(&bytes).expect("blob decodes"));
+        .map_err(|e| format!("data/demo: {e}"))?;
+    let blob = root.join("firmware-example/blob/published_fit.glng");
+    let bytes = std::fs::read(&blob).map_err(|e| format!("{}: {e}", blob.display()))?;
+    let package = PackageView::new(&bytes).map_err(|e| format!("{}: {e}", blob.display()))?;
+    let mut monitor = Monitor::new(package);
 
-    let inputs = inputs(&data);
+    let inputs = inputs(&data)?;
     let mut body = String::new();
     for &(stroke, temperature, cof) in &inputs {
         let expected = match monitor.update(stroke, temperature, cof) {
@@ -118,11 +122,11 @@ fn main() {
             f32_lit(temperature),
             f32_lit(cof),
         )
-        .unwrap();
+        .map_err(|e| e.to_string())?;
     }
 
     let text = format!(
-        "// @generated by `cargo run -p host-train --example monitor_golden`; do not edit.\n\
+        "// @generated by `cargo xtask generate` (xtask/src/monitor_golden.rs); do not edit.\n\
          //\n\
          // Golden vectors of the per-stroke monitor: galling::Monitor running the package of\n\
          // firmware-example/blob/published_fit.glng (published fit, risk table over 160-170 C, onset\n\
@@ -174,7 +178,8 @@ fn main() {
          pub const GOLDEN_STROKES: [GoldenStroke; {}] = [\n{body}];\n",
         inputs.len()
     );
-    let out = root.join("tests/golden/monitor_golden.rs");
-    std::fs::write(&out, text).expect("write golden file");
-    println!("wrote {} strokes to {}", inputs.len(), out.display());
+    Ok(vec![GeneratedFile {
+        path: GOLDEN_FILE.into(),
+        bytes: text.into_bytes(),
+    }])
 }

@@ -1,6 +1,5 @@
 //! Shared by the golden-file generators (`golden_vectors`, `family_golden`): which transitions of a
 //! series stand for it.
-#![allow(dead_code)] // each generator uses what it needs
 
 /// The indices of `pairs` (`(COF, change)`) sorted by COF, then (stably, from that order) by
 /// change, largest first, then by the size of the change, smallest first.
