@@ -1,5 +1,5 @@
-//! `host-train`: fits the V8 galling model to press stroke data, checks it, and writes the parameter
-//! blob the firmware loads. Run `host-train --help` and `host-train <command> --help`.
+//! `host-train`: fits the galling model family (V8, V8-13, V9, V7, V8-P) to press stroke data,
+//! checks it, and writes the parameter blob the firmware loads. Run `host-train --help` and `host-train <command> --help`.
 //!
 //! This file holds the command-line definition and the dispatch; each command's flags and run are
 //! in `cli/<command>.rs`, and its work in the `host_train` library.

@@ -13,8 +13,8 @@ pub struct CompareArgs {
     /// Output folder (created if missing; replaced as one set).
     #[arg(long, default_value = "out/compare")]
     pub out: PathBuf,
-    /// The variants to compare, in table order.
-    /// The variants to compare (`v8,v8-13,v9,v7`: every variant of the family by default).
+    /// The variants to compare, in table order (e.g. `v8,v8-13,v9,v7,v8-precursor`; every variant
+    /// of the family by default).
     #[arg(long, value_delimiter = ',', value_parser = super::parse_model)]
     pub models: Vec<ModelId>,
     /// A parameter file (JSON or blob) to use for its variant instead of fitting it (repeatable).
