@@ -1227,6 +1227,16 @@ fn check_structure(content: &[u8], model: ModelId) -> Result<(), BlobError> {
     Ok(())
 }
 
+// Every variant's parameter count fits `ModelParams`' array, checked by the compiler: what lets
+// `read_params` fill that array in place.
+const _: () = {
+    let mut i = 0;
+    while i < ModelId::ALL.len() {
+        assert!(ModelId::ALL[i].param_count() <= MAX_PARAMS);
+        i += 1;
+    }
+};
+
 /// The parameters of a blob of `model` (its structure checked).
 #[inline(never)]
 fn read_params(content: &[u8], model: ModelId) -> Result<ModelParams<f32>, BlobError> {
@@ -1236,12 +1246,9 @@ fn read_params(content: &[u8], model: ModelId) -> Result<ModelParams<f32>, BlobE
     for v in values.iter_mut().take(n) {
         *v = r.f32().ok_or(r.malformed())?;
     }
-    values
-        .get(..n)
-        .and_then(|values| ModelParams::new(model, values))
-        .ok_or(BlobError::Malformed {
-            at: PARAMS_OFFSET as u32,
-        })
+    // the model's count filled in place, the slots past it zero: ModelParams::new's result without
+    // its copy (every variant's count is at most MAX_PARAMS: asserted at compile time above)
+    Ok(ModelParams { model, values })
 }
 
 /// The signal settings of a blob of `model`.
