@@ -1227,6 +1227,16 @@ fn check_structure(content: &[u8], model: ModelId) -> Result<(), BlobError> {
     Ok(())
 }
 
+// Every variant's parameter count fits `ModelParams`' array, checked by the compiler: what lets
+// `read_params` fill that array in place.
+const _: () = {
+    let mut i = 0;
+    while i < ModelId::ALL.len() {
+        assert!(ModelId::ALL[i].param_count() <= MAX_PARAMS);
+        i += 1;
+    }
+};
+
 /// The parameters of a blob of `model` (its structure checked).
 #[inline(never)]
 fn read_params(content: &[u8], model: ModelId) -> Result<ModelParams<f32>, BlobError> {
@@ -1236,18 +1246,20 @@ fn read_params(content: &[u8], model: ModelId) -> Result<ModelParams<f32>, BlobE
     for v in values.iter_mut().take(n) {
         *v = r.f32().ok_or(r.malformed())?;
     }
-    values
-        .get(..n)
-        .and_then(|values| ModelParams::new(model, values))
-        .ok_or(BlobError::Malformed {
-            at: PARAMS_OFFSET as u32,
-        })
+    // the model's count filled in place, the slots past it zero: ModelParams::new's result without
+    // its copy (every variant's count is at most MAX_PARAMS: asserted at compile time above)
+    Ok(ModelParams { model, values })
 }
 
 /// The signal settings of a blob of `model`.
 #[inline(never)]
 fn read_settings(content: &[u8], model: ModelId) -> Result<SignalSettings, BlobError> {
-    let mut r = Reader::at(content, settings_offset(model));
+    // The section is taken whole, then read from a fixed-length array: one bounds check, not one
+    // per field (start-up code, kept small: 172 bytes of flash). A short section is refused at
+    // its start.
+    let at = settings_offset(model);
+    let malformed = BlobError::Malformed { at: at as u32 };
+    let section: [u8; SETTINGS_LEN] = Reader::at(content, at).take().ok_or(malformed)?;
     let read = |r: &mut Reader<'_>| {
         Some(SignalSettings {
             hot_die_target: r.f32()?,
@@ -1264,7 +1276,8 @@ fn read_settings(content: &[u8], model: ModelId) -> Result<SignalSettings, BlobE
             temperature_high: r.f32()?,
         })
     };
-    read(&mut r).ok_or(r.malformed())
+    // every read lies within the array: no `None` is left after constant folding
+    read(&mut Reader::at(&section, 0)).ok_or(malformed)
 }
 
 /// The stroke features of a blob of a precursor `model` (after the section's tag).

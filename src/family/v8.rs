@@ -282,16 +282,14 @@ fn worst_case(p: &V8Params<f32>, b: &OperatingBox) -> Result<(), ParamError> {
     let t_ref = T_REF as f32;
     let (dt_lo, dt_hi) = (b.temperature_low - t_ref, b.temperature_high - t_ref);
     let dt_abs = dt_lo.abs().max(dt_hi.abs());
+    // Every bound is computed first, then checked in this order, the first one over its limit
+    // refused: the same error as checking each where it is computed (a bound over its limit only
+    // feeds later bounds, computed in f32 without panics, and is reported first), in one loop
+    // instead of a dozen call sites (start-up code, kept small).
     // h(T) = |h0| exp(clamp(-|alpha_h| dT)): largest at the coldest end
-    let h = check(
-        Quantity::BarrierScale,
-        p.h0.abs() * exp_bound((-p.alpha_h.abs() * dt_lo).max(-p.alpha_h.abs() * dt_hi)),
-    )?;
-    let g = check(Quantity::Tilt, p.g0.abs() + p.g_t.abs() * dt_abs)?;
-    let noise = check(
-        Quantity::NoiseIntensity,
-        p.d0.abs() * exp_bound((p.d_t * dt_lo).max(p.d_t * dt_hi)),
-    )?;
+    let h = p.h0.abs() * exp_bound((-p.alpha_h.abs() * dt_lo).max(-p.alpha_h.abs() * dt_hi));
+    let g = p.g0.abs() + p.g_t.abs() * dt_abs;
+    let noise = p.d0.abs() * exp_bound((p.d_t * dt_lo).max(p.d_t * dt_hi));
     // the model's own L4 (>= eps), so the quartic coefficient is bounded by h / L4
     let l = p.mu_h - p.mu_l;
     let quartic = h / (l * l * (l * l) + eps);
@@ -302,30 +300,50 @@ fn worst_case(p: &V8Params<f32>, b: &OperatingBox) -> Result<(), ParamError> {
     let bb = span(c_lo, c_hi, &|x| x - p.mu_h).max(1.0);
     let cc = span(c_lo, c_hi, &|x| 2.0 * x - p.mu_l - p.mu_h).max(1.0);
     let off_mid = span(c_lo, c_hi, &|x| x - mid);
-    let v = check(
-        Quantity::Potential,
-        quartic * (a * a) * (bb * bb) + g * off_mid,
-    )?;
-    // dV = V(mid) - V(mu) is at most 2 max|V|
-    check(Quantity::Potential, 2.0 * v)?;
-    let slope = check(Quantity::StayDrift, 2.0 * quartic * a * bb * cc + g)?;
-    // the escape exponent is clamped to [-20, 20]; an infinite -dV/D clamps to -20 without NaN
-    check(Quantity::EscapeRate, p.omega0.abs() * exp_bound(exp_limit))?;
+    let v = quartic * (a * a) * (bb * bb) + g * off_mid;
+    let slope = 2.0 * quartic * a * bb * cc + g;
     let cof_abs = b.cof_low.abs().max(b.cof_high.abs());
-    let d2 = check(
-        Quantity::JumpDrift,
-        slope * p.tau.abs() + p.j_mu.abs() * cof_abs + p.j_t.abs() * dt_abs,
-    )?;
+    let d2 = slope * p.tau.abs() + p.j_mu.abs() * cof_abs + p.j_t.abs() * dt_abs;
     let delta = b.cof_high - b.cof_low;
-    // s1 = sqrt(2D + eps) >= 1e-4: 1 / (s1 + eps) <= 1e4; 2D itself must be finite
-    check(Quantity::NoiseIntensity, 2.0 * noise + eps)?;
     let stay_z = (delta + slope) / (libm::sqrtf(eps) + eps);
-    check(Quantity::StayResidual, stay_z * stay_z)?;
     let sigma = p.sigma_jump_up.abs().min(p.sigma_jump_down.abs());
     let jump_z = (delta + d2) / (sigma + eps);
-    check(Quantity::JumpResidual, jump_z * jump_z)?;
+    let bounds = [
+        h,
+        g,
+        noise,
+        v,
+        // dV = V(mid) - V(mu) is at most 2 max|V|
+        2.0 * v,
+        slope,
+        // the escape exponent is clamped to [-20, 20]; an infinite -dV/D clamps to -20 without NaN
+        p.omega0.abs() * exp_bound(exp_limit),
+        d2,
+        // s1 = sqrt(2D + eps) >= 1e-4: 1 / (s1 + eps) <= 1e4; 2D itself must be finite
+        2.0 * noise + eps,
+        stay_z * stay_z,
+        jump_z * jump_z,
+    ];
+    for (quantity, bound) in CHECKED.into_iter().zip(bounds) {
+        check(quantity, bound)?;
+    }
     Ok(())
 }
+
+/// The quantities [`worst_case`] checks, in its order.
+const CHECKED: [Quantity; 11] = [
+    Quantity::BarrierScale,
+    Quantity::Tilt,
+    Quantity::NoiseIntensity,
+    Quantity::Potential,
+    Quantity::Potential,
+    Quantity::StayDrift,
+    Quantity::EscapeRate,
+    Quantity::JumpDrift,
+    Quantity::NoiseIntensity,
+    Quantity::StayResidual,
+    Quantity::JumpResidual,
+];
 
 /// [`bounded`] for V8's parameters.
 fn check(quantity: Quantity, bound: f32) -> Result<f32, ParamError> {
