@@ -3,7 +3,7 @@
 # the firmware workspace (firmware-example/Cargo.toml: one lock file, one target directory shared by
 # the example, press-app, galling-capi, host-tools, link-proof and support) on QEMU's emulated
 # Cortex-M4F:
-#   1. every generated file is current: `cargo xtask check` in the repository root (xtask/, the one
+#   1. every generated file is current: `cargo xtask check` in the repository root (host-train/xtask/, the one
 #      generator: golden vectors, blobs, the monitor's golden file, and through host-tools below
 #      replay/strokes.bin and the C header)
 #   2. fmt and clippy -D warnings (QEMU and STM32F407 feature sets); the STM32F407 build links

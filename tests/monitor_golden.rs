@@ -1,5 +1,5 @@
 //! The monitor reproduces its golden vectors (`tests/golden/monitor_golden.rs`, written by
-//! `cargo xtask generate` (`xtask/src/monitor_golden.rs`) together with the blob
+//! `cargo xtask generate` (`host-train/xtask/src/monitor_golden.rs`) together with the blob
 //! `firmware-example/blob/published_fit.glng`) bit for bit; the firmware's on-target test includes the
 //! same two files.
 

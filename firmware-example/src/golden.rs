@@ -1,5 +1,5 @@
 //! Types of the golden vectors in `golden/*.rs`, written by the project's generator (`cargo xtask
-//! generate` in the repository root: `xtask/src/golden_vectors.rs` and `xtask/src/family_golden.rs`)
+//! generate` in the repository root: `host-train/xtask/src/golden_vectors.rs` and `host-train/xtask/src/family_golden.rs`)
 //! and checked in (`cargo xtask check`).
 //!
 //! Every float is stored as its bit pattern, so the target sees exactly the host's `f32` values.
@@ -81,7 +81,7 @@ pub struct GoldenStrokeF32 {
 }
 
 /// One variant of the model family and what the host computed with its blob
-/// (`golden/family.rs`, from `cargo xtask generate`: `xtask/src/family_golden.rs`).
+/// (`golden/family.rs`, from `cargo xtask generate`: `host-train/xtask/src/family_golden.rs`).
 #[derive(Debug, Clone, Copy)]
 pub struct FamilyGolden {
     /// The variant's key (`v8`, `v8-13`, `v9`, `v7`).

@@ -34,7 +34,7 @@ mod golden {
 }
 
 /// Every variant's blob and goldens (`golden/family.rs`, from
-/// `cargo xtask generate` in the repository root: `xtask/src/family_golden.rs`).
+/// `cargo xtask generate` in the repository root: `host-train/xtask/src/family_golden.rs`).
 mod family {
     use super::*;
     use galling::monitor::UpdateError;
@@ -42,7 +42,7 @@ mod family {
 }
 
 /// The per-stroke monitor's golden reports, shared with the host test `tests/monitor_golden.rs`
-/// (written by `cargo xtask generate` in the repository root: `xtask/src/monitor_golden.rs`).
+/// (written by `cargo xtask generate` in the repository root: `host-train/xtask/src/monitor_golden.rs`).
 mod monitor_golden {
     use galling::monitor::UpdateError;
     include!("../../tests/golden/monitor_golden.rs");

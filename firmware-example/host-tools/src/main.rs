@@ -8,7 +8,7 @@
 //! ```
 //! `xtask` is an alias of `.cargo/config.toml`: `cargo run -p galling-firmware-host-tools
 //! --target host-tuple --` (the explicit target overrides the workspace's thumb default).
-//! `generate` and `check` run the project's one generator (`../xtask`, in the host workspace: it
+//! `generate` and `check` run the project's one generator (`../host-train/xtask`, in the host workspace: it
 //! writes the blobs and golden vectors of `blob/` and `golden/` with the trainer's data loading),
 //! which runs this half after its own files with `generate-firmware` / `check-firmware`.
 //! Checked-in files of this half:

@@ -55,9 +55,9 @@ const GENERATORS: [(&str, Generator); 3] = [
     ("monitor golden file", monitor_golden::generate),
 ];
 
-/// The repository root (this crate lies in `xtask/`).
+/// The repository root (this crate lies in `host-train/xtask/`).
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 /// The files of `files` whose checked-in bytes differ from the generated ones (or are missing).
