@@ -15,6 +15,13 @@
 #![no_std]
 #![no_main]
 
+mod common;
+
+use common::{
+    REPEATS, baseline_extract, baseline_landscape, baseline_push, baseline_step, baseline1,
+    baseline2, cdf, extract_push, landscape, log_prob, logf, per_call, push_forces, score, step,
+    time_over,
+};
 use core::hint::black_box;
 use galling::averager::{COUNTS_PER_MM, StrokeAverager};
 use galling::blob::PackageView;
@@ -26,15 +33,11 @@ use galling::monitor::MonitorState;
 use galling::rand_core::SeedableRng;
 use galling::risk::{Hazard, TableView};
 use galling::signals::excess;
-use galling::{
-    DefaultRng, Kernel, Kernels, Landscape, Model, Monitor, TransitionScore, normal_cdf,
-};
+use galling::{DefaultRng, Kernel, Kernels, Landscape, Model, Monitor};
 use galling_firmware_example::demo::{DEMO_STROKES, DemoStroke};
 use galling_firmware_example::timer::{self, INSTRUCTIONS_PER_TICK};
 use galling_firmware_example::{ExitCode, model_temperature, params_region, stop};
 
-/// Times each loop is repeated over its inputs.
-const REPEATS: u32 = 40;
 /// Largest number of demo temperatures.
 const MAX_TEMPERATURES: usize = 8;
 /// Largest number of demo strokes used as inputs.
@@ -46,88 +49,6 @@ struct Input {
     landscape: usize,
     mu: f32,
     delta: f32,
-}
-
-/// Ticks of `REPEATS` passes of `f` over `inputs`.
-#[inline(always)]
-fn time_over<I: Copy, O>(inputs: &[I], mut f: impl FnMut(I) -> O) -> u32 {
-    timer::ticks(|| {
-        for _ in 0..REPEATS {
-            for &x in inputs {
-                black_box(f(black_box(x)));
-            }
-        }
-    })
-}
-
-/// `Landscape::log_prob`, not inlined into the measuring loop.
-#[inline(never)]
-fn log_prob(land: &Landscape<f32>, mu: f32, delta: f32) -> f32 {
-    land.log_prob(mu, delta)
-}
-
-/// `Landscape::score`, not inlined into the measuring loop.
-#[inline(never)]
-fn score(land: &Landscape<f32>, mu: f32, delta: f32) -> TransitionScore<f32> {
-    land.score(mu, delta)
-}
-
-/// Baseline of the two-input wrappers: same arguments, trivial body.
-#[inline(never)]
-fn baseline2(land: &Landscape<f32>, mu: f32, delta: f32) -> f32 {
-    black_box(land);
-    mu + delta
-}
-
-/// `Landscape::step`, not inlined into the measuring loop.
-#[inline(never)]
-fn step(land: &Landscape<f32>, mu: f32, rng: &mut DefaultRng) -> f32 {
-    land.step(mu, rng)
-}
-
-/// Baseline of [`step`]: same arguments, trivial body.
-#[inline(never)]
-fn baseline_step(land: &Landscape<f32>, mu: f32, rng: &mut DefaultRng) -> f32 {
-    black_box((land, rng));
-    mu
-}
-
-/// `Model::landscape`, not inlined into the measuring loop.
-#[inline(never)]
-fn landscape(model: &Model<f32>, temperature: f32, out: &mut Landscape<f32>) {
-    *out = model.landscape(temperature);
-}
-
-/// Baseline of [`landscape`]: same arguments, trivial body.
-#[inline(never)]
-fn baseline_landscape(model: &Model<f32>, temperature: f32, out: &mut Landscape<f32>) {
-    black_box((model, temperature, out));
-}
-
-/// `StrokeAverager::push_forces`, not inlined into the measuring loop.
-#[inline(never)]
-fn push_forces(avg: &mut StrokeAverager<f32>, fy: f32, fz: f32, x: i32) -> bool {
-    avg.push_forces(fy, fz, x).is_ok()
-}
-
-/// `StrokeFeatureExtractor::push_forces`, not inlined into the measuring loop.
-#[inline(never)]
-fn extract_push(ex: &mut StrokeFeatureExtractor<f32>, fy: f32, fz: f32, x: i32) -> bool {
-    ex.push_forces(fy, fz, x).is_ok()
-}
-
-/// Baseline of [`extract_push`]: same arguments, trivial body.
-#[inline(never)]
-fn baseline_extract(ex: &mut StrokeFeatureExtractor<f32>, fy: f32, fz: f32, x: i32) -> bool {
-    black_box(ex);
-    fy < fz && x > 0
-}
-
-/// Baseline of [`push_forces`]: same arguments, trivial body.
-#[inline(never)]
-fn baseline_push(avg: &mut StrokeAverager<f32>, fy: f32, fz: f32, x: i32) -> bool {
-    black_box(avg);
-    fy < fz && x > 0
 }
 
 /// `Monitor::update` with the stroke's kernel inputs `z` (`Monitor::update_with_inputs`; empty:
@@ -203,18 +124,6 @@ fn time_monitor(
     per_call(t, base, REPEATS * inputs.len() as u32)
 }
 
-/// `libm::logf`, the logarithm the core uses in f32 (a reference row: where log_prob's time goes).
-#[inline(never)]
-fn logf(x: f32) -> f32 {
-    libm::logf(x)
-}
-
-/// Baseline of [`logf`].
-#[inline(never)]
-fn baseline1(x: f32) -> f32 {
-    x
-}
-
 /// `RiskTable::risk` with a cached landscape, not inlined into the measuring loop.
 #[inline(never)]
 fn risk(table: &TableView<'_>, land: &Landscape<f32>, temperature: f32, cof: f32) -> f32 {
@@ -255,12 +164,6 @@ fn excess_of(risk: f32, hazard: f32) -> f32 {
 #[inline(never)]
 fn baseline_ff(a: f32, b: f32) -> f32 {
     a + b
-}
-
-/// `normal_cdf` in f32, the function a transition row evaluates at cell edges (reference row).
-#[inline(never)]
-fn cdf(x: f32) -> f32 {
-    normal_cdf(x)
 }
 
 /// `PackageView::new` of the whole blob (CRC-32, structure, canonical form, every value checked;
@@ -546,11 +449,6 @@ fn family_table(inputs: &[Input], temperatures: &[f32]) {
             }
         );
     }
-}
-
-/// Instructions per call, baseline subtracted.
-fn per_call(ticks: u32, baseline: u32, calls: u32) -> f32 {
-    (ticks.saturating_sub(baseline) * INSTRUCTIONS_PER_TICK) as f32 / calls as f32
 }
 
 /// One row of the table.

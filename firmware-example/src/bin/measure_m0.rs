@@ -19,19 +19,24 @@
 #![no_std]
 #![no_main]
 
+mod common;
+
+use common::{
+    REPEATS, baseline_extract, baseline_landscape, baseline_push, baseline_step, baseline1,
+    baseline2, cdf, extract_push, landscape, log_prob, logf, per_call, push_forces, score, step,
+    time_over,
+};
 use core::hint::black_box;
 use galling::averager::{COUNTS_PER_MM, StrokeAverager};
 use galling::blob::PackageView;
 use galling::features::StrokeFeatureExtractor;
 use galling::monitor::{Monitor, MonitorState};
 use galling::rand_core::SeedableRng;
-use galling::{DefaultRng, Kernel, Landscape, Model, TransitionScore, V8Params, normal_cdf};
+use galling::{DefaultRng, Landscape, Model, V8Params};
 use galling_firmware_example::demo::{DEMO_STROKES, DemoStroke};
 use galling_firmware_example::timer::{self, INSTRUCTIONS_PER_TICK};
 use galling_firmware_example::{ExitCode, model_temperature, params_region, stack, stop};
 
-/// Times each loop is repeated over its inputs.
-const REPEATS: u32 = 40;
 /// Largest number of demo temperatures.
 const MAX_TEMPERATURES: usize = 8;
 /// Largest number of demo transitions used as inputs.
@@ -45,105 +50,6 @@ struct Input {
     landscape: usize,
     mu: f32,
     delta: f32,
-}
-
-/// Ticks of `REPEATS` passes of `f` over `inputs`.
-#[inline(always)]
-fn time_over<I: Copy, O>(inputs: &[I], mut f: impl FnMut(I) -> O) -> u32 {
-    timer::ticks(|| {
-        for _ in 0..REPEATS {
-            for &x in inputs {
-                black_box(f(black_box(x)));
-            }
-        }
-    })
-}
-
-/// Instructions per call, baseline subtracted.
-fn per_call(ticks: u32, baseline: u32, calls: u32) -> f32 {
-    (ticks.saturating_sub(baseline) * INSTRUCTIONS_PER_TICK) as f32 / calls as f32
-}
-
-/// `Landscape::log_prob`, not inlined into the measuring loop.
-#[inline(never)]
-fn log_prob(land: &Landscape<f32>, mu: f32, delta: f32) -> f32 {
-    land.log_prob(mu, delta)
-}
-
-/// `Landscape::score` (log-probability and jump posterior: what the monitor calls per stroke).
-#[inline(never)]
-fn score(land: &Landscape<f32>, mu: f32, delta: f32) -> TransitionScore<f32> {
-    land.score(mu, delta)
-}
-
-/// Baseline of the two-input wrappers: same arguments, trivial body.
-#[inline(never)]
-fn baseline2(land: &Landscape<f32>, mu: f32, delta: f32) -> f32 {
-    black_box(land);
-    mu + delta
-}
-
-/// `Landscape::step`: one simulated stroke, random draws included.
-#[inline(never)]
-fn step(land: &Landscape<f32>, mu: f32, rng: &mut DefaultRng) -> f32 {
-    land.step(mu, rng)
-}
-
-/// Baseline of [`step`].
-#[inline(never)]
-fn baseline_step(land: &Landscape<f32>, mu: f32, rng: &mut DefaultRng) -> f32 {
-    black_box((land, rng));
-    mu
-}
-
-/// `Model::landscape`: once per temperature change.
-#[inline(never)]
-fn landscape(model: &Model<f32>, temperature: f32, out: &mut Landscape<f32>) {
-    *out = model.landscape(temperature);
-}
-
-/// Baseline of [`landscape`].
-#[inline(never)]
-fn baseline_landscape(model: &Model<f32>, temperature: f32, out: &mut Landscape<f32>) {
-    black_box((model, temperature, out));
-}
-
-/// `StrokeAverager::push_forces`: one raw sample.
-#[inline(never)]
-fn push_forces(avg: &mut StrokeAverager<f32>, fy: f32, fz: f32, x: i32) -> bool {
-    avg.push_forces(fy, fz, x).is_ok()
-}
-
-/// Baseline of [`push_forces`].
-#[inline(never)]
-fn baseline_push(avg: &mut StrokeAverager<f32>, fy: f32, fz: f32, x: i32) -> bool {
-    black_box(avg);
-    fy < fz && x > 0
-}
-
-/// `StrokeFeatureExtractor::push_forces`: one raw sample.
-#[inline(never)]
-fn extract_push(ex: &mut StrokeFeatureExtractor<f32>, fy: f32, fz: f32, x: i32) -> bool {
-    ex.push_forces(fy, fz, x).is_ok()
-}
-
-/// Baseline of [`extract_push`].
-#[inline(never)]
-fn baseline_extract(ex: &mut StrokeFeatureExtractor<f32>, fy: f32, fz: f32, x: i32) -> bool {
-    black_box(ex);
-    fy < fz && x > 0
-}
-
-/// `normal_cdf` in f32 (reference: what a risk-table row evaluates at every cell edge).
-#[inline(never)]
-fn cdf(x: f32) -> f32 {
-    normal_cdf(x)
-}
-
-/// `libm::logf` (reference: the logarithm behind the log-probability).
-#[inline(never)]
-fn logf(x: f32) -> f32 {
-    libm::logf(x)
 }
 
 /// `libm::expf` (reference).
@@ -181,12 +87,6 @@ fn flt(a: f32, b: f32) -> bool {
 fn baseline_ff(a: f32, b: f32) -> f32 {
     black_box(b);
     a
-}
-
-/// Baseline of the one-float wrappers.
-#[inline(never)]
-fn baseline1(x: f32) -> f32 {
-    x
 }
 
 /// A loop of exactly `2 n` instructions (`subs` and `bne` per iteration): the calibration of the
