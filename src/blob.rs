@@ -788,14 +788,15 @@ impl Package {
 /// assert_eq!(PackageView::new(&[0xFF; 64]).unwrap_err(), BlobError::BadMagic { found: [0xFF; 4] });
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(C)]
 pub struct PackageView<'a> {
     id: u32,
-    model: AnyModel<f32>,
-    params: ModelParams<f32>,
-    settings: SignalSettings,
-    features: Option<PrecursorFeatures>,
     table: TableView<'a>,
     advice: TemperatureAdvice,
+    settings: SignalSettings,
+    features: Option<PrecursorFeatures>,
+    params: ModelParams<f32>,
+    model: AnyModel<f32>,
 }
 
 impl<'a> PackageView<'a> {
@@ -1238,14 +1239,19 @@ const _: () = {
 };
 
 /// The parameters of a blob of `model` (its structure checked).
-#[inline(never)]
 fn read_params(content: &[u8], model: ModelId) -> Result<ModelParams<f32>, BlobError> {
-    let n = model.param_count();
-    let mut values = [0.0_f32; MAX_PARAMS];
-    let mut r = Reader::at(content, PARAMS_OFFSET);
-    for v in values.iter_mut().take(n) {
-        *v = r.f32().ok_or(r.malformed())?;
-    }
+    let end = PARAMS_OFFSET + 4 * model.param_count();
+    let bytes = content
+        .get(PARAMS_OFFSET..end)
+        .ok_or(BlobError::Malformed {
+            at: PARAMS_OFFSET as u32,
+        })?;
+    let values = core::array::from_fn(|i| {
+        bytes
+            .get(4 * i..4 * i + 4)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map_or(0.0, f32::from_le_bytes)
+    });
     // the model's count filled in place, the slots past it zero: ModelParams::new's result without
     // its copy (every variant's count is at most MAX_PARAMS: asserted at compile time above)
     Ok(ModelParams { model, values })
@@ -1330,7 +1336,7 @@ fn read_spec(content: &[u8], model: ModelId) -> Result<TableSpec, BlobError> {
 
 /// Checks the parameters within the operating box of the settings and the table, and over the
 /// monitor's default box ([`AnyModel::new`]'s check).
-#[inline(never)]
+#[inline(always)]
 fn check_params(
     params: &ModelParams<f32>,
     settings: &SignalSettings,

@@ -174,15 +174,62 @@ fn exp_f32_out_of_line(x: f32) -> f32 {
     exp_f32(x)
 }
 
-/// Square root in f32: `libm::sqrtf` (correctly rounded, software).
+/// Square root in f32, correctly rounded (round to nearest, ties to even): bit for bit
+/// `libm::sqrtf` for every input that is not a NaN (a NaN or a negative input gives a NaN; the
+/// 2^32 inputs are checked by the test `sqrt_of_every_f32`).
 ///
 /// The Cortex-M4F's `vsqrt.f32` would be one instruction, but stable Rust offers no way to reach it
 /// in `no_std`: `f32::sqrt` is std-only and inline assembly's `sreg` class needs the `vfp2` feature
-/// that single-precision targets such as `thumbv7em-none-eabihf` do not declare. The per-stroke
-/// cost is small: sqrt only runs for the 5% of normal draws in a tail and once per temperature.
-#[inline(always)]
-fn sqrt_f32(x: f32) -> f32 {
-    libm::sqrtf(x)
+/// that single-precision targets such as `thumbv7em-none-eabihf` do not declare. Two Newton steps
+/// in f32 from a first guess made of the float's bits come within two units in the last place; an
+/// exact integer comparison of the square of the midpoints next to the guess with `x` then picks
+/// the correctly rounded root. About half the flash of `libm::sqrtf` (which links a 256-byte
+/// table) for a similar cost per call. The monitor calls it once per die temperature (the
+/// kernel's spread) and the averager once per stroke.
+#[inline(never)]
+pub(crate) fn sqrt_f32(x: f32) -> f32 {
+    let bits = x.to_bits();
+    if bits == 0 || bits == 0x8000_0000 || bits == 0x7F80_0000 {
+        return x; // +-0 and +inf are their own roots
+    }
+    if bits > 0x7F80_0000 {
+        return f32::NAN; // NaN, or a negative number (sign bit set)
+    }
+    // A subnormal is scaled by 2^24 (exact) and its root back by 2^-12 (exact: it is normal).
+    let (x, unscale) = if bits < 0x0080_0000 {
+        (x * 16_777_216.0, 1.0 / 4096.0)
+    } else {
+        (x, 1.0)
+    };
+    let bits = x.to_bits();
+    // first guess: the exponent halved, within 4 %; each Newton step squares the error
+    let mut y = f32::from_bits((bits >> 1).wrapping_add(0x1FBB_4F2E));
+    y = 0.5 * (y + x / y);
+    y = 0.5 * (y + x / y);
+    // x = mx * 2^(ex - 150), y = my * 2^(ey - 150) with 24-bit integers mx, my. Picking y means
+    // (y - half the gap below)^2 < x < (y + half the gap above)^2; in units of a quarter of y's
+    // last place, squared, against x scaled to the same unit: exact in u64 (at most 54 bits).
+    let mx = u64::from(bits & 0x007F_FFFF | 0x0080_0000);
+    let ex = (bits >> 23) as i32;
+    let mut root = y.to_bits();
+    for _ in 0..4 {
+        let my = u64::from(root & 0x007F_FFFF | 0x0080_0000);
+        let ey = (root >> 23) as i32;
+        let shift = ex.wrapping_sub(ey.wrapping_mul(2)).wrapping_add(154) as u32;
+        let scaled_x = mx.wrapping_shl(shift);
+        // (wrapping: the values stay below 2^54, as the compiler cannot tell the overflow check)
+        let above = (my << 2 | 2).wrapping_mul(my << 2 | 2);
+        // below a power of two the gap is half as wide
+        let below = (my << 2).wrapping_sub(if my == 0x0080_0000 { 1 } else { 2 });
+        if above < scaled_x {
+            root = root.wrapping_add(1);
+        } else if below.wrapping_mul(below) > scaled_x {
+            root = root.wrapping_sub(1);
+        } else {
+            break;
+        }
+    }
+    f32::from_bits(root) * unscale
 }
 
 /// `x` limited to `[lo, hi]`; NaN passes through unchanged (callers validate inputs at the edge).
@@ -238,10 +285,66 @@ mod tests {
         assert_eq!(exp_f32(1000.0), exp_f32(88.0));
     }
 
+    /// `sqrt_f32(x)` against `libm::sqrtf` for the f32 of bit pattern `bits`.
+    fn check_sqrt(bits: u32) {
+        let x = f32::from_bits(bits);
+        let (got, want) = (sqrt_f32(x), libm::sqrtf(x));
+        if want.is_nan() {
+            assert!(got.is_nan(), "sqrt({x:e}) = {got:e}, libm: NaN");
+        } else {
+            assert_eq!(
+                got.to_bits(),
+                want.to_bits(),
+                "sqrt({x:e}) = {got:e}, libm: {want:e}"
+            );
+        }
+    }
+
+    /// Every one of the 2^32 inputs (about a minute in an optimised build:
+    /// `cargo test --release --lib -- --ignored sqrt_of_every_f32`).
+    #[test]
+    #[ignore = "2^32 inputs: run on demand in an optimised build"]
+    fn sqrt_of_every_f32() {
+        for bits in 0..=u32::MAX {
+            check_sqrt(bits);
+        }
+    }
+
     #[test]
     fn sqrt_matches_libm_bit_for_bit() {
-        for x in [0.0_f32, 1e-8, 0.5, 2.0, 123.456, 1e30] {
+        for x in [
+            0.0_f32,
+            -0.0,
+            1e-8,
+            0.5,
+            2.0,
+            123.456,
+            1e30,
+            f32::MAX,
+            f32::INFINITY,
+        ] {
             assert_eq!(Scalar::sqrt(x).to_bits(), libm::sqrtf(x).to_bits());
+        }
+        for x in [-1.0_f32, f32::NEG_INFINITY, f32::NAN, -f32::MIN_POSITIVE] {
+            assert!(Scalar::sqrt(x).is_nan());
+        }
+        // After normalisation the root's bits depend only on the 24-bit mantissa and the
+        // exponent's parity: every mantissa of [1, 4) (both parities) covers every normal input.
+        // Whole in an optimised build, every 7th in a debug build (a few seconds otherwise).
+        let step = if cfg!(debug_assertions) { 7 } else { 1 };
+        for bits in (1.0_f32.to_bits()..4.0_f32.to_bits()).step_by(step) {
+            check_sqrt(bits);
+        }
+        // every exponent (subnormals and the largest included) with a spread of mantissas
+        for exponent in 0..=255_u32 {
+            for mantissa in (0..0x0080_0000_u32).step_by(65_537).chain([1, 0x007F_FFFF]) {
+                check_sqrt(exponent << 23 | mantissa);
+                check_sqrt(0x8000_0000 | exponent << 23 | mantissa);
+            }
+        }
+        // the subnormals, whose normalisation differs, more densely
+        for bits in (1..0x0080_0000_u32).step_by(1_031) {
+            check_sqrt(bits);
         }
     }
 }

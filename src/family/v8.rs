@@ -305,7 +305,7 @@ fn worst_case(p: &V8Params<f32>, b: &OperatingBox) -> Result<(), ParamError> {
     let cof_abs = b.cof_low.abs().max(b.cof_high.abs());
     let d2 = slope * p.tau.abs() + p.j_mu.abs() * cof_abs + p.j_t.abs() * dt_abs;
     let delta = b.cof_high - b.cof_low;
-    let stay_z = (delta + slope) / (libm::sqrtf(eps) + eps);
+    let stay_z = (delta + slope) / (crate::scalar::sqrt_f32(eps) + eps);
     let sigma = p.sigma_jump_up.abs().min(p.sigma_jump_down.abs());
     let jump_z = (delta + d2) / (sigma + eps);
     let bounds = [
