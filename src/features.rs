@@ -172,6 +172,26 @@ pub enum SettingsError {
     },
 }
 
+impl SettingsError {
+    /// The variant's position in the declaration (0 = `SegmentOrder`, ..., 4 = `Scale`): the
+    /// code of a refused blob's compact log form
+    /// ([`BlobError::log_form`](crate::blob::BlobError::log_form)).
+    ///
+    /// ```
+    /// use galling::features::SettingsError;
+    /// assert_eq!(SettingsError::Scale { feature: 1 }.code(), 4);
+    /// ```
+    pub const fn code(&self) -> u32 {
+        match self {
+            Self::SegmentOrder => 0,
+            Self::HighCof => 1,
+            Self::MinNormalForce => 2,
+            Self::Reference { .. } => 3,
+            Self::Scale { .. } => 4,
+        }
+    }
+}
+
 impl fmt::Display for SettingsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = |j: &u8| {

@@ -149,6 +149,28 @@ pub enum ParamError {
     NotCompiled(ModelId),
 }
 
+impl ParamError {
+    /// The variant's position in the declaration (0 = `NotFinite`, ..., 6 = `NotCompiled`): the
+    /// code of a refused blob's compact log form ([`BlobError::log_form`](crate::blob::BlobError::log_form)).
+    ///
+    /// ```
+    /// use galling::ParamError;
+    /// assert_eq!(ParamError::NotFinite("D0").code(), 0);
+    /// assert_eq!(ParamError::InvalidBox.code(), 5);
+    /// ```
+    pub const fn code(&self) -> u32 {
+        match self {
+            Self::NotFinite(_) => 0,
+            Self::BeyondF32(_) => 1,
+            Self::WellsNotOrdered => 2,
+            Self::ZeroSpread(_) => 3,
+            Self::Unbounded { .. } => 4,
+            Self::InvalidBox => 5,
+            Self::NotCompiled(_) => 6,
+        }
+    }
+}
+
 impl core::error::Error for ParamError {}
 
 impl ParamError {

@@ -112,6 +112,29 @@ pub enum TableError {
     },
 }
 
+impl TableError {
+    /// The variant's position in the declaration (0 = `TemperatureRange`, ..., 7 =
+    /// `ExpectedStrokes`): the code of a refused blob's compact log form
+    /// ([`BlobError::log_form`](crate::blob::BlobError::log_form)).
+    ///
+    /// ```
+    /// use galling::risk::TableError;
+    /// assert_eq!(TableError::Survival { row: 2, column: 9 }.code(), 4);
+    /// ```
+    pub const fn code(&self) -> u32 {
+        match self {
+            Self::TemperatureRange => 0,
+            Self::Threshold => 1,
+            Self::CleanLimit => 2,
+            Self::Horizon => 3,
+            Self::Survival { .. } => 4,
+            Self::Hazard { .. } => 5,
+            Self::CleanCof { .. } => 6,
+            Self::ExpectedStrokes { .. } => 7,
+        }
+    }
+}
+
 impl fmt::Display for TableError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
