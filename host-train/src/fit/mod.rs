@@ -41,6 +41,7 @@ pub mod event;
 pub mod flags;
 pub mod lbfgs;
 pub mod objective;
+pub(crate) mod optimizer;
 pub mod rng;
 pub mod snes;
 pub mod strategy;
