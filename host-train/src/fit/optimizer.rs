@@ -326,6 +326,9 @@ mod tests {
         };
         let method = search(12);
         let state = run(&method, Some(&every)).0.unwrap();
+        // The final state keeps the seconds before this process took over (0: a fresh run), as
+        // SNES's polish adds them to its own seconds.
+        assert_eq!(state.elapsed, 0.0);
         // the last one due was after step 10
         let saved: SearchState = checkpoint::load(dir.path(), &fingerprint()).unwrap();
         assert_eq!(saved.step, 10);
