@@ -23,7 +23,9 @@
 //! [`fit_split`]) whose test loss is logged, never optimised; a loss log of the winning run
 //! ([`FitReport::loss`], written as `loss.csv` by [`loss_csv`]); an optional L2 penalty
 //! ([`FitOptions::l2`]); parameters held fixed ([`FitOptions::fixed`]);
-//! checkpoints and resume for the generation-based methods ([`checkpoint`]).
+//! checkpoints and resume for the generation-based methods ([`checkpoint`]), which SNES and Adam
+//! share through one loop (the crate-private `optimizer` module: each method implements one step
+//! and owns its state, the loop resumes, reports progress and writes the checkpoints).
 //!
 //! Fits are physical by default ([`FitOptions::physical`]): every parameter inside the physical box
 //! of its variant ([`crate::fitting::FitField::physical`]; for the double-well variants both
@@ -41,6 +43,7 @@ pub mod event;
 pub mod flags;
 pub mod lbfgs;
 pub mod objective;
+pub(crate) mod optimizer;
 pub mod rng;
 pub mod snes;
 pub mod strategy;

@@ -19,14 +19,17 @@
 //! step sizes, generator state, best point, counters, loss log) is what a checkpoint stores
 //! ([`super::checkpoint`]), so a resumed run is bit-identical to an uninterrupted one.
 
+use super::bounds::Bounds;
 use super::checkpoint::{self, Fingerprint};
 use super::lbfgs::{self, Evaluations, Problem};
-use super::objective::{N_PARAMS, Point};
+use super::objective::{N_PARAMS, Point, ScaledProblem};
+use super::optimizer::{self, Clock, IterativeMethod};
 use super::rng::SplitMix64;
 use super::strategy::{local_run, scale_bounds};
 use super::{FitError, FitOptions, Optimum, Outcome, PathPoint, Progress, Setup};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::ops::ControlFlow;
 use std::time::Instant;
 
 /// Settings of a SNES run. [`Default`]: GPUMD's NEP defaults (population 50, initial step 0.1) with
@@ -124,7 +127,8 @@ fn normal(rng: &mut SplitMix64) -> f64 {
     (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
 }
 
-/// Runs SNES (module documentation) from `start` (model coordinates).
+/// Runs SNES (module documentation) from `start` (model coordinates): the generations, resume
+/// and checkpoints are [`optimizer::drive`]'s, then the optional L-BFGS polish.
 pub(crate) fn run(
     started: Instant,
     setup: &Setup<'_>,
@@ -134,56 +138,157 @@ pub(crate) fn run(
     fingerprint: &Fingerprint,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Outcome, FitError> {
-    if settings.population < 2 {
-        return Err(FitError::InvalidSetting(
-            "the SNES population must be at least 2",
-        ));
-    }
-    let positive = |v: f64| v.is_finite() && v > 0.0;
-    if !positive(settings.sigma0) || !positive(settings.eta_mu) {
-        return Err(FitError::InvalidSetting(
-            "the SNES step size and learning rates must be positive",
-        ));
-    }
-    if settings.eta_sigma.is_some_and(|e| !positive(e)) || !settings.sigma_stop.is_finite() {
-        return Err(FitError::InvalidSetting(
-            "the SNES step-size learning rate must be positive",
-        ));
-    }
-    let trained = setup.penalized;
-    let d = trained.iter().filter(|t| **t).count();
-    let eta_sigma = settings.eta_sigma_for(d);
-    let utilities = utilities(settings.population);
-    let scaled_bounds = scale_bounds(setup.bounds, &setup.scale);
-    let n = setup.objective.transitions() as f64;
-    let scaled = setup.scaled();
-    let to_x = |y: &Point| -> Point { std::array::from_fn(|i| y[i] * setup.scale[i]) };
+    let method = Snes::new(setup, settings, options.seed);
     let ckpt = options.checkpoint.as_ref();
-
-    let mut state = match ckpt.and_then(|c| c.resume.as_ref()) {
-        Some(dir) => checkpoint::load::<SnesState>(dir, fingerprint)?,
-        None => {
-            let x0 = setup.bounds.project(start);
-            let mu = scaled.to_scaled(&x0);
-            let mut p = setup.scaled();
-            SnesState {
-                generation: 0,
-                mu,
-                sigma: std::array::from_fn(|i| if trained[i] { settings.sigma0 } else { 0.0 }),
-                rng: SplitMix64::for_start(options.seed, 0x5E5).state(),
-                best_x: x0,
-                best_f: p.value(&mu).unwrap_or(f64::INFINITY),
-                evaluations: 1,
-                elapsed: 0.0,
-                path: Vec::new(),
+    let state = optimizer::drive(&method, start, started, ckpt, fingerprint, progress)?;
+    // The seconds spent before this process took over (the driver leaves them in the state).
+    let offset = state.elapsed;
+    let mut evaluations = Evaluations {
+        gradient: 0,
+        value: state.evaluations,
+    };
+    let mut best = state.best_x;
+    let mut best_f = state.best_f;
+    let mut path = state.path;
+    if settings.polish {
+        let local = lbfgs::Settings {
+            max_iterations: 1500,
+            ..lbfgs::Settings::default()
+        };
+        if let Some(mut run) = local_run(
+            started,
+            setup,
+            &method.scaled_bounds,
+            &best,
+            &local,
+            local.max_iterations,
+        ) {
+            evaluations.gradient += run.evaluations.gradient;
+            evaluations.value += run.evaluations.value;
+            for p in &mut run.path {
+                p.seconds += offset;
+            }
+            path.extend(run.path);
+            if -run.ll < best_f {
+                best = run.x;
+                best_f = -run.ll;
             }
         }
-    };
-    let offset = state.elapsed;
-    let mut rng = SplitMix64::from_state(state.rng);
-    let max_sigma = |s: &Point| s.iter().copied().fold(0.0, f64::max);
-    while state.generation < settings.generations && max_sigma(&state.sigma) >= settings.sigma_stop
-    {
+    }
+    progress(Progress {
+        done: settings.generations,
+        total: settings.generations,
+        best_log_likelihood: -best_f,
+        stage: Snes::STAGE,
+    });
+    Ok(Outcome {
+        best,
+        path,
+        evaluations,
+        optima: vec![Optimum::at(
+            setup.objective.model(),
+            &best,
+            setup.objective.value(&best).unwrap_or(f64::NEG_INFINITY),
+            1,
+        )],
+    })
+}
+
+/// SNES as an [`IterativeMethod`]: one step is one generation, the state a [`SnesState`].
+struct Snes<'a> {
+    setup: &'a Setup<'a>,
+    settings: &'a SnesSettings,
+    seed: u64,
+    /// The step-size learning rate for the trained coordinates.
+    eta_sigma: f64,
+    /// Rank-based utilities of the population.
+    utilities: Vec<f64>,
+    /// The feasible region in scaled coordinates.
+    scaled_bounds: Bounds<N_PARAMS>,
+    /// The minimised problem in scaled coordinates.
+    scaled: ScaledProblem<'a>,
+    /// Transitions of the training data.
+    n: f64,
+}
+
+impl<'a> Snes<'a> {
+    fn new(setup: &'a Setup<'a>, settings: &'a SnesSettings, seed: u64) -> Self {
+        let d = setup.penalized.iter().filter(|t| **t).count();
+        Self {
+            setup,
+            settings,
+            seed,
+            eta_sigma: settings.eta_sigma_for(d),
+            utilities: utilities(settings.population),
+            scaled_bounds: scale_bounds(setup.bounds, &setup.scale),
+            scaled: setup.scaled(),
+            n: setup.objective.transitions() as f64,
+        }
+    }
+}
+
+/// The largest step size.
+fn max_sigma(s: &Point) -> f64 {
+    s.iter().copied().fold(0.0, f64::max)
+}
+
+impl IterativeMethod for Snes<'_> {
+    type State = SnesState;
+    const STAGE: &'static str = "snes";
+
+    fn validate(&self) -> Result<(), FitError> {
+        let settings = self.settings;
+        if settings.population < 2 {
+            return Err(FitError::InvalidSetting(
+                "the SNES population must be at least 2",
+            ));
+        }
+        let positive = |v: f64| v.is_finite() && v > 0.0;
+        if !positive(settings.sigma0) || !positive(settings.eta_mu) {
+            return Err(FitError::InvalidSetting(
+                "the SNES step size and learning rates must be positive",
+            ));
+        }
+        if settings.eta_sigma.is_some_and(|e| !positive(e)) || !settings.sigma_stop.is_finite() {
+            return Err(FitError::InvalidSetting(
+                "the SNES step-size learning rate must be positive",
+            ));
+        }
+        Ok(())
+    }
+
+    fn fresh(&self, start: &Point) -> SnesState {
+        let (setup, trained) = (self.setup, &self.setup.penalized);
+        let x0 = setup.bounds.project(start);
+        let mu = self.scaled.to_scaled(&x0);
+        let mut p = setup.scaled();
+        SnesState {
+            generation: 0,
+            mu,
+            sigma: std::array::from_fn(|i| {
+                if trained[i] {
+                    self.settings.sigma0
+                } else {
+                    0.0
+                }
+            }),
+            rng: SplitMix64::for_start(self.seed, 0x5E5).state(),
+            best_x: x0,
+            best_f: p.value(&mu).unwrap_or(f64::INFINITY),
+            evaluations: 1,
+            elapsed: 0.0,
+            path: Vec::new(),
+        }
+    }
+
+    fn step(&self, state: &mut SnesState, clock: &Clock) -> ControlFlow<()> {
+        let (setup, settings, trained) = (self.setup, self.settings, &self.setup.penalized);
+        let (scaled, scaled_bounds, n) = (&self.scaled, &self.scaled_bounds, self.n);
+        let to_x = |y: &Point| -> Point { std::array::from_fn(|i| y[i] * setup.scale[i]) };
+        if max_sigma(&state.sigma) < settings.sigma_stop {
+            return ControlFlow::Break(());
+        }
+        let mut rng = SplitMix64::from_state(state.rng);
         let draws: Vec<Point> = (0..settings.population)
             .map(|_| std::array::from_fn(|i| if trained[i] { normal(&mut rng) } else { 0.0 }))
             .collect();
@@ -217,12 +322,12 @@ pub(crate) fn run(
         state.path.push(PathPoint {
             x: to_x(&points[top]),
             ll: -losses[top] + n * scaled.penalty_per_transition(&points[top]),
-            seconds: offset + started.elapsed().as_secs_f64(),
+            seconds: clock.seconds(),
             step: Some((lo, hi)),
         });
         let mut grad_mu = [0.0; N_PARAMS];
         let mut grad_sigma = [0.0; N_PARAMS];
-        for (u, &k) in utilities.iter().zip(&order) {
+        for (u, &k) in self.utilities.iter().zip(&order) {
             for i in 0..N_PARAMS {
                 grad_mu[i] += u * draws[k][i];
                 grad_sigma[i] += u * (draws[k][i] * draws[k][i] - 1.0);
@@ -231,77 +336,34 @@ pub(crate) fn run(
         for i in 0..N_PARAMS {
             if trained[i] {
                 state.mu[i] += settings.eta_mu * state.sigma[i] * grad_mu[i];
-                state.sigma[i] *= (0.5 * eta_sigma * grad_sigma[i]).exp();
+                state.sigma[i] *= (0.5 * self.eta_sigma * grad_sigma[i]).exp();
             }
         }
         state.mu = scaled_bounds.project(&state.mu);
         state.generation += 1;
         state.rng = rng.state();
-        if state.generation % 10 == 0 || state.generation == settings.generations {
-            progress(Progress {
-                done: state.generation,
-                total: settings.generations,
-                best_log_likelihood: -state.best_f,
-                stage: "snes",
-            });
-        }
-        if let Some(c) = ckpt {
-            let generation = state.generation;
-            c.after(generation, fingerprint, || {
-                state.elapsed = offset + started.elapsed().as_secs_f64();
-                state.clone()
-            })?;
-        }
+        ControlFlow::Continue(())
     }
-    let mut evaluations = Evaluations {
-        gradient: 0,
-        value: state.evaluations,
-    };
-    let mut best = state.best_x;
-    let mut best_f = state.best_f;
-    let mut path = state.path;
-    if settings.polish {
-        let local = lbfgs::Settings {
-            max_iterations: 1500,
-            ..lbfgs::Settings::default()
-        };
-        if let Some(mut run) = local_run(
-            started,
-            setup,
-            &scaled_bounds,
-            &best,
-            &local,
-            local.max_iterations,
-        ) {
-            evaluations.gradient += run.evaluations.gradient;
-            evaluations.value += run.evaluations.value;
-            for p in &mut run.path {
-                p.seconds += offset;
-            }
-            path.extend(run.path);
-            if -run.ll < best_f {
-                best = run.x;
-                best_f = -run.ll;
-            }
-        }
+
+    fn done(&self, state: &SnesState) -> usize {
+        state.generation
     }
-    progress(Progress {
-        done: settings.generations,
-        total: settings.generations,
-        best_log_likelihood: -best_f,
-        stage: "snes",
-    });
-    Ok(Outcome {
-        best,
-        path,
-        evaluations,
-        optima: vec![Optimum::at(
-            setup.objective.model(),
-            &best,
-            setup.objective.value(&best).unwrap_or(f64::NEG_INFINITY),
-            1,
-        )],
-    })
+
+    fn total(&self) -> usize {
+        self.settings.generations
+    }
+
+    fn reports_after(&self, generations: usize) -> bool {
+        generations.is_multiple_of(10) || generations == self.settings.generations
+    }
+
+    fn best<'s>(&self, state: &'s SnesState) -> (&'s Point, f64) {
+        (&state.best_x, -state.best_f)
+    }
+
+    fn elapsed<'s>(&self, state: &'s mut SnesState) -> &'s mut f64 {
+        &mut state.elapsed
+    }
 }
 
 impl checkpoint::OptimizerState for SnesState {

@@ -26,10 +26,12 @@ use super::bounds::Bounds;
 use super::checkpoint::{self, Checkpointing, Fingerprint};
 use super::lbfgs::{self, Evaluations, LbfgsResult};
 use super::objective::{N_PARAMS, Point};
+use super::optimizer::{self, Clock, IterativeMethod};
 use super::rng::SplitMix64;
 use super::{FitError, ModelId, Optimum, Outcome, PathPoint, Progress, START_ONLY, Setup};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::ops::ControlFlow;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -602,6 +604,7 @@ fn add(total: &mut Evaluations, more: Evaluations) {
 /// its gradient, keep the best parameters seen, clip the gradient norm, take an Adam step (L2
 /// weight decay in the gradient), project onto `bounds`, step the plateau scheduler on the loss.
 /// `mu0_base` does not enter the likelihood and is not trained (weight decay alone would shrink it).
+/// The epochs, resume and checkpoints are [`optimizer::drive`]'s.
 pub(crate) fn run_adam(
     started: Instant,
     setup: &Setup<'_>,
@@ -611,85 +614,150 @@ pub(crate) fn run_adam(
     fingerprint: &Fingerprint,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Outcome, FitError> {
-    let positive = |v: f64| v.is_finite() && v > 0.0;
-    if !positive(settings.lr) {
-        return Err(FitError::InvalidSetting(
-            "Adam learning rate must be positive",
-        ));
+    let method = AdamMethod::new(setup, settings);
+    let state = optimizer::drive(&method, start, started, ckpt, fingerprint, progress)?;
+    if !state.best_ll.is_finite() {
+        return Err(FitError::StartNotFinite);
     }
-    if !(settings.plateau_factor.is_finite()
-        && settings.plateau_factor > 0.0
-        && settings.plateau_factor < 1.0)
-    {
-        return Err(FitError::InvalidSetting(
-            "plateau factor must lie in (0, 1)",
-        ));
+    progress(Progress {
+        done: settings.epochs,
+        total: settings.epochs,
+        best_log_likelihood: state.best_ll,
+        stage: AdamMethod::STAGE,
+    });
+    Ok(Outcome {
+        best: state.best,
+        path: state.path,
+        evaluations: Evaluations {
+            gradient: state.evaluations,
+            value: 0,
+        },
+        optima: vec![Optimum::at(
+            setup.objective.model(),
+            &state.best,
+            state.best_ll,
+            1,
+        )],
+    })
+}
+
+/// Adam as an [`IterativeMethod`]: one step is one epoch, the state an [`AdamState`].
+struct AdamMethod<'a> {
+    setup: &'a Setup<'a>,
+    settings: &'a AdamSettings,
+    /// Transitions of the training data.
+    n: f64,
+    /// The loss per summed negative log-likelihood ([`LossScale`]).
+    scale: f64,
+}
+
+impl<'a> AdamMethod<'a> {
+    fn new(setup: &'a Setup<'a>, settings: &'a AdamSettings) -> Self {
+        let n = setup.objective.transitions() as f64;
+        let scale = match settings.loss {
+            LossScale::Sum => 1.0,
+            LossScale::Mean => 1.0 / setup.objective.transitions() as f64,
+        };
+        Self {
+            setup,
+            settings,
+            n,
+            scale,
+        }
     }
-    if settings.grad_clip.is_some_and(|c| !positive(c)) {
-        return Err(FitError::InvalidSetting("gradient clip must be positive"));
+
+    /// The plateau scheduler of a fresh run.
+    fn scheduler(&self) -> PlateauScheduler {
+        let s = self.settings;
+        PlateauScheduler::new(
+            s.lr,
+            s.plateau_factor,
+            s.plateau_patience,
+            s.plateau_threshold,
+        )
     }
-    if !(settings.weight_decay.is_finite() && settings.weight_decay >= 0.0) {
-        return Err(FitError::InvalidSetting(
-            "weight decay must be finite and non-negative",
-        ));
+}
+
+impl IterativeMethod for AdamMethod<'_> {
+    type State = AdamState;
+    const STAGE: &'static str = "adam";
+
+    fn validate(&self) -> Result<(), FitError> {
+        let settings = self.settings;
+        let positive = |v: f64| v.is_finite() && v > 0.0;
+        if !positive(settings.lr) {
+            return Err(FitError::InvalidSetting(
+                "Adam learning rate must be positive",
+            ));
+        }
+        if !(settings.plateau_factor.is_finite()
+            && settings.plateau_factor > 0.0
+            && settings.plateau_factor < 1.0)
+        {
+            return Err(FitError::InvalidSetting(
+                "plateau factor must lie in (0, 1)",
+            ));
+        }
+        if settings.grad_clip.is_some_and(|c| !positive(c)) {
+            return Err(FitError::InvalidSetting("gradient clip must be positive"));
+        }
+        if !(settings.weight_decay.is_finite() && settings.weight_decay >= 0.0) {
+            return Err(FitError::InvalidSetting(
+                "weight decay must be finite and non-negative",
+            ));
+        }
+        if settings.epochs == 0 {
+            return Err(FitError::InvalidSetting("epochs must be at least 1"));
+        }
+        Ok(())
     }
-    if settings.epochs == 0 {
-        return Err(FitError::InvalidSetting("epochs must be at least 1"));
+
+    fn fresh(&self, start: &Point) -> AdamState {
+        let x = self.setup.bounds.project(start);
+        let (m, v, t) = Adam::<N_PARAMS>::new(self.settings).moments();
+        AdamState {
+            epoch: 0,
+            x,
+            m,
+            v,
+            t,
+            scheduler: self.scheduler().state(),
+            best: x,
+            best_ll: f64::NEG_INFINITY,
+            best_epoch: 0,
+            evaluations: 0,
+            elapsed: 0.0,
+            path: Vec::with_capacity(self.settings.epochs),
+        }
     }
-    let (objective, bounds) = (setup.objective, setup.bounds);
-    let n = objective.transitions() as f64;
-    let scale = match settings.loss {
-        LossScale::Sum => 1.0,
-        LossScale::Mean => 1.0 / objective.transitions() as f64,
-    };
-    let trained = setup.penalized;
-    let mut x = bounds.project(start);
-    let mut optimizer = Adam::<N_PARAMS>::new(settings);
-    let mut scheduler = PlateauScheduler::new(
-        settings.lr,
-        settings.plateau_factor,
-        settings.plateau_patience,
-        settings.plateau_threshold,
-    );
-    let (mut best, mut best_ll, mut best_epoch) = (x, f64::NEG_INFINITY, 0);
-    let mut path = Vec::with_capacity(settings.epochs);
-    let mut evaluations = Evaluations::default();
-    let mut first_epoch = 0;
-    let mut offset = 0.0;
-    if let Some(dir) = ckpt.and_then(|c| c.resume.as_ref()) {
-        let s: AdamState = checkpoint::load(dir, fingerprint)?;
-        x = s.x;
-        optimizer.restore(s.m, s.v, s.t);
-        scheduler.restore(s.scheduler);
-        (best, best_ll, best_epoch) = (s.best, s.best_ll, s.best_epoch);
-        evaluations.gradient = s.evaluations;
-        offset = s.elapsed;
-        path = s.path;
-        first_epoch = s.epoch;
-    }
-    for epoch in first_epoch..settings.epochs {
-        evaluations.gradient += 1;
+
+    fn step(&self, state: &mut AdamState, clock: &Clock) -> ControlFlow<()> {
+        let (setup, settings, n, scale) = (self.setup, self.settings, self.n, self.scale);
+        let (objective, bounds, trained) = (setup.objective, setup.bounds, setup.penalized);
+        let epoch = state.epoch;
+        let x = state.x;
+        state.evaluations += 1;
         // Outside the model's domain (only possible unconstrained) the run ends at its best point.
         let Some((ll_data, grad)) = objective.value_and_gradient_parallel(&x) else {
-            break;
+            return ControlFlow::Break(());
         };
-        path.push(PathPoint {
+        state.path.push(PathPoint {
             x,
             ll: ll_data,
-            seconds: offset + started.elapsed().as_secs_f64(),
+            seconds: clock.seconds(),
             step: None,
         });
         // With an L2 weight the score is the penalised log-likelihood (on the scaled coordinates).
         let y: Point = std::array::from_fn(|i| x[i] / setup.scale[i]);
         let ll = ll_data - n * setup.scaled().penalty_per_transition(&y);
-        if ll > best_ll {
-            (best, best_ll, best_epoch) = (x, ll, epoch);
+        if ll > state.best_ll {
+            (state.best, state.best_ll, state.best_epoch) = (x, ll, epoch);
         }
         if settings
             .early_stop
-            .is_some_and(|patience| epoch - best_epoch >= patience)
+            .is_some_and(|patience| epoch - state.best_epoch >= patience)
         {
-            break;
+            return ControlFlow::Break(());
         }
         let mut g: Point = std::array::from_fn(|i| {
             let penalty = if setup.penalized[i] {
@@ -702,57 +770,43 @@ pub(crate) fn run_adam(
         if let Some(max_norm) = settings.grad_clip {
             adam::clip_grad_norm(&mut g, max_norm);
         }
+        let mut optimizer = Adam::<N_PARAMS>::new(settings);
+        optimizer.restore(state.m, state.v, state.t);
+        let mut scheduler = self.scheduler();
+        scheduler.restore(state.scheduler);
+        let mut x = x;
         let keep = x;
         optimizer.step(&mut x, &g, scheduler.lr());
         for i in (0..N_PARAMS).filter(|&i| !trained[i]) {
             x[i] = keep[i];
         }
-        x = bounds.project(&x);
+        state.x = bounds.project(&x);
         scheduler.step(-ll * scale);
-        if epoch % 50 == 49 {
-            progress(Progress {
-                done: epoch + 1,
-                total: settings.epochs,
-                best_log_likelihood: best_ll,
-                stage: "adam",
-            });
-        }
-        if let Some(c) = ckpt {
-            let done = epoch + 1;
-            c.after(done, fingerprint, || {
-                let (m, v, t) = optimizer.moments();
-                AdamState {
-                    epoch: done,
-                    x,
-                    m,
-                    v,
-                    t,
-                    scheduler: scheduler.state(),
-                    best,
-                    best_ll,
-                    best_epoch,
-                    evaluations: evaluations.gradient,
-                    elapsed: offset + started.elapsed().as_secs_f64(),
-                    path: path.clone(),
-                }
-            })?;
-        }
+        (state.m, state.v, state.t) = optimizer.moments();
+        state.scheduler = scheduler.state();
+        state.epoch = epoch + 1;
+        ControlFlow::Continue(())
     }
-    if !best_ll.is_finite() {
-        return Err(FitError::StartNotFinite);
+
+    fn done(&self, state: &AdamState) -> usize {
+        state.epoch
     }
-    progress(Progress {
-        done: settings.epochs,
-        total: settings.epochs,
-        best_log_likelihood: best_ll,
-        stage: "adam",
-    });
-    Ok(Outcome {
-        best,
-        path,
-        evaluations,
-        optima: vec![Optimum::at(setup.objective.model(), &best, best_ll, 1)],
-    })
+
+    fn total(&self) -> usize {
+        self.settings.epochs
+    }
+
+    fn reports_after(&self, epochs: usize) -> bool {
+        epochs.is_multiple_of(50)
+    }
+
+    fn best<'s>(&self, state: &'s AdamState) -> (&'s Point, f64) {
+        (&state.best, state.best_ll)
+    }
+
+    fn elapsed<'s>(&self, state: &'s mut AdamState) -> &'s mut f64 {
+        &mut state.elapsed
+    }
 }
 
 /// The whole state of an Adam run between two epochs.
