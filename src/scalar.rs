@@ -213,41 +213,39 @@ fn soft_sqrt_f32(x: f32) -> f32 {
     if bits > 0x7F80_0000 {
         return f32::NAN; // NaN, or a negative number (sign bit set)
     }
-    // A subnormal is scaled by 2^24 (exact) and its root back by 2^-12 (exact: it is normal).
-    let (x, unscale) = if bits < 0x0080_0000 {
-        (x * 16_777_216.0, 1.0 / 4096.0)
+    // A subnormal is scaled by 2^24 (exact), its root back by 2^-12 (exact: the root is normal).
+    let (bits, scale_back) = if bits < 0x0080_0000 {
+        ((x * 16_777_216.0).to_bits(), -12_i32)
     } else {
-        (x, 1.0)
+        (bits, 0)
     };
-    let bits = x.to_bits();
+    // x = r * 4^half with r in [1, 4), so sqrt(x) = sqrt(r) * 2^half and sqrt(r) lies in [1, 2):
+    // the exponent of r is 127 or 128, the root's is 127 (the correctly rounded root of r is
+    // below 2: the largest r, 4 - 2^-22, has its root below the midpoint 2 - 2^-24).
+    let half = ((bits >> 23) as i32).wrapping_sub(127) >> 1;
+    let reduced = bits.wrapping_sub((half as u32).wrapping_shl(24));
+    let r = f32::from_bits(reduced);
     // first guess: the exponent halved, within 4 %; each Newton step squares the error
-    let mut y = f32::from_bits((bits >> 1).wrapping_add(0x1FBB_4F2E));
-    y = 0.5 * (y + x / y);
-    y = 0.5 * (y + x / y);
-    // x = mx * 2^(ex - 150), y = my * 2^(ey - 150) with 24-bit integers mx, my. Picking y means
-    // (y - half the gap below)^2 < x < (y + half the gap above)^2; in units of a quarter of y's
-    // last place, squared, against x scaled to the same unit: exact in u64 (at most 54 bits).
-    let mx = u64::from(bits & 0x007F_FFFF | 0x0080_0000);
-    let ex = (bits >> 23) as i32;
-    let mut root = y.to_bits();
-    for _ in 0..4 {
-        let my = u64::from(root & 0x007F_FFFF | 0x0080_0000);
-        let ey = (root >> 23) as i32;
-        let shift = ex.wrapping_sub(ey.wrapping_mul(2)).wrapping_add(154) as u32;
-        let scaled_x = mx.wrapping_shl(shift);
-        // (wrapping: the values stay below 2^54, as the compiler cannot tell the overflow check)
-        let above = (my << 2 | 2).wrapping_mul(my << 2 | 2);
-        // below a power of two the gap is half as wide
-        let below = (my << 2).wrapping_sub(if my == 0x0080_0000 { 1 } else { 2 });
-        if above < scaled_x {
+    let mut y = f32::from_bits((reduced >> 1).wrapping_add(0x1FBB_4F2E));
+    y = 0.5 * (y + r / y);
+    y = 0.5 * (y + r / y);
+    let mut root = y.to_bits().clamp(0x3F80_0000, 0x3FFF_FFFF);
+    // Picking the root y means (y - ulp/2)^2 < r < (y + ulp/2)^2. With y = my * 2^-23 and
+    // r = mr * 2^(er - 150) (24-bit integers), in units of 2^-50 that is
+    // (4 my - 2)^2 < mr * 2^(27 + er - 127) < (4 my + 2)^2: exact in u64 (at most 52 bits).
+    let scaled_r = u64::from(reduced & 0x007F_FFFF | 0x0080_0000) << (28 - (reduced >> 23 & 1));
+    for _ in 0..3 {
+        let my = u64::from(root & 0x007F_FFFF | 0x0080_0000) << 2;
+        // (wrapping: the values stay below 2^52, as the compiler cannot tell the overflow check)
+        if (my | 2).wrapping_mul(my | 2) < scaled_r {
             root = root.wrapping_add(1);
-        } else if below.wrapping_mul(below) > scaled_x {
+        } else if (my - 2).wrapping_mul(my - 2) > scaled_r {
             root = root.wrapping_sub(1);
         } else {
             break;
         }
     }
-    f32::from_bits(root) * unscale
+    f32::from_bits(root.wrapping_add((half.wrapping_add(scale_back) as u32).wrapping_shl(23)))
 }
 
 /// `x` limited to `[lo, hi]`; NaN passes through unchanged (callers validate inputs at the edge).
