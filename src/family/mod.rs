@@ -189,7 +189,26 @@ macro_rules! dispatch {
             }
         }
 
+        /// A kernel this build compiles (its cargo feature is on): what [`KernelKind::compiled`]
+        /// gives for it, so the code that prepares a model has no case for a kernel compiled out.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub(crate) enum CompiledKernel {
+            $( #[cfg(feature = $feature)] $kind, )+
+        }
+
         impl KernelKind {
+            /// The kernel as one this build compiles; `None` when its cargo feature is off.
+            pub(crate) const fn compiled(self) -> Option<CompiledKernel> {
+                match self {
+                    $(
+                        #[cfg(feature = $feature)]
+                        Self::$kind => Some(CompiledKernel::$kind),
+                        #[cfg(not(feature = $feature))]
+                        Self::$kind => None,
+                    )+
+                }
+            }
+
             /// The table of the kernel's own parameters ([`KernelModel::TABLE`]; of a kernel
             /// compiled out, its first registered variant's table, which is the same table).
             pub const fn table(self) -> &'static Variant {
@@ -235,23 +254,26 @@ macro_rules! dispatch {
         impl<S: Scalar> AnyModel<S> {
             /// Prepares the kernel of parameters already validated (over any box);
             /// [`ParamError::NotCompiled`] for a variant whose kernel this build does not have.
-            // Flash (firmware-example/footprint.sh): in a build without every kernel the blob
-            // check inlines this, so the prepared model is written where the package view keeps
-            // it (an 88-byte copy, and with it the linked `memcpy`, saved: 796 B less for V8
-            // alone); with every kernel the out-of-line call is 472 B smaller.
-            #[cfg_attr(not(all($(feature = $feature),+)), inline(always))]
             pub(crate) fn new_unchecked_box(params: &ModelParams<S>) -> Result<Self, ParamError> {
-                match params.variant().kernel {
+                let kernel = params.variant().kernel.compiled().ok_or(ParamError::NotCompiled(params.model()))?;
+                Ok(Self::prepare(kernel, params))
+            }
+
+            /// Prepares the kernel of parameters already validated (over any box) of a variant
+            /// whose kernel is `kernel` (compiled in: checked where the kernel was named).
+            // Flash (firmware-example/footprint.sh): infallible, so the prepared model is written
+            // where the caller keeps it (no copy of the 88-byte model out of a `Result`).
+            #[cfg_attr(not(all($(feature = $feature),+)), inline(always))]
+            pub(crate) fn prepare(kernel: CompiledKernel, params: &ModelParams<S>) -> Self {
+                match kernel {
                     $(
                         #[cfg(feature = $feature)]
-                        KernelKind::$kind => Ok(Self::$kind(
+                        CompiledKernel::$kind => Self::$kind(
                             params.model(),
                             <$($model)::+<S> as KernelModel<S>>::from_valid_params(
                                 &<$($model)::+<S> as KernelModel<S>>::params_from(|j| params.kernel_value(j)),
                             ),
-                        )),
-                        #[cfg(not(feature = $feature))]
-                        KernelKind::$kind => Err(ParamError::NotCompiled(params.model())),
+                        ),
                     )+
                 }
             }

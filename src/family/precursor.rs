@@ -252,6 +252,7 @@ impl<S: Scalar> KernelModel<S> for PrecursorModel<S> {
     const QUANTITY_FIELDS: &'static [(Quantity, &'static [&'static str])] =
         <Model<S> as KernelModel<S>>::QUANTITY_FIELDS;
 
+    #[inline(always)]
     fn params_from(mut value: impl FnMut(usize) -> S) -> PrecursorParams<S> {
         PrecursorParams {
             v8: V8Params::from_array(core::array::from_fn(&mut value)),

@@ -348,6 +348,7 @@ impl<S: Scalar> KernelModel<S> for V7Model<S> {
         (Quantity::InitialCof, &["mu0_base", "mu0_T"]),
     ];
 
+    #[inline(always)]
     fn params_from(value: impl FnMut(usize) -> S) -> V7Params<S> {
         V7Params::from_array(core::array::from_fn(value))
     }

@@ -749,6 +749,7 @@ impl<S: Scalar> KernelModel<S> for Model<S> {
         ),
     ];
 
+    #[inline(always)]
     fn params_from(value: impl FnMut(usize) -> S) -> V8Params<S> {
         V8Params::from_array(core::array::from_fn(value))
     }
