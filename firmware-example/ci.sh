@@ -150,7 +150,9 @@ if run_tests; then
     # without `all-kernels` the core has galling's `v8` kernel only: V7 is compiled out
     GALLING_BLOB=blob/v7.glng expect_refusal "the V7 blob in a V8-only build" \
         --no-default-features --features qemu,embed-blob
-    grep -q 'refused at byte 6: .*NotCompiled(V7)' "$log" ||
+    # the defmt form (BlobError::log_form): model 4 (V7), ParamError code 6 (NotCompiled)
+    grep -q 'refused at byte 6: InvalidParams \[4, 6, 0\]' "$log" &&
+        grep -q 'V7: its kernel is not compiled into this build' "$log" ||
         { echo "the V7 blob was not refused as a model compiled out"; exit 1; }
 fi
 
