@@ -551,6 +551,11 @@ impl core::error::Error for BlobError {}
 
 /// The kind of a [`BlobError`] (its variant, without its values): what its compact `defmt` form
 /// names ([`BlobError::log_form`]).
+///
+/// ```
+/// use galling::blob::{BlobError, BlobErrorKind};
+/// assert_eq!(BlobError::Malformed { at: 30 }.log_form().0, BlobErrorKind::Malformed);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
