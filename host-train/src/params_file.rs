@@ -477,7 +477,7 @@ pub fn load_feature_scaling(path: &Path) -> Result<Option<FeatureScaling>, Param
 }
 
 /// The parameters of a version-1 blob (`V8GP`, 74 bytes: magic, version 1, layout hash, 15 `f32`,
-/// CRC-32), read so that it can be re-exported as version 2 (`host-train blob`). `None` when the
+/// CRC-32), read so that it can be re-exported as the current version (`host-train blob`). `None` when the
 /// bytes are not an intact version-1 blob.
 pub fn decode_v1(bytes: &[u8]) -> Option<V8Params<f32>> {
     const LEN: usize = 74;

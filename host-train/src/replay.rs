@@ -202,7 +202,7 @@ pub fn package_inputs(
     }
 }
 
-/// The package replayed for the parameter file `params`: a version-2 blob's own package, or
+/// The package replayed for the parameter file `params`: a blob's own package (format 3), or
 /// for a `params.json` (or an old version-1 blob) the package built for `series` with the default
 /// monitor (risk table over their temperature range, onset warning calibrated on their strokes:
 /// in-sample).

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 /// Arguments of `host-train replay`.
 #[derive(Debug, clap::Args)]
 pub struct ReplayArgs {
-    /// The blob the press runs (params.bin, version 2). A params.json (or an old version-1
+    /// The blob the press runs (params.bin, blob format 3). A params.json (or an old version-1
     /// blob) works too: its package is then built for the replayed data (risk table over its
     /// temperature range, onset warning calibrated on its strokes: in-sample).
     #[arg(long)]

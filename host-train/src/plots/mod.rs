@@ -76,6 +76,35 @@ pub fn draw_into<I: IntoIterator<Item = PathBuf>>(
 /// What a drawing function returns.
 pub(crate) type DrawResult = Result<(), Box<dyn Error>>;
 
+/// The legend mark of a line series: a horizontal stroke `length` pixels long in `style`.
+pub(crate) fn legend_stroke<S: Into<ShapeStyle> + Clone>(
+    length: i32,
+    style: S,
+) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x + length, y)], style.clone())
+}
+
+/// Draws `chart`'s legend at `position`: labels in `font_size`-point type on a white box framed
+/// in `border` (every figure's legend, one definition).
+pub(crate) fn draw_legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+    font_size: u32,
+    border: ShapeStyle,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font((FONT, font_size))
+        .background_style(WHITE.mix(0.85))
+        .border_style(border)
+        .draw()?;
+    Ok(())
+}
+
 /// Picks `(drift, spread)` of one mixture component.
 type ComponentPick = fn(&galling::Mixture<f64>) -> (f64, f64);
 
@@ -301,18 +330,14 @@ where
         chart
             .draw_series(LineSeries::new(pts, color.stroke_width(2)))?
             .label(name.as_str())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-            });
+            .legend(legend_stroke(20, color.stroke_width(2)));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font((FONT, 15))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()?;
-    Ok(())
+    draw_legend(
+        &mut chart,
+        SeriesLabelPosition::UpperRight,
+        15,
+        BLACK.into(),
+    )
 }
 
 /// COF grid over the model's range.
@@ -508,17 +533,9 @@ where
                     color.stroke_width(2),
                 ))?
                 .label(name)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-                });
+                .legend(legend_stroke(20, color.stroke_width(2)));
         }
-        right
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FONT, 12))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()?;
+        draw_legend(&mut right, SeriesLabelPosition::UpperLeft, 12, BLACK.into())?;
     }
     Ok(())
 }
@@ -574,13 +591,14 @@ where
             color.stroke_width(2),
         ))?
         .label(*name)
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+        .legend(legend_stroke(20, color.stroke_width(2)));
     }
-    left.configure_series_labels()
-        .label_font((FONT, 14))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()?;
+    draw_legend(
+        &mut left,
+        SeriesLabelPosition::MiddleRight,
+        14,
+        BLACK.into(),
+    )?;
     let mut right = ChartBuilder::on(&panels[1])
         .margin(12)
         .x_label_area_size(40)
@@ -603,18 +621,9 @@ where
                 color.stroke_width(2),
             ))?
             .label(name)
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-            });
+            .legend(legend_stroke(20, color.stroke_width(2)));
     }
-    right
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font((FONT, 14))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()?;
-    Ok(())
+    draw_legend(&mut right, SeriesLabelPosition::UpperLeft, 14, BLACK.into())
 }
 
 fn draw_simulation<DB: DrawingBackend>(
@@ -680,30 +689,22 @@ where
                 palette(0).stroke_width(2),
             ))?
             .label("simulated median")
-            .legend(|(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], palette(0).stroke_width(2))
-            });
+            .legend(legend_stroke(20, palette(0).stroke_width(2)));
         chart
             .draw_series(LineSeries::new(
                 obs.iter().enumerate().map(|(i, &c)| (i as f64, c)),
                 BLACK.stroke_width(2),
             ))?
             .label("observed")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(2)));
+            .legend(legend_stroke(20, BLACK.stroke_width(2)));
         chart
             .draw_series(std::iter::once(PathElement::new(
                 vec![(0.0, -1.0), (0.0, -1.0)],
                 palette(2).mix(0.55),
             )))?
             .label("three simulated runs")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], palette(2)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FONT, 12))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()?;
+            .legend(legend_stroke(20, palette(2)));
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 12, BLACK.into())?;
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! The replay figure (`host-train replay`, and `cv_replay` of `host-train validate`) and the
 //! replay's outputs.
 
-use super::{DrawResult, FONT, PlotError, palette, render_with};
+use super::{DrawResult, FONT, PlotError, draw_legend, legend_stroke, palette, render_with};
 use crate::replay::ReplayRow;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -140,21 +140,21 @@ where
                 BLACK.mix(0.6).stroke_width(1),
             ))?
             .label(format!("galling threshold {threshold:.2}"))
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLACK.mix(0.6)));
+            .legend(legend_stroke(16, BLACK.mix(0.6)));
         chart
             .draw_series(LineSeries::new(
                 series.iter().map(|r| (f64::from(r.stroke), r.cof)),
                 palette(0).stroke_width(2),
             ))?
             .label("COF")
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], palette(0).stroke_width(2)));
+            .legend(legend_stroke(16, palette(0).stroke_width(2)));
         chart
             .draw_series(LineSeries::new(
                 series.iter().map(|r| (f64::from(r.stroke), r.risk)),
                 palette(2).stroke_width(1),
             ))?
             .label("risk")
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], palette(2).stroke_width(2)));
+            .legend(legend_stroke(16, palette(2).stroke_width(2)));
         let cof: Vec<f64> = series.iter().map(|r| r.cof).collect();
         chart
             .draw_series(
@@ -166,13 +166,12 @@ where
             )?
             .label("onset")
             .legend(|(x, y)| TriangleMarker::new((x + 8, y), 5, RGBColor(200, 0, 0).filled()));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .label_font((FONT, 12))
-            .draw()?;
+        draw_legend(
+            &mut chart,
+            SeriesLabelPosition::UpperLeft,
+            12,
+            BLACK.mix(0.3).into(),
+        )?;
     }
     Ok(())
 }

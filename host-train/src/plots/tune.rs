@@ -42,7 +42,7 @@ fn draw_sweep_chart<DB: plotters::prelude::DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    use crate::plots::{FONT, palette};
+    use crate::plots::{FONT, draw_legend, legend_stroke, palette};
     use plotters::prelude::*;
     root.fill(&WHITE)?;
     let n = rows.len();
@@ -117,17 +117,15 @@ where
         chart
             .draw_series(LineSeries::new(avg.clone(), c.stroke_width(2)))?
             .label(format!("{name} AVG"))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+            .legend(legend_stroke(20, c.stroke_width(2)));
         chart.draw_series(min.iter().map(|&p| Circle::new(p, 4, c.filled())))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font((FONT, 15))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()?;
-    Ok(())
+    draw_legend(
+        &mut chart,
+        SeriesLabelPosition::UpperRight,
+        15,
+        BLACK.into(),
+    )
 }
 
 /// `long_runs.{png,svg}`: train and test loss of the phase-3 runs against wall time.

@@ -1,6 +1,6 @@
 //! The reliability figure of `host-train validate`, and its outputs.
 
-use super::{DrawResult, FONT, PlotError, palette, render_with};
+use super::{DrawResult, FONT, PlotError, draw_legend, legend_stroke, palette, render_with};
 use crate::validation::report::method_label;
 use crate::validation::{CellReport, Subset, ValidationReport};
 use plotters::coord::Shift;
@@ -122,21 +122,18 @@ where
                     colour.stroke_width(2),
                 ))?
                 .label(method_label(name))
-                .legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 16, y)], colour.stroke_width(2))
-                });
+                .legend(legend_stroke(16, colour.stroke_width(2)));
             chart.draw_series(pts.iter().map(|&(x, y, n)| {
                 let radius = (2.0 + (n as f64).sqrt() * 0.6).min(14.0) as i32;
                 Circle::new((x, y), radius, colour.mix(0.6).filled())
             }))?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .label_font((FONT, 12))
-            .draw()?;
+        draw_legend(
+            &mut chart,
+            SeriesLabelPosition::UpperLeft,
+            12,
+            BLACK.mix(0.3).into(),
+        )?;
     }
     Ok(())
 }
