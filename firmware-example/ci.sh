@@ -31,12 +31,15 @@
 #   ./ci.sh audits   the checks, builds and measurements (1, 2, 5, 6, 7, the press-app's clippy and
 #                    board build, the C API's clippy): part of scripts/audits.sh, which CI runs after
 #                    the tests
+#   ./ci.sh packages only the system packages (apt: QEMU, the Arm toolchain, gcc) and the Rust targets:
+#                    scripts/test.sh installs them in the foreground (apt may ask for a password)
+#                    before it starts `ci.sh tests` in the background
 # Exit status non-zero on any failure.
 set -euo pipefail
 mode="${1:-all}"
 case "$mode" in
-    all | tests | audits) ;;
-    *) echo "usage: $0 [tests|audits]" >&2; exit 2 ;;
+    all | tests | audits | packages) ;;
+    *) echo "usage: $0 [tests|audits|packages]" >&2; exit 2 ;;
 esac
 run_tests() { [ "$mode" != audits ]; }
 run_audits() { [ "$mode" != tests ]; }
@@ -64,6 +67,7 @@ fi
 rustup target list --installed | grep -qx thumbv7em-none-eabihf || rustup target add thumbv7em-none-eabihf
 rustup target list --installed | grep -qx thumbv6m-none-eabi || rustup target add thumbv6m-none-eabi
 rustup component list --installed | grep -q '^llvm-tools' || rustup component add llvm-tools
+[ "$mode" != packages ] || exit 0
 # --debug: a test tool that decodes a few hundred log lines needs no optimisation; unoptimised it
 # compiles in 48 s instead of 94 s on a 2-core machine (the first run's largest install)
 command -v defmt-print >/dev/null || cargo install --locked --debug defmt-print

@@ -20,14 +20,41 @@ install_toolchain
 section "format"
 cargo fmt --all --check
 
-section "host tests (core, trainer, doctests)"
-# Tests that need ../shared report a skip into target/tmp/skipped-tests.txt (with CI set they fail);
-# so do the firmware's replays of the real strokes (firmware-example/ci.sh). Reported at the end.
-rm -f target/tmp/skipped-tests.txt
-cargo test --workspace
+section "firmware: system packages and targets"
+bash firmware-example/ci.sh packages
 
-section "firmware: tests under QEMU"
-bash firmware-example/ci.sh tests
+# The firmware's tests (their tools, builds and QEMU runs) run in the background beside the host
+# tests: a 2-core machine has idle time in both (serial links, single-threaded QEMU and test
+# binaries), and the firmware's builds share nothing with the host's. Its log is shown after the
+# host tests; `tail -f target/tmp/firmware-tests.log` follows it meanwhile.
+# Tests that need ../shared report a skip into target/tmp/skipped-tests.txt (with CI set they fail);
+# so do the firmware's replays of the real strokes. Reported at the end.
+mkdir -p target/tmp
+rm -f target/tmp/skipped-tests.txt
+firmware_log=target/tmp/firmware-tests.log
+section "firmware: tests under QEMU, started in the background (log: $firmware_log)"
+# its own session, so that an interrupted run stops its cargo and QEMU processes too
+setsid bash firmware-example/ci.sh tests >"$firmware_log" 2>&1 &
+firmware=$!
+stop_firmware() { kill -- "-$firmware" 2>/dev/null || true; }
+trap stop_firmware EXIT
+trap 'exit 130' INT TERM
+
+section "host tests (core, trainer, doctests)"
+host_status=0
+cargo test --workspace || host_status=$?
+
+section "firmware: tests under QEMU (the background run's log)"
+firmware_status=0
+wait "$firmware" || firmware_status=$?
+trap - EXIT
+cat "$firmware_log"
+
+if [ "$host_status" -ne 0 ] || [ "$firmware_status" -ne 0 ]; then
+    printf '\nscripts/test.sh FAILED: host tests exit %d, firmware tests exit %d (log: %s)\n' \
+        "$host_status" "$firmware_status" "$firmware_log"
+    exit 1
+fi
 
 section "skipped for want of ../shared"
 report_skips
