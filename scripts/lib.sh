@@ -23,7 +23,7 @@ report_skips() {
 }
 
 # Reports a skipped test or step where a person sees it (stderr) and into target/tmp/skipped-tests.txt,
-# which report_skips counts, as host-train's tests do (tests/common/mod.rs, report_skip); with CI set
+# which report_skips counts, as host-train's tests do (tests/integration/common/mod.rs, report_skip); with CI set
 # the skip is a failure (status 1).
 report_skip() { # <what> <reason>
     local root

@@ -20,7 +20,7 @@
 //! [`MonteCarloForecaster`], `P` simulated trajectories ([`Kernel::step`]) in a fixed buffer, an
 //! exceeding trajectory absorbed (no longer stepped). Every forecast restarts the same seeded
 //! generator (common random numbers), so it is a deterministic function of temperature and COF.
-//! `tests/risk_table.rs` compares the two.
+//! `tests/integration/risk_table.rs` compares the two.
 
 use crate::consts;
 use crate::kernel::Kernel;

@@ -24,7 +24,7 @@
 //! The exact first step matters: below the lower well the stay probability falls from 0.99 to
 //! `1 - omega0` within a few thousandths of COF (the escape exponent leaves its clamp), a near-step
 //! that no table in COF could interpolate. How close the result is to the exact forecast is tested
-//! (`tests/risk_table.rs`) and its cost measured on the Cortex-M4F.
+//! (`tests/integration/risk_table.rs`) and its cost measured on the Cortex-M4F.
 //!
 //! Outside the trained temperature range the table is read at the nearest end of the range (the model
 //! is not extrapolated); the monitor says so in its report.

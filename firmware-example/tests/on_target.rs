@@ -41,7 +41,7 @@ mod family {
     include!("../golden/family.rs");
 }
 
-/// The per-stroke monitor's golden reports, shared with the host test `tests/monitor_golden.rs`
+/// The per-stroke monitor's golden reports, shared with the host test `tests/integration/monitor_golden.rs`
 /// (written by `cargo xtask generate` in the repository root: `host-train/xtask/src/monitor_golden.rs`).
 mod monitor_golden {
     use galling::monitor::UpdateError;

@@ -3,7 +3,7 @@
 //!
 //! On the 862 transitions of the real data (25 C evaluated as 160 C) the V9 fit scores a
 //! log-likelihood of 1219.860687 and the V7 fit 1328.609444 (evaluated in `f64`); the golden tests
-//! `host-train/tests/family_golden.rs` check both, per temperature, against the reference files. The
+//! `host-train/tests/integration/family_golden.rs` check both, per temperature, against the reference files. The
 //! published V8 fit is [`ModelParams::PUBLISHED_V8`].
 //!
 //! ```

@@ -16,7 +16,7 @@
 //!
 //! Because a step reads nothing but the method's fixed settings and the state, and the state is
 //! all a checkpoint stores, a resumed run is bit-identical to an uninterrupted one (the tests below
-//! check it with a small random-search method; `tests/methodology.rs` with SNES and Adam).
+//! check it with a small random-search method; `tests/integration/methodology.rs` with SNES and Adam).
 //!
 //! ## Adding a third method
 //! 1. A state type with everything that changes between steps (the point, moments, random

@@ -1,5 +1,5 @@
 //! The monitor's golden vectors, `tests/golden/monitor_golden.rs`, shared by the host test
-//! (`tests/monitor_golden.rs`) and the on-target firmware test, which `include!` the same file.
+//! (`tests/integration/monitor_golden.rs`) and the on-target firmware test, which `include!` the same file.
 //! Written by `cargo xtask generate`, checked by `cargo xtask check` (`main.rs`).
 //!
 //! The monitor runs the blob `firmware-example/blob/published_fit.glng` (written first, by

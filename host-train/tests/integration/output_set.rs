@@ -2,7 +2,7 @@
 //! either the previous complete set or the new complete set; a failed run (a full disk) leaves the
 //! previous set and nothing of its own; leftovers of killed runs are removed by the next run.
 
-mod common;
+use crate::common;
 use common::{repo_root, s};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

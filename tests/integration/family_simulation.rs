@@ -2,14 +2,14 @@
 //! trajectories agree in distribution, and simulations start where the variant's kernel says
 //! ([`Kernel::initial_cof`]: V7's start depends on the temperature, the double-well variants' does
 //! not). The simulated means against the observed ones on the real data are in
-//! `host-train/tests/family_golden.rs`.
+//! `host-train/tests/integration/family_golden.rs`.
 
 use galling::family::{AnyModel, ModelParams};
 use galling::rand_xoshiro::Xoshiro128PlusPlus;
 use galling::rand_xoshiro::rand_core::SeedableRng;
 use galling::{Kernel, Scalar};
 
-mod family_common;
+use crate::family_common;
 use family_common::fits;
 
 const TEMPERATURES: [f64; 4] = [160.0, 165.0, 167.5, 170.0];

@@ -1,7 +1,7 @@
 //! Malformed per-stroke data is refused with an error naming the file and line (and the column
 //! where it applies), by every command that reads data.
 
-mod common;
+use crate::common;
 use common::{repo_root, run_err, s};
 use std::path::Path;
 

@@ -2,7 +2,7 @@
 //! `evaluate`, a version-1 blob is refused with how to re-export it and re-exported, and every way a
 //! blob file can be damaged is reported with its byte offset and the file name.
 
-mod common;
+use crate::common;
 use common::{repo_root, run_err, run_ok, s};
 use galling::blob::{self, PARAMS_OFFSET};
 use galling::family::ModelId;

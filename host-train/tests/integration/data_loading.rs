@@ -1,7 +1,7 @@
 //! What the CLI says about the data it loads: a split at a stroke-number gap is reported, a folder
 //! that cannot be a series is refused by name.
 
-mod common;
+use crate::common;
 use common::{repo_root, run, run_err, s};
 
 fn params() -> std::path::PathBuf {

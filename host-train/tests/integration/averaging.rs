@@ -2,7 +2,7 @@
 //! the shipped mean.txt and std.txt (f64 to 1e-9, the f32 firmware path to 1e-5), and malformed
 //! stroke files are refused with file, line and column.
 
-mod common;
+use crate::common;
 use common::{read_lines, run_err, run_ok, s, shared_path};
 use galling::averager::StrokeWindow;
 use galling::features::FeatureSettings;

@@ -1,6 +1,6 @@
 //! Golden test: the published V8 fit evaluated on the real data gives the published log-likelihoods.
 
-mod common;
+use crate::common;
 use galling::{Kernel, Model, V8Params};
 
 fn key(t: f64) -> String {

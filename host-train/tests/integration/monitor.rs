@@ -1,7 +1,7 @@
 //! Integration tests of the per-stroke monitor: the exact forecast against Monte Carlo, the hazard
 //! against temperature, rejected input, the real data replayed continuously.
 
-mod common;
+use crate::common;
 
 use galling::forecast::{ForecastSettings, MonteCarloForecaster, RiskForecaster};
 use galling::monitor::{Monitor, Package, TemperatureRange, UpdateError};

@@ -5,9 +5,9 @@
 //! fits simulate means per temperature near the observed ones, and their dual-number gradients on
 //! the real data match central differences.
 //!
-//! The data are loaded as `tests/published_fit.rs` of the core does: 25 C evaluated as 160 C.
+//! The data are loaded as `tests/integration/published_fit.rs` of the core does: 25 C evaluated as 160 C.
 
-mod common;
+use crate::common;
 
 use galling::family::{AnyModel, ModelId, ModelParams, V7Params, reference::V9_UPSTREAM_FIT};
 use galling::rand_xoshiro::Xoshiro128PlusPlus;
@@ -368,7 +368,7 @@ fn upstream_fits_simulate_means_near_the_observed_ones() {
 }
 
 /// The dual-number gradient of the log-likelihood of `data` at `p` against central differences,
-/// with the tolerance of the core's `tests/gradients.rs`.
+/// with the tolerance of the core's `tests/integration/gradients.rs`.
 fn check_gradient<const N: usize>(p: &ModelParams<f64>, data: &Dataset) {
     let ll64 = |q: &ModelParams<f64>| -> f64 {
         ll_per_temperature(&AnyModel::new(q).unwrap(), data)

@@ -1,7 +1,7 @@
 //! The blob and the monitor for every variant of the family (issue 9): round trips, the header
 //! fields of each variant, the parameter count, and decode errors that name the variant's
 //! parameters at their bytes. The exhaustive bit-flip and truncation checks of V8, V7, V9 and V8-P
-//! blobs are in `tests/blob_integrity.rs`.
+//! blobs are in `tests/integration/blob_integrity.rs`.
 
 use galling::blob::{BlobError, PARAMS_OFFSET, PackageView, blob_len, crc32, decode};
 use galling::blob::{carries_features, encode, layout_hash, table_offset};
@@ -13,7 +13,7 @@ use galling::signals::SignalSettings;
 use galling::{Model, Monitor, ParamError, V8Params};
 use std::sync::OnceLock;
 
-mod family_common;
+use crate::family_common;
 use family_common::{fits, v8_13_fit};
 
 fn spec() -> TableSpec {

@@ -4,7 +4,7 @@
 //! the tests report "SKIPPED" on the terminal (counted by scripts/test.sh) and pass, unless `CI` is
 //! set, where they fail.
 
-mod common;
+use crate::common;
 use galling::dual::{self, Dual15};
 use galling::family::{ModelId, ModelParams};
 use galling::{Kernel, Model, ParamField, Scalar, V8Params};

@@ -1,6 +1,6 @@
 //! Exact gradients: the model evaluated in dual numbers agrees with central finite differences.
 
-mod common;
+use crate::common;
 use galling::dual::{self, Dual15 as D15};
 use galling::{Kernel, Model, Scalar, V8Params};
 use proptest::prelude::*;

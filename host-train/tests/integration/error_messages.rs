@@ -2,7 +2,7 @@
 //! and the cause in `source()`, so the chain (what the CLI prints) never repeats the operating
 //! system's message.
 
-mod common;
+use crate::common;
 use common::{repo_root, run_err, s};
 
 /// How often the OS's "not found" message appears.

@@ -3,7 +3,7 @@
 //! f64 one within stated tolerances, the 25 C series (no raw strokes) loads without features, and
 //! the `average` command writes features.csv beside mean.txt and std.txt.
 
-mod common;
+use crate::common;
 use common::{read_lines, run_ok, s, shared_path};
 use galling::features::FeatureSettings;
 use host_train::averaging::{FEATURE_COLUMNS, average_folder};

@@ -2,7 +2,7 @@
 //! the f32 model, and simulation sizes beyond memory are refused with errors that name the file (and
 //! line) or the option, instead of a NaN table with exit 0, a panic or an abort.
 
-mod common;
+use crate::common;
 use common::{repo_root, run_err, s};
 
 fn params_json(dir: &std::path::Path, field: &str, value: &str) -> std::path::PathBuf {

@@ -2,7 +2,7 @@
 //! the replay against the core monitor, raw strokes against mean.txt, and a quick validation run
 //! on the real data.
 
-mod common;
+use crate::common;
 
 use common::{leftover_temp_files, repo_root, run_err, run_ok, s, shared_path};
 use galling::Monitor;

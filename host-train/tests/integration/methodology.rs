@@ -2,7 +2,7 @@
 //! determinism, checkpoint/resume bit-identity, fixed parameters, L2 penalty, and the tuning study
 //! (shards merge to the same report as one run).
 
-mod common;
+use crate::common;
 use common::{repo_root, run_err, run_ok, s};
 use galling::V8Params;
 use galling::family::{ModelId, ModelParams};

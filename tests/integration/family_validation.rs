@@ -1,6 +1,6 @@
 //! Parameter validation of the family's other variants (issue 9): every V7 parameter set that
 //! validates over a box evaluates finitely in `f32` everywhere in it (the V8 counterpart is
-//! `tests/param_validation.rs`), and errors name each variant's own parameters (V9's `k`, not the
+//! `tests/integration/param_validation.rs`), and errors name each variant's own parameters (V9's `k`, not the
 //! kernel's `h0`; never a parameter the variant holds fixed).
 
 use galling::family::{AnyModel, ModelId, ModelParams, V7Params};
@@ -9,7 +9,7 @@ use galling::rand_xoshiro::Xoshiro256PlusPlus;
 use galling::rand_xoshiro::rand_core::{Rng, SeedableRng};
 use galling::{Kernel, OperatingBox, ParamError, Quantity};
 
-mod family_common;
+use crate::family_common;
 use family_common::v8_13_fit;
 
 fn uniform(rng: &mut Xoshiro256PlusPlus) -> f64 {

@@ -7,9 +7,9 @@ use galling::StrokeReport;
 use galling::blob::PackageView;
 use galling::monitor::{Monitor, UpdateError};
 
-include!("golden/monitor_golden.rs");
+include!("../golden/monitor_golden.rs");
 
-const BLOB: &[u8] = include_bytes!("../firmware-example/blob/published_fit.glng");
+const BLOB: &[u8] = include_bytes!("../../firmware-example/blob/published_fit.glng");
 
 fn bits(x: Option<f32>) -> Option<u32> {
     x.map(f32::to_bits)

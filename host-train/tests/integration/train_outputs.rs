@@ -1,8 +1,8 @@
 //! `host-train train` end to end: one run writes every output (parameters, blob, summary, figures),
 //! the written blob decodes to the float32 parameters, training on the real data reaches the
-//! published training's 1310.16. Failed and killed runs: tests/output_set.rs.
+//! published training's 1310.16. Failed and killed runs: tests/integration/output_set.rs.
 
-mod common;
+use crate::common;
 use common::{leftover_temp_files, repo_root, run_ok, s, shared_path};
 use galling::V8Params;
 use galling::family::ModelId;

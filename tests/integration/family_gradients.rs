@@ -12,7 +12,7 @@ use galling::rand_xoshiro::Xoshiro256PlusPlus;
 use galling::rand_xoshiro::rand_core::{Rng, SeedableRng};
 use galling::{Kernel, Scalar};
 
-mod family_common;
+use crate::family_common;
 
 type Data = Vec<(f64, Vec<f64>)>;
 
@@ -52,7 +52,7 @@ fn ll64(p: &ModelParams<f64>, data: &Data) -> f64 {
 }
 
 /// The dual-number gradient of `p`'s log-likelihood against central differences, with the
-/// tolerance of `tests/gradients.rs` (relative, plus the rounding noise of a difference quotient).
+/// tolerance of `tests/integration/gradients.rs` (relative, plus the rounding noise of a difference quotient).
 fn check_n<const N: usize>(p: &ModelParams<f64>, data: &Data, what: &str) {
     let x = dual::model_variables::<N>(p).expect("N is the variant's count");
     let total = ll(&AnyModel::new(&x).expect("valid parameters"), data);

@@ -1,6 +1,6 @@
 //! The shipped synthetic demo data is exactly what `host-train demo-data` generates.
 
-mod common;
+use crate::common;
 use common::{repo_root, run_ok, s};
 
 #[test]

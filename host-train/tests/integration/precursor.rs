@@ -10,7 +10,7 @@ use host_train::dataset::{Dataset, Series, StrokeFeatureValues};
 use host_train::fit::{self, FitOptions};
 use host_train::precursor::{FeatureScaling, TrainingScaling};
 
-mod common;
+use crate::common;
 use common::{run_ok, s, shared_path};
 
 /// The truth: the published V8 fit with the escape 1.5 log units higher per standard unit of
