@@ -51,6 +51,26 @@ pub trait Scalar:
     fn exp_inlined(self) -> Self {
         self.exp()
     }
+    /// The model's guarded exponential `e^clamp(self, -20, 20)` (the limit is
+    /// [`EXP_LIMIT`](crate::consts::EXP_LIMIT); a NaN stays NaN). For `f32` on a bare-metal target
+    /// it is one out-of-line function with the clamp inside, which needs none of [`exp`](Self::exp)'s
+    /// guards against underflow and overflow: the landscape and the escape probability of every
+    /// kernel call it, cheaper per call and smaller per call site than a clamp followed by
+    /// [`exp`](Self::exp), with the same value.
+    ///
+    /// ```
+    /// use galling::Scalar;
+    /// for x in [-100.0_f32, -20.5, -3.5, 0.0, 0.25, 19.0, 20.0, 1e30] {
+    ///     assert_eq!(x.exp_clamped().to_bits(), Scalar::exp(x.clamp(-20.0, 20.0)).to_bits());
+    /// }
+    /// assert!(f32::NAN.exp_clamped().is_nan());
+    /// assert_eq!((-50.0_f64).exp_clamped(), (-20.0_f64).exp());
+    /// ```
+    #[inline(always)]
+    fn exp_clamped(self) -> Self {
+        let limit = Self::from_f64(crate::consts::EXP_LIMIT);
+        clamp(self, -limit, limit).exp()
+    }
     /// Natural logarithm.
     fn ln(self) -> Self;
     /// Square root.
@@ -81,6 +101,10 @@ impl Scalar for f32 {
     #[inline(always)]
     fn exp_inlined(self) -> Self {
         exp_f32(self)
+    }
+    #[inline(always)]
+    fn exp_clamped(self) -> Self {
+        exp_clamped_f32_out_of_line(self)
     }
     #[inline(always)]
     fn ln(self) -> Self {
@@ -144,9 +168,16 @@ impl Scalar for f64 {
 /// `libm::expf`, and it is the same code on host and target, so f32 results stay bit-identical.
 #[inline(always)]
 pub(crate) fn exp_f32(x: f32) -> f32 {
-    const ROUND: f32 = 12_582_912.0; // 1.5 * 2^23: adding it rounds to an integer in the low bits
     let underflow = x < -87.3;
     let x = x.clamp(-87.0, 88.0);
+    if underflow { 0.0 } else { exp_f32_in_range(x) }
+}
+
+/// [`exp_f32`]'s range reduction and polynomial for `x` in `[-87, 88]` (or NaN), where it needs no
+/// guard: `2^n` is a normal number there.
+#[inline(always)]
+fn exp_f32_in_range(x: f32) -> f32 {
+    const ROUND: f32 = 12_582_912.0; // 1.5 * 2^23: adding it rounds to an integer in the low bits
     let t = x * core::f32::consts::LOG2_E + ROUND;
     let n = t - ROUND;
     let k = (t.to_bits() as i32).wrapping_sub(0x4B40_0000);
@@ -160,7 +191,7 @@ pub(crate) fn exp_f32(x: f32) -> f32 {
         + r
         + 1.0;
     let scale = f32::from_bits((k.wrapping_add(127) as u32).wrapping_shl(23));
-    if underflow { 0.0 } else { scale * p }
+    scale * p
 }
 
 /// [`exp_f32`] as one function in flash, for [`Scalar::exp`]: on a bare-metal target the model's
@@ -172,6 +203,17 @@ pub(crate) fn exp_f32(x: f32) -> f32 {
 #[cfg_attr(not(target_os = "none"), inline(always))]
 fn exp_f32_out_of_line(x: f32) -> f32 {
     exp_f32(x)
+}
+
+/// [`Scalar::exp_clamped`] for `f32`: `e^clamp(x, -20, 20)` as one function in flash on a
+/// bare-metal target (inlined on the host, like [`exp_f32_out_of_line`]). The clamp keeps the
+/// argument inside [`exp_f32`]'s range, so its guards are left out; the value is that of
+/// `exp_f32(clamp(x, -20, 20))` bit for bit (test `exp_clamped_is_exp_of_the_clamped_argument`).
+#[cfg_attr(target_os = "none", inline(never))]
+#[cfg_attr(not(target_os = "none"), inline(always))]
+fn exp_clamped_f32_out_of_line(x: f32) -> f32 {
+    const LIMIT: f32 = crate::consts::EXP_LIMIT as f32;
+    exp_f32_in_range(clamp(x, -LIMIT, LIMIT))
 }
 
 /// Square root in f32, correctly rounded (round to nearest, ties to even): bit for bit
@@ -300,6 +342,39 @@ mod tests {
         assert_eq!(exp_f32(f32::NEG_INFINITY), 0.0);
         assert!(exp_f32(f32::NAN).is_nan());
         assert_eq!(exp_f32(1000.0), exp_f32(88.0));
+    }
+
+    #[test]
+    fn exp_clamped_is_exp_of_the_clamped_argument() {
+        // every f32 of [-24, 24] in steps of 2^-12 (the limit 20 and its neighbours among them),
+        // the far ends, infinities and NaN: bit for bit the clamp followed by the guarded exp
+        let steps = (-24 * 4096..=24 * 4096).map(|i| i as f32 / 4096.0);
+        let edges = [
+            20.0_f32,
+            -20.0,
+            1e30,
+            -1e30,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+        ];
+        for x in steps
+            .chain(edges)
+            .chain([20.0_f32.next_up(), (-20.0_f32).next_down()])
+        {
+            let want = exp_f32(clamp(x, -20.0, 20.0));
+            assert_eq!(
+                exp_clamped_f32_out_of_line(x).to_bits(),
+                want.to_bits(),
+                "x = {x:e}"
+            );
+            assert_eq!(
+                Scalar::exp_clamped(x).to_bits(),
+                want.to_bits(),
+                "x = {x:e}"
+            );
+        }
+        assert!(exp_clamped_f32_out_of_line(f32::NAN).is_nan());
+        assert_eq!(Scalar::exp_clamped(-30.0_f64), libm::exp(-20.0));
     }
 
     /// `sqrt_f32(x)` against `libm::sqrtf` for the f32 of bit pattern `bits`.

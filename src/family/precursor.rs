@@ -44,7 +44,6 @@ use super::v8::V8_TABLE;
 #[cfg(feature = "precursor")]
 use super::v8::{Landscape, Model, STAY_MAX, STAY_MIN};
 #[cfg(feature = "precursor")]
-use crate::consts::EXP_LIMIT;
 #[cfg(feature = "precursor")]
 use crate::kernel::{Kernel, Kernels, Mixture, TransitionScore};
 #[cfg(feature = "precursor")]
@@ -180,7 +179,7 @@ impl<S: Scalar> PrecursorLandscape<S> {
         for (b, x) in self.beta.iter().zip(z) {
             sum = sum + *b * *x;
         }
-        clamp(sum, c(-EXP_LIMIT), c(EXP_LIMIT)).exp()
+        sum.exp_clamped()
     }
 
     /// Stay probability of the transition out of a stroke with standardised features `z`:

@@ -405,13 +405,6 @@ fn c<S: Scalar>(x: f64) -> S {
     S::from_f64(x)
 }
 
-/// `exp(clamp(x, -20, 20))`, the model's guarded exponential.
-#[cfg(feature = "v8")]
-#[inline(always)]
-fn exp_clamped<S: Scalar>(x: S) -> S {
-    clamp(x, c(-EXP_LIMIT), c(EXP_LIMIT)).exp()
-}
-
 /// Validated V8 parameters with positivity applied, ready to evaluate.
 ///
 /// ```
@@ -489,9 +482,9 @@ impl<S: Scalar> Model<S> {
     pub fn landscape(&self, temperature: S) -> Landscape<S> {
         let p = &self.raw;
         let dt = temperature - c(T_REF);
-        let h = self.h0 * exp_clamped(-self.alpha_h * dt);
+        let h = self.h0 * (-self.alpha_h * dt).exp_clamped();
         let g = p.g0 + p.g_t * dt;
-        let noise = self.d0 * exp_clamped(p.d_t * dt);
+        let noise = self.d0 * (p.d_t * dt).exp_clamped();
         let quartic = h / self.l4;
         let stay_spread = (c::<S>(2.0) * noise + c(EPS)).sqrt();
         let mut land = Landscape {
@@ -630,7 +623,7 @@ impl<S: Scalar> Landscape<S> {
     /// ```
     #[inline(always)]
     pub fn escape_probability(&self, mu: S) -> S {
-        self.omega0 * exp_clamped(-self.barrier_height(mu) * self.inv_noise)
+        self.omega0 * (-self.barrier_height(mu) * self.inv_noise).exp_clamped()
     }
 
     /// The five mixture quantities at COF `mu`.
