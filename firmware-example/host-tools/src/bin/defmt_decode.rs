@@ -229,14 +229,14 @@ fn decode_stream(
                 }
                 Err(DecodeError::UnexpectedEof) => break,
                 Err(DecodeError::Malformed) if table.encoding().can_recover() => {
-                    // a note only: defmt-print skips it silently and succeeds
-                    writeln!(
+                    // a note only: defmt-print skips it silently and succeeds (and when the note
+                    // cannot be written either, there is nowhere left to report that)
+                    let _ = writeln!(
                         notes,
                         "defmt-decode: skipped a malformed frame after {frames} frame(s), within the first \
                          {received} bytes of stdin (decoded with the table of {})",
                         elf.display()
-                    )
-                    .map_err(Failure::Write)?;
+                    );
                 }
                 Err(DecodeError::Malformed) => {
                     return Err(Failure::Malformed {
