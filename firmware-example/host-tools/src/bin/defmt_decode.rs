@@ -270,7 +270,8 @@ fn main() -> ExitCode {
     match run() {
         Ok(_) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("defmt-decode: {failure}");
+            // not eprintln!, which panics when stderr is a closed pipe
+            let _ = writeln!(io::stderr(), "defmt-decode: {failure}");
             ExitCode::from(match failure {
                 Failure::Usage(_) => 2,
                 _ => 1,
