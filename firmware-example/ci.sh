@@ -8,13 +8,14 @@
 #      replay/strokes.bin and the C header)
 #   2. fmt and clippy -D warnings (QEMU and STM32F407 feature sets); the STM32F407 build links
 #   3. on-target tests (cargo test): the run must end with "N passed, 0 failed" and exit 0; on the
-#      Cortex-M4F (QEMU mps2-an386) and on the Cortex-M0 (thumbv6m-none-eabi, QEMU microbit)
+#      Cortex-M4F (QEMU mps2-an386) and on the Cortex-M0 (thumbv6m-none-eabi, QEMU microbit); before
+#      them the unit tests of defmt-decode (host-tools), the runner's defmt decoder (qemu-run.sh)
 #   4. the example program: exits 0 with the shipped blob (on the M4F and the M0) and with the V7
 #      blob (another variant), 4 (safe stop) with a corrupted blob or none
 #   5. measurements: instructions per call (measure binary; measure-m0 on the Cortex-M0 and the
 #      M4F) and flash / static RAM (footprint.sh, for both targets)
 #   6. every on-target test function is in its TESTS table (check-test-tables.sh)
-#   7. host-tools (the firmware's half of the generator, run by step 1): clippy
+#   7. host-tools (the firmware's half of the generator, run by step 1, and defmt-decode): clippy
 #   8. press-app (RTIC 2, STM32F4): fmt, clippy, the STM32F407 board build, the A/B blob store tests
 #      and the replays through the interrupt path on QEMU netduinoplus2 (bit-identical to the host):
 #      replay/strokes.bin with the published blob, and the precursor replay (44 real strokes of
@@ -26,7 +27,7 @@
 #   (target/tmp/skipped-tests.txt, scripts/lib.sh report_skip); with CI set that fails.
 #
 #   ./ci.sh          everything above
-#   ./ci.sh tests    the tests only (3 on both cores, 4, the press-app's tests and replay, the C API's unit and C
+#   ./ci.sh tests    the tests only (3 on both cores with defmt-decode's unit tests, 4, the press-app's tests and replay, the C API's unit and C
 #                    tests): part of the repository's test command, scripts/test.sh
 #   ./ci.sh audits   the checks, builds and measurements (1, 2, 5, 6, 7, the press-app's clippy and
 #                    board build, the C API's clippy): part of scripts/audits.sh, which CI runs after
@@ -68,11 +69,9 @@ rustup target list --installed | grep -qx thumbv7em-none-eabihf || rustup target
 rustup target list --installed | grep -qx thumbv6m-none-eabi || rustup target add thumbv6m-none-eabi
 rustup component list --installed | grep -q '^llvm-tools' || rustup component add llvm-tools
 [ "$mode" != packages ] || exit 0
-# --debug: a test tool that decodes a few hundred log lines needs no optimisation; unoptimised it
-# compiles in 48 s instead of 94 s on a 2-core machine (the first run's largest install)
-command -v defmt-print >/dev/null || cargo install --locked --debug defmt-print
+# No cargo install: qemu-run.sh decodes the defmt output with the workspace's own defmt-decode
+# (host-tools), which it builds with cargo before the first QEMU run.
 qemu-system-arm --version | head -1
-defmt-print --version
 arm-none-eabi-gcc --version | head -1
 host="$(rustc -vV | sed -n 's/^host: //p')"
 
@@ -127,6 +126,9 @@ if run_audits; then
 fi
 
 if run_tests; then
+    step "defmt-decode: unit tests (the defmt decoder of qemu-run.sh, host-tools)"
+    cargo test --quiet -p galling-firmware-host-tools --bin defmt-decode --target "$host"
+
     step "on-target tests (QEMU mps2-an386)"
     on_target_tests "on-target tests"
 
@@ -177,8 +179,8 @@ if run_audits; then
     step "on-target test tables are complete"
     ./check-test-tables.sh
 
-    step "host-tools: clippy (its files are checked by the first step)"
-    cargo clippy --quiet -p galling-firmware-host-tools --target "$host" -- -D warnings
+    step "host-tools: clippy, defmt-decode's unit tests included (the generator's files are checked by the first step)"
+    cargo clippy --quiet -p galling-firmware-host-tools --all-targets --target "$host" -- -D warnings
 fi
 
 # The precursor replay: generated from ../shared/galling-data at build time, never checked in. Empty

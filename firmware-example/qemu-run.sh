@@ -10,7 +10,10 @@
 #     binaries): QEMU microbit (nRF51822, 256 KiB flash, 16 KiB RAM);
 #   - otherwise (code memory at 0: the example, its tests and measure binary): QEMU mps2-an386
 #     (Cortex-M4 with FPU).
-# Under QEMU the output goes through `defmt-print`, and the exit status is QEMU's, which is the
+# Under QEMU the output goes through `defmt-decode` (host-tools/src/bin/defmt_decode.rs: the output
+# of `defmt-print --log-format '{s}'`, one message per line), which this script first builds with
+# cargo (a no-op when it is current; it runs before QEMU starts, so a first build does not count
+# against the timeout), and the exit status is QEMU's, which is the
 # program's semihosting exit code (0 success, 1 tests or a check failed, 2 panic, 3 hard fault,
 # 4 parameter blob refused; support/src/lib.rs), or 124 when the run did not end within
 # QEMU_TIMEOUT seconds (default 120).
@@ -37,12 +40,22 @@ if arm-none-eabi-nm "$elf" 2>/dev/null | grep -q ' _SEGGER_RTT$'; then
     exec probe-rs run --chip "${PROBE_RS_CHIP:-STM32F407VGTx}" "$elf"
 fi
 
-for tool in qemu-system-arm defmt-print; do
-    command -v "$tool" >/dev/null || {
-        echo "qemu-run.sh: $tool not found (apt-get install qemu-system-arm / cargo install --locked defmt-print, or run ./ci.sh)" >&2
-        exit 127
-    }
-done
+command -v qemu-system-arm >/dev/null || {
+    echo "qemu-run.sh: qemu-system-arm not found (apt-get install qemu-system-arm, or run ./ci.sh packages)" >&2
+    exit 127
+}
+# The decoder, built for the host in the workspace's target directory by the cargo that runs this
+# script (CARGO; cargo prints the path of the executable, so CARGO_TARGET_DIR and the like are
+# respected). Cargo releases the target directory's lock before it runs the runner: this build does
+# not wait for the `cargo run` / `cargo test` that started this script.
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+build_decoder=("${CARGO:-cargo}" build --quiet --manifest-path "$here/Cargo.toml" -p galling-firmware-host-tools
+    --bin defmt-decode --target host-tuple --message-format=json-render-diagnostics)
+decoder="$("${build_decoder[@]}" | sed -n 's/.*"executable":"\([^"]*defmt-decode\)".*/\1/p')"
+if [ -z "$decoder" ] || [ ! -x "$decoder" ]; then
+    echo "qemu-run.sh: could not build the defmt decoder: ${build_decoder[*]}" >&2
+    exit 127
+fi
 entry="$(arm-none-eabi-readelf -h "$elf" | sed -n 's/^ *Entry point address: *//p')"
 if [ -z "$entry" ]; then
     echo "qemu-run.sh: cannot read the entry point of $elf" >&2
@@ -59,14 +72,14 @@ fi
 timeout --kill-after=5 "$timeout_s" \
     qemu-system-arm "${machine[@]}" -nographic -monitor none -serial none \
     -semihosting-config enable=on,target=native -icount shift=0,sleep=off -kernel "$elf" </dev/null \
-    | defmt-print -e "$elf" --log-format '{s}' stdin
+    | "$decoder" "$elf"
 status=("${PIPESTATUS[@]}")
 if [ "${status[0]}" -eq 124 ] || [ "${status[0]}" -eq 137 ]; then
     echo "qemu-run.sh: $elf did not finish within ${timeout_s}s (hung target?)" >&2
     exit 124
 fi
 if [ "${status[1]}" -ne 0 ] && [ "${status[0]}" -eq 0 ]; then
-    echo "qemu-run.sh: defmt-print failed (status ${status[1]})" >&2
+    echo "qemu-run.sh: defmt-decode failed (status ${status[1]})" >&2
     exit "${status[1]}"
 fi
 exit "${status[0]}"
