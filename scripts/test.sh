@@ -56,7 +56,7 @@ if [ "$host_status" -ne 0 ] || [ "$firmware_status" -ne 0 ]; then
     exit 1
 fi
 
-section "skipped for want of ../shared"
+section "skipped tests (each with its reason)"
 report_skips
 
 printf '\nscripts/test.sh: every test passed in %d min %d s\n' $(((SECONDS - started) / 60)) $(((SECONDS - started) % 60))
