@@ -419,8 +419,6 @@ fn c<S: Scalar>(x: f64) -> S {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Model<S = f32> {
     raw: V8Params<S>,
-    mu_l: S,
-    mu_h: S,
     mu_mid: S,
     /// `L^4 + eps`.
     l4: S,
@@ -431,6 +429,10 @@ pub struct Model<S = f32> {
     tau: S,
     sigma_up: S,
     sigma_down: S,
+    /// The jump components' Gaussian normalisers: temperature-free, so evaluated once here
+    /// instead of in every [`landscape`](Self::landscape) (two logarithms and two divisions).
+    up_norm: Normaliser<S>,
+    down_norm: Normaliser<S>,
 }
 
 #[cfg(feature = "v8")]
@@ -446,10 +448,10 @@ impl<S: Scalar> Model<S> {
         let p = params;
         let l = p.mu_h - p.mu_l;
         let l2 = l * l;
+        let sigma_up = p.sigma_jump_up.abs();
+        let sigma_down = p.sigma_jump_down.abs();
         Self {
             raw: *p,
-            mu_l: p.mu_l,
-            mu_h: p.mu_h,
             mu_mid: (p.mu_l + p.mu_h) / c(2.0),
             l4: l2 * l2 + c(EPS),
             h0: p.h0.abs(),
@@ -457,8 +459,10 @@ impl<S: Scalar> Model<S> {
             d0: p.d0.abs(),
             omega0: p.omega0.abs(),
             tau: p.tau.abs(),
-            sigma_up: p.sigma_jump_up.abs(),
-            sigma_down: p.sigma_jump_down.abs(),
+            sigma_up,
+            sigma_down,
+            up_norm: Normaliser::new(sigma_up),
+            down_norm: Normaliser::new(sigma_down),
         }
     }
 
@@ -488,14 +492,17 @@ impl<S: Scalar> Model<S> {
         let quartic = h / self.l4;
         let stay_spread = (c::<S>(2.0) * noise + c(EPS)).sqrt();
         let mut land = Landscape {
-            mu_l: self.mu_l,
-            mu_h: self.mu_h,
+            mu_l: p.mu_l,
+            mu_h: p.mu_h,
             mu_mid: self.mu_mid,
             barrier_scale: h,
             quartic,
+            two_quartic: c::<S>(2.0) * quartic,
             tilt: g,
             noise,
-            inv_noise: c::<S>(1.0) / (noise + c(EPS)),
+            // negated here, not per COF: `-(dV) / (D + eps)` is `dV * (-1 / (D + eps))` bit for
+            // bit (rounding is symmetric in the sign)
+            neg_inv_noise: -(c::<S>(1.0) / (noise + c(EPS))),
             omega0: self.omega0,
             tau: self.tau,
             j_mu: p.j_mu,
@@ -505,8 +512,8 @@ impl<S: Scalar> Model<S> {
             jump_spread_up: self.sigma_up,
             jump_spread_down: self.sigma_down,
             stay_norm: Normaliser::new(stay_spread),
-            up_norm: Normaliser::new(self.sigma_up),
-            down_norm: Normaliser::new(self.sigma_down),
+            up_norm: self.up_norm,
+            down_norm: self.down_norm,
             initial_cof: self.initial_cof(),
         };
         land.potential_at_mid = land.potential(self.mu_mid);
@@ -535,12 +542,14 @@ pub struct Landscape<S = f32> {
     barrier_scale: S,
     /// `h(T) / (L^4 + eps)`.
     quartic: S,
+    /// `2 h(T) / (L^4 + eps)`, exact (a power of two): the slope's leading factor.
+    two_quartic: S,
     /// `g(T)`.
     tilt: S,
     /// `D(T)`.
     noise: S,
-    /// `1 / (D(T) + eps)`.
-    inv_noise: S,
+    /// `-1 / (D(T) + eps)`.
+    neg_inv_noise: S,
     omega0: S,
     tau: S,
     j_mu: S,
@@ -569,8 +578,7 @@ impl<S: Scalar> Landscape<S> {
     /// Derivative `V'(mu) = 2h/L4 (mu - mu_L)(mu - mu_H)(2 mu - mu_L - mu_H) - g`.
     #[inline(always)]
     pub fn potential_slope(&self, mu: S) -> S {
-        c::<S>(2.0)
-            * self.quartic
+        self.two_quartic
             * (mu - self.mu_l)
             * (mu - self.mu_h)
             * (c::<S>(2.0) * mu - self.mu_l - self.mu_h)
@@ -623,7 +631,7 @@ impl<S: Scalar> Landscape<S> {
     /// ```
     #[inline(always)]
     pub fn escape_probability(&self, mu: S) -> S {
-        self.omega0 * (-self.barrier_height(mu) * self.inv_noise).exp_clamped()
+        self.omega0 * (self.barrier_height(mu) * self.neg_inv_noise).exp_clamped()
     }
 
     /// The five mixture quantities at COF `mu`.
