@@ -444,6 +444,9 @@ impl<S: Scalar> Model<S> {
     }
 
     /// The model of parameters already validated (over any box): positivity applied.
+    // always (and `from_valid_params`): out of line, the model is returned through memory and
+    // copied into the package with `memcpy` (+636 B in the V8-only firmware, footprint.sh)
+    #[inline(always)]
     pub(crate) fn prepare(params: &V8Params<S>) -> Self {
         let p = params;
         let l = p.mu_h - p.mu_l;
@@ -759,6 +762,7 @@ impl<S: Scalar> KernelModel<S> for Model<S> {
         params.validate_finite_within(bounds)
     }
 
+    #[inline(always)]
     fn from_valid_params(params: &V8Params<S>) -> Self {
         Model::prepare(params)
     }
