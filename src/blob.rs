@@ -671,7 +671,8 @@ impl BlobError {
 impl defmt::Format for BlobError {
     fn format(&self, f: defmt::Formatter<'_>) {
         let (kind, values) = self.log_form();
-        defmt::write!(f, "{} {=[?; 3]}", kind, values);
+        let [a, b, c] = values;
+        defmt::write!(f, "{} [{=u32}, {=u32}, {=u32}]", kind, a, b, c);
     }
 }
 

@@ -104,6 +104,15 @@ macro_rules! registration {
 
 pub(crate) mod table;
 
+// `ModelId::variant` indexes its array by `id - 1`: the ids are 1, 2, ... in the list's order.
+const _: () = {
+    let mut i = 0;
+    while i < ModelId::ALL.len() {
+        assert!(ModelId::ALL[i] as usize == i + 1);
+        i += 1;
+    }
+};
+
 pub mod precursor;
 pub mod reference;
 pub mod v7;
@@ -164,15 +173,17 @@ macro_rules! dispatch {
             /// The variant's parameter table; of a variant compiled out ([`is_compiled`](Self::is_compiled)
             /// false), an empty one ([`Variant::compiled_out`]: the build links no other kernel's
             /// names).
+            // One array indexed by the id, not a `match`: inlined, a `match` became one lookup
+            // table per call site in the firmware (15 copies of the same 20 bytes, footprint.sh).
             pub const fn variant(self) -> &'static Variant {
-                match self {
-                    $($(
-                        #[cfg(feature = $feature)]
-                        Self::$id => &$table,
-                        #[cfg(not(feature = $feature))]
-                        Self::$id => &const { Variant::compiled_out(ModelId::$id) },
-                    )+)+
-                }
+                const VARIANTS: [&Variant; ModelId::ALL.len()] = [$($(
+                    #[cfg(feature = $feature)]
+                    &$table,
+                    #[cfg(not(feature = $feature))]
+                    &const { Variant::compiled_out(ModelId::$id) },
+                )+)+];
+                // the ids are 1, 2, ... in list order (checked below), so the index is in bounds
+                VARIANTS[self as usize - 1]
             }
 
             /// Runs `task` at the variant's parameter count (a const generic: one monomorphic
