@@ -84,28 +84,44 @@ impl<S: Scalar> Normaliser<S> {
 
 /// `logsumexp(ln(pi + eps) + stay_term, ln(1 - pi + eps) + jump_term)` and the jump share, evaluated
 /// as `k + ln(w_k + w_o exp(k_o - k))` around the larger Gaussian term: the same number with one
-/// exponential and one logarithm instead of two of each.
+/// exponential and one logarithm instead of two of each. The exponential is [`Scalar::exp`]
+/// (out of line on the firmware); V8's score inlines it ([`combine_with`]).
 #[inline(always)]
 pub(crate) fn combine<S: Scalar>(
     stay_probability: S,
     stay_term: S,
     jump_term: S,
 ) -> TransitionScore<S> {
+    combine_with(stay_probability, stay_term, jump_term, S::exp)
+}
+
+/// [`combine`] with `exp` the exponential ([`Scalar::exp`] or [`Scalar::exp_inlined`]: the same
+/// values). The two cases are written apart, each with its own exponential and logarithm: with
+/// the exponential inlined, the compiler keeps its constants in registers for both cases and
+/// picks no operands (`Landscape::log_prob` 209.8 instead of 228.6 M4F instructions, measured).
+#[inline(always)]
+pub(crate) fn combine_with<S: Scalar>(
+    stay_probability: S,
+    stay_term: S,
+    jump_term: S,
+    exp: impl Fn(S) -> S,
+) -> TransitionScore<S> {
     let w_stay = stay_probability + c(EPS);
     let w_jump = c::<S>(1.0) - stay_probability + c(EPS);
-    // The larger term `k` with its weight, and the other one's: the operands are picked first, so
-    // the exponential and the logarithm are written (and inlined into the firmware) once.
-    let stay_larger = stay_term >= jump_term;
-    let (k, w_k, k_o, w_o) = if stay_larger {
-        (stay_term, w_stay, jump_term, w_jump)
+    if stay_term >= jump_term {
+        let other = w_jump * exp(jump_term - stay_term);
+        let total = w_stay + other;
+        TransitionScore {
+            log_prob: stay_term + total.ln(),
+            jump_posterior: other / total,
+        }
     } else {
-        (jump_term, w_jump, stay_term, w_stay)
-    };
-    let other = w_o * (k_o - k).exp();
-    let total = w_k + other;
-    TransitionScore {
-        log_prob: k + total.ln(),
-        jump_posterior: if stay_larger { other } else { w_jump } / total,
+        let other = w_stay * exp(stay_term - jump_term);
+        let total = w_jump + other;
+        TransitionScore {
+            log_prob: jump_term + total.ln(),
+            jump_posterior: w_jump / total,
+        }
     }
 }
 

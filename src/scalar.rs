@@ -51,6 +51,21 @@ pub trait Scalar:
     fn exp_inlined(self) -> Self {
         self.exp()
     }
+    /// [`exp_inlined`](Self::exp_inlined) of an argument that is never above 88 (the transition
+    /// score's, the difference of a term and the larger term, is at most 0): the same value, with
+    /// the guard against overflow left out (five instructions fewer on the Cortex-M4F).
+    ///
+    /// ```
+    /// use galling::Scalar;
+    /// for x in [-100.0_f32, -87.2, -3.5, -0.0, 0.0, 0.25, 88.0, f32::NEG_INFINITY, f32::NAN] {
+    ///     assert_eq!(x.exp_inlined_below_88().to_bits(), Scalar::exp(x).to_bits());
+    /// }
+    /// assert_eq!((-1.5_f64).exp_inlined_below_88(), Scalar::exp(-1.5_f64));
+    /// ```
+    #[inline(always)]
+    fn exp_inlined_below_88(self) -> Self {
+        self.exp_inlined()
+    }
     /// The model's guarded exponential `e^clamp(self, -20, 20)` (the limit is
     /// [`EXP_LIMIT`](crate::consts::EXP_LIMIT); a NaN stays NaN). For `f32` on a bare-metal target
     /// it is one out-of-line function with the clamp inside, which needs none of [`exp`](Self::exp)'s
@@ -70,6 +85,21 @@ pub trait Scalar:
     fn exp_clamped(self) -> Self {
         let limit = Self::from_f64(crate::consts::EXP_LIMIT);
         clamp(self, -limit, limit).exp()
+    }
+    /// [`exp_clamped`](Self::exp_clamped), the same value, with the exponential's code inlined at
+    /// the call site: for V8's transition score, whose escape probability it evaluates on every
+    /// stroke ([`exp_inlined`](Self::exp_inlined) is the combination's).
+    ///
+    /// ```
+    /// use galling::Scalar;
+    /// for x in [-100.0_f32, -20.5, -3.5, 0.0, 0.25, 19.0, 20.0, 1e30, f32::NAN] {
+    ///     assert_eq!(x.exp_clamped_inlined().to_bits(), x.exp_clamped().to_bits());
+    /// }
+    /// assert_eq!((-50.0_f64).exp_clamped_inlined(), (-50.0_f64).exp_clamped());
+    /// ```
+    #[inline(always)]
+    fn exp_clamped_inlined(self) -> Self {
+        self.exp_clamped()
     }
     /// Natural logarithm.
     fn ln(self) -> Self;
@@ -103,8 +133,16 @@ impl Scalar for f32 {
         exp_f32(self)
     }
     #[inline(always)]
+    fn exp_inlined_below_88(self) -> Self {
+        exp_f32_below_88(self)
+    }
+    #[inline(always)]
     fn exp_clamped(self) -> Self {
         exp_clamped_f32_out_of_line(self)
+    }
+    #[inline(always)]
+    fn exp_clamped_inlined(self) -> Self {
+        exp_clamped_f32(self)
     }
     #[inline(always)]
     fn ln(self) -> Self {
@@ -173,6 +211,15 @@ pub(crate) fn exp_f32(x: f32) -> f32 {
     if underflow { 0.0 } else { exp_f32_in_range(x) }
 }
 
+/// [`exp_f32`] of `x <= 88` (or NaN): the same value without the upper clamp (`x.clamp(-87, 88)`
+/// is `x` or -87 there; test `exp_below_88_is_exp`).
+#[inline(always)]
+fn exp_f32_below_88(x: f32) -> f32 {
+    let underflow = x < -87.3;
+    let x = if x < -87.0 { -87.0 } else { x };
+    if underflow { 0.0 } else { exp_f32_in_range(x) }
+}
+
 /// [`exp_f32`]'s range reduction and polynomial for `x` in `[-87, 88]` (or NaN), where it needs no
 /// guard: `2^n` is a normal number there.
 #[inline(always)]
@@ -212,6 +259,13 @@ fn exp_f32_out_of_line(x: f32) -> f32 {
 #[cfg_attr(target_os = "none", inline(never))]
 #[cfg_attr(not(target_os = "none"), inline(always))]
 fn exp_clamped_f32_out_of_line(x: f32) -> f32 {
+    exp_clamped_f32(x)
+}
+
+/// `e^clamp(x, -20, 20)` in `f32`: [`exp_f32`]'s polynomial without its guards, which the clamp
+/// makes unnecessary.
+#[inline(always)]
+fn exp_clamped_f32(x: f32) -> f32 {
     const LIMIT: f32 = crate::consts::EXP_LIMIT as f32;
     exp_f32_in_range(clamp(x, -LIMIT, LIMIT))
 }
@@ -345,6 +399,32 @@ mod tests {
     }
 
     #[test]
+    fn exp_below_88_is_exp() {
+        // every f32 of [-96, 88] in steps of 2^-10 (the guards' edges -87.3 and -87 and their
+        // neighbours among them or added), the far end, -0, -inf and NaN
+        let steps = (-96 * 1024..=88 * 1024).map(|i| i as f32 / 1024.0);
+        let edges = [
+            -87.3_f32,
+            (-87.3_f32).next_down(),
+            (-87.3_f32).next_up(),
+            (-87.0_f32).next_down(),
+            (-87.0_f32).next_up(),
+            88.0_f32.next_down(),
+            -1e30,
+            -0.0,
+            f32::NEG_INFINITY,
+        ];
+        for x in steps.chain(edges) {
+            assert_eq!(
+                exp_f32_below_88(x).to_bits(),
+                exp_f32(x).to_bits(),
+                "x = {x:e}"
+            );
+        }
+        assert!(exp_f32_below_88(f32::NAN).is_nan());
+    }
+
+    #[test]
     fn exp_clamped_is_exp_of_the_clamped_argument() {
         // every f32 of [-24, 24] in steps of 2^-12 (the limit 20 and its neighbours among them),
         // the far ends, infinities and NaN: bit for bit the clamp followed by the guarded exp
@@ -369,6 +449,11 @@ mod tests {
             );
             assert_eq!(
                 Scalar::exp_clamped(x).to_bits(),
+                want.to_bits(),
+                "x = {x:e}"
+            );
+            assert_eq!(
+                Scalar::exp_clamped_inlined(x).to_bits(),
                 want.to_bits(),
                 "x = {x:e}"
             );

@@ -226,8 +226,9 @@ impl<S: Scalar> Kernel<S> for PrecursorLandscape<S> {
 
     #[inline(always)]
     fn score_at_stroke(&self, inputs: &[S], mu: S, delta: S) -> TransitionScore<S> {
-        let m = self.mixture_at_stroke(inputs, mu);
-        self.v8.score_of_mixture(mu, delta, &m)
+        // V8's score with the escape scaled: the same values as the mixture above
+        self.v8
+            .score_scaled(mu, delta, Some(self.escape_factor(inputs)))
     }
 }
 

@@ -20,7 +20,7 @@ use crate::scalar::{Scalar, clamp};
 #[cfg(feature = "v8")]
 use crate::consts::{COF_MAX, COF_MIN};
 #[cfg(feature = "v8")]
-use crate::kernel::{Kernel, Kernels, Mixture, Normaliser, TransitionScore, combine};
+use crate::kernel::{Kernel, Kernels, Mixture, Normaliser, TransitionScore, combine_with};
 #[cfg(feature = "v8")]
 use crate::params::KernelModel;
 #[cfg(feature = "v8")]
@@ -444,9 +444,11 @@ impl<S: Scalar> Model<S> {
     }
 
     /// The model of parameters already validated (over any box): positivity applied.
-    // always (and `from_valid_params`): out of line, the model is returned through memory and
-    // copied into the package with `memcpy` (+636 B in the V8-only firmware, footprint.sh)
-    #[inline(always)]
+    // Inlined (and `from_valid_params`) unless the precursor kernel, which prepares a V8 model
+    // too, is compiled in: out of line, the model is returned through memory and copied into the
+    // package with `memcpy` (+636 B in the V8-only firmware); with two callers, one copy out of
+    // line is 192 B smaller (footprint.sh).
+    #[cfg_attr(not(feature = "precursor"), inline(always))]
     pub(crate) fn prepare(params: &V8Params<S>) -> Self {
         let p = params;
         let l = p.mu_h - p.mu_l;
@@ -667,13 +669,32 @@ impl<S: Scalar> Landscape<S> {
     /// ([`Kernel::score`]), with the Gaussian normalisers evaluated once per temperature.
     #[inline]
     pub fn score(&self, mu: S, delta: S) -> TransitionScore<S> {
-        self.score_of_mixture(mu, delta, &self.mixture(mu))
+        self.score_scaled(mu, delta, None)
     }
 
-    /// The score of `delta` under `m`, the mixture of this landscape at `mu` (its stay
-    /// probability possibly changed), with the precomputed normalisers.
-    #[inline(always)]
-    pub(crate) fn score_of_mixture(&self, mu: S, delta: S, m: &Mixture<S>) -> TransitionScore<S> {
+    /// [`score`](Self::score) with the escape probability multiplied by `escape_factor` (the
+    /// precursor kernel's factor of the stroke's features; `None` for V8 itself).
+    ///
+    /// The per-stroke score of V8 and V8-P, so on the firmware one function in flash shared by
+    /// both, with its three exponentials inlined (the escape and the combination's two cases):
+    /// the call costs V8's `log_prob` about two instructions, the inlined exponentials save
+    /// about twenty (firmware-example/README.md, "Measured figures").
+    #[cfg_attr(target_os = "none", inline(never))]
+    #[cfg_attr(not(target_os = "none"), inline(always))]
+    pub(crate) fn score_scaled(
+        &self,
+        mu: S,
+        delta: S,
+        escape_factor: Option<S>,
+    ) -> TransitionScore<S> {
+        let escape =
+            self.omega0 * (self.barrier_height(mu) * self.neg_inv_noise).exp_clamped_inlined();
+        let escape = match escape_factor {
+            Some(factor) => escape * factor,
+            None => escape,
+        };
+        let stay = clamp(c::<S>(1.0) - escape, c(STAY_MIN), c(STAY_MAX));
+        let m = self.mixture_with_stay(mu, stay);
         let jump_norm = if mu < self.mu_mid {
             &self.up_norm
         } else {
@@ -681,7 +702,12 @@ impl<S: Scalar> Landscape<S> {
         };
         let stay_term = self.stay_norm.log_density(delta, m.stay_drift);
         let jump_term = jump_norm.log_density(delta, m.jump_drift);
-        combine(m.stay_probability, stay_term, jump_term)
+        combine_with(
+            m.stay_probability,
+            stay_term,
+            jump_term,
+            S::exp_inlined_below_88,
+        )
     }
 }
 
@@ -762,7 +788,7 @@ impl<S: Scalar> KernelModel<S> for Model<S> {
         params.validate_finite_within(bounds)
     }
 
-    #[inline(always)]
+    #[cfg_attr(not(feature = "precursor"), inline(always))]
     fn from_valid_params(params: &V8Params<S>) -> Self {
         Model::prepare(params)
     }
