@@ -53,7 +53,7 @@ pub trait Scalar:
     }
     /// [`exp_inlined`](Self::exp_inlined) of an argument that is never above 88 (the transition
     /// score's, the difference of a term and the larger term, is at most 0): the same value, with
-    /// the guard against overflow left out (five instructions fewer on the Cortex-M4F).
+    /// the upper clamp left out (a compare and a select fewer on the Cortex-M4F).
     ///
     /// ```
     /// use galling::Scalar;
