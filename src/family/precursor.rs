@@ -42,14 +42,12 @@ use super::table::{Field, KernelKind, Source, Variant};
 #[cfg(feature = "precursor")]
 use super::v8::V8_TABLE;
 #[cfg(feature = "precursor")]
-use super::v8::{Landscape, Model, STAY_MAX, STAY_MIN};
+use super::v8::{Landscape, Model, stay_of_escape};
 #[cfg(feature = "precursor")]
 #[cfg(feature = "precursor")]
 use crate::kernel::{Kernel, Kernels, Mixture, TransitionScore};
 #[cfg(feature = "precursor")]
 use crate::params::{KernelModel, OperatingBox, ParamError, Quantity};
-#[cfg(feature = "precursor")]
-use crate::scalar::clamp;
 
 /// Number of stroke features the precursor kernel uses.
 pub const N_PRECURSOR_FEATURES: usize = 2;
@@ -195,8 +193,7 @@ impl<S: Scalar> PrecursorLandscape<S> {
     /// ```
     #[inline(always)]
     pub fn stay_probability_at_stroke(&self, z: &[S], mu: S) -> S {
-        let escape = self.v8.escape_probability(mu) * self.escape_factor(z);
-        clamp(c::<S>(1.0) - escape, c(STAY_MIN), c(STAY_MAX))
+        stay_of_escape(self.v8.escape_probability(mu) * self.escape_factor(z))
     }
 }
 

@@ -619,11 +619,7 @@ impl<S: Scalar> Landscape<S> {
     /// Stay probability `pi = clamp(1 - |omega0| exp(clamp(-dV / (D + eps), -20, 20)), 0.01, 0.99)`.
     #[inline(always)]
     pub fn stay_probability(&self, mu: S) -> S {
-        clamp(
-            c::<S>(1.0) - self.escape_probability(mu),
-            c(STAY_MIN),
-            c(STAY_MAX),
-        )
+        stay_of_escape(self.escape_probability(mu))
     }
 
     /// Escape probability before the stay clamp: `|omega0| exp(clamp(-dV / (D + eps), -20, 20))`.
@@ -636,7 +632,14 @@ impl<S: Scalar> Landscape<S> {
     /// ```
     #[inline(always)]
     pub fn escape_probability(&self, mu: S) -> S {
-        self.omega0 * (self.barrier_height(mu) * self.neg_inv_noise).exp_clamped()
+        self.escape_with(mu, S::exp_clamped)
+    }
+
+    /// [`escape_probability`](Self::escape_probability) with `exp_clamped` the guarded
+    /// exponential ([`Scalar::exp_clamped`] or its inlined form: the same values).
+    #[inline(always)]
+    fn escape_with(&self, mu: S, exp_clamped: impl Fn(S) -> S) -> S {
+        self.omega0 * exp_clamped(self.barrier_height(mu) * self.neg_inv_noise)
     }
 
     /// The five mixture quantities at COF `mu`.
@@ -687,14 +690,12 @@ impl<S: Scalar> Landscape<S> {
         delta: S,
         escape_factor: Option<S>,
     ) -> TransitionScore<S> {
-        let escape =
-            self.omega0 * (self.barrier_height(mu) * self.neg_inv_noise).exp_clamped_inlined();
+        let escape = self.escape_with(mu, S::exp_clamped_inlined);
         let escape = match escape_factor {
             Some(factor) => escape * factor,
             None => escape,
         };
-        let stay = clamp(c::<S>(1.0) - escape, c(STAY_MIN), c(STAY_MAX));
-        let m = self.mixture_with_stay(mu, stay);
+        let m = self.mixture_with_stay(mu, stay_of_escape(escape));
         let jump_norm = if mu < self.mu_mid {
             &self.up_norm
         } else {
@@ -709,6 +710,14 @@ impl<S: Scalar> Landscape<S> {
             S::exp_inlined_below_88,
         )
     }
+}
+
+/// The stay probability of an escape probability: `clamp(1 - p_esc, 0.01, 0.99)` (V8's, and
+/// V8-P's with its scaled escape).
+#[cfg(feature = "v8")]
+#[inline(always)]
+pub(crate) fn stay_of_escape<S: Scalar>(escape: S) -> S {
+    clamp(c::<S>(1.0) - escape, c(STAY_MIN), c(STAY_MAX))
 }
 
 /// V8's transition kernel: [`Landscape::mixture`], and its score with precomputed normalisers.
